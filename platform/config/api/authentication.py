@@ -1,0 +1,54 @@
+"""API authentication: personal access tokens (Bearer) and the browser session."""
+
+from __future__ import annotations
+
+import structlog
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from tenant_apps.people.selectors import token_for_secret
+from tenant_apps.people.services import token_touch
+
+
+def bind_user_to_logs(user) -> None:
+    public_id = getattr(user, "public_id", None)
+    if public_id:
+        structlog.contextvars.bind_contextvars(user=public_id)
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>`` with a token of this institution."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'."
+            )
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+        token = token_for_secret(raw)
+        if token is None:
+            raise exceptions.AuthenticationFailed("The token is not valid, expired or revoked.")
+        token_touch(token=token)
+        bind_user_to_logs(token.user)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, with CSRF enforced on unsafe methods (DRF's rule)."""
+
+    def authenticate(self, request: Request):
+        result = super().authenticate(request)
+        if result is not None:
+            bind_user_to_logs(result[0])
+        return result

@@ -1,0 +1,132 @@
+"""RFC 9457 problem documents for every error under /api/.
+
+DRF's exceptions go through ``exception_handler``; Django's own 404/500 (an
+unknown API path, an unhandled error) go through ``handler404``/``handler500``
+of the URLconfs, which answer problem+json on API paths and HTML elsewhere.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://oae.example/problems/"  # stable identifiers, not fetched
+
+
+def problem_type(slug: str) -> str:
+    return PROBLEM_BASE + slug
+
+
+def problem(
+    status: int,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": problem_type(slug or phrase.lower().replace(" ", "-").replace("'", "")),
+        "title": title or phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation errors as ``{"field.sub": ["message", ...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's exception handler, answering problem documents."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: Django's handler500 answers (and Sentry hears of it)
+
+    status = exc.status_code
+    headers: dict[str, str] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        body = problem(
+            status,
+            slug="validation-error",
+            title="The request has invalid fields",
+            detail="Correct the fields listed in errors and try again.",
+            errors=_flatten(exc.detail),
+        )
+    else:
+        slug = getattr(exc, "problem_slug", None) or exc.default_code.replace("_", "-")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        body = problem(status, slug=slug, detail=str(detail) if detail else None)
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def problem_response(status: int, **kwargs: Any) -> JsonResponse:
+    return JsonResponse(problem(status, **kwargs), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(404, slug="not-found", detail="No such resource.")
+    return render(request, "404.html", status=404)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(
+            500,
+            slug="server-error",
+            detail="Something went wrong on our side; it has been reported.",
+        )
+    return render(request, "500.html", status=500)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(
+            400, slug="bad-request", detail="The request could not be understood."
+        )
+    return render(request, "400.html", status=400)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return problem_response(403, slug="permission-denied", detail="You may not do that.")
+    return render(request, "403.html", status=403)

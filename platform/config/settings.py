@@ -1,0 +1,315 @@
+"""Settings for every environment, read from the process environment.
+
+The defaults make ``make run`` work on a developer's machine (they point at the
+services that ``deploy/dev/stack.py`` starts under ``var/dev``). With
+``OAE_ENV=production`` every secret must be given and the secure defaults apply;
+the process refuses to start otherwise. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the checkout
+PLATFORM_DIR = BASE_DIR / "platform"
+
+OAE_ENV = env_str("OAE_ENV", "development")
+if OAE_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"OAE_ENV={OAE_ENV!r}: use development, test or production.")
+IS_PRODUCTION = OAE_ENV == "production"
+
+DEBUG = env_bool("DEBUG", False)
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when OAE_ENV=production.")
+
+SECRET_KEY = env_str(
+    "SECRET_KEY",
+    None if IS_PRODUCTION else "insecure-development-key-not-for-production-use-0123456789",
+    required=IS_PRODUCTION,
+)
+
+# The bare platform domain serves the platform site and console; every
+# institution lives at <slug>.<PLATFORM_DOMAIN> (or a custom domain of its own).
+PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower().rstrip(".")
+
+# Hosts are validated by the tenant router against the Domain table (custom
+# domains are added at run time), so Django's own check admits every host.
+ALLOWED_HOSTS = ["*"]
+
+# --- applications -----------------------------------------------------------
+# Apps whose tables live in the public schema only, plus the framework apps
+# that both schemas need (auth, sessions, contenttypes, people: platform admins
+# are users of the public schema; an institution's people live in its schema).
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tenant_apps.people",
+    "shared_apps.site",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "tenant_apps.people",
+    "tenant_apps.institution",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# Issue the `SET search_path` once per connection and tenant, not before every
+# query (our backend also skips it when the tenant did not change, see config.db).
+TENANT_LIMIT_SET_CALLS = True
+# How long a process trusts its cached hostname -> tenant answer. Changes made in
+# this process invalidate it at once; other processes see them within this time.
+TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
+
+AUTH_USER_MODEL = "people.User"
+
+MIDDLEWARE = [
+    # Health endpoints answer before anything else: no tenant lookup, no session.
+    "config.health.HealthCheckMiddleware",
+    "config.logging.RequestContextMiddleware",
+    "tenants.middleware.TenantRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PLATFORM_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "postgres://oae@127.0.0.1:54320/oae")
+_database = database_from_url(DATABASE_URL)
+DATABASES = {
+    "default": {
+        **_database,
+        # django-tenants' schema-switching backend, with our once-per-tenant SET.
+        "ENGINE": "config.db",
+        # Keep connections across requests: opening one per request costs more
+        # than the request itself. Health checks replace a dead one transparently.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            "application_name": env_str("DATABASE_APPLICATION_NAME", "oae"),
+            **_database["OPTIONS"],
+        },
+        "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_database['NAME']}")},
+    }
+}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and Redis --------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:63790/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Every key carries the tenant's schema (see django_tenants.cache).
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "oae"),
+    }
+}
+
+# --- Celery -----------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
+
+# --- object storage (S3) ----------------------------------------------------
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "" if IS_PRODUCTION else "http://127.0.0.1:18333")
+S3_BUCKET = env_str("S3_BUCKET", None if IS_PRODUCTION else "oae-dev", required=IS_PRODUCTION)
+S3_REGION = env_str("S3_REGION", "us-east-1")
+# Empty in production: boto3 then takes the task role's credentials.
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", "" if IS_PRODUCTION else "oaedev")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "" if IS_PRODUCTION else "oaedevsecret")
+
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION,
+            "access_key": S3_ACCESS_KEY_ID or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        ),
+    },
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# --- passwords and sessions -------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Host-only cookies: a cookie set by one institution's host is never sent to
+# another's, nor to the platform host.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- security (production) --------------------------------------------------
+if IS_PRODUCTION:
+    # The load balancer terminates TLS and says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # Institutions' custom domains are not ours to pin, so no includeSubDomains
+    # by default; a platform whose every host is a subdomain can turn it on.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- internationalisation ---------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- API --------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.authentication.BearerTokenAuthentication",
+        "config.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "PAGE_SIZE": 25,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Open Academic Environment API",
+    "DESCRIPTION": (
+        "The API of one institution. Every id is opaque and typed (u_, g_, c_, ...); "
+        "errors are RFC 9457 problem documents; lists are cursor-paginated."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- observability ----------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or console.")
+LOGGING_CONFIG = None  # config.logging.configure() below sets up stdlib + structlog
+
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", OAE_ENV)
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+
+
+def _read_version() -> dict:
+    path = BASE_DIR / "version.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        # No build stamped a version.json (a checkout): config.health fills in
+        # the commit from git when asked.
+        return {"version": "dev", "commit": "", "build": ""}
+
+
+VERSION_INFO = _read_version()
+
+from config.logging import configure as _configure_logging  # noqa: E402
+from config.sentry import init_sentry as _init_sentry  # noqa: E402
+
+_configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+_init_sentry(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=VERSION_INFO.get("version"),
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

@@ -1,0 +1,23 @@
+"""URLs of an institution's host (<slug>.PLATFORM_DOMAIN or a custom domain)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenant_apps.institution.api import InstitutionApi
+from tenant_apps.institution.views import home
+
+api_v1 = [
+    path("institution", InstitutionApi.as_view(), name="institution"),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "config.api.problems.handler400"
+handler403 = "config.api.problems.handler403"
+handler404 = "config.api.problems.handler404"
+handler500 = "config.api.problems.handler500"

@@ -1,0 +1,36 @@
+"""GET /api/v1/institution: the institution's public branding."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenant_apps.institution.selectors import institution_profile
+
+
+class InstitutionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    primary_colour = serializers.CharField()
+
+
+class InstitutionApi(APIView):
+    # Shown on the sign-in page, so readable before signing in.
+    permission_classes = [AllowAny]
+    # No session or token is needed to read it; skipping authentication keeps
+    # the request to the one query for the row.
+    authentication_classes: list = []
+
+    @extend_schema(responses=InstitutionOutput, summary="The institution's name and branding")
+    def get(self, request: Request) -> Response:
+        profile = institution_profile()
+        data = {
+            "name": profile.name,
+            "slug": request.tenant.slug,
+            "primary_colour": profile.primary_colour,
+        }
+        return Response(InstitutionOutput(data).data)

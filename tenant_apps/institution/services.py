@@ -1,0 +1,18 @@
+"""Writes of the institution's profile."""
+
+from __future__ import annotations
+
+from tenant_apps.institution.models import InstitutionProfile
+
+
+def institution_profile_set(*, name: str, primary_colour: str | None = None) -> InstitutionProfile:
+    """Create or update the current schema's profile row."""
+    profile = InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).first()
+    if profile is None:
+        profile = InstitutionProfile(pk=InstitutionProfile.SINGLETON_PK)
+    profile.name = name
+    if primary_colour is not None:
+        profile.primary_colour = primary_colour
+    profile.full_clean()
+    profile.save()
+    return profile

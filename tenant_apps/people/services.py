@@ -1,0 +1,79 @@
+"""Writes about people and their access tokens: the one write path for each action."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenant_apps.people.models import AccessToken, User
+
+TOKEN_PREFIX = "oae_"  # noqa: S105 (a public marker, not a secret)
+# Recording every use would turn each API read into a write; once in this
+# interval is enough to tell a live token from a forgotten one.
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    display_name: str = "",
+    is_admin: bool = False,
+) -> User:
+    """Create a person in the current schema. ``is_admin`` makes them an admin of it.
+
+    Without a password the account cannot sign in with a password (SSO or an
+    invitation sets one later).
+    """
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name or username,
+        is_staff=is_admin,
+        is_superuser=is_admin,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def token_create(
+    *, user: User, name: str, expires: datetime | None = None
+) -> tuple[AccessToken, str]:
+    """Issue a token for ``user``; returns the row and the secret, shown only this once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(
+        user=user, name=name, key_hash=token_hash(raw), expires=expires
+    )
+    return token, raw
+
+
+def token_revoke(*, token: AccessToken) -> AccessToken:
+    """Revoke a token; revoking twice is harmless."""
+    if token.revoked is None:
+        token.revoked = timezone.now()
+        token.save(update_fields=["revoked"])
+    return token
+
+
+def token_touch(*, token: AccessToken, now: datetime | None = None) -> None:
+    """Record that the token was used, at most once per resolution interval."""
+    now = now or timezone.now()
+    if token.last_used is None or now - token.last_used >= TOKEN_LAST_USED_RESOLUTION:
+        AccessToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now

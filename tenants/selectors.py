@@ -1,0 +1,64 @@
+"""Reads of the public schema's tenant tables.
+
+``tenant_for_hostname`` is on every request's path, so its answers (including
+"no such host") are kept in a small per-process LRU for ``TENANT_CACHE_SECONDS``.
+Changes made through the ORM in this process clear it at once (``tenants.signals``);
+other processes pick them up when their entry expires.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+
+from tenants.models import Domain, Tenant
+
+_CACHE_MAX_ENTRIES = 10_000  # bounds memory against floods of made-up Host headers
+_cache: OrderedDict[str, tuple[float, Tenant | None]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def tenant_cache_clear() -> None:
+    """Forget every cached hostname answer (this process only)."""
+    with _lock:
+        _cache.clear()
+
+
+def _lookup(hostname: str) -> Tenant | None:
+    # No switch to the public schema first: the search path always ends in
+    # `public`, and no tenant schema has a table of this name, so the query finds
+    # the public table from whatever schema the connection points at.
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    return domain.tenant if domain is not None else None
+
+
+def tenant_for_hostname(hostname: str) -> Tenant | None:
+    """The tenant a hostname routes to, or None. Does not look at the tenant's status."""
+    ttl = settings.TENANT_CACHE_SECONDS
+    now = time.monotonic()
+    if ttl > 0:
+        with _lock:
+            hit = _cache.get(hostname)
+            if hit is not None and hit[0] > now:
+                _cache.move_to_end(hostname)
+                return hit[1]
+    tenant = _lookup(hostname)
+    if ttl > 0:
+        with _lock:
+            _cache[hostname] = (now + ttl, tenant)
+            _cache.move_to_end(hostname)
+            while len(_cache) > _CACHE_MAX_ENTRIES:
+                _cache.popitem(last=False)
+    return tenant
+
+
+def tenant_by_slug(slug: str) -> Tenant | None:
+    return Tenant.objects.filter(slug=slug).first()
+
+
+def tenant_primary_hostname(tenant: Tenant) -> str | None:
+    domain = tenant.domains.filter(is_primary=True).first()
+    return domain.domain if domain else None

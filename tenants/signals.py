@@ -1,0 +1,15 @@
+"""Drop cached hostname -> tenant answers as soon as a tenant or domain changes."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tenants.models import Domain, Tenant
+from tenants.selectors import tenant_cache_clear
+
+
+@receiver([post_save, post_delete], sender=Tenant)
+@receiver([post_save, post_delete], sender=Domain)
+def _invalidate_tenant_cache(**_kwargs) -> None:
+    tenant_cache_clear()
