@@ -202,7 +202,11 @@ STORAGES = {
     },
 }
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# collectstatic's target in production images; elsewhere files come from the apps.
+STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")) if IS_PRODUCTION else None
+# Outside production, serve app static files straight from the apps (no collectstatic).
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- passwords and sessions -------------------------------------------------
 PASSWORD_HASHERS = [

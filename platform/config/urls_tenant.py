@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
+from tenant_apps.people.api import MeApi
 
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
+    path("me", MeApi.as_view(), name="me"),
 ]
 
 urlpatterns = [

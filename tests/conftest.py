@@ -1,0 +1,106 @@
+"""The standing world every test may use, built once per test database through the real services.
+
+Tenant A ("alpha") has Alice (member), Bob (Alice's peer) and an admin; tenant B
+("beta") has Charlie. The world is committed (it outlives each test's
+transaction), so tests must not change it in place except inside `db`'s
+rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenant_apps.people.models import User
+from tenant_apps.people.services import user_create
+from tenants.models import Tenant
+from tenants.selectors import tenant_cache_clear
+from tenants.services import tenant_create
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class World:
+    tenant_a: Tenant
+    tenant_b: Tenant
+    alice: User
+    bob: User
+    admin_a: User
+    charlie: User
+
+    @property
+    def host_a(self) -> str:
+        return f"{self.tenant_a.slug}.{settings.PLATFORM_DOMAIN}"
+
+    @property
+    def host_b(self) -> str:
+        return f"{self.tenant_b.slug}.{settings.PLATFORM_DOMAIN}"
+
+
+def _person(username: str, display_name: str, *, is_admin: bool = False) -> User:
+    return user_create(
+        username=username,
+        email=f"{username}@example.edu",
+        password=PASSWORD,
+        display_name=display_name,
+        is_admin=is_admin,
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Extends pytest-django's test database with the two institutions of the world."""
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant_a = tenant_create(slug="alpha", name="Alpha University")
+        tenant_b = tenant_create(slug="beta", name="Beta College")
+        with schema_context(tenant_a.schema_name):
+            alice = _person("alice", "Alice Archer")
+            bob = _person("bob", "Bob Baker")
+            admin_a = _person("alpha-admin", "Ada Admin", is_admin=True)
+        with schema_context(tenant_b.schema_name):
+            charlie = _person("charlie", "Charlie Chen")
+    pytest.oae_world = World(tenant_a, tenant_b, alice, bob, admin_a, charlie)
+    yield
+
+
+@pytest.fixture
+def world(django_db_setup) -> World:
+    return pytest.oae_world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_state():
+    """Each test starts on the public schema with an empty hostname cache."""
+    tenant_cache_clear()
+    yield
+    connection.set_schema_to_public()
+    tenant_cache_clear()
+
+
+def sign_in(client: Client, user: User, tenant: Tenant) -> Client:
+    """Give ``client`` a session for ``user`` in ``tenant``'s schema (where sessions live)."""
+    with schema_context(tenant.schema_name):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(world) -> Client:
+    return Client(HTTP_HOST=world.host_a)
+
+
+@pytest.fixture
+def client_b(world) -> Client:
+    return Client(HTTP_HOST=world.host_b)
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
