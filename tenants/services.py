@@ -65,8 +65,9 @@ def validate_slug(slug: str) -> None:
 def tenant_create(*, slug: str, name: str) -> Tenant:
     """Provision an institution: its schema (migrated), its subdomain and its profile.
 
-    On any failure nothing is left behind: no schema without a row, no row
-    without a schema.
+    One transaction (PostgreSQL's DDL is transactional): on any failure the
+    schema, the tenant row and the domain all vanish together.
+    Raises ValidationError for a bad slug or name.
     """
     from tenant_apps.institution.services import institution_profile_set
 
@@ -76,21 +77,16 @@ def tenant_create(*, slug: str, name: str) -> Tenant:
     if not name:
         raise ValidationError("The institution needs a name.", code="required")
     connection.set_schema_to_public()
-    tenant = Tenant(schema_name=schema_name_for_slug(slug), slug=slug, name=name)
-    # Tenant.save creates and migrates the schema, dropping it again on failure.
-    tenant.save(verbosity=0)
     try:
         with transaction.atomic():
+            tenant = Tenant(schema_name=schema_name_for_slug(slug), slug=slug, name=name)
+            tenant.save(verbosity=0)  # creates and migrates the schema
             Domain.objects.create(
                 domain=f"{slug}.{settings.PLATFORM_DOMAIN}", tenant=tenant, is_primary=True
             )
-        connection.set_tenant(tenant)
-        with transaction.atomic():
+            connection.set_tenant(tenant)
             institution_profile_set(name=name)
-    except BaseException:
-        connection.set_schema_to_public()
-        tenant.delete(force_drop=True)
-        raise
+            connection.set_schema_to_public()
     finally:
         connection.set_schema_to_public()
     return tenant

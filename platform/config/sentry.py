@@ -34,7 +34,9 @@ def init_sentry(
         environment=environment,
         release=release,
         # FERPA: no usernames, e-mails, cookies or IP addresses in error reports.
-        send_default_pii=False,
+        # send_default_pii stays off by leaving it unset: sentry-sdk 2.7x deprecates
+        # passing it and treats "unset" as False (with its PII event scrubber on).
+        # Never pass data_collection here without re-reading what it collects.
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=_tag_tenant,

@@ -29,8 +29,12 @@ def test_it_routes_a_custom_domain_to_its_institution(world):
 
 
 def test_it_ignores_port_case_trailing_dot_and_www(world):
-    for host in (f"{world.host_a}:8000", world.host_a.upper(), f"{world.host_a}.",
-                 f"www.{world.host_a}"):
+    for host in (
+        f"{world.host_a}:8000",
+        world.host_a.upper(),
+        f"{world.host_a}.",
+        f"www.{world.host_a}",
+    ):
         response = Client(HTTP_HOST=host).get("/api/v1/institution")
         assert response.status_code == 200, host
         assert response.json()["slug"] == "alpha", host

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import structlog
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -52,3 +54,27 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None:
             bind_user_to_logs(result[0])
         return result
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Describes personal access tokens in the OpenAPI document."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token of this institution (oae_...).",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    """Describes the browser session (CSRF token required on writes)."""
+
+    target_class = SessionAuthentication
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
