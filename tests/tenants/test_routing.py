@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import sign_in
 from tenants.models import Domain, TenantStatus
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 class _Collector(BaseHTTPRequestHandler):
     envelopes: list[bytes]
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)

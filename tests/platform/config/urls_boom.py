@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from config.urls_tenant import handler404, handler500, urlpatterns as tenant_urlpatterns  # noqa: F401
+from config.urls_tenant import handler404, handler500  # noqa: F401
+from config.urls_tenant import urlpatterns as tenant_urlpatterns
 
 
 def boom(request):
