@@ -169,6 +169,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
+# Keep our JSON log configuration in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- object storage (S3) ----------------------------------------------------
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "" if IS_PRODUCTION else "http://127.0.0.1:18333")
