@@ -455,6 +455,10 @@ def s3_start(profile: Profile) -> None:
                     "-s3.port.lance=0",
                     f"-s3.config={config}",
                     "-master.volumeSizeLimitMB=256",
+                    # A single local master: elect itself at once on restart, and
+                    # never phone home (only loopback traffic from this stack).
+                    "-master.electionTimeout=1s",
+                    "-master.telemetry=false",
                     "-volume.max=0",
                 ],
                 stdout=out,
