@@ -43,6 +43,9 @@ class World:
         return f"{self.tenant_b.slug}.{settings.PLATFORM_DOMAIN}"
 
 
+_world: World | None = None  # built once per test database by django_db_setup
+
+
 def _person(username: str, display_name: str, *, is_admin: bool = False) -> User:
     return user_create(
         username=username,
@@ -66,13 +69,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             admin_a = _person("alpha-admin", "Ada Admin", is_admin=True)
         with schema_context(tenant_b.schema_name):
             charlie = _person("charlie", "Charlie Chen")
-    pytest.oae_world = World(tenant_a, tenant_b, alice, bob, admin_a, charlie)
+    global _world
+    _world = World(tenant_a, tenant_b, alice, bob, admin_a, charlie)
     yield
 
 
 @pytest.fixture
 def world(django_db_setup) -> World:
-    return pytest.oae_world
+    assert _world is not None
+    return _world
 
 
 @pytest.fixture(autouse=True)
