@@ -57,3 +57,21 @@ def test_health_endpoints_touch_no_database_except_the_heartbeat(client_a):
         assert client_a.get("/__lbheartbeat__").status_code == 200
         assert client_a.get("/__version__").status_code == 200
     assert captured.captured_queries == []
+
+
+def test_me_with_a_token_costs_one_query_once_warm(client_a, world):
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.people.services import token_create
+
+    with schema_context(world.tenant_a.schema_name):
+        _token, secret = token_create(user=world.alice, name="cost")
+    header = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    client_a.get("/api/v1/me", **header)  # warms the cache, records last use
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client_a.get("/api/v1/me", **header).status_code == 200
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert len(statements) == 1, statements  # the token joined with its user
+    assert 'FROM "people_accesstoken" INNER JOIN "people_user"' in statements[0]
