@@ -34,6 +34,25 @@ def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
     return HttpResponseNotFound(body)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only_response(request: HttpRequest, tenant) -> HttpResponse:
+    """423 for any write to a suspended or read-only institution: problem+json on the API."""
+    detail = (
+        f"{tenant.name} is read-only for now: you can read everything, but changes are "
+        "not possible. Please try again later or contact your institution."
+    )
+    if request.path.startswith("/api/"):
+        from config.api.problems import problem_response
+
+        return problem_response(
+            423, slug="read-only", title="Institution is read-only", detail=detail
+        )
+    body = render_to_string("read_only.html", {"detail": detail, "tenant": tenant})
+    return HttpResponse(body, status=423)
+
+
 class TenantRoutingMiddleware:
     """Picks the schema (and URLconf) for the request from its hostname.
 
@@ -63,6 +82,8 @@ class TenantRoutingMiddleware:
                 return unknown_host_response(request, hostname)
             connection.set_tenant(tenant)
             request.tenant = tenant
+            if not tenant.is_writable and request.method not in SAFE_METHODS:
+                return read_only_response(request, tenant)
         schema = connection.schema_name
         structlog.contextvars.bind_contextvars(tenant=schema)
         sentry_sdk.get_isolation_scope().set_tag("tenant", schema)

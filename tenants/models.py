@@ -30,8 +30,17 @@ class Tenant(TenantMixin):
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+    # Set while DELETING: when the purge may drop the schema and blobs, and the
+    # status a restore returns to.
+    purge_after = models.DateTimeField(null=True, blank=True)
+    status_before_delete = models.CharField(max_length=16, choices=TenantStatus.choices, blank=True)
+    # None: no limit.
+    quota_people = models.PositiveIntegerField(null=True, blank=True)
+    quota_storage_bytes = models.PositiveBigIntegerField(null=True, blank=True)
 
-    auto_create_schema = True
+    # Schemas are made by tenants.provisioning (a replay of the template), never
+    # by django-tenants' save(), and dropped only by the purge.
+    auto_create_schema = False
     auto_drop_schema = False
 
     class Meta:
@@ -49,6 +58,11 @@ class Tenant(TenantMixin):
         """Whether its hosts serve requests at all (a deleting tenant's answer 404)."""
         return self.status != TenantStatus.DELETING
 
+    @property
+    def is_writable(self) -> bool:
+        """Whether it accepts writes (suspended and read-only institutions serve reads only)."""
+        return self.status == TenantStatus.ACTIVE
+
 
 class Domain(DomainMixin):
     """A hostname of a tenant: its subdomain of PLATFORM_DOMAIN or a custom domain."""
@@ -58,3 +72,43 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class TenantUsage(models.Model):
+    """Usage counters an institution writes about itself, read by the console.
+
+    Written with F() increments from inside the tenant's own requests and tasks:
+    platform-wide figures never need a query across schemas.
+    """
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="usage"
+    )
+    people = models.BigIntegerField(default=0)
+    items = models.BigIntegerField(default=0)
+    # Distinct bytes held in storage, and bytes as uploaded (before de-duplication).
+    bytes_stored = models.BigIntegerField(default=0)
+    bytes_uploaded = models.BigIntegerField(default=0)
+    last_activity = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"usage of tenant {self.tenant_id}"
+
+    @property
+    def bytes_saved(self) -> int:
+        return max(self.bytes_uploaded - self.bytes_stored, 0)
+
+
+class SchemaTemplate(models.Model):
+    """The dump new institutions are made from: the template schema at one migration state."""
+
+    fingerprint = models.CharField(max_length=64)
+    migrations = models.PositiveIntegerField()
+    dump = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"template {self.fingerprint[:12]} ({self.migrations} migrations)"

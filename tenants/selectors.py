@@ -62,3 +62,33 @@ def tenant_by_slug(slug: str) -> Tenant | None:
 def tenant_primary_hostname(tenant: Tenant) -> str | None:
     domain = tenant.domains.filter(is_primary=True).first()
     return domain.domain if domain else None
+
+
+CONSOLE_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created", "id"),
+    "-created": ("-created", "-id"),
+    "people": ("usage__people", "id"),
+    "-people": ("-usage__people", "-id"),
+    "stored": ("usage__bytes_stored", "id"),
+    "-stored": ("-usage__bytes_stored", "-id"),
+    "activity": ("usage__last_activity", "id"),
+    "-activity": ("-usage__last_activity", "-id"),
+}
+
+
+def tenants_for_console(*, search: str = "", status: str = "", sort: str = "name"):
+    """Institutions with their usage and domains, filtered and sorted (a bounded query count)."""
+    from django.db.models import Q
+
+    queryset = Tenant.objects.select_related("usage").prefetch_related("domains")
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search)
+            | Q(slug__icontains=search)
+            | Q(domains__domain__icontains=search)
+        ).distinct()
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by(*CONSOLE_SORTS.get(sort, CONSOLE_SORTS["name"]))

@@ -1,14 +1,23 @@
-"""Writes about institutions: the one path for each lifecycle action."""
+"""Writes about institutions: the one path for each lifecycle action.
+
+The console, the platform API and the management commands all call these; each
+records itself in the audit log in the same transaction.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from tenants.models import Domain, Tenant
+from shared_apps.audit.services import Actor, audit_record
+from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
+from tenants.provisioning import schema_create_from_template, template_current
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset(
@@ -41,6 +50,17 @@ RESERVED_SLUGS = frozenset(
         "test",
     }
 )
+HOSTNAME_PATTERN = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+
+
+class QuotaExceeded(ValidationError):
+    """An institution is at one of its quotas."""
+
+
+class TenantNotWritable(ValidationError):
+    """The institution is suspended or read-only."""
 
 
 def schema_name_for_slug(slug: str) -> str:
@@ -62,31 +82,258 @@ def validate_slug(slug: str) -> None:
         raise ValidationError(f"'{slug}' is already taken.", code="taken")
 
 
-def tenant_create(*, slug: str, name: str) -> Tenant:
-    """Provision an institution: its schema (migrated), its subdomain and its profile.
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("The institution needs a name.", code="required")
+    if len(name) > 200:
+        raise ValidationError("The name is longer than 200 characters.", code="max_length")
+    return name
 
-    One transaction (PostgreSQL's DDL is transactional): on any failure the
-    schema, the tenant row and the domain all vanish together.
-    Raises ValidationError for a bad slug or name.
+
+def tenant_create(*, slug: str, name: str, actor: Actor | None = None) -> Tenant:
+    """Provision an institution: schema (from the template), subdomain, profile, usage row.
+
+    One transaction (PostgreSQL's DDL is transactional): on any failure the schema,
+    the tenant row and its domain vanish together. Raises ValidationError for a bad
+    slug or name, TemplateStale when the template is behind the code.
     """
     from tenant_apps.institution.services import institution_profile_set
 
+    actor = actor or Actor.system()
     slug = slug.strip().lower()
-    name = name.strip()
+    name = _clean_name(name)
     validate_slug(slug)
-    if not name:
-        raise ValidationError("The institution needs a name.", code="required")
     connection.set_schema_to_public()
+    template_current()  # built (and committed) before our transaction, if it never was
+    schema = schema_name_for_slug(slug)
     try:
         with transaction.atomic():
-            tenant = Tenant(schema_name=schema_name_for_slug(slug), slug=slug, name=name)
-            tenant.save(verbosity=0)  # creates and migrates the schema
+            schema_create_from_template(schema)
+            tenant = Tenant.objects.create(schema_name=schema, slug=slug, name=name)
             Domain.objects.create(
                 domain=f"{slug}.{settings.PLATFORM_DOMAIN}", tenant=tenant, is_primary=True
             )
+            TenantUsage.objects.create(tenant=tenant)
+            audit_record(actor=actor, verb="tenant.created", target=slug, details={"name": name})
             connection.set_tenant(tenant)
             institution_profile_set(name=name)
             connection.set_schema_to_public()
     finally:
         connection.set_schema_to_public()
     return tenant
+
+
+def _set_status(tenant: Tenant, status: str, *, actor: Actor, verb: str) -> Tenant:
+    tenant.status = status
+    tenant.save(update_fields=["status", "purge_after", "status_before_delete", "modified"])
+    audit_record(actor=actor, verb=verb, target=tenant.slug)
+    return tenant
+
+
+@transaction.atomic
+def tenant_suspend(*, tenant: Tenant, actor: Actor) -> Tenant:
+    """Make an institution read-only: its hosts keep serving reads, every write is refused."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status == TenantStatus.DELETING:
+        raise ValidationError("A deleted institution cannot be suspended; restore it first.")
+    if tenant.status == TenantStatus.SUSPENDED:
+        return tenant
+    return _set_status(tenant, TenantStatus.SUSPENDED, actor=actor, verb="tenant.suspended")
+
+
+@transaction.atomic
+def tenant_resume(*, tenant: Tenant, actor: Actor) -> Tenant:
+    """Lift a suspension (or read-only state)."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status == TenantStatus.DELETING:
+        raise ValidationError("A deleted institution is restored, not resumed.")
+    if tenant.status == TenantStatus.ACTIVE:
+        return tenant
+    return _set_status(tenant, TenantStatus.ACTIVE, actor=actor, verb="tenant.resumed")
+
+
+@transaction.atomic
+def tenant_delete(*, tenant: Tenant, actor: Actor, grace: timedelta | None = None) -> Tenant:
+    """Take an institution offline at once; purge its schema and blobs after the grace period."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status == TenantStatus.DELETING:
+        return tenant
+    if grace is None:
+        grace = timedelta(days=settings.TENANT_DELETE_GRACE_DAYS)
+    tenant.status_before_delete = tenant.status
+    tenant.purge_after = timezone.now() + grace
+    tenant.status = TenantStatus.DELETING
+    tenant.save(update_fields=["status", "purge_after", "status_before_delete", "modified"])
+    audit_record(
+        actor=actor,
+        verb="tenant.deleted",
+        target=tenant.slug,
+        details={"purge_after": tenant.purge_after.isoformat()},
+    )
+    return tenant
+
+
+@transaction.atomic
+def tenant_restore(*, tenant: Tenant, actor: Actor) -> Tenant:
+    """Undo a deletion during its grace period: back to the status it had."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status != TenantStatus.DELETING:
+        raise ValidationError("Only a deleted institution can be restored.")
+    tenant.status = tenant.status_before_delete or TenantStatus.ACTIVE
+    tenant.status_before_delete = ""
+    tenant.purge_after = None
+    tenant.save(update_fields=["status", "purge_after", "status_before_delete", "modified"])
+    audit_record(actor=actor, verb="tenant.restored", target=tenant.slug)
+    return tenant
+
+
+def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
+    """Drop a deleted institution's schema and every object under its storage prefix.
+
+    Only after its grace period unless ``force``. Blobs go first: if the database
+    step then fails, a re-run finishes the job (purging is idempotent).
+    """
+    from tenants.storage import storage_delete_prefix
+
+    tenant = Tenant.objects.get(pk=tenant.pk)
+    if tenant.status != TenantStatus.DELETING:
+        raise ValidationError("Only a deleted institution can be purged.")
+    if not force and (tenant.purge_after is None or tenant.purge_after > timezone.now()):
+        raise ValidationError(
+            f"{tenant.slug} is in its grace period until {tenant.purge_after:%Y-%m-%d %H:%M} UTC."
+        )
+    deleted = storage_delete_prefix(f"tenants/{tenant.uuid}/")
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
+        audit_record(
+            actor=actor,
+            verb="tenant.purged",
+            target=tenant.slug,
+            details={"objects_deleted": deleted, "schema": tenant.schema_name},
+        )
+        tenant.delete()
+
+
+def tenant_purge_due(*, actor: Actor | None = None) -> list[str]:
+    """Purge every institution whose grace period is over; returns their slugs."""
+    actor = actor or Actor.system("purge")
+    purged = []
+    due = Tenant.objects.filter(status=TenantStatus.DELETING, purge_after__lte=timezone.now())
+    for tenant in due:
+        tenant_purge(tenant=tenant, actor=actor)
+        purged.append(tenant.slug)
+    return purged
+
+
+def validate_hostname(hostname: str) -> str:
+    hostname = hostname.strip().lower().rstrip(".")
+    if not HOSTNAME_PATTERN.match(hostname):
+        raise ValidationError(f"'{hostname}' is not a valid host name (like learn.example.edu).")
+    platform = settings.PLATFORM_DOMAIN
+    if hostname == platform or hostname.endswith("." + platform):
+        raise ValidationError(
+            f"Host names under {platform} are the platform's own; "
+            "add a domain of the institution's."
+        )
+    if Domain.objects.filter(domain=hostname).exists():
+        raise ValidationError(f"'{hostname}' is already in use.")
+    return hostname
+
+
+@transaction.atomic
+def tenant_add_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> Domain:
+    """Route a custom host name (the institution points its DNS at the platform)."""
+    hostname = validate_hostname(hostname)
+    domain = Domain.objects.create(domain=hostname, tenant=tenant, is_primary=False)
+    audit_record(
+        actor=actor, verb="tenant.domain_added", target=tenant.slug, details={"domain": hostname}
+    )
+    return domain
+
+
+@transaction.atomic
+def tenant_remove_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> None:
+    domain = Domain.objects.filter(tenant=tenant, domain=hostname.strip().lower()).first()
+    if domain is None:
+        raise ValidationError(f"{tenant.slug} has no domain '{hostname}'.")
+    if domain.is_primary:
+        raise ValidationError("The institution's own subdomain cannot be removed.")
+    domain.delete()
+    audit_record(
+        actor=actor,
+        verb="tenant.domain_removed",
+        target=tenant.slug,
+        details={"domain": domain.domain},
+    )
+
+
+@transaction.atomic
+def tenant_update(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    name: str | None = None,
+    quota_people: int | str | None = "keep",
+    quota_storage_bytes: int | str | None = "keep",
+) -> Tenant:
+    """Change an institution's name or quotas (None lifts a quota; "keep" leaves it)."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    changes: dict = {}
+    if name is not None:
+        tenant.name = _clean_name(name)
+        changes["name"] = tenant.name
+    for field, value in (
+        ("quota_people", quota_people),
+        ("quota_storage_bytes", quota_storage_bytes),
+    ):
+        if value == "keep":
+            continue
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ValidationError({field: "A quota is a whole number of 0 or more, or none."})
+        setattr(tenant, field, value)
+        changes[field] = value
+    if changes:
+        tenant.save()
+        audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=changes)
+    return tenant
+
+
+# --- usage and quotas (called from inside an institution's own requests) -------------
+def usage_add(tenant: Tenant, **deltas: int) -> None:
+    """Add to the institution's counters (people=1, bytes_stored=..., ...) and touch activity."""
+    values = {field: F(field) + delta for field, delta in deltas.items() if delta}
+    TenantUsage.objects.filter(tenant_id=tenant.pk).update(**values, last_activity=timezone.now())
+
+
+def quota_check_people(tenant: Tenant, adding: int = 1) -> None:
+    if tenant.quota_people is None:
+        return
+    people = TenantUsage.objects.filter(tenant_id=tenant.pk).values_list("people", flat=True)
+    current = people.first() or 0
+    if current + adding > tenant.quota_people:
+        raise QuotaExceeded(
+            f"{tenant.name} has reached its limit of {tenant.quota_people} people. "
+            "Ask the platform's administrators to raise it.",
+            code="quota_people",
+        )
+
+
+def quota_check_storage(tenant: Tenant, adding_bytes: int) -> None:
+    if tenant.quota_storage_bytes is None:
+        return
+    stored = (
+        TenantUsage.objects.filter(tenant_id=tenant.pk)
+        .values_list("bytes_stored", flat=True)
+        .first()
+        or 0
+    )
+    if stored + adding_bytes > tenant.quota_storage_bytes:
+        raise QuotaExceeded(
+            f"{tenant.name} has used its storage allowance "
+            f"({tenant.quota_storage_bytes:,} bytes). Remove files or ask the platform's "
+            "administrators to raise it.",
+            code="quota_storage",
+        )

@@ -69,6 +69,10 @@ class Profile:
     def bucket(self) -> str:
         return f"oae-{self.name}"
 
+    @property
+    def kind(self) -> str:
+        return self.name.split("-", 1)[0]
+
     def environment(self) -> dict[str, str]:
         return {
             "OAE_ENV": self.oae_env,
@@ -82,11 +86,28 @@ class Profile:
         }
 
 
-PROFILES = {
-    "dev": Profile("dev", 54320, 63790, 18333, 19333, 18080, 18888, 8000, "development"),
-    "test": Profile("test", 54330, 63791, 18433, 19433, 18180, 18988, None, "test"),
-    "bench": Profile("bench", 54340, 63792, 18533, 19533, 18280, 19088, 18100, "development"),
-}
+def _profiles() -> dict[str, Profile]:
+    # OAE_STACK_SLOT=N (1-9) runs a second, independent copy of the test and bench
+    # stacks (ports +N*1000... within each service's range, data under var/<profile>-N),
+    # so that two checkouts or two agents can run `make test` at the same time.
+    slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
+    if not 0 <= slot <= 9:
+        fail("OAE_STACK_SLOT must be a number from 0 to 9.")
+    step = slot * 3  # keeps every profile's ports apart for slots 0..9
+
+    def shifted(name, pg, redis, s3, master, volume, filer, web, env):
+        if slot == 0 or name == "dev":
+            return Profile(name, pg, redis, s3, master, volume, filer, web, env)
+        return Profile(f"{name}-{slot}", pg + step, redis + step, s3 + step * 10,
+                       master + step * 10, volume + step * 10, filer + step * 10,
+                       web + step if web else None, env)
+
+    return {
+        "dev": shifted("dev", 54320, 63790, 18333, 19333, 18080, 18888, 8000, "development"),
+        "test": shifted("test", 54330, 63791, 18433, 19433, 18180, 18988, None, "test"),
+        "bench": shifted("bench", 54340, 63792, 18533, 19533, 18280, 19088, 18100,
+                         "development"),
+    }
 
 
 # --- helpers ----------------------------------------------------------------
@@ -284,7 +305,7 @@ def pg_start(profile: Profile) -> None:
             "-c max_connections=200",
             "-c shared_buffers=256MB",
         ]
-        if profile.name != "dev":
+        if profile.kind != "dev":
             # Throwaway clusters: durability buys nothing and costs the suite time.
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         say(f"starting PostgreSQL on 127.0.0.1:{profile.pg}")
@@ -535,6 +556,9 @@ def child_env(profile: Profile) -> dict[str, str]:
         [str(ROOT), str(ROOT / "platform"), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env["OAE_STACK_VAR"] = str(profile.var)
+    if profile.web:
+        env["BENCH_PORT"] = str(profile.web)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 
@@ -555,7 +579,7 @@ def run(profile: Profile) -> int:
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
         return 0
     up(profile)
-    manage(profile, "migrate_schemas", "--executor", "standard", "-v", "0")
+    manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
     env = child_env(profile)
     children: list[subprocess.Popen] = []
@@ -664,8 +688,9 @@ def main(argv: list[str]) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("command", choices=["up", "down", "status", "env", "run", "test", "bench"])
-    parser.add_argument("--profile", choices=sorted(PROFILES), default=None)
+    parser.add_argument("--profile", choices=["bench", "dev", "test"], default=None)
     args, rest = parser.parse_known_args(argv)
+    PROFILES = _profiles()
     default = {"test": "test", "bench": "bench"}.get(args.command, "dev")
     profile = PROFILES[args.profile or default]
     if args.command == "up":

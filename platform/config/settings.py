@@ -64,6 +64,9 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "tenant_apps.people",
     "shared_apps.site",
+    "shared_apps.audit",
+    "shared_apps.console",
+    "shared_apps.signup",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -82,6 +85,12 @@ TENANT_LIMIT_SET_CALLS = True
 # How long a process trusts its cached hostname -> tenant answer. Changes made in
 # this process invalidate it at once; other processes see them within this time.
 TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
+# The schema new institutions are cloned from (kept at head by migrate_tenants).
+TENANT_TEMPLATE_SCHEMA = "oae_template"
+# Days a deleted institution can still be restored before its schema and blobs are purged.
+TENANT_DELETE_GRACE_DAYS = env_int("TENANT_DELETE_GRACE_DAYS", 7)
+# pg_dump (for provisioning templates and exports); found on PATH when empty.
+PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 AUTH_USER_MODEL = "people.User"
 
@@ -244,6 +253,26 @@ if IS_PRODUCTION:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- e-mail -------------------------------------------------------------------
+# Development prints mail to the console; production and tests send it over SMTP.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"no-reply@{PLATFORM_DOMAIN}")
+# How links in e-mails reach the platform: https in production.
+PLATFORM_URL_SCHEME = env_str("PLATFORM_URL_SCHEME", "https" if IS_PRODUCTION else "http")
+# A port to add to links (":8000" for make run); empty behind a load balancer.
+PLATFORM_URL_PORT = env_str("PLATFORM_URL_PORT", "" if IS_PRODUCTION else ":8000")
 
 # --- internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-gb"

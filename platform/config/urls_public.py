@@ -1,11 +1,14 @@
 """URLs of the platform host (the bare PLATFORM_DOMAIN): platform site and console."""
 
-from django.urls import path
+from django.urls import include, path
 
 from shared_apps.site.views import home
 
 urlpatterns = [
     path("", home, name="platform-home"),
+    path("console/", include("shared_apps.console.urls")),
+    path("signup/", include("shared_apps.signup.urls")),
+    path("api/v1/platform/", include("shared_apps.console.api_urls")),
 ]
 
 handler400 = "config.api.problems.handler400"

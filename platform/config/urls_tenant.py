@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

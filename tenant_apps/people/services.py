@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tenant_apps.people.models import AccessToken, User
+from tenants.services import quota_check_people, usage_add
 
 TOKEN_PREFIX = "oae_"  # noqa: S105 (a public marker, not a secret)
 # Recording every use would turn each API read into a write; once in this
@@ -33,8 +34,12 @@ def user_create(
     """Create a person in the current schema. ``is_admin`` makes them an admin of it.
 
     Without a password the account cannot sign in with a password (SSO or an
-    invitation sets one later).
+    invitation sets one later). In an institution's schema the people quota is
+    enforced (QuotaExceeded) and the institution's people counter goes up.
     """
+    tenant = _current_tenant()
+    if tenant is not None:
+        quota_check_people(tenant)
     user = User(
         username=username,
         email=email,
@@ -48,7 +53,24 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
+    if tenant is not None:
+        usage_add(tenant, people=1)
     return user
+
+
+def _current_tenant():
+    """The institution whose schema the connection is on, or None on the public schema."""
+    from django_tenants.utils import get_public_schema_name
+
+    from tenants.models import Tenant
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Tenant):
+        return tenant
+    if connection.schema_name == get_public_schema_name():
+        return None
+    # Entered with schema_context(): only the schema's name is known.
+    return Tenant.objects.filter(schema_name=connection.schema_name).first()
 
 
 @transaction.atomic

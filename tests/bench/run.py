@@ -107,8 +107,9 @@ def main() -> int:
     args = parser.parse_args()
 
     wrk = ensure_wrk()
-    credentials = ROOT / "var" / "bench" / "demo-credentials.json"
-    manage("migrate_schemas", "--executor", "standard", "-v", "0")
+    var = Path(os.environ.get("OAE_STACK_VAR", ROOT / "var" / "bench"))
+    credentials = var / "demo-credentials.json"
+    manage("migrate_tenants")
     manage("bootstrap_demo", "--credentials-file", str(credentials))
 
     env = {
@@ -122,7 +123,7 @@ def main() -> int:
         # would measure start-up, not requests.
         "GUNICORN_MAX_REQUESTS": "0",
     }
-    log = (ROOT / "var" / "bench" / "gunicorn.log").open("w")
+    log = (var / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

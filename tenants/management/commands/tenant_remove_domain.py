@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from tenants.management.base import TenantCommand
+from tenants.services import tenant_remove_domain
+
+
+class Command(TenantCommand):
+    help = "Stop routing a custom host name to an institution."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("slug")
+        parser.add_argument("hostname")
+
+    def handle(self, *args, **options) -> None:
+        tenant_remove_domain(
+            tenant=self.tenant(options["slug"]), hostname=options["hostname"], actor=self.actor
+        )
+        self.stdout.write(self.style.SUCCESS(f"{options['hostname']} no longer routes anywhere."))

@@ -1,0 +1,144 @@
+"""Making institution schemas fast: a template schema kept at head, replayed under a new name.
+
+Running every migration into a new schema costs seconds and grows with the size of
+the catalog (thousands of tenants). Instead ``template_refresh`` keeps one schema,
+``oae_template``, migrated to head and stores a pg_dump of it in the public schema;
+``schema_create_from_template`` replays that dump under the new schema's name in
+the caller's transaction - a fixed amount of work however many institutions exist.
+
+A template whose recorded migrations differ from the code's is stale and refused
+(``TemplateStale``): cloning it would silently make institutions without the
+newest tables or columns. ``migrate_tenants`` refreshes it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import structlog
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tenants.utils import schema_exists
+
+from tenants.models import SchemaTemplate
+from tenants.schemas import (
+    applied_migrations,
+    code_migrations,
+    dump_schema_text,
+    fingerprint,
+    restore_schema,
+)
+
+log = structlog.get_logger(__name__)
+
+# Advisory lock key: one template refresh at a time, across processes.
+_TEMPLATE_LOCK = 0x0AE7E3A1
+_cache_lock = threading.Lock()
+_cached: tuple[int, str, str] | None = None  # (pk, fingerprint, dump)
+
+
+class TemplateStale(RuntimeError):
+    """The template's migrations differ from the code's: refresh it before provisioning."""
+
+
+def template_schema() -> str:
+    return settings.TENANT_TEMPLATE_SCHEMA
+
+
+def migrate_schema(schema: str, *, verbosity: int = 0) -> None:
+    """Apply the code's migrations to one (tenant-kind) schema, creating it if missing."""
+    if not schema_exists(schema):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{schema}"')
+    call_command(
+        "migrate_schemas",
+        schema_name=schema,
+        tenant=True,
+        interactive=False,
+        verbosity=verbosity,
+        skip_checks=True,
+        executor="standard",
+    )
+    connection.set_schema_to_public()
+
+
+def template_refresh(*, verbosity: int = 0) -> SchemaTemplate:
+    """Bring the template schema to head and store a fresh dump when it changed.
+
+    Commits as it goes (pg_dump, another connection, must see the migrated
+    schema), so it refuses to run inside a transaction. Safe to run concurrently
+    (an advisory lock serialises it) and cheap when the template is already at
+    head (two queries, no dump).
+    """
+    if connection.in_atomic_block:
+        raise TemplateStale(
+            "The institution template must be refreshed outside a transaction; "
+            "run `manage.py migrate_tenants`."
+        )
+    schema = template_schema()
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_TEMPLATE_LOCK])
+    try:
+        target = fingerprint(code_migrations())
+        current = SchemaTemplate.objects.only("id", "fingerprint").first()
+        if current is not None and current.fingerprint == target and schema_exists(schema):
+            return SchemaTemplate.objects.get(pk=current.pk)
+        started = time.monotonic()
+        migrate_schema(schema, verbosity=verbosity)
+        applied = applied_migrations(schema)
+        dump = dump_schema_text(schema)
+        with transaction.atomic():
+            template = SchemaTemplate.objects.create(
+                fingerprint=fingerprint(applied), migrations=len(applied), dump=dump
+            )
+            SchemaTemplate.objects.exclude(pk=template.pk).delete()
+        log.info(
+            "template refreshed",
+            schema=schema,
+            migrations=len(applied),
+            seconds=round(time.monotonic() - started, 2),
+        )
+        return template
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_TEMPLATE_LOCK])
+
+
+def template_current() -> tuple[str, str]:
+    """The stored template's (fingerprint, dump); built first if none exists yet.
+
+    Call it before opening the transaction that provisions: building commits.
+    """
+    global _cached
+    head = SchemaTemplate.objects.only("id", "fingerprint").first()
+    if head is None:
+        head = template_refresh()
+    with _cache_lock:
+        if _cached is not None and _cached[0] == head.pk:
+            return _cached[1], _cached[2]
+    template = SchemaTemplate.objects.get(pk=head.pk)
+    with _cache_lock:
+        _cached = (template.pk, template.fingerprint, template.dump)
+    return template.fingerprint, template.dump
+
+
+def schema_create_from_template(schema: str) -> None:
+    """Create ``schema`` as a copy of the template at head, inside the caller's transaction.
+
+    Raises TemplateStale when the stored template does not match the code's migrations.
+    """
+    template_fingerprint, dump = template_current()
+    expected = fingerprint(code_migrations())
+    if template_fingerprint != expected:
+        raise TemplateStale(
+            "The institution template is not at the code's migration head; run "
+            "`manage.py migrate_tenants` to refresh it before creating institutions."
+        )
+    if not dump:
+        raise TemplateStale("The institution template has no dump; run migrate_tenants.")
+    restore_schema(io.StringIO(dump), source=template_schema(), target=schema)
