@@ -51,9 +51,14 @@ def _migrate_one(schema: str) -> tuple[str, float, str | None]:
         if os.environ.get("OAE_MIGRATE_TRACEBACKS"):
             detail += "\n" + traceback.format_exc()
         return schema, time.monotonic() - started, detail
-    finally:
-        connection.close()
     return schema, time.monotonic() - started, None
+
+
+def _migrate_in_worker(schema: str) -> tuple[str, float, str | None]:
+    try:
+        return _migrate_one(schema)
+    finally:
+        connection.close()  # a worker serves several schemas; start each one clean
 
 
 def _worker_init() -> None:
@@ -109,7 +114,7 @@ def migrate_tenants(
         with context.Pool(
             processes=min(jobs, len(behind)), initializer=_worker_init, maxtasksperchild=50
         ) as pool:
-            for done, result in enumerate(pool.imap_unordered(_migrate_one, behind), 1):
+            for done, result in enumerate(pool.imap_unordered(_migrate_in_worker, behind), 1):
                 record(result, done)
     else:
         for done, schema in enumerate(behind, 1):

@@ -73,17 +73,21 @@ def template_refresh(*, verbosity: int = 0) -> SchemaTemplate:
     (an advisory lock serialises it) and cheap when the template is already at
     head (two queries, no dump).
     """
+    schema = template_schema()
+    connection.set_schema_to_public()
+    target = fingerprint(code_migrations())
+    current = SchemaTemplate.objects.only("id", "fingerprint").first()
+    if current is not None and current.fingerprint == target and schema_exists(schema):
+        return SchemaTemplate.objects.get(pk=current.pk)
     if connection.in_atomic_block:
         raise TemplateStale(
             "The institution template must be refreshed outside a transaction; "
             "run `manage.py migrate_tenants`."
         )
-    schema = template_schema()
-    connection.set_schema_to_public()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [_TEMPLATE_LOCK])
     try:
-        target = fingerprint(code_migrations())
+        # Again under the lock: another process may have refreshed it meanwhile.
         current = SchemaTemplate.objects.only("id", "fingerprint").first()
         if current is not None and current.fingerprint == target and schema_exists(schema):
             return SchemaTemplate.objects.get(pk=current.pk)
@@ -119,7 +123,7 @@ def template_current() -> tuple[str, str]:
     if head is None:
         head = template_refresh()
     with _cache_lock:
-        if _cached is not None and _cached[0] == head.pk:
+        if _cached is not None and _cached[:2] == (head.pk, head.fingerprint):
             return _cached[1], _cached[2]
     template = SchemaTemplate.objects.get(pk=head.pk)
     with _cache_lock:

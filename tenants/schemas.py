@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
@@ -102,6 +102,7 @@ def dump_schema_text(schema: str) -> str:
 
 # --- replay -------------------------------------------------------------------
 _SKIP_PREFIXES = ("--", "SET ", "SELECT pg_catalog.set_config(", "\\")
+_DUMP_COMPLETE = "-- PostgreSQL database dump complete"
 _COPY_HEADER = re.compile(r"^COPY (\S+) \((.*)\) FROM stdin;$")
 
 
@@ -158,9 +159,16 @@ def restore_schema(lines: Iterable[str], *, source: str, target: str, on_table=N
     """
     _check_name(source)
     _check_name(target)
-    iterator = iter(lines)
+    try:
+        return _restore(iter(lines), source, target, on_table)
+    except DatabaseError as error:
+        raise SchemaDumpError(f"the dump could not be replayed: {error}".strip()) from error
+
+
+def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int:
     statement: list[str] = []
     saw_schema = False
+    complete = False
     rows_total = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor, for COPY
@@ -171,11 +179,15 @@ def restore_schema(lines: Iterable[str], *, source: str, target: str, on_table=N
             statement.clear()
             if not sql:
                 return
-            if sql.startswith(f"CREATE SCHEMA {source};"):
+            if not saw_schema:
+                if sql != f"CREATE SCHEMA {source};":
+                    raise SchemaDumpError(f"this is not a dump of the schema {source}")
                 saw_schema = True
             cursor.execute(_rename(sql, source, target))
 
         for line in iterator:
+            if line.startswith(_DUMP_COMPLETE):
+                complete = True
             if not statement and (line.startswith(_SKIP_PREFIXES) or not line.strip()):
                 continue
             header = _COPY_HEADER.match(line.rstrip("\n"))
@@ -194,9 +206,12 @@ def restore_schema(lines: Iterable[str], *, source: str, target: str, on_table=N
             statement.append(line)
             if line.rstrip().endswith(";"):
                 flush()
-        flush()
+        if statement:
+            raise SchemaDumpError("the dump ends inside a statement (truncated?)")
     if not saw_schema:
         raise SchemaDumpError(f"this is not a dump of the schema {source}")
+    if not complete:
+        raise SchemaDumpError("the dump is incomplete (truncated?)")
     # pg_dump's statements were schema-qualified; whatever path the session had
     # is unchanged, but make the backend re-assert it rather than trust it.
     connection.search_path_set_schemas = None
