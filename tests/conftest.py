@@ -57,9 +57,21 @@ def _person(username: str, display_name: str, *, is_admin: bool = False) -> User
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Extends pytest-django's test database with the two institutions of the world."""
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """The test database (migrated) with the two institutions of the world.
+
+    Replaces pytest-django's fixture, which sets up only databases that some
+    collected test marks with django_db: tests that commit through their own
+    unblocked connection (exports, migrate_tenants) need it as well.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}
+        )
         connection.set_schema_to_public()
         tenant_a = tenant_create(slug="alpha", name="Alpha University")
         tenant_b = tenant_create(slug="beta", name="Beta College")
@@ -72,6 +84,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     global _world
     _world = World(tenant_a, tenant_b, alice, bob, admin_a, charlie)
     yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture

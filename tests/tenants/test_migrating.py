@@ -63,7 +63,7 @@ def test_a_failing_institution_is_reported_and_the_others_still_migrate(world):
 
 
 @pytest.fixture
-def committed_tenants(django_db_blocker):
+def committed_tenants(django_db_setup, django_db_blocker):
     """Two institutions really committed, for the command run in another process.
 
     The test runs inside this fixture's unblocked, autocommit connection.
