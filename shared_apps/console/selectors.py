@@ -1,0 +1,105 @@
+"""Reads for the platform console and the platform API (public schema only).
+
+The institution list is sorted by one value and then the primary key, so it can be
+paged by key (see ``keyset``); a page costs two queries (institutions with their
+usage, then their domains) whatever its length or depth.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from shared_apps.audit.models import AuditEntry
+from shared_apps.audit.selectors import audit_entries
+from shared_apps.console.keyset import Ordering
+from tenant_apps.people.models import AccessToken, User
+from tenants.models import Domain, Tenant
+
+# Institutions that never saw activity sort as if last active at the epoch.
+_NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
+
+# ?sort= values of the console's list: (expression annotated as ``sort_value``, kind).
+TENANT_SORTS = {
+    "name": (F("name"), "str"),
+    "created": (F("created"), "datetime"),
+    "people": (Coalesce("usage__people", 0), "int"),
+    "stored": (Coalesce("usage__bytes_stored", 0), "int"),
+    "activity": (Coalesce("usage__last_activity", _NEVER), "datetime"),
+}
+TENANT_SORT_LABELS = {
+    "name": "Name",
+    "created": "Created",
+    "people": "People",
+    "stored": "Bytes stored",
+    "activity": "Last activity",
+}
+DEFAULT_TENANT_SORT = "name"
+
+
+def console_tenants(*, search: str = "", status: str = "") -> QuerySet[Tenant]:
+    """Institutions with usage and domains, filtered by a search term and a status.
+
+    ``search`` matches the name, the slug or any host name, case-insensitively.
+    Unordered: callers order it (``tenant_sorted`` or the API's pagination).
+    """
+    tenants = Tenant.objects.select_related("usage").prefetch_related("domains")
+    search = search.strip()
+    if search:
+        # EXISTS rather than a join: no duplicate rows, no DISTINCT to fight the ordering.
+        on_domain = Domain.objects.filter(tenant=OuterRef("pk"), domain__icontains=search)
+        tenants = tenants.filter(
+            Q(name__icontains=search) | Q(slug__icontains=search) | Q(Exists(on_domain))
+        )
+    if status:
+        tenants = tenants.filter(status=status)
+    return tenants
+
+
+def tenant_sorted(tenants: QuerySet[Tenant], sort: str) -> tuple[QuerySet[Tenant], Ordering]:
+    """``tenants`` annotated with the sort key of ``sort`` ("people", "-people", ...)."""
+    descending = sort.startswith("-")
+    name = sort.removeprefix("-")
+    if name not in TENANT_SORTS:
+        name, descending = DEFAULT_TENANT_SORT, False
+    expression, kind = TENANT_SORTS[name]
+    return (
+        tenants.annotate(sort_value=expression),
+        Ordering(field="sort_value", kind=kind, descending=descending),
+    )
+
+
+def console_tenant(slug: str) -> Tenant | None:
+    """One institution by slug, with its usage and domains, whatever its status."""
+    return console_tenants().filter(slug=slug).first()
+
+
+AUDIT_ORDERING = Ordering(field="created", kind="datetime", descending=True)
+
+
+def console_audit(*, target: str = "", verb: str = "") -> QuerySet[AuditEntry]:
+    return audit_entries(target=target.strip() or None, verb=verb.strip() or None)
+
+
+def audit_with_actors(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Sets ``entry.who`` on each entry: an admin's username (one query), else the actor.
+
+    Entries name admins by public id (which outlives a rename); the console shows
+    the username they have now.
+    """
+    ids = {entry.actor for entry in entries if entry.actor_kind == "admin"}
+    names = (
+        dict(User.objects.filter(public_id__in=ids).values_list("public_id", "username"))
+        if ids
+        else {}
+    )
+    for entry in entries:
+        entry.who = names.get(entry.actor, entry.actor)
+    return entries
+
+
+def admin_tokens(user: User) -> QuerySet[AccessToken]:
+    """A platform admin's own access tokens, newest first."""
+    return AccessToken.objects.filter(user=user).order_by("-created", "-id")

@@ -1,0 +1,412 @@
+"""The platform console: institutions, their lifecycle, the audit log (platform admins only).
+
+Every change goes through tenants.services with the signed-in admin as the actor;
+a view only parses the form, calls one service and redirects (POST-redirect-GET)
+with a message, or re-renders the form with its errors and a 4xx status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from shared_apps.audit.services import Actor
+from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
+from shared_apps.console.forms import (
+    DEFAULT_PAGE_SIZE,
+    AuditFilterForm,
+    ConsoleLoginForm,
+    DeleteForm,
+    DomainForm,
+    QuotaForm,
+    TenantCreateForm,
+    TenantFilterForm,
+    TenantNameForm,
+    TokenForm,
+)
+from shared_apps.console.keyset import keyset_page
+from shared_apps.console.selectors import (
+    AUDIT_ORDERING,
+    TENANT_SORT_LABELS,
+    admin_tokens,
+    audit_with_actors,
+    console_audit,
+    console_tenants,
+    tenant_sorted,
+)
+from tenant_apps.people.services import token_create, token_revoke
+from tenants.models import Tenant, TenantStatus
+from tenants.provisioning import TemplateStale
+from tenants.services import (
+    tenant_add_domain,
+    tenant_create,
+    tenant_delete,
+    tenant_remove_domain,
+    tenant_restore,
+    tenant_resume,
+    tenant_suspend,
+    tenant_update,
+)
+
+RECENT_AUDIT_ENTRIES = 10
+AUDIT_PAGE_SIZE = 50
+
+
+def _home() -> str:
+    return reverse("console:tenants")
+
+
+def _query(**params) -> str:
+    return "?" + urlencode({key: value for key, value in params.items() if value})
+
+
+def tenant_url(tenant: Tenant) -> str:
+    """A link to the institution's own site, as the platform's e-mails write it."""
+    domain = next((d.domain for d in tenant.domains.all() if d.is_primary), None)
+    domain = domain or f"{tenant.slug}.{settings.PLATFORM_DOMAIN}"
+    return f"{settings.PLATFORM_URL_SCHEME}://{domain}{settings.PLATFORM_URL_PORT}/"
+
+
+# --- signing in and out -------------------------------------------------------------------
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = _home()
+    if request.method == "GET" and is_platform_admin(request.user):
+        return redirect(next_url)
+    form = ConsoleLoginForm(request, data=request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        login(request, form.get_user())
+        return redirect(next_url)
+    status = 400 if form.is_bound else 200
+    return render(request, "console/login.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_POST
+@csrf_protect
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("console:login")
+
+
+# --- institutions ---------------------------------------------------------------------------
+@platform_admin_required
+def tenant_list(request: HttpRequest) -> HttpResponse:
+    filters = TenantFilterForm(request.GET)
+    q, status = filters.value("q", ""), filters.value("status", "")
+    sort, limit = filters.sort_value, filters.value("limit", DEFAULT_PAGE_SIZE)
+    tenants = console_tenants(search=q, status=status)
+    sorted_tenants, ordering = tenant_sorted(tenants, sort)
+    page = keyset_page(
+        sorted_tenants, ordering=ordering, cursor=request.GET.get("cursor"), limit=limit
+    )
+    here = {"q": q, "status": status, "limit": limit if limit != DEFAULT_PAGE_SIZE else ""}
+    # Each column header sorts by it; a second click turns the direction round.
+    sorts = {}
+    for key in TENANT_SORT_LABELS:
+        current = sort.removeprefix("-") == key
+        descending = sort.startswith("-")
+        target = f"-{key}" if current and not descending else key
+        arrow = ("\u2193" if descending else "\u2191") if current else ""
+        sorts[key] = {"url": _query(**here, sort=target), "arrow": arrow}
+    context = {
+        "filters": filters,
+        "page": page,
+        "total": tenants.count(),
+        "sorts": sorts,
+        "sort": sort,
+        "next_url": page.next_cursor and _query(**here, sort=sort, cursor=page.next_cursor),
+        "prev_url": page.prev_cursor and _query(**here, sort=sort, cursor=page.prev_cursor),
+        "first_url": _query(**here, sort=sort) if request.GET.get("cursor") else None,
+    }
+    return render(request, "console/tenants.html", context)
+
+
+@platform_admin_required
+def tenant_new(request: HttpRequest) -> HttpResponse:
+    form = TenantCreateForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                tenant = tenant_create(
+                    slug=form.cleaned_data["slug"],
+                    name=form.cleaned_data["name"],
+                    actor=Actor.from_request(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except IntegrityError:
+                # Someone took the slug or its host name between the check and the insert.
+                form.add_error(
+                    "slug", "That slug or its address was just taken; choose another one."
+                )
+                status = 409
+            except TemplateStale as exc:
+                form.add_error(None, str(exc))
+                status = 503
+            else:
+                messages.success(request, f"{tenant.name} is ready at {tenant_url(tenant)}")
+                return redirect("console:tenant", slug=tenant.slug)
+    return render(request, "console/tenant_new.html", {"form": form}, status=status)
+
+
+def _detail(request: HttpRequest, tenant: Tenant, *, status: int = 200, **forms) -> HttpResponse:
+    entries = audit_with_actors(list(console_audit(target=tenant.slug)[:RECENT_AUDIT_ENTRIES]))
+    usage = getattr(tenant, "usage", None)
+    context = {
+        "tenant": tenant,
+        "usage": usage,
+        "url": tenant_url(tenant),
+        "domains": list(tenant.domains.all()),
+        "entries": entries,
+        "grace_days": settings.TENANT_DELETE_GRACE_DAYS,
+        "is_deleting": tenant.status == TenantStatus.DELETING,
+        "is_active": tenant.status == TenantStatus.ACTIVE,
+        "name_form": forms.get("name_form") or TenantNameForm(initial={"name": tenant.name}),
+        "quota_form": forms.get("quota_form")
+        or QuotaForm(
+            initial={
+                "quota_people": tenant.quota_people,
+                "quota_storage_bytes": tenant.quota_storage_bytes,
+            }
+        ),
+        "domain_form": forms.get("domain_form") or DomainForm(),
+        "delete_form": forms.get("delete_form") or DeleteForm(slug=tenant.slug),
+    }
+    return render(request, "console/tenant_detail.html", context, status=status)
+
+
+@platform_admin_required
+def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _detail(request, tenant_or_404(slug))
+
+
+def _refused(request: HttpRequest, tenant: Tenant, exc: ValidationError) -> HttpResponse:
+    """The service said no: the detail page again, with its reasons; nothing changed."""
+    for message in exc.messages:
+        messages.error(request, message)
+    return _detail(request, tenant_or_404(tenant.slug), status=400)
+
+
+def _invalid(request: HttpRequest, tenant: Tenant, **forms) -> HttpResponse:
+    """A form with errors: the detail page again, the form showing them; nothing changed."""
+    messages.error(request, "Nothing was changed: correct the marked field below.")
+    return _detail(request, tenant_or_404(tenant.slug), status=400, **forms)
+
+
+def _done(request: HttpRequest, tenant: Tenant, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("console:tenant", slug=tenant.slug)
+
+
+def _simple_action(
+    service: Callable[..., Tenant], message: Callable[[Tenant], str]
+) -> Callable[..., HttpResponse]:
+    """A POST-only view that calls ``service(tenant=..., actor=...)`` and reports the outcome."""
+
+    @platform_admin_required
+    @require_POST
+    def view(request: HttpRequest, slug: str) -> HttpResponse:
+        tenant = tenant_or_404(slug)
+        try:
+            tenant = service(tenant=tenant, actor=Actor.from_request(request))
+        except ValidationError as exc:
+            return _refused(request, tenant, exc)
+        return _done(request, tenant, message(tenant))
+
+    return view
+
+
+tenant_suspend_view = _simple_action(
+    tenant_suspend,
+    lambda t: (
+        f"{t.name} is suspended: its site serves reads only and refuses every change "
+        "until you resume it."
+    ),
+)
+tenant_resume_view = _simple_action(
+    tenant_resume, lambda t: f"{t.name} is active again: changes are accepted."
+)
+tenant_restore_view = _simple_action(
+    tenant_restore,
+    lambda t: (
+        f"{t.name} is restored ({t.get_status_display().lower()}); its addresses answer again."
+    ),
+)
+
+
+@platform_admin_required
+@require_POST
+def tenant_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tenant = tenant_or_404(slug)
+    form = DeleteForm(request.POST, slug=tenant.slug)
+    if not form.is_valid():
+        return _invalid(request, tenant, delete_form=form)
+    try:
+        tenant = tenant_delete(tenant=tenant, actor=Actor.from_request(request))
+    except ValidationError as exc:
+        return _refused(request, tenant, exc)
+    return _done(
+        request,
+        tenant,
+        f"{tenant.name} is deleted: its addresses answer 404 from now on. You can restore it "
+        f"until {tenant.purge_after:%Y-%m-%d %H:%M} UTC; after that its data and files are "
+        "purged for good.",
+    )
+
+
+@platform_admin_required
+@require_POST
+def tenant_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tenant = tenant_or_404(slug)
+    form = TenantNameForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, tenant, name_form=form)
+    try:
+        tenant = tenant_update(
+            tenant=tenant, actor=Actor.from_request(request), name=form.cleaned_data["name"]
+        )
+    except ValidationError as exc:
+        form.add_error("name", exc)
+        return _invalid(request, tenant, name_form=form)
+    return _done(request, tenant, f"The institution is now called {tenant.name}.")
+
+
+@platform_admin_required
+@require_POST
+def tenant_quotas_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tenant = tenant_or_404(slug)
+    form = QuotaForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, tenant, quota_form=form)
+    try:
+        tenant = tenant_update(
+            tenant=tenant,
+            actor=Actor.from_request(request),
+            quota_people=form.cleaned_data["quota_people"],
+            quota_storage_bytes=form.cleaned_data["quota_storage_bytes"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _invalid(request, tenant, quota_form=form)
+    return _done(request, tenant, f"The quotas of {tenant.name} are saved.")
+
+
+@platform_admin_required
+@require_POST
+def tenant_domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tenant = tenant_or_404(slug)
+    form = DomainForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, tenant, domain_form=form)
+    try:
+        domain = tenant_add_domain(
+            tenant=tenant, hostname=form.cleaned_data["hostname"], actor=Actor.from_request(request)
+        )
+    except ValidationError as exc:
+        form.add_error("hostname", exc)
+        return _invalid(request, tenant, domain_form=form)
+    return _done(
+        request,
+        tenant,
+        f"{domain.domain} now routes to {tenant.name} (once its DNS points at the platform).",
+    )
+
+
+@platform_admin_required
+@require_POST
+def tenant_domain_remove_view(request: HttpRequest, slug: str) -> HttpResponse:
+    tenant = tenant_or_404(slug)
+    form = DomainForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, tenant)
+    hostname = form.cleaned_data["hostname"]
+    try:
+        tenant_remove_domain(tenant=tenant, hostname=hostname, actor=Actor.from_request(request))
+    except ValidationError as exc:
+        return _refused(request, tenant, exc)
+    return _done(request, tenant, f"{hostname.strip().lower()} no longer routes anywhere.")
+
+
+# --- the audit log --------------------------------------------------------------------------
+@platform_admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    filters = AuditFilterForm(request.GET)
+    filters.is_valid()
+    target = filters.cleaned_data.get("target", "")
+    verb = filters.cleaned_data.get("verb", "")
+    page = keyset_page(
+        console_audit(target=target, verb=verb),
+        ordering=AUDIT_ORDERING,
+        cursor=request.GET.get("cursor"),
+        limit=AUDIT_PAGE_SIZE,
+    )
+    here = {"target": target, "verb": verb}
+    context = {
+        "filters": filters,
+        "page": page,
+        "entries": audit_with_actors(page.items),
+        "next_url": page.next_cursor and _query(**here, cursor=page.next_cursor),
+        "prev_url": page.prev_cursor and _query(**here, cursor=page.prev_cursor),
+        "first_url": _query(**here) if request.GET.get("cursor") else None,
+    }
+    return render(request, "console/audit.html", context)
+
+
+# --- the admin's own API tokens -------------------------------------------------------------
+@platform_admin_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    context = {"form": form, "secret": None}
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            days = form.cleaned_data["expires_in_days"]
+            token, secret = token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                expires=timezone.now() + timedelta(days=days) if days else None,
+            )
+            # Shown on this response only: a redirect would have to keep the secret somewhere.
+            context.update(secret=secret, created=token, form=TokenForm())
+            status = 201
+        else:
+            status = 400
+    context["tokens"] = list(admin_tokens(request.user))
+    context["now"] = timezone.now()
+    return render(request, "console/tokens.html", context, status=status)
+
+
+@platform_admin_required
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: str) -> HttpResponse:
+    token = admin_tokens(request.user).filter(public_id=token_id).first()
+    if token is None:  # someone else's token is as missing as no token at all
+        raise Http404("No such token.")
+    token_revoke(token=token)
+    messages.success(request, f"The token '{token.name}' is revoked.")
+    return redirect("console:tokens")
