@@ -180,6 +180,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
 # Keep our JSON log configuration in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    # Deleted institutions past their grace period lose their schema and blobs.
+    "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
+}
 
 # --- object storage (S3) ----------------------------------------------------
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "" if IS_PRODUCTION else "http://127.0.0.1:18333")

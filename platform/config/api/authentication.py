@@ -66,7 +66,10 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A personal access token of this institution (oae_...).",
+            "description": (
+                "A personal access token (oae_...): of this institution on its hosts, "
+                "of a platform admin on the platform host."
+            ),
         }
 
 

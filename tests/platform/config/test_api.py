@@ -217,3 +217,15 @@ def test_the_api_docs_page_is_served_without_a_cdn(client_a):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.parametrize("position", ["abc", "1\x00", "9" * 40])
+def test_a_forged_cursor_is_a_404_not_a_500(world, position):
+    from base64 import b64encode
+    from urllib.parse import quote, urlencode
+
+    cursor = b64encode(urlencode({"p": position}).encode()).decode()
+    request = Request(APIRequestFactory().get(f"/api/v1/x?cursor={quote(cursor)}"))
+    paginator = CursorPagination()
+    with schema_context(world.tenant_a.schema_name), pytest.raises(exceptions.NotFound):
+        list(paginator.paginate_queryset(User.objects.all(), request) or [])
