@@ -10,6 +10,7 @@ COPY data goes from the file to the server line by line, never whole in memory.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -166,24 +167,28 @@ def restore_schema(lines: Iterable[str], *, source: str, target: str, on_table=N
 
 
 def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int:
-    statement: list[str] = []
+    statement: list[str] = []  # the lines of the statement being read
+    batch: list[str] = []  # complete statements, sent in one round trip
     saw_schema = False
     complete = False
     rows_total = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor, for COPY
 
-        def flush() -> None:
+        def end_statement() -> None:
             nonlocal saw_schema
             sql = "".join(statement).strip()
             statement.clear()
-            if not sql:
-                return
             if not saw_schema:
                 if sql != f"CREATE SCHEMA {source};":
                     raise SchemaDumpError(f"this is not a dump of the schema {source}")
                 saw_schema = True
-            cursor.execute(_rename(sql, source, target))
+            batch.append(sql)
+
+        def send_batch() -> None:
+            if batch:
+                cursor.execute(_rename("\n".join(batch), source, target))
+                batch.clear()
 
         for line in iterator:
             if line.startswith(_DUMP_COMPLETE):
@@ -195,7 +200,13 @@ def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int
                 table = header.group(1)
                 if not table.startswith(f"{source}."):
                     raise SchemaDumpError(f"the dump copies into {table}, outside {source}")
-                data = _CopyData(iterator)
+                first = next(iterator, None)
+                if first is None:
+                    raise SchemaDumpError("the dump ends inside a COPY block (truncated?)")
+                if first.rstrip("\n") == "\\.":
+                    continue  # an empty table: nothing to send
+                send_batch()  # the table must exist before its rows arrive
+                data = _CopyData(itertools.chain([first], iterator))
                 raw.copy_expert(_rename(line.rstrip("\n"), source, target), data)
                 data.drain()
                 copied = max(raw.rowcount, 0)
@@ -205,13 +216,14 @@ def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int
                 continue
             statement.append(line)
             if line.rstrip().endswith(";"):
-                flush()
+                end_statement()
         if statement:
             raise SchemaDumpError("the dump ends inside a statement (truncated?)")
-    if not saw_schema:
-        raise SchemaDumpError(f"this is not a dump of the schema {source}")
-    if not complete:
-        raise SchemaDumpError("the dump is incomplete (truncated?)")
+        if not saw_schema:
+            raise SchemaDumpError(f"this is not a dump of the schema {source}")
+        if not complete:
+            raise SchemaDumpError("the dump is incomplete (truncated?)")
+        send_batch()
     # pg_dump's statements were schema-qualified; whatever path the session had
     # is unchanged, but make the backend re-assert it rather than trust it.
     connection.search_path_set_schemas = None

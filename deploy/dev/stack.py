@@ -618,6 +618,10 @@ def run(profile: Profile) -> int:
                 "2",
                 "-Q",
                 env.get("CELERY_QUEUE", "oae"),
+                # Embedded beat for the periodic purge (production runs beat on its own).
+                "--beat",
+                "--schedule",
+                str(profile.var / "celerybeat-schedule"),
             ],
             env=env,
             cwd=ROOT,

@@ -104,6 +104,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--skip-tenants",
+        action="store_true",
+        help="only the routing benchmark, not provisioning/migrations",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk()
@@ -170,10 +175,18 @@ def main() -> int:
             )
         verdict = "meets" if ratio >= GOAL_RATIO else "misses"
         print(f"routed/plain = {ratio:.2f}: tenant routing {verdict} the goal of {GOAL_RATIO}")
-        return 0
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    if not args.skip_tenants:
+        print("\ninstitution lifecycle (tests/bench/bench_tenants.py)", flush=True)
+        return subprocess.run(
+            [sys.executable, str(ROOT / "tests" / "bench" / "bench_tenants.py")],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "tests.bench.settings"},
+            check=False,
+        ).returncode
+    return 0
 
 
 if __name__ == "__main__":

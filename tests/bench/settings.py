@@ -1,6 +1,17 @@
-"""Settings for the benchmark server: the product's, plus a plain view to compare against."""
+"""Settings for the benchmarks: the product's, plus a plain view to compare against.
+
+With OAE_BENCH_TRIVIAL=1 a tenant app with one no-op migration is installed, so
+that migrate_tenants has exactly one new migration to apply in every schema.
+"""
+
+import os
 
 from config.settings import *  # noqa: F403
+from config.settings import INSTALLED_APPS, TENANT_APPS
 
 PUBLIC_SCHEMA_URLCONF = "tests.bench.urls_public"
 ROOT_URLCONF = "tests.bench.urls_tenant"
+
+if os.environ.get("OAE_BENCH_TRIVIAL") == "1":
+    TENANT_APPS = [*TENANT_APPS, "tests.bench.trivial"]
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.bench.trivial"]

@@ -184,3 +184,13 @@ def test_usage_counts_people_and_activity():
 def test_creating_an_institution_is_audited():
     tenant_create(slug="audited", name="Audited", actor=ADMIN)
     assert _verbs("audited") == ["tenant.created"]
+
+
+def test_the_periodic_task_purges_what_is_due():
+    from tenants.tasks import purge_due
+
+    tenant = tenant_create(slug="due", name="Due")
+    tenant_delete(tenant=tenant, actor=ADMIN, grace=timedelta(0))
+    assert purge_due() == ["due"]
+    assert not Tenant.objects.filter(slug="due").exists()
+

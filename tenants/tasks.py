@@ -1,0 +1,16 @@
+"""Periodic platform work (Celery beat): purging institutions whose grace period is over."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import connection
+
+from shared_apps.audit.services import Actor
+from tenants.services import tenant_purge_due
+
+
+@shared_task(name="tenants.purge_due")
+def purge_due() -> list[str]:
+    """Purge every deleted institution past its grace period (runs in the public schema)."""
+    connection.set_schema_to_public()
+    return tenant_purge_due(actor=Actor.system("purge"))
