@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from tenants.models import Tenant
-from tenants.provisioning import migrate_schema, template_refresh
+from tenants.provisioning import migrate_schema, pool_fill, template_refresh
 from tenants.schemas import applied_migrations, code_migrations
 
 
@@ -80,6 +80,8 @@ def migrate_tenants(
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     progress("bringing the institution template to head")
     template_refresh()
+    added = pool_fill()
+    progress(f"pool of ready schemas topped up ({added} added)")
 
     connection.set_schema_to_public()
     schemas = list(Tenant.objects.order_by("schema_name").values_list("schema_name", flat=True))

@@ -99,6 +99,21 @@ class TenantUsage(models.Model):
         return max(self.bytes_uploaded - self.bytes_stored, 0)
 
 
+class SchemaPoolEntry(models.Model):
+    """A ready, unused schema (a replay of the template) that provisioning renames."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # The template it was made from: only entries of the current template are used.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
 class SchemaTemplate(models.Model):
     """The dump new institutions are made from: the template schema at one migration state."""
 

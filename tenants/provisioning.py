@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+import uuid
 
 import structlog
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
-from tenants.models import SchemaTemplate
+from tenants.models import SchemaPoolEntry, SchemaTemplate
 from tenants.schemas import (
     applied_migrations,
     code_migrations,
@@ -136,6 +137,8 @@ def template_current() -> tuple[str, str]:
 def schema_create_from_template(schema: str) -> None:
     """Create ``schema`` as a copy of the template at head, inside the caller's transaction.
 
+    Takes a ready schema from the pool and renames it when one of the current
+    template is there (a catalog update); otherwise replays the template's dump.
     Raises TemplateStale when the stored template does not match the code's migrations.
     """
     template_fingerprint, dump = template_current()
@@ -147,4 +150,63 @@ def schema_create_from_template(schema: str) -> None:
         )
     if not dump:
         raise TemplateStale("The institution template has no dump; run migrate_tenants.")
+    if _pool_take(expected, schema):
+        return
     restore_schema(io.StringIO(dump), source=template_schema(), target=schema)
+
+
+# --- the pool of ready schemas ------------------------------------------------------
+def _pool_take(template_fingerprint: str, schema: str) -> bool:
+    """Rename a pooled schema of the current template to ``schema``; False if none is free.
+
+    SKIP LOCKED: concurrent provisioning never waits for, or gets, the same entry.
+    The rename is transactional, so a rolled-back provisioning gives it back.
+    """
+    entry = (
+        SchemaPoolEntry.objects.select_for_update(skip_locked=True)
+        .filter(fingerprint=template_fingerprint)
+        .order_by("created", "id")
+        .first()
+    )
+    if entry is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER SCHEMA "{entry.schema_name}" RENAME TO "{schema}"')
+    entry.delete()
+    connection.search_path_set_schemas = None
+    transaction.on_commit(_pool_refill_later)
+    return True
+
+
+def _pool_refill_later() -> None:
+    from tenants.tasks import pool_fill
+
+    try:
+        pool_fill.delay()
+    except Exception:  # no broker: the next migrate_tenants or pool_fill call refills it
+        log.warning("pool refill not queued", exc_info=True)
+
+
+def pool_fill(*, size: int | None = None) -> int:
+    """Top the pool up to ``size`` ready schemas of the current template; drop stale ones.
+
+    Runs outside any transaction (each schema is made in its own); returns how many
+    were added.
+    """
+    size = settings.TENANT_POOL_SIZE if size is None else size
+    connection.set_schema_to_public()
+    template_fingerprint, dump = template_current()
+    for stale in SchemaPoolEntry.objects.exclude(fingerprint=template_fingerprint):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{stale.schema_name}" CASCADE')
+            stale.delete()
+    added = 0
+    while SchemaPoolEntry.objects.filter(fingerprint=template_fingerprint).count() < size:
+        name = f"oae_pool_{uuid.uuid4().hex[:16]}"
+        with transaction.atomic():
+            restore_schema(io.StringIO(dump), source=template_schema(), target=name)
+            SchemaPoolEntry.objects.create(schema_name=name, fingerprint=template_fingerprint)
+        added += 1
+    connection.set_schema_to_public()
+    return added

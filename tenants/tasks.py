@@ -14,3 +14,12 @@ def purge_due() -> list[str]:
     """Purge every deleted institution past its grace period (runs in the public schema)."""
     connection.set_schema_to_public()
     return tenant_purge_due(actor=Actor.system("purge"))
+
+
+@shared_task(name="tenants.pool_fill")
+def pool_fill() -> int:
+    """Top up the pool of ready schemas after provisioning used one."""
+    from tenants.provisioning import pool_fill as fill
+
+    connection.set_schema_to_public()
+    return fill()

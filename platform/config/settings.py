@@ -87,6 +87,8 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
 # The schema new institutions are cloned from (kept at head by migrate_tenants).
 TENANT_TEMPLATE_SCHEMA = "oae_template"
+# Ready schemas kept for provisioning by rename (refilled by a task after each use).
+TENANT_POOL_SIZE = env_int("TENANT_POOL_SIZE", 5)
 # Days a deleted institution can still be restored before its schema and blobs are purged.
 TENANT_DELETE_GRACE_DAYS = env_int("TENANT_DELETE_GRACE_DAYS", 7)
 # pg_dump (for provisioning templates and exports); found on PATH when empty.

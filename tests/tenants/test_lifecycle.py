@@ -193,4 +193,3 @@ def test_the_periodic_task_purges_what_is_due():
     tenant_delete(tenant=tenant, actor=ADMIN, grace=timedelta(0))
     assert purge_due() == ["due"]
     assert not Tenant.objects.filter(slug="due").exists()
-

@@ -111,3 +111,49 @@ def test_a_dump_of_another_schema_is_refused(world):
     dump = dump_schema_text(world.tenant_b.schema_name)
     with pytest.raises(SchemaDumpError):
         restore_schema(io.StringIO(dump), source="t_other", target="t_wrong")
+
+
+def test_provisioning_renames_a_ready_schema_from_the_pool():
+    from tenants.models import SchemaPoolEntry
+    from tenants.provisioning import pool_fill
+
+    assert pool_fill(size=2) == 2
+    pooled = set(SchemaPoolEntry.objects.values_list("schema_name", flat=True))
+    tenant = tenant_create(slug="pooled", name="Pooled")
+    remaining = set(SchemaPoolEntry.objects.values_list("schema_name", flat=True))
+    assert len(remaining) == 1 and remaining < pooled
+    (used,) = pooled - remaining
+    assert not schema_exists(used) and schema_exists(tenant.schema_name)
+    assert applied_migrations(tenant.schema_name) == code_migrations()
+    with schema_context(tenant.schema_name):
+        assert InstitutionProfile.objects.get().name == "Pooled"
+        user_create(username="first-in-pooled")
+
+
+def test_a_failed_provisioning_gives_the_pooled_schema_back(world, settings):
+    from tenants.models import Domain, SchemaPoolEntry
+    from tenants.provisioning import pool_fill
+
+    pool_fill(size=1)
+    (entry,) = SchemaPoolEntry.objects.all()
+    Domain.objects.create(domain=f"taken.{settings.PLATFORM_DOMAIN}", tenant=world.tenant_a)
+    with pytest.raises(Exception, match="duplicate key"):
+        tenant_create(slug="taken", name="Taken")
+    assert SchemaPoolEntry.objects.get().schema_name == entry.schema_name
+    assert schema_exists(entry.schema_name)
+    assert not schema_exists("t_taken")
+
+
+def test_pool_entries_of_an_old_template_are_dropped_not_used():
+    from tenants.models import SchemaPoolEntry
+    from tenants.provisioning import pool_fill
+
+    pool_fill(size=1)
+    old = SchemaPoolEntry.objects.get()
+    SchemaPoolEntry.objects.update(fingerprint="0" * 64)
+    tenant = tenant_create(slug="fresh", name="Fresh")  # replays: the entry is not current
+    assert SchemaPoolEntry.objects.filter(schema_name=old.schema_name).exists()
+    assert pool_fill(size=1) == 1
+    assert not SchemaPoolEntry.objects.filter(schema_name=old.schema_name).exists()
+    assert not schema_exists(old.schema_name)
+    assert schema_exists(tenant.schema_name)
