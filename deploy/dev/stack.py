@@ -658,9 +658,9 @@ def run(profile: Profile) -> int:
         stop_all()
 
 
-def run_tests(profile: Profile, pytest_args: list[str]) -> int:
+def wipe(profile: Profile) -> None:
+    """Stop the profile's services and delete their data: the next start is from empty."""
     down(profile)
-    # Every run starts from empty services: nothing left over can hide a bug.
     for sub in ("pg", "redis", "seaweedfs", "run"):
         path = profile.var / sub
         if path.is_symlink():
@@ -668,6 +668,11 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
             path.unlink()
         else:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def run_tests(profile: Profile, pytest_args: list[str]) -> int:
+    # Every run starts from empty services: nothing left over can hide a bug.
+    wipe(profile)
     try:
         up(profile)
         env = child_env(profile)
@@ -689,6 +694,8 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
 
 
 def run_bench(profile: Profile, args: list[str]) -> int:
+    # From empty: "with 10 institutions present" must mean 10.
+    wipe(profile)
     try:
         up(profile)
         argv = [sys.executable, str(ROOT / "tests" / "bench" / "run.py"), *args]
