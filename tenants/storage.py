@@ -15,8 +15,9 @@ from botocore.config import Config
 from django.conf import settings
 
 
-@cache
-def s3_client():
+def make_s3_client(*, attempts: int = 5, timeout: float | None = None):
+    """A boto3 S3 client for the configured endpoint, bucket region and credentials."""
+    timeouts = {"connect_timeout": timeout, "read_timeout": timeout} if timeout else {}
     return boto3.client(
         "s3",
         endpoint_url=settings.S3_ENDPOINT_URL or None,
@@ -24,10 +25,16 @@ def s3_client():
         aws_access_key_id=settings.S3_ACCESS_KEY_ID or None,
         aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY or None,
         config=Config(
-            retries={"max_attempts": 5, "mode": "standard"},
+            retries={"max_attempts": attempts, "mode": "standard"},
             s3={"addressing_style": "path"} if settings.S3_ENDPOINT_URL else None,
+            **timeouts,
         ),
     )
+
+
+@cache
+def s3_client():
+    return make_s3_client()
 
 
 def tenant_prefix(tenant_uuid) -> str:

@@ -13,9 +13,7 @@ import time
 from collections.abc import Callable
 from functools import cache
 
-import boto3
 import redis
-from botocore.config import Config
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,19 +42,10 @@ def check_redis() -> None:
 
 @cache
 def _s3_client():
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.S3_ENDPOINT_URL or None,
-        region_name=settings.S3_REGION,
-        aws_access_key_id=settings.S3_ACCESS_KEY_ID or None,
-        aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY or None,
-        config=Config(
-            connect_timeout=CHECK_TIMEOUT_SECONDS,
-            read_timeout=CHECK_TIMEOUT_SECONDS,
-            retries={"max_attempts": 1, "mode": "standard"},
-            s3={"addressing_style": "path"} if settings.S3_ENDPOINT_URL else None,
-        ),
-    )
+    from tenants.storage import make_s3_client
+
+    # One attempt and short timeouts: a health check must answer quickly.
+    return make_s3_client(attempts=1, timeout=CHECK_TIMEOUT_SECONDS)
 
 
 def check_storage() -> None:
