@@ -106,3 +106,22 @@ def test_session_and_csrf_cookies_are_host_only(client_a, world):
     sign_in(client_a, world.alice, world.tenant_a)
     cookie = client_a.cookies[s.SESSION_COOKIE_NAME]
     assert not cookie["domain"]
+
+
+def test_other_processes_drop_their_cached_answers_when_told(world):
+    """A change announced on the Redis channel (by another process) empties this cache."""
+    import time
+
+    import redis
+    from django.conf import settings as s
+
+    from tenants import selectors
+
+    selectors.tenant_for_hostname(world.host_a)  # starts the listener, caches alpha
+    assert world.host_a in selectors._cache
+    time.sleep(0.3)  # let the subscription settle
+    redis.Redis.from_url(s.REDIS_URL).publish(selectors.CACHE_CHANNEL, "clear")
+    deadline = time.monotonic() + 5
+    while world.host_a in selectors._cache and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert world.host_a not in selectors._cache
