@@ -35,6 +35,9 @@ def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Signing in writes only a token or session row; a read-only institution's people
+# must still be able to sign in to read.
+WRITES_ALLOWED_WHEN_READ_ONLY = frozenset({"/api/v1/auth/token"})
 
 
 def read_only_response(request: HttpRequest, tenant) -> HttpResponse:
@@ -82,7 +85,11 @@ class TenantRoutingMiddleware:
                 return unknown_host_response(request, hostname)
             connection.set_tenant(tenant)
             request.tenant = tenant
-            if not tenant.is_writable and request.method not in SAFE_METHODS:
+            if (
+                not tenant.is_writable
+                and request.method not in SAFE_METHODS
+                and request.path not in WRITES_ALLOWED_WHEN_READ_ONLY
+            ):
                 return read_only_response(request, tenant)
         schema = connection.schema_name
         structlog.contextvars.bind_contextvars(tenant=schema)

@@ -5,11 +5,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
-from tenant_apps.people.api import MeApi
+from tenant_apps.people.api import (
+    AuthTokenApi,
+    MeApi,
+    MyTokenApi,
+    MyTokensApi,
+    PeopleApi,
+    PersonApi,
+)
 
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
     path("me", MeApi.as_view(), name="me"),
+    path("me/tokens/", MyTokensApi.as_view(), name="my-tokens"),
+    path("me/tokens/<str:public_id>", MyTokenApi.as_view(), name="my-token"),
+    path("people/", PeopleApi.as_view(), name="people"),
+    path("people/<str:public_id>", PersonApi.as_view(), name="person"),
+    path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
 ]
 
 urlpatterns = [

@@ -17,6 +17,18 @@ def new_token_id() -> str:
     return new_public_id("pat")
 
 
+class Visibility(models.TextChoices):
+    """Who may see a profile field (and, later, a content item)."""
+
+    PUBLIC = "public", "Everyone"
+    LOGGEDIN = "loggedin", "Signed-in members of the institution"
+    PRIVATE = "private", "Only me (and the institution's admins)"
+
+
+# The profile fields that carry their own visibility, in display order.
+PROFILE_FIELDS = ("display_name", "department", "role", "biography")
+
+
 class User(AbstractUser):
     """A person. ``public_id`` is the only handle that leaves the institution's admins."""
 
@@ -24,9 +36,34 @@ class User(AbstractUser):
         max_length=PUBLIC_ID_MAX_LENGTH, unique=True, default=new_user_id, editable=False
     )
     display_name = models.CharField(max_length=200, blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    role = models.CharField("role or position", max_length=200, blank=True)
+    biography = models.TextField(max_length=5000, blank=True)
+    display_name_visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
+    department_visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
+    role_visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
+    biography_visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
+    # A person may keep out of the directory altogether (FERPA directory opt-out).
+    listed_in_directory = models.BooleanField(default=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        indexes = [
+            # The directory: listed, active people in name order (keyset pages).
+            models.Index(
+                fields=["display_name", "id"],
+                name="people_directory_idx",
+                condition=models.Q(listed_in_directory=True, is_active=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.public_id

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
-from tenant_apps.people.models import AccessToken
+from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
 from tenant_apps.people.services import token_hash
 
 
@@ -23,3 +25,71 @@ def token_for_secret(raw: str) -> AccessToken | None:
     if token.expires is not None and token.expires <= timezone.now():
         return None
     return token
+
+
+# --- profiles and the directory ---------------------------------------------------
+def _is_admin(viewer) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_active and viewer.is_staff)
+
+
+def visibilities_for(viewer) -> tuple[str, ...]:
+    """The visibility levels ``viewer`` may see on other people's profiles.
+
+    Being authenticated on an institution's host means being one of its members:
+    accounts, sessions and tokens exist only in the institution's own schema.
+    """
+    if getattr(viewer, "is_authenticated", False):
+        return (Visibility.PUBLIC, Visibility.LOGGEDIN)
+    return (Visibility.PUBLIC,)
+
+
+def people_visible_to(viewer) -> QuerySet[User]:
+    """Active people whose display name ``viewer`` may see (everyone for admins, and oneself)."""
+    people = User.objects.filter(is_active=True)
+    if _is_admin(viewer):
+        return people
+    visible = Q(display_name_visibility__in=visibilities_for(viewer))
+    if getattr(viewer, "is_authenticated", False):
+        visible |= Q(pk=viewer.pk)
+    return people.filter(visible)
+
+
+def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
+    """The directory: listed people visible to ``viewer``, by name; searching visible names only."""
+    people = people_visible_to(viewer).filter(listed_in_directory=True)
+    if not _is_admin(viewer):
+        # Never list someone by a name the viewer may not see.
+        people = people.filter(display_name_visibility__in=visibilities_for(viewer))
+    if query:
+        people = people.filter(display_name__icontains=query.strip())
+    return people.only(
+        "public_id",
+        "display_name",
+        *PROFILE_FIELDS,
+        *(f"{field}_visibility" for field in PROFILE_FIELDS),
+    )
+
+
+def person_by_public_id(viewer, public_id: str) -> User:
+    """The person, if ``viewer`` may see them; NotFound otherwise (missing looks the same)."""
+    person = people_visible_to(viewer).filter(public_id=public_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+def profile_for(viewer, person: User) -> dict:
+    """The fields of ``person``'s profile ``viewer`` may see (all of them for self and admins)."""
+    everything = _is_admin(viewer) or (
+        getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk
+    )
+    allowed = visibilities_for(viewer)
+    profile = {"id": person.public_id}
+    for field in PROFILE_FIELDS:
+        if everything or getattr(person, f"{field}_visibility") in allowed:
+            profile[field] = getattr(person, field)
+    return profile
+
+
+def tokens_of(user: User) -> QuerySet[AccessToken]:
+    return AccessToken.objects.filter(user=user, revoked__isnull=True).order_by("-created", "-id")

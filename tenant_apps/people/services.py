@@ -99,3 +99,40 @@ def token_touch(*, token: AccessToken, now: datetime | None = None) -> None:
     if token.last_used is None or now - token.last_used >= TOKEN_LAST_USED_RESOLUTION:
         AccessToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
+
+
+PROFILE_EDITABLE = (
+    "display_name",
+    "department",
+    "role",
+    "biography",
+    "display_name_visibility",
+    "department_visibility",
+    "role_visibility",
+    "biography_visibility",
+    "listed_in_directory",
+)
+
+
+@transaction.atomic
+def profile_update(*, actor: User, person: User, **changes) -> User:
+    """Change ``person``'s profile. Only the person themself or an admin of the institution.
+
+    Raises PermissionDenied for anyone else and ValidationError for bad values.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if not (actor.pk == person.pk or (actor.is_staff and actor.is_active)):
+        raise PermissionDenied("Only the person and the institution's admins edit a profile.")
+    unknown = set(changes) - set(PROFILE_EDITABLE)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+    for field, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(person, field, value)
+    if "display_name" in changes and not person.display_name:
+        raise ValidationError({"display_name": ["A display name cannot be empty."]})
+    person.full_clean(exclude=["password", "username", "email"])
+    person.save(update_fields=list(changes))
+    return person
