@@ -37,7 +37,7 @@ def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Signing in writes only a token or session row; a read-only institution's people
 # must still be able to sign in to read.
-WRITES_ALLOWED_WHEN_READ_ONLY = frozenset({"/api/v1/auth/token"})
+WRITES_ALLOWED_WHEN_READ_ONLY = frozenset({"/api/v1/auth/token", "/signin", "/signout"})
 
 
 def read_only_response(request: HttpRequest, tenant) -> HttpResponse:

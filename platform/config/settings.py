@@ -95,6 +95,7 @@ TENANT_DELETE_GRACE_DAYS = env_int("TENANT_DELETE_GRACE_DAYS", 7)
 PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "signin"
 
 MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
@@ -125,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tenant_apps.institution.context.institution",
             ],
         },
     },

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
+from tenant_apps.people import views as people_views
 from tenant_apps.people.api import (
     AuthTokenApi,
     MeApi,
@@ -26,6 +27,11 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("signin", people_views.signin, name="signin"),
+    path("signout", people_views.signout, name="signout"),
+    path("people/", people_views.directory, name="people-directory"),
+    path("people/<str:public_id>", people_views.person_page, name="person-page"),
+    path("me/edit", people_views.profile_edit, name="profile-edit"),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

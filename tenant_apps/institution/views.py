@@ -5,13 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from tenant_apps.institution.selectors import institution_profile
-
 
 def home(request: HttpRequest) -> HttpResponse:
-    profile = institution_profile()
-    return render(
-        request,
-        "institution/home.html",
-        {"profile": profile, "brand_colour": profile.primary_colour},
-    )
+    # The profile comes from the context processor (one query per page).
+    return render(request, "institution/home.html")

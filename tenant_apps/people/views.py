@@ -1,0 +1,139 @@
+"""People pages of an institution: sign in and out, the directory, profiles, editing one's own.
+
+Usernames and e-mail addresses appear on none of these pages (only on admin pages).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.people.forms import ProfileForm, SigninForm
+from tenant_apps.people.models import PROFILE_FIELDS, User
+from tenant_apps.people.selectors import people_directory, person_by_public_id, profile_for
+from tenant_apps.people.services import profile_update
+from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
+
+DIRECTORY_PAGE = 50
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+def signin(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = SigninForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = signin_with_password(
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    address=request.META.get("REMOTE_ADDR"),
+                    request=request,
+                )
+            except SigninRefused as refused:
+                form.add_error(None, refused.message)
+                status = 429
+            except SigninFailed:
+                form.add_error(None, "The username or password is not correct.")
+                status = 400
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(_safe_next(request))
+        else:
+            status = 400
+    return render(
+        request, "people/signin.html", {"form": form, "next": _safe_next(request)}, status=status
+    )
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "You are signed out.")
+    return redirect("/")
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    """Listed people by name; keyset pages (``?after=<id>``) cost the same at any depth."""
+    query = request.GET.get("q", "").strip()[:100]
+    people = people_directory(viewer=request.user, query=query).order_by("display_name", "id")
+    after = request.GET.get("after")
+    if after:
+        anchor = people.filter(public_id=after).values("display_name", "id").first()
+        if anchor is None:
+            raise Http404("No such page.")
+        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
+            display_name=anchor["display_name"], id__lte=anchor["id"]
+        )
+    page = list(people[: DIRECTORY_PAGE + 1])
+    more = len(page) > DIRECTORY_PAGE
+    page = page[:DIRECTORY_PAGE]
+    return render(
+        request,
+        "people/directory.html",
+        {
+            "people": [profile_for(request.user, person) for person in page],
+            "query": query,
+            "next_after": page[-1].public_id if more else None,
+        },
+    )
+
+
+def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        person = person_by_public_id(request.user, public_id)
+    except NotFound:
+        raise Http404("No such person.") from None
+    profile = profile_for(request.user, person)
+    fields = [
+        (field.replace("_", " ").capitalize(), profile[field])
+        for field in PROFILE_FIELDS
+        if field != "display_name" and profile.get(field)
+    ]
+    return render(
+        request,
+        "people/person.html",
+        {
+            "profile": profile,
+            "fields": fields,
+            "is_self": request.user.is_authenticated and request.user.pk == person.pk,
+        },
+    )
+
+
+@login_required(login_url="signin")
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    me = User.objects.get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, instance=me)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                profile_update(
+                    actor=request.user,
+                    person=me,
+                    **{field: form.cleaned_data[field] for field in form.changed_data},
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("person-page", public_id=me.public_id)
+        return render(request, "people/profile_edit.html", {"form": form}, status=400)
+    return render(request, "people/profile_edit.html", {"form": form})
