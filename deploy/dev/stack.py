@@ -670,7 +670,18 @@ def wipe(profile: Profile) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def ensure_chromium() -> None:
+    """Debian's chromium for the browser tests (Playwright drives it; no browser download)."""
+    if shutil.which("chromium"):
+        return
+    try:
+        apt_install("chromium")
+    except (SystemExit, subprocess.CalledProcessError):
+        say("chromium is not available: the browser tests will be skipped")
+
+
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
+    ensure_chromium()
     # Every run starts from empty services: nothing left over can hide a bug.
     wipe(profile)
     try:
