@@ -17,11 +17,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-# Playwright's sync API runs an event loop in this thread; the fixtures around a
-# test (routing reset, the world) touch Django's connection in the same thread.
-# Nothing here shares a connection across threads, so the async guard may step aside.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,12 +29,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup):
+def live_server_url(django_db_setup, django_db_blocker):
     """Base URL template ``http://{host}:PORT`` of gunicorn serving the test database."""
     port = _free_port()
     settings_dict = connection.settings_dict
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": (
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
             f"{settings_dict['PORT']}/{settings_dict['NAME']}"
@@ -76,14 +71,33 @@ def live_server_url(django_db_setup):
     yield "http://{host}:" + str(port)
     server.terminate()
     server.wait(timeout=30)
+    # The server's backends may outlive it by a moment; the test database can only
+    # be dropped once they are gone.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test installs it as root)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread, and the fixtures
+    # around each test (routing reset, the world) touch Django's connection in the
+    # same thread. Nothing shares a connection across threads, so Django's async
+    # guard steps aside while the browser is open - and only then.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _launch(sync_playwright):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
