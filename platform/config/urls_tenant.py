@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
 from tenant_apps.people import views as people_views
+from tenant_apps.people.admin_urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.people.api import (
     AuthTokenApi,
     MeApi,
@@ -23,6 +24,7 @@ api_v1 = [
     path("people/", PeopleApi.as_view(), name="people"),
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
+    path("admin/", include(admin_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -32,6 +34,7 @@ urlpatterns = [
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
+    path("manage/", include("tenant_apps.people.admin_urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

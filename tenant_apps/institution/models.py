@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 
+from tenant_apps.people.models import Visibility
+
 _colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f4e8c.")
 
 
@@ -16,6 +18,10 @@ class InstitutionProfile(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     name = models.CharField(max_length=200)
     primary_colour = models.CharField(max_length=7, default="#1f4e8c", validators=[_colour])
+    # What every profile field of a newly added person starts as; people change their own.
+    default_visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tenant_apps.people.models import AccessToken, User
+from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
 from tenants.services import quota_check_people, usage_add
 
 TOKEN_PREFIX = "oae_"  # noqa: S105 (a public marker, not a secret)
@@ -47,6 +47,11 @@ def user_create(
         is_staff=is_admin,
         is_superuser=is_admin,
     )
+    if tenant is not None:
+        # The institution's default for new profiles (its admins choose it).
+        visibility = _default_visibility()
+        for field in PROFILE_FIELDS:
+            setattr(user, f"{field}_visibility", visibility)
     if password:
         user.set_password(password)
     else:
@@ -56,6 +61,17 @@ def user_create(
     if tenant is not None:
         usage_add(tenant, people=1)
     return user
+
+
+def _default_visibility() -> str:
+    from tenant_apps.institution.models import InstitutionProfile
+
+    chosen = (
+        InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK)
+        .values_list("default_visibility", flat=True)
+        .first()
+    )
+    return chosen or Visibility.LOGGEDIN
 
 
 def _current_tenant():

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _make_behind(schema: str, *, fixable: bool) -> None:
-    """Forget the institution app's first migration; drop its table too if ``fixable``.
+    """Forget the institution app's migrations; drop its table too if ``fixable``.
 
     Re-applying then either re-creates the table (fixable) or fails because the
     table is still there (a stand-in for any migration that breaks on one tenant).
@@ -29,7 +29,7 @@ def _make_behind(schema: str, *, fixable: bool) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {schema}.django_migrations "  # noqa: S608 (a test's own schema)
-            "WHERE app = 'institution' AND name = '0001_initial'"
+            "WHERE app = 'institution'"
         )
         if fixable:
             cursor.execute(f"DROP TABLE {schema}.institution_institutionprofile")

@@ -1,0 +1,160 @@
+"""Admin API (/api/v1/admin/...): an institution's own admins manage its people and settings.
+
+The only API responses with other people's usernames and e-mail addresses.
+Anonymous callers get 401, signed-in non-admins 403, ids of other institutions 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.pagination import CursorPagination
+from tenant_apps.institution.admin_services import institution_settings_update
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.admin_selectors import people_for_admin, person_for_admin
+from tenant_apps.people.admin_services import (
+    is_institution_admin,
+    person_access_set,
+    person_invite,
+)
+from tenant_apps.people.api import _as_api_error, _validated
+from tenant_apps.people.models import Visibility
+
+
+class IsInstitutionAdmin(BasePermission):
+    message = "Only the institution's admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_institution_admin(request.user)
+
+
+class AdminPersonOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    username = serializers.CharField()
+    email = serializers.CharField()
+    display_name = serializers.CharField()
+    is_active = serializers.BooleanField()
+    is_admin = serializers.BooleanField(source="is_staff")
+    has_password = serializers.SerializerMethodField()
+    last_login = serializers.DateTimeField(allow_null=True)
+    date_joined = serializers.DateTimeField()
+
+    def get_has_password(self, person) -> bool:
+        return person.has_usable_password()
+
+
+class InviteInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    display_name = serializers.CharField(max_length=200)
+    username = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class AccessInput(serializers.Serializer):
+    is_active = serializers.BooleanField(required=False)
+    is_admin = serializers.BooleanField(required=False)
+
+
+class InstitutionSettingsOutput(serializers.Serializer):
+    name = serializers.CharField()
+    primary_colour = serializers.CharField()
+    default_visibility = serializers.CharField()
+
+
+class InstitutionSettingsInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    primary_colour = serializers.CharField(max_length=7, required=False)
+    default_visibility = serializers.ChoiceField(Visibility.choices, required=False)
+
+
+def _base_url(request: Request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class AdminPeopleApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="part of a name, username or e-mail")],
+        responses=AdminPersonOutput(many=True),
+        summary="Everyone in the institution, with usernames and e-mail addresses (admins)",
+    )
+    def get(self, request: Request) -> Response:
+        people = people_for_admin(actor=request.user, query=request.query_params.get("q", "")[:100])
+        paginator = CursorPagination()
+        paginator.ordering = ("display_name", "id")
+        page = paginator.paginate_queryset(people, request, view=self)
+        return paginator.get_paginated_response(AdminPersonOutput(page, many=True).data)
+
+    @extend_schema(
+        request=InviteInput,
+        responses={201: AdminPersonOutput},
+        summary="Invite someone: they are e-mailed a link to set their password (admins)",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(InviteInput, request.data)
+        try:
+            person = person_invite(
+                actor=request.user,
+                email=data["email"],
+                display_name=data["display_name"],
+                username=data.get("username") or None,
+                base_url=_base_url(request),
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(AdminPersonOutput(person).data, status=status.HTTP_201_CREATED)
+
+
+class AdminPersonApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(responses=AdminPersonOutput, summary="One person (admins)")
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(
+            AdminPersonOutput(person_for_admin(actor=request.user, public_id=public_id)).data
+        )
+
+    @extend_schema(
+        request=AccessInput,
+        responses=AdminPersonOutput,
+        summary="(De)activate a person or grant/revoke admin (admins)",
+    )
+    def patch(self, request: Request, public_id: str) -> Response:
+        person = person_for_admin(actor=request.user, public_id=public_id)
+        data = _validated(AccessInput, request.data)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        try:
+            person = person_access_set(actor=request.user, person=person, **data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(AdminPersonOutput(person).data)
+
+
+class AdminInstitutionApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(responses=InstitutionSettingsOutput, summary="The institution's settings")
+    def get(self, request: Request) -> Response:
+        return Response(InstitutionSettingsOutput(institution_profile()).data)
+
+    @extend_schema(
+        request=InstitutionSettingsInput,
+        responses=InstitutionSettingsOutput,
+        summary="Change the institution's name, colour or default profile visibility",
+    )
+    def patch(self, request: Request) -> Response:
+        data = _validated(InstitutionSettingsInput, request.data)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        try:
+            profile = institution_settings_update(actor=request.user, **data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(InstitutionSettingsOutput(profile).data)

@@ -1,0 +1,40 @@
+"""Forms of the institution-administration pages (the services do the real checking)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from tenant_apps.people.models import Visibility
+
+
+class InviteForm(forms.Form):
+    email = forms.CharField(label="E-mail address", max_length=254)
+    display_name = forms.CharField(label="Name", max_length=200)
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        required=False,
+        help_text="Optional: made from the e-mail address if left empty.",
+    )
+    is_admin = forms.BooleanField(label="Make them an admin", required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: username,email,display_name and optionally admin (yes/no).",
+    )
+
+
+class InstitutionForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    primary_colour = forms.CharField(
+        label="Primary colour",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    default_visibility = forms.ChoiceField(
+        label="Who can see a new person's profile",
+        choices=Visibility.choices,
+        help_text="People can change it for their own profile.",
+    )

@@ -1,0 +1,52 @@
+"""Reads for an institution's own admins: everyone, with usernames and e-mail addresses."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.people.admin_services import require_admin
+from tenant_apps.people.models import User
+
+ADMIN_PERSON_FIELDS = (
+    "public_id",
+    "username",
+    "email",
+    "display_name",
+    "is_active",
+    "is_staff",
+    "password",
+    "last_login",
+    "date_joined",
+)
+
+
+def people_for_admin(*, actor, query: str = "") -> QuerySet[User]:
+    """Every person of the institution (deactivated ones too), by name then id.
+
+    ``query`` matches part of a display name, username or e-mail address.
+    PermissionDenied unless ``actor`` is an active admin.
+    """
+    require_admin(actor)
+    people = User.objects.all()
+    query = query.strip()
+    if query:
+        people = people.filter(
+            Q(display_name__icontains=query)
+            | Q(username__icontains=query)
+            | Q(email__icontains=query)
+        )
+    return people.only(*ADMIN_PERSON_FIELDS).order_by("display_name", "id")
+
+
+def person_for_admin(*, actor, public_id: str) -> User:
+    """One person of the institution; NotFound if there is none with this id here."""
+    require_admin(actor)
+    person = User.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+def active_admin_count() -> int:
+    return User.objects.filter(is_staff=True, is_active=True).count()

@@ -1,0 +1,21 @@
+"""URLs of institution administration: pages under /manage/, the API under /api/v1/admin/."""
+
+from django.urls import path
+
+from tenant_apps.people import admin_api, admin_views
+
+urlpatterns = [
+    path("", admin_views.manage_home, name="manage"),
+    path("people/", admin_views.people_list, name="manage-people"),
+    path("people/invite", admin_views.person_invite_page, name="manage-invite"),
+    path("people/import", admin_views.people_import_page, name="manage-import"),
+    path("people/<str:public_id>", admin_views.person_page, name="manage-person"),
+    path("people/<str:public_id>/access", admin_views.person_access, name="manage-person-access"),
+    path("institution", admin_views.institution_settings, name="manage-institution"),
+]
+
+api_urlpatterns = [
+    path("people/", admin_api.AdminPeopleApi.as_view(), name="admin-people"),
+    path("people/<str:public_id>", admin_api.AdminPersonApi.as_view(), name="admin-person"),
+    path("institution", admin_api.AdminInstitutionApi.as_view(), name="admin-institution"),
+]

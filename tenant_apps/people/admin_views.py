@@ -1,0 +1,202 @@
+"""Institution administration pages (/manage/...): only the institution's active admins.
+
+These are the only pages that show people's usernames and e-mail addresses.
+Anonymous visitors are sent to sign in; signed-in non-admins get 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.institution.admin_services import institution_settings_update
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.admin_forms import ImportForm, InstitutionForm, InviteForm
+from tenant_apps.people.admin_selectors import people_for_admin, person_for_admin
+from tenant_apps.people.admin_services import (
+    IMPORT_MAX_BYTES,
+    is_institution_admin,
+    people_import_csv,
+    person_access_set,
+    person_invite,
+)
+
+PEOPLE_PAGE = 50
+ACCESS_ACTIONS = {
+    "deactivate": ({"is_active": False}, "{} is deactivated."),
+    "reactivate": ({"is_active": True}, "{} is active again."),
+    "grant-admin": ({"is_admin": True}, "{} is now an admin."),
+    "revoke-admin": ({"is_admin": False}, "{} is no longer an admin."),
+}
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "signin")
+        if not is_institution_admin(request.user):
+            raise PermissionDenied("Only the institution's admins may see this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _base_url(request: HttpRequest) -> str:
+    # Links in mails point at the host the admin is using (a custom domain included).
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _person_or_404(request: HttpRequest, public_id: str):
+    try:
+        return person_for_admin(actor=request.user, public_id=public_id)
+    except NotFound:
+        raise Http404("No such person.") from None
+
+
+@admin_required
+def manage_home(request: HttpRequest) -> HttpResponse:
+    return redirect("manage-people")
+
+
+@admin_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    """Everyone, by name; keyset pages (``?after=<id>``) cost the same at any depth."""
+    query = request.GET.get("q", "").strip()[:100]
+    people = people_for_admin(actor=request.user, query=query)
+    after = request.GET.get("after")
+    if after:
+        anchor = people.filter(public_id=after).values("display_name", "id").first()
+        if anchor is None:
+            raise Http404("No such page.")
+        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
+            display_name=anchor["display_name"], id__lte=anchor["id"]
+        )
+    page = list(people[: PEOPLE_PAGE + 1])
+    more = len(page) > PEOPLE_PAGE
+    page = page[:PEOPLE_PAGE]
+    return render(
+        request,
+        "people/manage/people.html",
+        {
+            "people": page,
+            "query": query,
+            "next_after": page[-1].public_id if more else None,
+            "invite_form": InviteForm(),
+        },
+    )
+
+
+@admin_required
+def person_invite_page(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST) if request.method == "POST" else InviteForm()
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                person = person_invite(
+                    actor=request.user,
+                    email=form.cleaned_data["email"],
+                    display_name=form.cleaned_data["display_name"],
+                    username=form.cleaned_data["username"] or None,
+                    is_admin=form.cleaned_data["is_admin"],
+                    base_url=_base_url(request),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, f"{person.display_name} is invited: a link is on its way."
+                )
+                return redirect("manage-person", public_id=person.public_id)
+        return render(request, "people/manage/invite.html", {"form": form}, status=400)
+    return render(request, "people/manage/invite.html", {"form": form})
+
+
+@admin_required
+def people_import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    context = {"form": form, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+    if request.method != "POST":
+        return render(request, "people/manage/import.html", context)
+    if not form.is_valid():
+        return render(request, "people/manage/import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > IMPORT_MAX_BYTES:
+        form.add_error("file", f"The file is larger than {context['max_mb']} MB; split it.")
+        return render(request, "people/manage/import.html", context, status=400)
+    try:
+        report = people_import_csv(
+            actor=request.user, data=upload.read(), base_url=_base_url(request)
+        )
+    except ValidationError as error:
+        form.add_error("file", error)
+        return render(request, "people/manage/import.html", context, status=400)
+    context["report"] = report
+    return render(request, "people/manage/import.html", context)
+
+
+@admin_required
+def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    return render(request, "people/manage/person.html", {"person": person})
+
+
+@require_POST
+@admin_required
+def person_access(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    action = ACCESS_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        return render(
+            request,
+            "people/manage/person.html",
+            {"person": person, "error": "Choose one of the actions on this page."},
+            status=400,
+        )
+    changes, done = action
+    try:
+        person = person_access_set(actor=request.user, person=person, **changes)
+    except ValidationError as error:
+        return render(
+            request,
+            "people/manage/person.html",
+            {"person": person, "error": " ".join(error.messages)},
+            status=400,
+        )
+    messages.success(request, done.format(person.display_name))
+    if person.pk == request.user.pk and not is_institution_admin(person):
+        return redirect("home")  # they cannot see the admin pages any more
+    return redirect("manage-person", public_id=person.public_id)
+
+
+@admin_required
+def institution_settings(request: HttpRequest) -> HttpResponse:
+    profile = institution_profile()
+    initial = {
+        "name": profile.name,
+        "primary_colour": profile.primary_colour,
+        "default_visibility": profile.default_visibility,
+    }
+    form = (
+        InstitutionForm(request.POST)
+        if request.method == "POST"
+        else InstitutionForm(initial=initial)
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                institution_settings_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "The institution's settings are saved.")
+                return redirect("manage-institution")
+        return render(request, "people/manage/institution.html", {"form": form}, status=400)
+    return render(request, "people/manage/institution.html", {"form": form})
