@@ -179,13 +179,20 @@ def main() -> int:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     if not args.skip_tenants:
-        print("\ninstitution lifecycle (tests/bench/bench_tenants.py)", flush=True)
-        return subprocess.run(
-            [sys.executable, str(ROOT / "tests" / "bench" / "bench_tenants.py")],
-            cwd=ROOT,
-            env={**env, "DJANGO_SETTINGS_MODULE": "tests.bench.settings"},
-            check=False,
-        ).returncode
+        bench_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.bench.settings"}
+        for script, title in (
+            ("bench_tenants.py", "institution lifecycle"),
+            ("bench_people.py", "people directory"),
+        ):
+            print(f"\n{title} (tests/bench/{script})", flush=True)
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "tests" / "bench" / script)],
+                cwd=ROOT,
+                env=bench_env,
+                check=False,
+            )
+            if result.returncode != 0:
+                return result.returncode
     return 0
 
 
