@@ -43,6 +43,14 @@ VENV_BIN = Path(sys.executable).parent
 PG_USER_WHEN_ROOT = "nobody"
 S3_ACCESS_KEY = "oaedev"
 S3_SECRET_KEY = "oaedevsecret"
+LDAP_SUFFIX = "dc=oae,dc=test"
+LDAP_ADMIN_DN = f"cn=admin,{LDAP_SUFFIX}"
+LDAP_ADMIN_PASSWORD = "oae-ldap-test"  # a throwaway directory on loopback
+# Build dependencies of python-ldap (no wheels on PyPI), installed before the venv.
+SYSTEM_BUILD_PACKAGES = {
+    "/usr/include/ldap.h": "libldap2-dev",
+    "/usr/include/sasl/sasl.h": "libsasl2-dev",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ class Profile:
         return self.var / "run"
 
     @property
+    def ldap(self) -> int:
+        return self.pg - 15400  # 38930 for test, shifted with the slot like the others
+
+    @property
     def bucket(self) -> str:
         return f"oae-{self.name}"
 
@@ -83,6 +95,10 @@ class Profile:
             "S3_ACCESS_KEY_ID": S3_ACCESS_KEY,
             "S3_SECRET_ACCESS_KEY": S3_SECRET_KEY,
             "PLATFORM_DOMAIN": "localhost",
+            # A real OpenLDAP for the directory sign-in tests (test profile only).
+            "OAE_TEST_LDAP_URI": f"ldap://127.0.0.1:{self.ldap}",
+            "OAE_TEST_LDAP_ADMIN_DN": LDAP_ADMIN_DN,
+            "OAE_TEST_LDAP_ADMIN_PASSWORD": LDAP_ADMIN_PASSWORD,
         }
 
 
@@ -527,18 +543,85 @@ def s3_stop(profile: Profile) -> None:
     stop_pid(profile.run_dir / "seaweedfs.pid", "SeaweedFS", group=True)
 
 
+# --- OpenLDAP (test profile) ---------------------------------------------------
+def slapd_bin() -> str | None:
+    path = shutil.which("slapd") or (
+        "/usr/sbin/slapd" if Path("/usr/sbin/slapd").exists() else None
+    )
+    if path is None:
+        try:
+            apt_install("slapd")
+        except (SystemExit, subprocess.CalledProcessError):
+            return None
+        path = "/usr/sbin/slapd" if Path("/usr/sbin/slapd").exists() else shutil.which("slapd")
+    return path
+
+
+def slapd_start(profile: Profile) -> None:
+    binary = slapd_bin()
+    if binary is None:
+        say("slapd is not available: the LDAP sign-in tests will be skipped")
+        return
+    directory = profile.var / "slapd"
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    pidfile = profile.run_dir / "slapd.pid"
+    if read_pid(pidfile):
+        return
+    if port_open(profile.ldap):
+        fail(f"port {profile.ldap} is taken by another program; slapd cannot start.")
+    config = directory / "slapd.conf"
+    config.write_text(
+        "\n".join(
+            [
+                "include /etc/ldap/schema/core.schema",
+                "include /etc/ldap/schema/cosine.schema",
+                "include /etc/ldap/schema/inetorgperson.schema",
+                f"pidfile {pidfile}",
+                "modulepath /usr/lib/ldap",
+                "moduleload back_mdb",
+                "database mdb",
+                "maxsize 104857600",
+                f'suffix "{LDAP_SUFFIX}"',
+                f'rootdn "{LDAP_ADMIN_DN}"',
+                f"rootpw {LDAP_ADMIN_PASSWORD}",
+                f"directory {directory / 'data'}",
+                "",
+            ]
+        )
+    )
+    say(f"starting OpenLDAP (slapd) on 127.0.0.1:{profile.ldap}")
+    subprocess.run(
+        [binary, "-f", str(config), "-h", f"ldap://127.0.0.1:{profile.ldap}/"], check=True
+    )
+    wait_for(lambda: port_open(profile.ldap), "slapd", 20)
+
+
+def slapd_stop(profile: Profile) -> None:
+    stop_pid(profile.run_dir / "slapd.pid", "slapd")
+
+
+def system_deps() -> None:
+    """What must be on the machine before the venv's packages build (root installs it)."""
+    for header, package in SYSTEM_BUILD_PACKAGES.items():
+        if not Path(header).exists():
+            apt_install(package)
+
+
 # --- the whole stack --------------------------------------------------------
 def up(profile: Profile) -> None:
     profile.run_dir.mkdir(parents=True, exist_ok=True)
     pg_start(profile)
     redis_start(profile)
     s3_start(profile)
+    if profile.kind == "test":
+        slapd_start(profile)
     say(f"services of profile '{profile.name}' are up")
 
 
 def down(profile: Profile) -> None:
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
+    slapd_stop(profile)
     s3_stop(profile)
     redis_stop(profile)
     pg_stop(profile)
@@ -661,7 +744,7 @@ def run(profile: Profile) -> int:
 def wipe(profile: Profile) -> None:
     """Stop the profile's services and delete their data: the next start is from empty."""
     down(profile)
-    for sub in ("pg", "redis", "seaweedfs", "run"):
+    for sub in ("pg", "redis", "seaweedfs", "slapd", "run"):
         path = profile.var / sub
         if path.is_symlink():
             shutil.rmtree(path.resolve(), ignore_errors=True)
@@ -719,13 +802,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["up", "down", "status", "env", "run", "test", "bench"])
+    parser.add_argument(
+        "command",
+        choices=["up", "down", "status", "env", "run", "test", "bench", "system-deps"],
+    )
     parser.add_argument("--profile", choices=["bench", "dev", "test"], default=None)
     args, rest = parser.parse_known_args(argv)
     PROFILES = _profiles()
     default = {"test": "test", "bench": "bench"}.get(args.command, "dev")
     profile = PROFILES[args.profile or default]
-    if args.command == "up":
+    if args.command == "system-deps":
+        system_deps()
+    elif args.command == "up":
         up(profile)
     elif args.command == "down":
         down(profile)

@@ -74,6 +74,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "tenant_apps.people",
     "tenant_apps.institution",
+    "tenant_apps.directory",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -95,6 +96,11 @@ TENANT_DELETE_GRACE_DAYS = env_int("TENANT_DELETE_GRACE_DAYS", 7)
 PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 AUTH_USER_MODEL = "people.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Directory accounts, when the institution has configured LDAP (off by default).
+    "tenant_apps.directory.backends.InstitutionLDAPBackend",
+]
 LOGIN_URL = "signin"
 
 MIDDLEWARE = [

@@ -1,0 +1,76 @@
+"""django-auth-ldap, configured per institution from its own LdapSettings row.
+
+Django builds a new backend instance for every authenticate() call, and each call
+happens on one institution's host (its schema), so settings are read per call.
+New directory people are created through user_create: quotas, usage counters and
+the institution's default visibility apply as for anyone else.
+"""
+
+from __future__ import annotations
+
+import ldap
+from django_auth_ldap.backend import LDAPBackend
+from django_auth_ldap.config import LDAPSearch, LDAPSettings
+
+from tenant_apps.directory.models import LdapSettings
+
+
+class InstitutionLDAPBackend(LDAPBackend):
+    settings_prefix = "OAE_INSTITUTION_LDAP_"  # nothing in Django's settings: all per institution
+
+    def _institution_settings(self) -> LdapSettings | None:
+        from django.db import connection
+        from django_tenants.utils import get_public_schema_name
+
+        if connection.schema_name == get_public_schema_name():
+            return None  # the platform host: platform admins are local accounts
+        return LdapSettings.objects.filter(pk=LdapSettings.SINGLETON_PK, enabled=True).first()
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            row = self._institution_settings()
+            values = {}
+            if row is not None:
+                values = {
+                    "SERVER_URI": row.server_uri,
+                    "START_TLS": row.start_tls,
+                    "BIND_DN": row.bind_dn,
+                    "BIND_PASSWORD": row.bind_password,
+                    "USER_SEARCH": LDAPSearch(
+                        row.user_search_base, ldap.SCOPE_SUBTREE, row.user_filter
+                    ),
+                    "USER_ATTR_MAP": {
+                        "display_name": row.display_name_attribute,
+                        "email": row.email_attribute,
+                    },
+                    "CONNECTION_OPTIONS": {ldap.OPT_NETWORK_TIMEOUT: 5, ldap.OPT_TIMEOUT: 10},
+                }
+            self._settings = LDAPSettings(self.settings_prefix, values)
+            self._enabled = row is not None
+        return self._settings
+
+    @settings.setter
+    def settings(self, value):
+        self._settings = value
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        self.settings  # noqa: B018 (loads this institution's settings)
+        if not getattr(self, "_enabled", False):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        # Sessions of directory people are resolved like anyone else's (no LDAP round trip).
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+    def get_or_build_user(self, username, ldap_user):
+        from tenant_apps.people.models import User
+        from tenant_apps.people.services import user_create
+
+        existing = User.objects.filter(username__iexact=username).first()
+        if existing is not None:
+            return existing, False
+        return user_create(username=username.lower()), False
