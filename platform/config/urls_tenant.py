@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
+    path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.people.admin_urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

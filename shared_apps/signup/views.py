@@ -130,6 +130,8 @@ class WelcomeView(PasswordResetConfirmView):
 
     template_name = "signup/welcome.html"
     post_reset_login = True
+    # Needed once more than one backend is configured (LDAP): a password set here is local.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = "/"
 
     def get_user(self, uidb64: str) -> User | None:

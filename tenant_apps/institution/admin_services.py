@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.admin_services import require_admin
 
-INSTITUTION_EDITABLE = ("name", "primary_colour", "default_visibility")
+INSTITUTION_EDITABLE = (
+    "name",
+    "primary_colour",
+    "default_visibility",
+    "self_registration",
+    "registration_domains",
+)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_REGISTRATION_DOMAINS = 100
+
+
+def registration_domains_clean(value) -> list[str]:
+    """A list of e-mail domains from a list, or from text separated by commas or spaces.
+
+    Lower-cased, without a leading "@", each once; ValidationError naming a bad one.
+    """
+    from django.core.exceptions import ValidationError
+
+    if value is None:
+        return []
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    domains: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError("Each domain must be text, like example.edu.")
+        domain = item.strip().lower().lstrip("@").rstrip(".")
+        if not domain:
+            continue
+        if not _DOMAIN.match(domain):
+            raise ValidationError(f"{domain[:100]} is not an e-mail domain like example.edu.")
+        if domain not in domains:
+            domains.append(domain)
+    if len(domains) > MAX_REGISTRATION_DOMAINS:
+        raise ValidationError(f"List at most {MAX_REGISTRATION_DOMAINS} domains.")
+    return domains
 
 
 @transaction.atomic
 def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
-    """Change the institution's name, primary colour and/or default profile visibility.
+    """Change the institution's name, colour, default profile visibility or self-registration.
 
     PermissionDenied unless ``actor`` is an active admin; ValidationError (by field)
     for bad values, with nothing saved. The name shown is the institution's own
@@ -27,6 +63,13 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     profile = institution_profile()
     profile.pk = InstitutionProfile.SINGLETON_PK
+    if "registration_domains" in changes:
+        try:
+            changes["registration_domains"] = registration_domains_clean(
+                changes["registration_domains"]
+            )
+        except ValidationError as error:
+            raise ValidationError({"registration_domains": error.messages}) from None
     for name, value in changes.items():
         if isinstance(value, str):
             value = " ".join(value.split()) if name == "name" else value.strip()

@@ -22,6 +22,10 @@ class InstitutionProfile(models.Model):
     default_visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
     )
+    # Self-registration at /register: off unless the admins switch it on. With
+    # domains listed, only e-mail addresses at one of them (or a subdomain) may register.
+    self_registration = models.BooleanField(default=False)
+    registration_domains = models.JSONField(default=list, blank=True)
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:

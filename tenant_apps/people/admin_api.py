@@ -64,12 +64,18 @@ class InstitutionSettingsOutput(serializers.Serializer):
     name = serializers.CharField()
     primary_colour = serializers.CharField()
     default_visibility = serializers.CharField()
+    self_registration = serializers.BooleanField()
+    registration_domains = serializers.ListField(child=serializers.CharField())
 
 
 class InstitutionSettingsInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     primary_colour = serializers.CharField(max_length=7, required=False)
     default_visibility = serializers.ChoiceField(Visibility.choices, required=False)
+    self_registration = serializers.BooleanField(required=False)
+    registration_domains = serializers.ListField(
+        child=serializers.CharField(max_length=253), required=False, max_length=100
+    )
 
 
 def _base_url(request: Request) -> str:
@@ -147,7 +153,7 @@ class AdminInstitutionApi(APIView):
     @extend_schema(
         request=InstitutionSettingsInput,
         responses=InstitutionSettingsOutput,
-        summary="Change the institution's name, colour or default profile visibility",
+        summary="Change the institution's name, colour, default visibility or self-registration",
     )
     def patch(self, request: Request) -> Response:
         data = _validated(InstitutionSettingsInput, request.data)

@@ -38,3 +38,15 @@ class InstitutionForm(forms.Form):
         choices=Visibility.choices,
         help_text="People can change it for their own profile.",
     )
+    self_registration = forms.BooleanField(
+        label="Let people register themselves at /register",
+        required=False,
+        help_text="They choose a password through a link e-mailed to them.",
+    )
+    registration_domains = forms.CharField(
+        label="E-mail domains allowed to register",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, like example.edu (its subdomains too). Empty: any address.",
+    )

@@ -210,6 +210,8 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "name": "Alpha University",
         "primary_colour": "#1f4e8c",
         "default_visibility": "loggedin",
+        "self_registration": False,
+        "registration_domains": [],
     }
     response = client_a.patch(
         "/api/v1/admin/institution",

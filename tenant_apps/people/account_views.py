@@ -1,0 +1,112 @@
+"""Pages for one's own account on an institution's host: /password-reset and /register.
+
+Neither page says whether an e-mail address has an account here: both answer
+"check your e-mail" alike, and the mail tells its owner the rest.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from tenant_apps.people.account_services import (
+    RegistrationClosed,
+    TooManyRequests,
+    password_reset_request,
+    registration_closed_reason,
+    self_register,
+)
+
+
+class PasswordResetForm(forms.Form):
+    email = forms.CharField(label="E-mail address", max_length=254)
+
+
+class RegistrationForm(forms.Form):
+    display_name = forms.CharField(label="Your name", max_length=200)
+    email = forms.CharField(label="E-mail address", max_length=254)
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="What you sign in with: letters, digits and @ . + - _ only.",
+    )
+
+
+def _base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(None if name == "__all__" or name not in form.fields else name, messages)
+    else:
+        form.add_error(None, error)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("/")
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                password_reset_request(
+                    email=form.cleaned_data["email"],
+                    address=_address(request),
+                    base_url=_base_url(request),
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                return render(request, "people/account/password_reset_sent.html")
+        return render(request, "people/account/password_reset.html", {"form": form}, status=400)
+    return render(request, "people/account/password_reset.html", {"form": form})
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    from tenant_apps.institution.selectors import institution_profile
+
+    if request.user.is_authenticated:
+        return redirect("/")
+    institution = institution_profile()
+    reason = registration_closed_reason(institution)
+    if reason:
+        return render(
+            request, "people/account/register_closed.html", {"reason": reason}, status=403
+        )
+    form = RegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                self_register(
+                    address=_address(request), base_url=_base_url(request), **form.cleaned_data
+                )
+            except RegistrationClosed as closed:
+                return render(
+                    request,
+                    "people/account/register_closed.html",
+                    {"reason": closed.message},
+                    status=403,
+                )
+            except TooManyRequests as refused:
+                form.add_error(None, refused.message)
+                status = 429
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return render(request, "people/account/register_sent.html")
+    return render(
+        request,
+        "people/account/register.html",
+        {"form": form, "domains": institution.registration_domains},
+        status=status,
+    )
