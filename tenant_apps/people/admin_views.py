@@ -27,6 +27,7 @@ from tenant_apps.people.admin_services import (
     person_access_set,
     person_invite,
 )
+from tenant_apps.people.selectors import people_page
 
 PEOPLE_PAGE = 50
 ACCESS_ACTIONS = {
@@ -70,25 +71,21 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 def people_list(request: HttpRequest) -> HttpResponse:
     """Everyone, by name; keyset pages (``?after=<id>``) cost the same at any depth."""
     query = request.GET.get("q", "").strip()[:100]
-    people = people_for_admin(actor=request.user, query=query)
-    after = request.GET.get("after")
-    if after:
-        anchor = people.filter(public_id=after).values("display_name", "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
-            display_name=anchor["display_name"], id__lte=anchor["id"]
+    try:
+        page, next_after = people_page(
+            people_for_admin(actor=request.user, query=query),
+            after=request.GET.get("after"),
+            size=PEOPLE_PAGE,
         )
-    page = list(people[: PEOPLE_PAGE + 1])
-    more = len(page) > PEOPLE_PAGE
-    page = page[:PEOPLE_PAGE]
+    except NotFound:
+        raise Http404("No such page.") from None
     return render(
         request,
         "people/manage/people.html",
         {
             "people": page,
             "query": query,
-            "next_after": page[-1].public_id if more else None,
+            "next_after": next_after,
             "invite_form": InviteForm(),
         },
     )

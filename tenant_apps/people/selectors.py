@@ -93,3 +93,25 @@ def profile_for(viewer, person: User) -> dict:
 
 def tokens_of(user: User) -> QuerySet[AccessToken]:
     return AccessToken.objects.filter(user=user, revoked__isnull=True).order_by("-created", "-id")
+
+
+def people_page(
+    people: QuerySet[User], *, after: str | None, size: int
+) -> tuple[list[User], str | None]:
+    """One keyset page of ``people`` by (display name, id), after the person ``after``.
+
+    Returns the page and the public id to continue after (None on the last page);
+    NotFound when ``after`` is not in ``people``. The cost is the same at any depth.
+    """
+    people = people.order_by("display_name", "id")
+    if after:
+        anchor = people.filter(public_id=after).values("display_name", "id").first()
+        if anchor is None:
+            raise NotFound("No such page.")
+        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
+            display_name=anchor["display_name"], id__lte=anchor["id"]
+        )
+    page = list(people[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].public_id if more else None)

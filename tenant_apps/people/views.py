@@ -17,7 +17,12 @@ from rest_framework.exceptions import NotFound
 
 from tenant_apps.people.forms import ProfileForm, SigninForm
 from tenant_apps.people.models import PROFILE_FIELDS, User
-from tenant_apps.people.selectors import people_directory, person_by_public_id, profile_for
+from tenant_apps.people.selectors import (
+    people_directory,
+    people_page,
+    person_by_public_id,
+    profile_for,
+)
 from tenant_apps.people.services import profile_update
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
 
@@ -73,25 +78,21 @@ def signout(request: HttpRequest) -> HttpResponse:
 def directory(request: HttpRequest) -> HttpResponse:
     """Listed people by name; keyset pages (``?after=<id>``) cost the same at any depth."""
     query = request.GET.get("q", "").strip()[:100]
-    people = people_directory(viewer=request.user, query=query).order_by("display_name", "id")
-    after = request.GET.get("after")
-    if after:
-        anchor = people.filter(public_id=after).values("display_name", "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
-            display_name=anchor["display_name"], id__lte=anchor["id"]
+    try:
+        page, next_after = people_page(
+            people_directory(viewer=request.user, query=query),
+            after=request.GET.get("after"),
+            size=DIRECTORY_PAGE,
         )
-    page = list(people[: DIRECTORY_PAGE + 1])
-    more = len(page) > DIRECTORY_PAGE
-    page = page[:DIRECTORY_PAGE]
+    except NotFound:
+        raise Http404("No such page.") from None
     return render(
         request,
         "people/directory.html",
         {
             "people": [profile_for(request.user, person) for person in page],
             "query": query,
-            "next_after": page[-1].public_id if more else None,
+            "next_after": next_after,
         },
     )
 
