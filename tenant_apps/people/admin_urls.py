@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from tenant_apps.directory.api import AdminLdapApi
 from tenant_apps.people import admin_api, admin_views
 
 urlpatterns = [
@@ -18,4 +19,5 @@ api_urlpatterns = [
     path("people/", admin_api.AdminPeopleApi.as_view(), name="admin-people"),
     path("people/<str:public_id>", admin_api.AdminPersonApi.as_view(), name="admin-person"),
     path("institution", admin_api.AdminInstitutionApi.as_view(), name="admin-institution"),
+    path("signin/ldap", AdminLdapApi.as_view(), name="admin-ldap"),
 ]

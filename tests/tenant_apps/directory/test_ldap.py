@@ -155,3 +155,52 @@ def test_bad_settings_are_refused_with_the_field_named(world, overrides, field):
 def test_only_admins_configure_sign_in(world):
     with schema_context(world.tenant_a.schema_name), pytest.raises(PermissionDenied):
         ldap_settings_set(actor=world.bob, enabled=False)
+
+
+def test_admins_configure_ldap_through_the_api_and_the_password_never_comes_back(
+    client_a, world, directory
+):
+    from tests.conftest import sign_in
+
+    sign_in(client_a, world.admin_a, world.tenant_a)
+    assert client_a.get("/api/v1/admin/signin/ldap").json()["enabled"] is False
+    payload = {
+        "enabled": True,
+        "server_uri": URI,
+        "bind_dn": os.environ["OAE_TEST_LDAP_ADMIN_DN"],
+        "bind_password": os.environ["OAE_TEST_LDAP_ADMIN_PASSWORD"],
+        "user_search_base": f"ou=people,{SUFFIX}",
+    }
+    import json
+
+    response = client_a.patch(
+        "/api/v1/admin/signin/ldap", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["enabled"] is True and body["bind_password_set"] is True
+    assert os.environ["OAE_TEST_LDAP_ADMIN_PASSWORD"] not in response.content.decode()
+    bad = client_a.patch(
+        "/api/v1/admin/signin/ldap",
+        json.dumps({"user_filter": "(uid=x)"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "user_filter" in bad.json()["errors"]
+    uid = directory(f"pat{uuid.uuid4().hex[:6]}", "pat pass", "Pat Park", "pat@alpha.example")
+    fresh = client_a.__class__(HTTP_HOST=world.host_a)
+    assert (
+        fresh.post("/api/v1/auth/token", {"username": uid, "password": "pat pass"}).status_code
+        == 201
+    )
+
+
+def test_members_and_other_institutions_cannot_see_ldap_settings(client_a, client_b, world):
+    from tests.conftest import sign_in
+
+    _configure(world, server_uri="ldap://ldap.alpha.example")
+    sign_in(client_a, world.bob, world.tenant_a)
+    assert client_a.get("/api/v1/admin/signin/ldap").status_code == 403
+    sign_in(client_b, world.charlie, world.tenant_b)
+    response = client_b.get("/api/v1/admin/signin/ldap")
+    assert response.status_code == 403
+    assert "ldap.alpha.example" not in response.content.decode()
