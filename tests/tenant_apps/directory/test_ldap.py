@@ -204,3 +204,15 @@ def test_members_and_other_institutions_cannot_see_ldap_settings(client_a, clien
     response = client_b.get("/api/v1/admin/signin/ldap")
     assert response.status_code == 403
     assert "ldap.alpha.example" not in response.content.decode()
+
+
+def test_reading_the_ldap_settings_costs_a_bounded_number_of_queries(
+    client_a, world, django_assert_max_num_queries
+):
+    from tests.conftest import sign_in
+
+    _configure(world, server_uri="ldap://ldap.alpha.example")
+    sign_in(client_a, world.admin_a, world.tenant_a)
+    client_a.get("/api/v1/admin/signin/ldap")  # warm the host cache
+    with django_assert_max_num_queries(4):  # session, user, settings, and at most one SET
+        assert client_a.get("/api/v1/admin/signin/ldap").status_code == 200

@@ -16,6 +16,7 @@ from tenant_apps.people.admin_services import person_access_set
 from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.services import user_create
 from tests.conftest import PASSWORD, sign_in
+from tests.crawl import crawl
 
 pytestmark = pytest.mark.django_db
 
@@ -381,20 +382,6 @@ def test_bad_settings_are_refused_and_change_nothing(admin_client, world, data, 
 
 
 # --- FERPA: usernames and e-mails only on /manage pages, only for admins ------------------
-def _crawl(client: Client, start: list[str], limit: int = 80) -> dict[str, str]:
-    seen: dict[str, str] = {}
-    queue = list(start)
-    while queue and len(seen) < limit:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        body = client.get(path).content.decode(errors="replace")
-        seen[path] = body
-        for link in re.findall(r'href="(/[^"#]*)"', body):
-            link = link.replace("&amp;", "&")
-            if link not in seen and not link.startswith(("/static/", "/api/docs")):
-                queue.append(link)
-    return seen
 
 
 def _shows(body: str, person: User) -> bool:
@@ -419,7 +406,7 @@ def test_usernames_and_emails_of_others_appear_only_on_manage_pages_for_admins(w
         "/api/v1/admin/people/",
         f"/api/v1/admin/people/{world.alice.public_id}",
     ]
-    pages = _crawl(client, start)
+    pages = crawl(client, start, limit=80)
     assert len(pages) >= 10
     others = [p for p in (world.alice, world.bob, world.admin_a) if p.pk != viewer.pk]
     shown_on_manage = False

@@ -15,6 +15,7 @@ from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.services import profile_update, user_create
 from tenants.services import tenant_suspend
 from tests.conftest import PASSWORD, sign_in
+from tests.crawl import crawl
 
 pytestmark = pytest.mark.django_db
 
@@ -162,23 +163,6 @@ def test_editing_ones_profile(client_a, world):
     )
 
 
-def _crawl(client: Client, start: list[str], limit: int = 60) -> dict[str, str]:
-    seen: dict[str, str] = {}
-    queue = list(start)
-    while queue and len(seen) < limit:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        response = client.get(path)
-        body = response.content.decode(errors="replace")
-        seen[path] = body
-        for link in re.findall(r'href="(/[^"#]*)"', body):
-            link = link.replace("&amp;", "&")
-            if link not in seen and not link.startswith(("/static/", "/api/docs")):
-                queue.append(link)
-    return seen
-
-
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
 def test_no_page_or_api_response_shows_another_persons_username_or_email(world, who):
     viewer = getattr(world, who)
@@ -187,7 +171,7 @@ def test_no_page_or_api_response_shows_another_persons_username_or_email(world, 
     for person in (world.alice, world.bob):
         _set(world, person, department="Dept", department_visibility=Visibility.PUBLIC)
     client = sign_in(Client(HTTP_HOST=host), viewer, tenant)
-    pages = _crawl(
+    pages = crawl(
         client,
         [
             "/",
