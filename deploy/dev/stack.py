@@ -50,6 +50,10 @@ LDAP_ADMIN_PASSWORD = "oae-ldap-test"  # a throwaway directory on loopback
 SYSTEM_BUILD_PACKAGES = {
     "/usr/include/ldap.h": "libldap2-dev",
     "/usr/include/sasl/sasl.h": "libsasl2-dev",
+    # Runtime libraries the Python packages load: libmagic (python-magic, file types
+    # detected from the bytes) and nginx (the production front end, checked in tests).
+    "/usr/share/misc/magic.mgc": "libmagic1",
+    "/usr/sbin/nginx": "nginx-light",
 }
 
 

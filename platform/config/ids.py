@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Callable
 
 PUBLIC_ID_MAX_LENGTH = 24
 
@@ -15,14 +14,3 @@ PUBLIC_ID_MAX_LENGTH = 24
 def new_public_id(prefix: str) -> str:
     raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
     return f"{prefix}_{raw}"
-
-
-def public_id_factory(prefix: str) -> Callable[[], str]:
-    """A zero-argument default for a model field (migrations need a named callable)."""
-
-    def factory() -> str:
-        return new_public_id(prefix)
-
-    factory.__name__ = f"new_{prefix}_id"
-    factory.__qualname__ = factory.__name__
-    return factory

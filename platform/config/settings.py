@@ -75,6 +75,7 @@ TENANT_APPS = [
     "tenant_apps.people",
     "tenant_apps.institution",
     "tenant_apps.directory",
+    "tenant_apps.groups",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

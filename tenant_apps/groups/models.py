@@ -1,0 +1,72 @@
+"""Groups of people in one institution, and who belongs to them with which role.
+
+The content library shares items with groups and decides access through
+``GroupMembership``; the groups' own pages, joining and invitations build on these.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from tenant_apps.people.models import Visibility
+
+
+def new_group_id() -> str:
+    # A module-level function, so that migrations can name it.
+    return new_public_id("g")
+
+
+class JoinPolicy(models.TextChoices):
+    OPEN = "open", "Anyone who can see the group may join"
+    REQUEST = "request", "People ask to join; a manager accepts or declines"
+    INVITATION = "invitation", "Only people a manager invites"
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    MANAGER = "manager", "Manager"
+
+
+class Group(models.Model):
+    public_id = models.CharField(
+        max_length=PUBLIC_ID_MAX_LENGTH, unique=True, default=new_group_id, editable=False
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, blank=True)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
+    )
+    join_policy = models.CharField(
+        max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="group_membership_unique"),
+        ]
+        indexes = [
+            # "Which groups am I in?" - the permission rule asks this on every list.
+            models.Index(fields=["user", "group"], name="group_membership_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id} ({self.role})"
