@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor, audit_record
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
@@ -278,8 +279,13 @@ def tenant_update(
     name: str | None = None,
     quota_people: int | str | None = "keep",
     quota_storage_bytes: int | str | None = "keep",
+    sync_profile: bool = True,
 ) -> Tenant:
-    """Change an institution's name or quotas (None lifts a quota; "keep" leaves it)."""
+    """Change an institution's name or quotas (None lifts a quota; "keep" leaves it).
+
+    A new name is written to the institution's own profile as well (``sync_profile``;
+    off when the change comes from that profile).
+    """
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     changes: dict = {}
     if name is not None:
@@ -298,6 +304,14 @@ def tenant_update(
     if changes:
         tenant.save()
         audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=changes)
+        if "name" in changes and sync_profile:
+            # The institution's pages show its own profile's name: keep the two the same.
+            from tenant_apps.institution.models import InstitutionProfile
+
+            with schema_context(tenant.schema_name):
+                InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(
+                    name=tenant.name
+                )
     return tenant
 
 

@@ -8,9 +8,12 @@ the process refuses to start otherwise. The README lists every variable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -18,6 +21,7 @@ from config.env import (
     env_bool,
     env_float,
     env_int,
+    env_list,
     env_str,
 )
 
@@ -98,9 +102,12 @@ PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Local accounts (password sign-in can be limited to admins per institution).
+    "tenant_apps.directory.backends.InstitutionModelBackend",
     # Directory accounts, when the institution has configured LDAP (off by default).
     "tenant_apps.directory.backends.InstitutionLDAPBackend",
+    # OpenID Connect single sign-on, when the institution has configured it.
+    "tenant_apps.directory.oidc.InstitutionOIDCBackend",
 ]
 LOGIN_URL = "signin"
 
@@ -233,6 +240,39 @@ STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")) if IS_PRO
 # Outside production, serve app static files straight from the apps (no collectstatic).
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- secrets institutions give us -------------------------------------------
+# Fernet keys (comma-separated, newest first) encrypting LDAP bind passwords and
+# OpenID Connect client secrets in each institution's schema (see config.crypto).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured("The environment variable FIELD_ENCRYPTION_KEYS must be set.")
+    # Outside production: a key derived from SECRET_KEY (config.crypto.derived_key).
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"oae-fields:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds something that is not a Fernet key (32 url-safe "
+            "base64-encoded bytes; make one with Fernet.generate_key())."
+        ) from None
+
+# OpenID Connect: identity providers must use https in production; plain http is
+# allowed elsewhere (the test provider runs on loopback).
+OIDC_ALLOW_HTTP = env_bool("OIDC_ALLOW_HTTP", not IS_PRODUCTION)
+# Seconds to wait for the provider's token, user-info and key endpoints.
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL_FAILURE = "/signin?sso=failed"
 
 # --- passwords and sessions -------------------------------------------------
 PASSWORD_HASHERS = [

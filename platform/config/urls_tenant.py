@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
 from tenant_apps.people import views as people_views
@@ -31,6 +32,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("signin", people_views.signin, name="signin"),
     path("signout", people_views.signout, name="signout"),
+    path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
+    path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),

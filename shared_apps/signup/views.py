@@ -131,7 +131,7 @@ class WelcomeView(PasswordResetConfirmView):
     template_name = "signup/welcome.html"
     post_reset_login = True
     # Needed once more than one backend is configured (LDAP): a password set here is local.
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "tenant_apps.directory.backends.InstitutionModelBackend"
     success_url = "/"
 
     def get_user(self, uidb64: str) -> User | None:

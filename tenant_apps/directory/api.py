@@ -1,4 +1,4 @@
-"""GET/PATCH /api/v1/admin/signin/ldap: an institution's LDAP sign-in, for its admins."""
+"""/api/v1/admin/signin (which methods are on), /signin/ldap and /signin/oidc, for admins."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.directory.models import LdapSettings
-from tenant_apps.directory.services import ldap_settings_set
+from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.directory.services import (
+    ldap_settings_set,
+    local_signin_set,
+    oidc_settings_set,
+    signin_methods,
+)
 from tenant_apps.people.admin_api import IsInstitutionAdmin
 
 
@@ -64,14 +69,102 @@ class AdminLdapApi(APIView):
         summary="Configure, switch on or off the institution's LDAP sign-in",
     )
     def patch(self, request: Request) -> Response:
-        serializer = LdapInput(data=request.data)
+        return Response(LdapOutput(_set(ldap_settings_set, request, LdapInput)).data)
+
+
+class OidcOutput(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    label = serializers.CharField()
+    issuer = serializers.CharField()
+    authorization_endpoint = serializers.CharField()
+    token_endpoint = serializers.CharField()
+    userinfo_endpoint = serializers.CharField()
+    jwks_uri = serializers.CharField()
+    client_id = serializers.CharField()
+    # The secret itself is never sent back.
+    client_secret_set = serializers.SerializerMethodField()
+    scopes = serializers.CharField()
+    sign_algorithm = serializers.CharField()
+    create_people = serializers.BooleanField()
+    link_verified_email = serializers.BooleanField()
+
+    def get_client_secret_set(self, settings: OidcSettings) -> bool:
+        return bool(settings.client_secret)
+
+
+class OidcInput(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    label = serializers.CharField(max_length=100, required=False)
+    issuer = serializers.CharField(max_length=500, required=False)
+    authorization_endpoint = serializers.CharField(max_length=500, required=False)
+    token_endpoint = serializers.CharField(max_length=500, required=False)
+    userinfo_endpoint = serializers.CharField(max_length=500, required=False)
+    jwks_uri = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    client_id = serializers.CharField(max_length=255, required=False)
+    client_secret = serializers.CharField(max_length=500, required=False, trim_whitespace=False)
+    scopes = serializers.CharField(max_length=255, required=False)
+    sign_algorithm = serializers.ChoiceField(choices=OidcSettings.Algorithm.choices, required=False)
+    create_people = serializers.BooleanField(required=False)
+    link_verified_email = serializers.BooleanField(required=False)
+
+
+def _set(service, request: Request, serializer_class):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    if not serializer.validated_data:
+        raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+    try:
+        return service(actor=request.user, **serializer.validated_data)
+    except DjangoPermissionDenied:
+        raise exceptions.PermissionDenied() from None
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError(error.message_dict) from None
+
+
+class AdminOidcApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(responses=OidcOutput, summary="The institution's OpenID Connect settings")
+    def get(self, request: Request) -> Response:
+        row = OidcSettings.objects.filter(pk=OidcSettings.SINGLETON_PK).first()
+        return Response(OidcOutput(row or OidcSettings(pk=OidcSettings.SINGLETON_PK)).data)
+
+    @extend_schema(
+        request=OidcInput,
+        responses=OidcOutput,
+        summary="Configure, switch on or off the institution's OpenID Connect sign-in",
+    )
+    def patch(self, request: Request) -> Response:
+        return Response(OidcOutput(_set(oidc_settings_set, request, OidcInput)).data)
+
+
+class SigninMethodsOutput(serializers.Serializer):
+    local = serializers.BooleanField(help_text="Password sign-in for everyone (admins always)")
+    ldap = serializers.BooleanField()
+    oidc = serializers.BooleanField()
+
+
+class SigninMethodsInput(serializers.Serializer):
+    local = serializers.BooleanField()
+
+
+class AdminSigninMethodsApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(responses=SigninMethodsOutput, summary="Which sign-in methods are on")
+    def get(self, request: Request) -> Response:
+        return Response(SigninMethodsOutput(signin_methods()).data)
+
+    @extend_schema(
+        request=SigninMethodsInput,
+        responses=SigninMethodsOutput,
+        summary="Allow or refuse password sign-in with local accounts (admins keep it)",
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = SigninMethodsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not serializer.validated_data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         try:
-            settings = ldap_settings_set(actor=request.user, **serializer.validated_data)
-        except DjangoPermissionDenied:
-            raise exceptions.PermissionDenied() from None
+            local_signin_set(actor=request.user, enabled=serializer.validated_data["local"])
         except DjangoValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None
-        return Response(LdapOutput(settings).data)
+        return Response(SigninMethodsOutput(signin_methods()).data)

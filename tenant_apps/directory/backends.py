@@ -1,4 +1,6 @@
-"""django-auth-ldap, configured per institution from its own LdapSettings row.
+"""Sign-in backends configured per institution: local passwords and LDAP.
+
+django-auth-ldap is configured per institution from its own LdapSettings row.
 
 Django builds a new backend instance for every authenticate() call, and each call
 happens on one institution's host (its schema), so settings are read per call.
@@ -9,20 +11,38 @@ the institution's default visibility apply as for anyone else.
 from __future__ import annotations
 
 import ldap
+from django.contrib.auth.backends import ModelBackend
 from django_auth_ldap.backend import LDAPBackend
 from django_auth_ldap.config import LDAPSearch, LDAPSettings
 
 from tenant_apps.directory.models import LdapSettings
 
 
+def in_institution() -> bool:
+    from django.db import connection
+    from django_tenants.utils import get_public_schema_name
+
+    return connection.schema_name != get_public_schema_name()
+
+
+class InstitutionModelBackend(ModelBackend):
+    """Local accounts; when the institution switched password sign-in off, admins only."""
+
+    def user_can_authenticate(self, user) -> bool:
+        if not super().user_can_authenticate(user):
+            return False
+        if user.is_staff or not in_institution():
+            return True
+        from tenant_apps.institution.selectors import institution_profile
+
+        return institution_profile().local_signin
+
+
 class InstitutionLDAPBackend(LDAPBackend):
     settings_prefix = "OAE_INSTITUTION_LDAP_"  # nothing in Django's settings: all per institution
 
     def _institution_settings(self) -> LdapSettings | None:
-        from django.db import connection
-        from django_tenants.utils import get_public_schema_name
-
-        if connection.schema_name == get_public_schema_name():
+        if not in_institution():
             return None  # the platform host: platform admins are local accounts
         return LdapSettings.objects.filter(pk=LdapSettings.SINGLETON_PK, enabled=True).first()
 

@@ -1,8 +1,12 @@
-"""An institution's LDAP directory, for sign-in with directory accounts (in its schema)."""
+"""How an institution's people sign in besides local passwords: its LDAP directory and its
+OpenID Connect provider (settings in its schema; secrets encrypted, see config.crypto)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+from config.crypto import EncryptedTextField
 
 
 class LdapSettings(models.Model):
@@ -15,8 +19,8 @@ class LdapSettings(models.Model):
     server_uri = models.CharField(max_length=500, help_text="ldap://host:389 or ldaps://host:636")
     start_tls = models.BooleanField(default=False)
     bind_dn = models.CharField(max_length=500, blank=True)
-    # Stored in the institution's own schema and never shown back in any response.
-    bind_password = models.CharField(max_length=500, blank=True)
+    # Encrypted in the institution's schema and never shown back in any response.
+    bind_password = EncryptedTextField(blank=True)
     user_search_base = models.CharField(max_length=500)
     user_filter = models.CharField(max_length=500, default="(uid=%(user)s)")
     display_name_attribute = models.CharField(max_length=100, default="cn")
@@ -30,3 +34,72 @@ class LdapSettings(models.Model):
 
     def __str__(self) -> str:
         return f"LDAP {self.server_uri} ({'on' if self.enabled else 'off'})"
+
+
+class OidcSettings(models.Model):
+    """Exactly one row per schema (pk 1) when the institution uses OpenID Connect sign-in.
+
+    The authorization code flow with PKCE; the ID token is verified with the
+    provider's published keys (RS256/ES256) or the client secret (HS256).
+    """
+
+    SINGLETON_PK = 1
+
+    class Algorithm(models.TextChoices):
+        RS256 = "RS256", "RS256 (the provider's published keys)"
+        ES256 = "ES256", "ES256 (the provider's published keys)"
+        HS256 = "HS256", "HS256 (the client secret)"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    enabled = models.BooleanField(default=False)
+    # What the sign-in page's button says: "Sign in with <label>".
+    label = models.CharField(max_length=100, default="single sign-on")
+    issuer = models.CharField(max_length=500)
+    authorization_endpoint = models.CharField(max_length=500)
+    token_endpoint = models.CharField(max_length=500)
+    userinfo_endpoint = models.CharField(max_length=500)
+    jwks_uri = models.CharField(max_length=500, blank=True)
+    client_id = models.CharField(max_length=255)
+    # Encrypted in the institution's schema and never shown back in any response.
+    client_secret = EncryptedTextField(blank=True)
+    scopes = models.CharField(max_length=255, default="openid email profile")
+    sign_algorithm = models.CharField(
+        max_length=5, choices=Algorithm.choices, default=Algorithm.RS256
+    )
+    # Someone the provider vouches for but who has no account yet gets one.
+    create_people = models.BooleanField(default=True)
+    # A first sign-in may claim an existing account with the same e-mail address,
+    # only when the provider says it verified the address (email_verified).
+    link_verified_email = models.BooleanField(default=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="oidc_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"OpenID Connect {self.issuer} ({'on' if self.enabled else 'off'})"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the institution's OpenID Connect provider (issuer + subject).
+
+    People are matched by this pair, never by an e-mail address the provider sends.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -1,4 +1,6 @@
-"""Configuring an institution's LDAP sign-in: the one write path (admin page, API, command)."""
+"""Configuring how an institution's people sign in: local passwords, LDAP, OpenID Connect.
+
+The one write path for the admin page, the admin API and commands."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import ldap.dn
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from tenant_apps.directory.models import LdapSettings
+from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.institution.audit import admin_action_record
 
 EDITABLE = (
     "enabled",
@@ -45,8 +48,137 @@ def ldap_settings_set(*, actor, **values) -> LdapSettings:
                 raise ldap.DECODING_ERROR
         except ldap.DECODING_ERROR:
             errors["user_search_base"] = ["Not a distinguished name (e.g. ou=people,dc=ex,dc=edu)."]
+    if not current.enabled:
+        _require_another_method(without="ldap", errors=errors)
     if errors:
         raise ValidationError(errors)
     current.full_clean()
     current.save()
+    admin_action_record(
+        actor=actor,
+        verb="signin.ldap_updated",
+        target="signin.ldap",
+        details={"changed": sorted(values), "enabled": current.enabled},
+    )
     return current
+
+
+# --- OpenID Connect ------------------------------------------------------------------
+OIDC_EDITABLE = (
+    "enabled",
+    "label",
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "sign_algorithm",
+    "create_people",
+    "link_verified_email",
+)
+_OIDC_URLS = ("issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
+
+
+def _url_errors(value: str, *, required: bool) -> list[str]:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    if not value:
+        return ["This address is required."] if required else []
+    parts = urlsplit(value)
+    schemes = {"https", "http"} if settings.OIDC_ALLOW_HTTP else {"https"}
+    if parts.scheme not in schemes or not parts.hostname:
+        return ["Use an https:// address." if "http" not in schemes else "Use an http(s) address."]
+    return []
+
+
+@transaction.atomic
+def oidc_settings_set(*, actor, **values) -> OidcSettings:
+    """Create or change the institution's OpenID Connect settings (admins, or a CLI: None)."""
+    if actor is not None and not (actor.is_active and actor.is_staff):
+        raise PermissionDenied("Only the institution's admins configure sign-in.")
+    unknown = set(values) - set(OIDC_EDITABLE)
+    if unknown:
+        raise ValidationError({field: ["Unknown setting."] for field in unknown})
+    current = OidcSettings.objects.select_for_update().filter(pk=OidcSettings.SINGLETON_PK).first()
+    current = current or OidcSettings(pk=OidcSettings.SINGLETON_PK)
+    for field, value in values.items():
+        if field == "client_secret":
+            if value == "":
+                continue  # left blank on a form: keep the stored secret
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(current, field, value)
+    errors: dict[str, list[str]] = {}
+    for field in _OIDC_URLS:
+        problems = _url_errors(getattr(current, field), required=field != "jwks_uri")
+        if problems:
+            errors[field] = problems
+    if "openid" not in current.scopes.split():
+        errors["scopes"] = ["The scopes must include openid."]
+    if current.sign_algorithm == OidcSettings.Algorithm.HS256 and not current.client_secret:
+        errors["client_secret"] = ["HS256 tokens are verified with the client secret: give it."]
+    if current.sign_algorithm != OidcSettings.Algorithm.HS256 and not current.jwks_uri:
+        errors["jwks_uri"] = [f"{current.sign_algorithm} tokens need the provider's key address."]
+    if not current.client_id:
+        errors["client_id"] = ["The client id the provider gave you is required."]
+    if not current.enabled:
+        _require_another_method(without="oidc", errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    current.full_clean()
+    current.save()
+    admin_action_record(
+        actor=actor,
+        verb="signin.oidc_updated",
+        target="signin.oidc",
+        details={"changed": sorted(values), "enabled": current.enabled},
+    )
+    return current
+
+
+# --- which methods are on -------------------------------------------------------------
+def signin_methods() -> dict[str, bool]:
+    """Which ways in the institution offers (three small reads)."""
+    from tenant_apps.institution.selectors import institution_profile
+
+    return {
+        "local": institution_profile().local_signin,
+        "ldap": LdapSettings.objects.filter(pk=LdapSettings.SINGLETON_PK, enabled=True).exists(),
+        "oidc": OidcSettings.objects.filter(pk=OidcSettings.SINGLETON_PK, enabled=True).exists(),
+    }
+
+
+def _require_another_method(*, without: str, errors: dict[str, list[str]]) -> None:
+    methods = signin_methods()
+    methods[without] = False
+    if not any(methods.values()):
+        errors.setdefault("enabled", []).append(
+            "People would have no way to sign in: switch on local passwords, LDAP or "
+            "OpenID Connect first."
+        )
+
+
+@transaction.atomic
+def local_signin_set(*, actor, enabled: bool) -> None:
+    """Allow or refuse password sign-in with local accounts (admins always keep it).
+
+    Switching it off also closes self-registration, which creates local accounts.
+    """
+    from tenant_apps.institution.admin_services import institution_settings_update
+
+    if actor is not None and not (actor.is_active and actor.is_staff):
+        raise PermissionDenied("Only the institution's admins configure sign-in.")
+    if not enabled:
+        errors: dict[str, list[str]] = {}
+        _require_another_method(without="local", errors=errors)
+        if errors:
+            raise ValidationError({"local_signin": errors["enabled"]})
+    changes = {"local_signin": enabled}
+    if not enabled:
+        changes["self_registration"] = False
+    institution_settings_update(actor=actor, **changes)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name
 
+from shared_apps.audit.services import Actor
+from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.admin_services import require_admin
+from tenants.services import tenant_update
 
 INSTITUTION_EDITABLE = (
     "name",
@@ -16,6 +20,7 @@ INSTITUTION_EDITABLE = (
     "default_visibility",
     "self_registration",
     "registration_domains",
+    "local_signin",  # through tenant_apps.directory.services.local_signin_set
 )
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_REGISTRATION_DOMAINS = 100
@@ -53,7 +58,7 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
 
     PermissionDenied unless ``actor`` is an active admin; ValidationError (by field)
     for bad values, with nothing saved. The name shown is the institution's own
-    profile; the platform's record of the tenant keeps the name it was created with.
+    profile, and a new name is copied to the platform's record of the tenant.
     """
     from django.core.exceptions import ValidationError
 
@@ -76,8 +81,31 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
         setattr(profile, name, value)
     if "name" in changes and not profile.name:
         raise ValidationError({"name": ["The institution needs a name."]})
+    if profile.self_registration and not profile.local_signin:
+        raise ValidationError(
+            {
+                "self_registration": [
+                    "Self-registration creates local accounts: switch on "
+                    "local password sign-in first."
+                ]
+            }
+        )
     if "primary_colour" in changes:
         profile.primary_colour = profile.primary_colour.lower()
     profile.full_clean()
     profile.save()
+    if "name" in changes and connection.tenant.schema_name != get_public_schema_name():
+        # The platform's record (console, tenant_list) carries the same name.
+        tenant_update(
+            tenant=connection.tenant,
+            actor=Actor(kind="institution", name=getattr(actor, "public_id", "command line")),
+            name=profile.name,
+            sync_profile=False,
+        )
+    admin_action_record(
+        actor=actor,
+        verb="institution.updated",
+        target="institution",
+        details={name: getattr(profile, name) for name in changes},
+    )
     return profile

@@ -1,15 +1,23 @@
-"""GET /api/v1/institution: the institution's public branding."""
+"""GET /api/v1/institution (the institution's public branding) and its admins' audit trail."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.pagination import CursorPagination
+from tenant_apps.institution.models import AdminAction
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.admin_api import IsInstitutionAdmin
+
+
+class AuditPagination(CursorPagination):
+    ordering = ("-id",)
 
 
 class InstitutionOutput(serializers.Serializer):
@@ -34,3 +42,23 @@ class InstitutionApi(APIView):
             "primary_colour": profile.primary_colour,
         }
         return Response(InstitutionOutput(data).data)
+
+
+class AdminActionOutput(serializers.Serializer):
+    created = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.public_id", allow_null=True, default=None)
+    actor_label = serializers.CharField()
+    verb = serializers.CharField()
+    target = serializers.CharField()
+    details = serializers.DictField()
+
+
+class AdminAuditApi(ListAPIView):
+    """GET /api/v1/admin/audit/: what the institution's admins changed, newest first."""
+
+    permission_classes = [IsInstitutionAdmin]
+    serializer_class = AdminActionOutput
+    pagination_class = AuditPagination
+
+    def get_queryset(self):
+        return AdminAction.objects.select_related("actor").order_by("-id")

@@ -25,6 +25,10 @@ class InstitutionProfile(models.Model):
     # Self-registration at /register: off unless the admins switch it on. With
     # domains listed, only e-mail addresses at one of them (or a subdomain) may register.
     self_registration = models.BooleanField(default=False)
+    # Password sign-in with local accounts. Off: only the institution's admins may
+    # still sign in with a password (so they can never lock themselves out); everyone
+    # else uses LDAP or OpenID Connect.
+    local_signin = models.BooleanField(default=True)
     registration_domains = models.JSONField(default=list, blank=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -35,3 +39,29 @@ class InstitutionProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AdminAction(models.Model):
+    """The institution's own audit trail: what its admins changed, when (in its schema).
+
+    Written in the same transaction as the change it records. ``actor_label`` keeps
+    who it was after the account is gone ("command line" for management commands).
+    """
+
+    created = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    verb = models.CharField(max_length=64)
+    # A public id (u_..., g_...) or a settings area ("institution", "signin.ldap").
+    target = models.CharField(max_length=100, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["verb", "-id"], name="admin_action_verb_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.target}"

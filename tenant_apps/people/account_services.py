@@ -143,6 +143,9 @@ def password_reset_request(*, email: str, address: str | None, base_url: str) ->
         return 0
     people = list(User.objects.filter(email__iexact=email, is_active=True))
     institution = _institution() if people else None
+    if institution is not None and not institution.local_signin:
+        # Passwords are for admins only: nobody else gets a link (the answer is the same).
+        people = [person for person in people if person.is_staff]
     for person in people:
         _reset_mail(person, base_url, institution)
         log.info("password reset requested", person=person.public_id)
@@ -162,7 +165,7 @@ def registration_closed_reason(institution) -> str | None:
     tenant = getattr(connection, "tenant", None)
     if not getattr(tenant, "is_writable", False):
         return f"{institution.name} is read-only for now and does not take registrations."
-    if not institution.self_registration:
+    if not institution.self_registration or not institution.local_signin:
         return (
             f"{institution.name} does not let people register themselves. "
             "Ask your institution's administrators for an invitation."

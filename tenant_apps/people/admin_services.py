@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.people.models import User
 from tenant_apps.people.services import user_create
 
@@ -158,6 +159,9 @@ def person_invite(
     transaction.on_commit(
         partial(_invitation_mail_send, person_id=person.public_id, to=person.email, context=context)
     )
+    admin_action_record(
+        actor=actor, verb="person.invited", target=person.public_id, details={"admin": is_admin}
+    )
     log.info("person invited", person=person.public_id, by=actor.public_id)
     return person
 
@@ -255,6 +259,11 @@ def people_import_csv(*, actor: User, data: bytes, base_url: str | None = None) 
             _import_row(actor, row, reader.line_num, base_url, report)
     except csv.Error as error:
         report.rejected.append((reader.line_num, f"Not readable as CSV: {error}."))
+    admin_action_record(
+        actor=actor,
+        verb="people.imported",
+        details={"invited": len(report.created), "rejected": len(report.rejected)},
+    )
     return report
 
 
@@ -315,6 +324,12 @@ def person_access_set(
             "The institution must keep at least one active admin: make someone else an admin first."
         )
     person.save(update_fields=changed)
+    admin_action_record(
+        actor=actor,
+        verb="person.access_changed",
+        target=person.public_id,
+        details={"active": person.is_active, "admin": person.is_staff},
+    )
     log.info(
         "person access changed",
         person=person.public_id,

@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from tenant_apps.directory.api import AdminLdapApi
+from tenant_apps.directory import admin_views as directory_admin_views
+from tenant_apps.directory.api import AdminLdapApi, AdminOidcApi, AdminSigninMethodsApi
+from tenant_apps.institution import admin_views as institution_admin_views
+from tenant_apps.institution.api import AdminAuditApi
 from tenant_apps.people import admin_api, admin_views
 
 urlpatterns = [
@@ -13,11 +16,16 @@ urlpatterns = [
     path("people/<str:public_id>", admin_views.person_page, name="manage-person"),
     path("people/<str:public_id>/access", admin_views.person_access, name="manage-person-access"),
     path("institution", admin_views.institution_settings, name="manage-institution"),
+    path("signin", directory_admin_views.signin_methods_page, name="manage-signin"),
+    path("audit", institution_admin_views.audit_page, name="manage-audit"),
 ]
 
 api_urlpatterns = [
     path("people/", admin_api.AdminPeopleApi.as_view(), name="admin-people"),
     path("people/<str:public_id>", admin_api.AdminPersonApi.as_view(), name="admin-person"),
     path("institution", admin_api.AdminInstitutionApi.as_view(), name="admin-institution"),
+    path("signin", AdminSigninMethodsApi.as_view(), name="admin-signin"),
     path("signin/ldap", AdminLdapApi.as_view(), name="admin-ldap"),
+    path("signin/oidc", AdminOidcApi.as_view(), name="admin-oidc"),
+    path("audit/", AdminAuditApi.as_view(), name="admin-audit"),
 ]

@@ -15,6 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import NotFound
 
+from tenant_apps.directory.oidc import oidc_settings_enabled
+from tenant_apps.directory.services import signin_methods
 from tenant_apps.people.forms import ProfileForm, SigninForm
 from tenant_apps.people.models import PROFILE_FIELDS, User
 from tenant_apps.people.selectors import (
@@ -59,12 +61,21 @@ def signin(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "The username or password is not correct.")
                 status = 400
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user)  # authenticate() named the backend that vouched
                 return redirect(_safe_next(request))
         else:
             status = 400
     return render(
-        request, "people/signin.html", {"form": form, "next": _safe_next(request)}, status=status
+        request,
+        "people/signin.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "methods": signin_methods(),
+            "oidc": oidc_settings_enabled(),
+            "sso_failed": request.method == "GET" and request.GET.get("sso") == "failed",
+        },
+        status=status,
     )
 
 

@@ -32,7 +32,10 @@ def _make_behind(schema: str, *, fixable: bool) -> None:
             "WHERE app = 'institution'"
         )
         if fixable:
-            cursor.execute(f"DROP TABLE {schema}.institution_institutionprofile")
+            cursor.execute(
+                f"DROP TABLE {schema}.institution_institutionprofile, "
+                f"{schema}.institution_adminaction"
+            )
 
 
 @pytest.mark.django_db
@@ -109,7 +112,10 @@ def test_the_command_migrates_in_parallel_isolates_failures_and_resumes(committe
     assert "run migrate_tenants again to resume" in first.stderr
 
     with connection.cursor() as cursor:  # the operator fixes the cause
-        cursor.execute(f"DROP TABLE {bad.schema_name}.institution_institutionprofile")
+        cursor.execute(
+            f"DROP TABLE {bad.schema_name}.institution_institutionprofile, "
+            f"{bad.schema_name}.institution_adminaction"
+        )
     second = _command("--jobs", "2")
     assert second.returncode == 0, second.stdout + second.stderr
     assert "t_mig_bad migrated" in second.stdout

@@ -21,6 +21,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://oae:pw@db.internal:5432/oae?sslmode=require",
     "REDIS_URL": "rediss://cache.internal:6379/0",
     "PLATFORM_DOMAIN": "oae.example.org",
+    "FIELD_ENCRYPTION_KEYS": "1VgU0kRtmTmjpo0Fs4AO7zVEl0W3HrVSv7YSaWuLM2w=",
 }
 
 
@@ -46,12 +47,18 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "S3_BUCKET"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "S3_BUCKET", "FIELD_ENCRYPTION_KEYS"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert f"The environment variable {missing} must be set." in result.stderr
+
+
+def test_a_malformed_encryption_key_is_refused_at_start():
+    result = _manage("check", env={**PRODUCTION, "FIELD_ENCRYPTION_KEYS": "not-a-key"})
+    assert result.returncode != 0
+    assert "not a Fernet key" in result.stderr
 
 
 def test_production_refuses_debug():

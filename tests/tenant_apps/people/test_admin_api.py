@@ -46,6 +46,11 @@ ENDPOINTS = [
     ("patch", "/api/v1/admin/people/{alice}", {"is_active": False}),
     ("get", "/api/v1/admin/institution", None),
     ("patch", "/api/v1/admin/institution", {"name": "Hacked"}),
+    ("get", "/api/v1/admin/signin", None),
+    ("patch", "/api/v1/admin/signin", {"local": False}),
+    ("get", "/api/v1/admin/signin/oidc", None),
+    ("patch", "/api/v1/admin/signin/oidc", {"enabled": False}),
+    ("get", "/api/v1/admin/audit/", None),
 ]
 
 

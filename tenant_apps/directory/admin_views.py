@@ -1,0 +1,74 @@
+"""/manage/signin: the institution's admins choose how its people sign in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from tenant_apps.directory.forms import LdapForm, LocalSigninForm, OidcForm
+from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.directory.services import (
+    ldap_settings_set,
+    local_signin_set,
+    oidc_settings_set,
+)
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.admin_views import admin_required
+
+SECRET_FIELDS = {"ldap": "bind_password", "oidc": "client_secret"}
+
+
+def _initial(model, secret: str) -> dict:
+    row = model.objects.filter(pk=model.SINGLETON_PK).first()
+    if row is None:
+        return {}
+    values = {field.name: getattr(row, field.name) for field in model._meta.fields}
+    values.pop(secret, None)
+    return values
+
+
+@admin_required
+def signin_methods_page(request: HttpRequest) -> HttpResponse:
+    forms = {
+        "local": LocalSigninForm(initial={"local_signin": institution_profile().local_signin}),
+        "ldap": LdapForm(initial=_initial(LdapSettings, "bind_password")),
+        "oidc": OidcForm(initial=_initial(OidcSettings, "client_secret")),
+    }
+    status = 200
+    if request.method == "POST":
+        section = request.POST.get("section")
+        form_class = {"local": LocalSigninForm, "ldap": LdapForm, "oidc": OidcForm}.get(section)
+        if form_class is None:
+            messages.error(request, "Choose which sign-in method to save.")
+            return redirect("manage-signin")
+        form = forms[section] = form_class(request.POST)
+        if form.is_valid():
+            values = dict(form.cleaned_data)
+            secret = SECRET_FIELDS.get(section)
+            if secret and not values.get(secret):
+                values.pop(secret, None)  # left empty: keep the stored one
+            try:
+                if section == "local":
+                    local_signin_set(actor=request.user, enabled=values["local_signin"])
+                elif section == "ldap":
+                    ldap_settings_set(actor=request.user, **values)
+                else:
+                    oidc_settings_set(actor=request.user, **values)
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(request, "The sign-in settings are saved.")
+                return redirect("manage-signin")
+        status = 400
+    return render(
+        request,
+        "directory/manage_signin.html",
+        {
+            "forms": forms,
+            "callback_url": request.build_absolute_uri("/oidc/callback"),
+        },
+        status=status,
+    )
