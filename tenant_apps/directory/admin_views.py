@@ -31,10 +31,13 @@ def _initial(model, secret: str) -> dict:
 
 @admin_required
 def signin_methods_page(request: HttpRequest) -> HttpResponse:
+    # Each form has its own prefix, so that the three forms' field ids never collide.
     forms = {
-        "local": LocalSigninForm(initial={"local_signin": institution_profile().local_signin}),
-        "ldap": LdapForm(initial=_initial(LdapSettings, "bind_password")),
-        "oidc": OidcForm(initial=_initial(OidcSettings, "client_secret")),
+        "local": LocalSigninForm(
+            initial={"local_signin": institution_profile().local_signin}, prefix="local"
+        ),
+        "ldap": LdapForm(initial=_initial(LdapSettings, "bind_password"), prefix="ldap"),
+        "oidc": OidcForm(initial=_initial(OidcSettings, "client_secret"), prefix="oidc"),
     }
     status = 200
     if request.method == "POST":
@@ -43,7 +46,7 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
         if form_class is None:
             messages.error(request, "Choose which sign-in method to save.")
             return redirect("manage-signin")
-        form = forms[section] = form_class(request.POST)
+        form = forms[section] = form_class(request.POST, prefix=section)
         if form.is_valid():
             values = dict(form.cleaned_data)
             secret = SECRET_FIELDS.get(section)

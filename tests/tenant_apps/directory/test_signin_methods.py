@@ -169,8 +169,7 @@ def test_the_sign_in_methods_page(world, client_a):
     page = client_a.get("/manage/signin")
     assert page.status_code == 200
     assert f"http://{world.host_a}/oidc/callback".encode() in page.content
-    form = {
-        "section": "oidc",
+    values = {
         **OIDC,
         "enabled": "on",
         "label": "Campus login",
@@ -178,11 +177,12 @@ def test_the_sign_in_methods_page(world, client_a):
         "sign_algorithm": "RS256",
         "create_people": "on",
     }
+    form = {"section": "oidc", **{f"oidc-{key}": value for key, value in values.items()}}
     saved = client_a.post("/manage/signin", form)
     assert saved.status_code == 302
     # Saving again with the secret left empty keeps the stored one.
-    form["client_secret"] = ""
-    form["label"] = "Campus SSO"
+    form["oidc-client_secret"] = ""
+    form["oidc-label"] = "Campus SSO"
     assert client_a.post("/manage/signin", form).status_code == 302
     with schema_context(world.tenant_a.schema_name):
         from tenant_apps.directory.models import OidcSettings
@@ -191,7 +191,7 @@ def test_the_sign_in_methods_page(world, client_a):
         assert row.label == "Campus SSO" and row.client_secret == "very-secret-value"
     page = client_a.get("/manage/signin")
     assert b"very-secret-value" not in page.content
-    bad = client_a.post("/manage/signin", {**form, "token_endpoint": "nonsense"})
+    bad = client_a.post("/manage/signin", {**form, "oidc-token_endpoint": "nonsense"})
     assert bad.status_code == 400 and b"http(s) address" in bad.content
     refused = client_a.post("/manage/signin", {"section": "local"})  # unticked: off
     assert refused.status_code == 302  # OpenID Connect is on, so it may go off
