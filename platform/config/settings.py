@@ -76,6 +76,7 @@ TENANT_APPS = [
     "tenant_apps.institution",
     "tenant_apps.directory",
     "tenant_apps.groups",
+    "tenant_apps.connections",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -25,6 +25,7 @@ from tenant_apps.groups.selectors import (
     groups_of,
     groups_visible_to,
     is_manager,
+    person_summary,
     viewer_state,
 )
 from tenant_apps.groups.services import (
@@ -40,7 +41,7 @@ from tenant_apps.groups.services import (
     group_update,
 )
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import person_by_public_id, profile_for
+from tenant_apps.people.selectors import person_by_public_id
 
 
 def _validated(serializer_class, data) -> dict:
@@ -111,14 +112,14 @@ class PendingOutput(serializers.Serializer):
 
 def _member(viewer, membership: GroupMembership) -> dict:
     return {
-        "person": profile_for(viewer, membership.user),
+        "person": person_summary(viewer, membership.user),
         "role": membership.role,
         "joined": membership.created,
     }
 
 
 def _pending(viewer, row) -> dict:
-    return {"person": profile_for(viewer, row.user), "created": row.created}
+    return {"person": person_summary(viewer, row.user), "created": row.created}
 
 
 def _page(request, view, rows, ordering=("id",)):

@@ -17,6 +17,7 @@ from tenant_apps.groups.models import (
     Role,
 )
 from tenant_apps.people.models import User, Visibility
+from tenant_apps.people.selectors import profile_for
 
 
 def _signed_in(viewer) -> bool:
@@ -124,3 +125,10 @@ def groups_page(
     more = len(page) > size
     page = page[:size]
     return page, (page[-1].public_id if more else None)
+
+
+def person_summary(viewer, person: User) -> dict:
+    """A person in a list (members, connections, message participants): their public id and
+    their display name when ``viewer`` may see it - never a username or an e-mail."""
+    profile = profile_for(viewer, person)
+    return {key: profile[key] for key in ("id", "display_name") if key in profile}

@@ -23,6 +23,7 @@ from tenant_apps.groups.selectors import (
     groups_visible_to,
     is_manager,
     keyset_page,
+    person_summary,
     viewer_state,
 )
 from tenant_apps.groups.services import (
@@ -38,7 +39,7 @@ from tenant_apps.groups.services import (
     group_update,
 )
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_by_public_id, profile_for
+from tenant_apps.people.selectors import person_by_public_id
 
 PAGE = 50
 PENDING_SHOWN = 50
@@ -101,10 +102,11 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
     }
     if managing:
         context["requests"] = [
-            (profile_for(request.user, r.user)) for r in group_join_requests(group)[:PENDING_SHOWN]
+            (person_summary(request.user, r.user))
+            for r in group_join_requests(group)[:PENDING_SHOWN]
         ]
         context["invitations"] = [
-            (profile_for(request.user, i.user)) for i in group_invitations(group)[:PENDING_SHOWN]
+            (person_summary(request.user, i.user)) for i in group_invitations(group)[:PENDING_SHOWN]
         ]
     return render(request, "groups/group.html", context)
 
@@ -147,7 +149,7 @@ def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
             raise Http404("No such page.")
     page, next_after_row = keyset_page(group_members(group), after=after, size=PAGE)
     next_after = page[-1].user.public_id if next_after_row is not None else None
-    members = [(profile_for(request.user, m.user), m.role) for m in page]
+    members = [(person_summary(request.user, m.user), m.role) for m in page]
     return render(
         request,
         "groups/members.html",
