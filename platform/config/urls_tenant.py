@@ -7,6 +7,7 @@ from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlp
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
+from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import views as people_views
 from tenant_apps.people.admin_urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.people.api import (
@@ -29,6 +30,7 @@ api_v1 = [
     path("admin/", include(admin_api_urlpatterns)),
     path("", include(groups_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
+    path("", include(messaging_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -40,6 +42,7 @@ urlpatterns = [
     path("me/edit", people_views.profile_edit, name="profile-edit"),
     path("groups/", include("tenant_apps.groups.urls")),
     path("connections/", include("tenant_apps.connections.urls")),
+    path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.people.admin_urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
