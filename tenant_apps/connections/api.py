@@ -22,6 +22,7 @@ from tenant_apps.connections.services import (
     person_block,
     person_unblock,
 )
+from tenant_apps.groups.api import PersonSummaryOutput
 from tenant_apps.groups.selectors import person_summary
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import person_by_public_id
@@ -48,14 +49,9 @@ def _person(viewer: User, public_id: str) -> User:
         raise exceptions.ValidationError({"person": ["No such person."]}) from None
 
 
-class PersonOutput(serializers.Serializer):
-    id = serializers.CharField()
-    display_name = serializers.CharField(required=False)
-
-
 class ConnectionOutput(serializers.Serializer):
     id = serializers.CharField()
-    person = PersonOutput()
+    person = PersonSummaryOutput()
     status = serializers.CharField()
     direction = serializers.ChoiceField(["incoming", "outgoing"])
     created = serializers.DateTimeField()
@@ -75,11 +71,11 @@ def connection_data(viewer: User, connection: Connection) -> dict:
     }
 
 
-class PersonInput(serializers.Serializer):
+class ConnectionPersonInput(serializers.Serializer):
     person = serializers.CharField(max_length=40)
 
 
-class StatusInput(serializers.Serializer):
+class ConnectionStatusInput(serializers.Serializer):
     status = serializers.ChoiceField([ConnectionStatus.ACCEPTED])
 
 
@@ -101,12 +97,12 @@ class ConnectionsApi(APIView):
         return paginator.get_paginated_response([connection_data(request.user, c) for c in page])
 
     @extend_schema(
-        request=PersonInput,
+        request=ConnectionPersonInput,
         responses={201: ConnectionOutput},
         summary="Invite a person to connect (accepts their invitation if they sent one)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(PersonInput, request.data)
+        data = _validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
         try:
             connection = connection_invite(actor=request.user, person=person)
@@ -121,10 +117,12 @@ class ConnectionApi(APIView):
         connection = connection_by_public_id(request.user, public_id)
         return Response(connection_data(request.user, connection))
 
-    @extend_schema(request=StatusInput, responses=ConnectionOutput, summary="Accept an invitation")
+    @extend_schema(
+        request=ConnectionStatusInput, responses=ConnectionOutput, summary="Accept an invitation"
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         connection = connection_by_public_id(request.user, public_id)
-        _validated(StatusInput, request.data)
+        _validated(ConnectionStatusInput, request.data)
         connection = connection_accept(actor=request.user, connection=connection)
         return Response(connection_data(request.user, connection))
 
@@ -138,13 +136,13 @@ class ConnectionApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BlockOutput(serializers.Serializer):
-    person = PersonOutput()
+class ConnectionBlockOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
     created = serializers.DateTimeField()
 
 
 class BlocksApi(APIView):
-    @extend_schema(responses=BlockOutput(many=True), summary="The people I have blocked")
+    @extend_schema(responses=ConnectionBlockOutput(many=True), summary="The people I have blocked")
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
         paginator.ordering = ("-id",)
@@ -156,9 +154,13 @@ class BlocksApi(APIView):
             ]
         )
 
-    @extend_schema(request=PersonInput, responses={201: BlockOutput}, summary="Block a person")
+    @extend_schema(
+        request=ConnectionPersonInput,
+        responses={201: ConnectionBlockOutput},
+        summary="Block a person",
+    )
     def post(self, request: Request) -> Response:
-        data = _validated(PersonInput, request.data)
+        data = _validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
         try:
             block = person_block(actor=request.user, person=person)

@@ -65,7 +65,7 @@ class GroupSummaryOutput(serializers.Serializer):
     created = serializers.DateTimeField()
 
 
-class MyStandingOutput(serializers.Serializer):
+class GroupStandingOutput(serializers.Serializer):
     role = serializers.CharField(allow_null=True)
     has_requested = serializers.BooleanField()
     is_invited = serializers.BooleanField()
@@ -73,7 +73,7 @@ class MyStandingOutput(serializers.Serializer):
 
 class GroupOutput(GroupSummaryOutput):
     member_count = serializers.IntegerField()
-    me = MyStandingOutput()
+    me = GroupStandingOutput()
 
 
 def group_detail(group, viewer) -> dict:
@@ -94,19 +94,19 @@ class GroupPatchInput(GroupInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class PersonOutput(serializers.Serializer):
+class PersonSummaryOutput(serializers.Serializer):
     id = serializers.CharField()
     display_name = serializers.CharField(required=False)
 
 
-class MemberOutput(serializers.Serializer):
-    person = PersonOutput()
+class GroupMemberOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
     role = serializers.CharField()
     joined = serializers.DateTimeField()
 
 
-class PendingOutput(serializers.Serializer):
-    person = PersonOutput()
+class GroupPendingOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
     created = serializers.DateTimeField()
 
 
@@ -202,23 +202,27 @@ class GroupApi(APIView):
 class GroupMembersApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=MemberOutput(many=True), summary="Members, in the order they joined")
+    @extend_schema(
+        responses=GroupMemberOutput(many=True), summary="Members, in the order they joined"
+    )
     def get(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
         paginator, page = _page(request, self, group_members(group))
         return paginator.get_paginated_response([_member(request.user, m) for m in page])
 
 
-class RoleInput(serializers.Serializer):
+class GroupRoleInput(serializers.Serializer):
     role = serializers.ChoiceField(Role.choices)
 
 
 class GroupMemberApi(APIView):
-    @extend_schema(request=RoleInput, responses=MemberOutput, summary="Change a member's role")
+    @extend_schema(
+        request=GroupRoleInput, responses=GroupMemberOutput, summary="Change a member's role"
+    )
     def patch(self, request: Request, public_id: str, person_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
         person = _one_of(group_members(group), person_id)
-        data = _validated(RoleInput, request.data)
+        data = _validated(GroupRoleInput, request.data)
         try:
             membership = group_member_set_role(
                 actor=request.user, group=group, person=person, role=data["role"]
@@ -266,27 +270,27 @@ class GroupLeaveApi(APIView):
 
 
 class GroupRequestsApi(APIView):
-    @extend_schema(responses=PendingOutput(many=True), summary="Join requests (managers)")
+    @extend_schema(responses=GroupPendingOutput(many=True), summary="Join requests (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         group = _managed_group(request, public_id)
         paginator, page = _page(request, self, group_join_requests(group))
         return paginator.get_paginated_response([_pending(request.user, r) for r in page])
 
 
-class DecisionInput(serializers.Serializer):
+class GroupRequestDecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(["accept", "decline"])
 
 
 class GroupRequestApi(APIView):
     @extend_schema(
-        request=DecisionInput,
-        responses={200: MemberOutput, 204: None},
+        request=GroupRequestDecisionInput,
+        responses={200: GroupMemberOutput, 204: None},
         summary="Accept (200, the new member) or decline (204) a join request",
     )
     def post(self, request: Request, public_id: str, person_id: str) -> Response:
         group = _managed_group(request, public_id)
         person = _one_of(group_join_requests(group), person_id)
-        data = _validated(DecisionInput, request.data)
+        data = _validated(GroupRequestDecisionInput, request.data)
         membership = group_request_decide(
             actor=request.user, group=group, person=person, accept=data["decision"] == "accept"
         )
@@ -295,21 +299,23 @@ class GroupRequestApi(APIView):
         return Response(_member(request.user, membership))
 
 
-class InviteInput(serializers.Serializer):
+class GroupInviteInput(serializers.Serializer):
     person = serializers.CharField(max_length=40)
 
 
 class GroupInvitationsApi(APIView):
-    @extend_schema(responses=PendingOutput(many=True), summary="Invitations (managers)")
+    @extend_schema(responses=GroupPendingOutput(many=True), summary="Invitations (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         group = _managed_group(request, public_id)
         paginator, page = _page(request, self, group_invitations(group))
         return paginator.get_paginated_response([_pending(request.user, i) for i in page])
 
-    @extend_schema(request=InviteInput, responses={201: PendingOutput}, summary="Invite a person")
+    @extend_schema(
+        request=GroupInviteInput, responses={201: GroupPendingOutput}, summary="Invite a person"
+    )
     def post(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
-        data = _validated(InviteInput, request.data)
+        data = _validated(GroupInviteInput, request.data)
         try:
             person = person_by_public_id(request.user, data["person"])
         except exceptions.NotFound:

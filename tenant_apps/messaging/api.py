@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.pagination import CursorPagination
+from tenant_apps.groups.api import PersonSummaryOutput
 from tenant_apps.groups.selectors import person_summary
 from tenant_apps.messaging.models import Message, ThreadState
 from tenant_apps.messaging.selectors import (
@@ -50,11 +51,6 @@ def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
-class PersonOutput(serializers.Serializer):
-    id = serializers.CharField()
-    display_name = serializers.CharField(required=False)
-
-
 class ThreadSummaryOutput(serializers.Serializer):
     id = serializers.CharField()
     subject = serializers.CharField()
@@ -65,12 +61,12 @@ class ThreadSummaryOutput(serializers.Serializer):
 
 class ThreadOutput(ThreadSummaryOutput):
     participant_count = serializers.IntegerField()
-    participants = PersonOutput(many=True, help_text=f"the first {PARTICIPANTS_SHOWN}")
+    participants = PersonSummaryOutput(many=True, help_text=f"the first {PARTICIPANTS_SHOWN}")
 
 
 class MessageOutput(serializers.Serializer):
     id = serializers.CharField()
-    sender = PersonOutput(allow_null=True)
+    sender = PersonSummaryOutput(allow_null=True)
     body = serializers.CharField(help_text="sanitised HTML")
     created = serializers.DateTimeField()
 
@@ -103,7 +99,7 @@ def message_data(viewer, message: Message) -> dict:
     }
 
 
-class SendInput(serializers.Serializer):
+class MessageSendInput(serializers.Serializer):
     to = serializers.ListField(
         child=serializers.CharField(max_length=40), min_length=1, max_length=MAX_ADDRESSES
     )
@@ -111,7 +107,7 @@ class SendInput(serializers.Serializer):
     body = serializers.CharField(max_length=50_000)
 
 
-class ReplyInput(serializers.Serializer):
+class MessageReplyInput(serializers.Serializer):
     body = serializers.CharField(max_length=50_000)
 
 
@@ -138,12 +134,12 @@ class ThreadsApi(APIView):
         return paginator.get_paginated_response([thread_summary(s) for s in page])
 
     @extend_schema(
-        request=SendInput,
+        request=MessageSendInput,
         responses={201: ThreadOutput},
         summary="Start a thread with people and groups (groups reach their members now)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(SendInput, request.data)
+        data = _validated(MessageSendInput, request.data)
         try:
             thread = message_send(actor=request.user, **data)
         except DjangoValidationError as error:
@@ -170,10 +166,15 @@ class ThreadApi(APIView):
         state = thread_state_for(request.user, public_id)
         return Response(thread_detail(request.user, state))
 
-    @extend_schema(request=ReplyInput, responses={201: MessageOutput}, summary="Reply")
+    @extend_schema(
+        request=MessageReplyInput,
+        responses={201: MessageOutput},
+        summary="Reply",
+        operation_id="v1_messages_reply",
+    )
     def post(self, request: Request, public_id: str) -> Response:
         state = thread_state_for(request.user, public_id)
-        data = _validated(ReplyInput, request.data)
+        data = _validated(MessageReplyInput, request.data)
         try:
             message = message_reply(actor=request.user, state=state, body=data["body"])
         except DjangoValidationError as error:
