@@ -6,6 +6,7 @@ anyone else answer 403 on a group the caller can see (404 for the managers' list
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -250,7 +251,10 @@ class GroupJoinApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
-        group_join(actor=request.user, group=group)
+        try:
+            group_join(actor=request.user, group=group)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
         return Response(group_detail(group, request.user))
 
 

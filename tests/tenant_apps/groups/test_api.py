@@ -254,3 +254,13 @@ def test_a_read_only_institution_refuses_group_writes(client_a, world):
     _is_problem(_post(client_a, f"/api/v1/groups/{group.public_id}/join", **bob), 423)
     with schema_context(world.tenant_a.schema_name):
         assert not User.objects.get(pk=world.bob.pk).group_memberships.exists()
+
+
+def test_invitation_only_groups_refuse_the_uninvited(client_a, world):
+    group = _group(world, join_policy="invitation")
+    response = _post(
+        client_a, f"/api/v1/groups/{group.public_id}/join", **_bearer(world, world.bob)
+    )
+    assert "invitation only" in _is_problem(response, 403).get("detail", "")
+    with schema_context(world.tenant_a.schema_name):
+        assert not GroupMembership.objects.filter(user=world.bob).exists()

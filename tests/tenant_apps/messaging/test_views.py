@@ -117,3 +117,36 @@ def test_a_read_only_institution_shows_threads_but_takes_no_replies(client_a, wo
     assert _state(world, world.bob, thread).is_unread is True  # no write on a read-only read
     reply = client_a.post(f"/messages/{thread.public_id}/act", {"action": "reply", "body": "x"})
     assert reply.status_code == 423
+
+
+def test_no_social_page_shows_another_persons_username_or_email(client_a, world):
+    from tenant_apps.connections.services import connection_invite
+    from tenant_apps.groups.services import group_create, group_join
+    from tests.crawl import crawl
+
+    with schema_context(world.tenant_a.schema_name):
+        group = group_create(actor=world.alice, title="Seminar", join_policy="open")
+        group_join(actor=world.bob, group=group)
+        connection_invite(actor=world.alice, person=world.bob)
+    thread = _thread(world)
+    sign_in(client_a, world.bob, world.tenant_a)
+    pages = crawl(
+        client_a,
+        [
+            "/groups/",
+            "/connections/?show=incoming",
+            "/messages/",
+            f"/people/{world.alice.public_id}",
+            f"/api/v1/groups/{group.public_id}/members/",
+            f"/api/v1/messages/{thread.public_id}",
+            f"/api/v1/messages/{thread.public_id}/messages/",
+            "/api/v1/connections/?status=incoming",
+        ],
+    )
+    assert len(pages) >= 10
+    for path, body in pages.items():
+        lowered = body.lower()
+        for person in (world.alice, world.admin_a, world.charlie):
+            assert person.email.lower() not in lowered, (path, person.username)
+            assert f'"{person.username}"' not in lowered, (path, person.username)
+            assert f">{person.username}<" not in lowered, (path, person.username)
