@@ -65,12 +65,17 @@ def is_manager(group: Group, user) -> bool:
 
 
 def group_members(group: Group) -> QuerySet[GroupMembership]:
-    """Members in the order they joined (a unique key, for keyset pages), with their profiles."""
-    return GroupMembership.objects.filter(group=group).select_related("user").order_by("id")
+    """Active members in the order they joined (a unique key, for keyset pages), with their
+    profiles; deactivated people are left out as they are everywhere else."""
+    return (
+        GroupMembership.objects.filter(group=group, user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
 
 
 def group_member_count(group: Group) -> int:
-    return GroupMembership.objects.filter(group=group).count()
+    return GroupMembership.objects.filter(group=group, user__is_active=True).count()
 
 
 def group_join_requests(group: Group) -> QuerySet[GroupJoinRequest]:

@@ -166,3 +166,29 @@ def test_a_read_only_institution_refuses_joining(client_a, world):
     assert client_a.get(f"/groups/{group.public_id}").status_code == 200
     assert client_a.post(f"/groups/{group.public_id}/act", {"action": "join"}).status_code == 423
     assert _role(world, group, world.bob) is None
+
+
+def test_group_list_pages_by_keyset_and_hides_deactivated_members(
+    client_a, world, django_assert_max_num_queries
+):
+    from tenant_apps.people.models import User
+
+    for index in range(55):
+        _group(world, title=f"Group {index:02d}", visibility="public")
+    sign_in(client_a, world.bob, world.tenant_a)
+    client_a.get("/groups/")
+    with django_assert_max_num_queries(5):
+        first = client_a.get("/groups/").content.decode()
+    after = re.search(r"after=(g_[a-z2-7]+)", first).group(1)
+    with django_assert_max_num_queries(6):
+        second = client_a.get(f"/groups/?after={after}").content.decode()
+    titles = re.findall(r">(Group \d\d)<", first + second)
+    assert len(titles) == len(set(titles)) == 55
+    assert client_a.get("/groups/?after=g_nosuch").status_code == 404
+    group = _group(world, title="Seminar", join_policy="open")
+    with schema_context(world.tenant_a.schema_name):
+        group_join(actor=world.admin_a, group=group)
+        User.objects.filter(pk=world.admin_a.pk).update(is_active=False)
+    members = client_a.get(f"/groups/{group.public_id}/members").content.decode()
+    assert "Alice Archer" in members and "Ada Admin" not in members
+    assert "1 member<" in client_a.get(f"/groups/{group.public_id}").content.decode()

@@ -150,3 +150,22 @@ def test_no_social_page_shows_another_persons_username_or_email(client_a, world)
             assert person.email.lower() not in lowered, (path, person.username)
             assert f'"{person.username}"' not in lowered, (path, person.username)
             assert f">{person.username}<" not in lowered, (path, person.username)
+
+
+def test_a_long_thread_page_costs_a_fixed_number_of_queries(
+    client_a, world, django_assert_max_num_queries
+):
+    thread = _thread(world)
+    with schema_context(world.tenant_a.schema_name):
+        state = ThreadState.objects.get(thread=thread, user=world.alice)
+        for index in range(60):
+            message_reply(actor=world.alice, state=state, body=f"Part {index:02d}")
+    sign_in(client_a, world.bob, world.tenant_a)
+    client_a.get(f"/messages/{thread.public_id}")  # reads it: later visits write nothing
+    with django_assert_max_num_queries(9):
+        first = client_a.get(f"/messages/{thread.public_id}").content.decode()
+    after = re.search(r"after=(m_[a-z2-7]+)", first).group(1)
+    with django_assert_max_num_queries(10):
+        second = client_a.get(f"/messages/{thread.public_id}?after={after}").content.decode()
+    parts = re.findall(r">(Hello|Part \d\d)<", first + second)
+    assert len(parts) == len(set(parts)) == 61
