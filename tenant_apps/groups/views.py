@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import NotFound
 
-from tenant_apps.groups.forms import GroupForm
+from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm
 from tenant_apps.groups.selectors import (
     group_by_public_id,
     group_invitations,
@@ -70,7 +70,13 @@ def group_list(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404("No such page.") from None
     return render(
-        request, "groups/list.html", {"groups": page, "next_after": next_after, "mine": mine}
+        request,
+        "groups/list.html",
+        {
+            "groups": [(group, VISIBILITY_LABELS[group.visibility]) for group in page],
+            "next_after": next_after,
+            "mine": mine,
+        },
     )
 
 
@@ -96,6 +102,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
     managing = standing["role"] == "manager"
     context = {
         "group": group,
+        "visibility_label": VISIBILITY_LABELS[group.visibility],
         "standing": standing,
         "managing": managing,
         "member_count": group_member_count(group),
@@ -218,6 +225,9 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, "Removed from the group.")
             back = redirect("group-members-page", public_id=group.public_id)
         elif action == "delete":
+            if request.POST.get("confirm") != "yes":
+                messages.error(request, "Tick the box to confirm that the group is to be deleted.")
+                return redirect("group-edit", public_id=group.public_id)
             group_delete(actor=actor, group=group)
             messages.success(request, "The group is deleted.")
             return redirect("group-list")

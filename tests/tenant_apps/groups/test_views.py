@@ -192,3 +192,17 @@ def test_group_list_pages_by_keyset_and_hides_deactivated_members(
     members = client_a.get(f"/groups/{group.public_id}/members").content.decode()
     assert "Alice Archer" in members and "Ada Admin" not in members
     assert "1 member<" in client_a.get(f"/groups/{group.public_id}").content.decode()
+
+
+def test_deleting_a_group_needs_a_confirmation(client_a, world):
+    group = _group(world, visibility="private")
+    sign_in(client_a, world.alice, world.tenant_a)
+    page = client_a.get(f"/groups/{group.public_id}").content.decode()
+    assert "Only the group&#x27;s members" in page
+    unconfirmed = client_a.post(f"/groups/{group.public_id}/act", {"action": "delete"}, follow=True)
+    assert "Tick the box to confirm" in unconfirmed.content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        assert Group.objects.filter(pk=group.pk).exists()
+    client_a.post(f"/groups/{group.public_id}/act", {"action": "delete", "confirm": "yes"})
+    with schema_context(world.tenant_a.schema_name):
+        assert not Group.objects.filter(pk=group.pk).exists()
