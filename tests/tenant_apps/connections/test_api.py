@@ -134,3 +134,39 @@ def test_connection_lists_page_by_cursor_with_bounded_queries(
         seen += [c["person"]["id"] for c in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == 12
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("get", "/api/v1/connections/{k}", None),
+        ("patch", "/api/v1/connections/{k}", {"status": "accepted"}),
+        ("delete", "/api/v1/connections/{k}", None),
+        ("post", "/api/v1/connections/", {"person": "{bob}"}),
+        ("post", "/api/v1/connections/blocks/", {"person": "{bob}"}),
+        ("delete", "/api/v1/connections/blocks/{bob}", None),
+    ],
+)
+def test_every_connection_endpoint_refuses_ids_of_another_institution(
+    client_b, world, method, path, payload
+):
+    with schema_context(world.tenant_a.schema_name):
+        connection = connection_invite(actor=world.alice, person=world.bob)
+    ids = {"{k}": connection.public_id, "{bob}": world.bob.public_id}
+    for marker, value in ids.items():
+        path = path.replace(marker, value)
+    body = json.dumps(payload) if payload is not None else None
+    for marker, value in ids.items():
+        body = body.replace(marker, value) if body else body
+    headers = _bearer(world, world.charlie, world.tenant_b)
+    call = getattr(client_b, method)
+    response = (
+        call(path, body, content_type="application/json", **headers)
+        if body is not None
+        else call(path, **headers)
+    )
+    # An id of another institution is unknown here: 404, or 400 for an id in a body.
+    problem = _is_problem(response, 400 if method == "post" else 404)
+    assert "Bob" not in json.dumps(problem) and "Alice" not in json.dumps(problem)
+    with schema_context(world.tenant_a.schema_name):
+        assert Connection.objects.filter(pk=connection.pk, status="pending").exists()

@@ -94,3 +94,22 @@ def test_pages_need_sign_in_and_ids_of_others_are_404(client_a, client_b, world)
     )
     with schema_context(world.tenant_a.schema_name):
         assert Connection.objects.filter(pk=connection.pk).exists()
+
+
+def test_the_connections_page_pages_by_keyset(client_a, world, django_assert_max_num_queries):
+    with schema_context(world.tenant_a.schema_name):
+        for index in range(55):
+            person = user_create(username=f"k{index:02d}", display_name=f"Peer {index:02d}")
+            connection_accept(
+                actor=world.alice, connection=connection_invite(actor=person, person=world.alice)
+            )
+    sign_in(client_a, world.alice, world.tenant_a)
+    client_a.get("/connections/")
+    with django_assert_max_num_queries(6):
+        first = client_a.get("/connections/").content.decode()
+    after = re.search(r"after=(k_[a-z2-7]+)", first).group(1)
+    with django_assert_max_num_queries(7):
+        second = client_a.get(f"/connections/?show=accepted&after={after}").content.decode()
+    names = re.findall(r">(Peer \d\d)<", first + second)
+    assert len(names) == len(set(names)) == 55
+    assert client_a.get("/connections/?after=k_nosuch").status_code == 404

@@ -264,3 +264,40 @@ def test_invitation_only_groups_refuse_the_uninvited(client_a, world):
     assert "invitation only" in _is_problem(response, 403).get("detail", "")
     with schema_context(world.tenant_a.schema_name):
         assert not GroupMembership.objects.filter(user=world.bob).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "payload"),
+    [
+        ("get", "", None),
+        ("patch", "", {"title": "x"}),
+        ("delete", "", None),
+        ("get", "/members/", None),
+        ("patch", "/members/{alice}", {"role": "member"}),
+        ("delete", "/members/{alice}", None),
+        ("post", "/join", {}),
+        ("post", "/leave", {}),
+        ("get", "/requests/", None),
+        ("post", "/requests/{alice}", {"decision": "accept"}),
+        ("get", "/invitations/", None),
+        ("post", "/invitations/", {"person": "{alice}"}),
+        ("delete", "/invitations/{alice}", None),
+    ],
+)
+def test_every_group_endpoint_is_404_with_ids_of_another_institution(
+    client_b, world, method, suffix, payload
+):
+    group = _group(world, visibility="public", join_policy="open")
+    alice = world.alice.public_id
+    path = f"/api/v1/groups/{group.public_id}{suffix.replace('{alice}', alice)}"
+    body = json.dumps(payload).replace("{alice}", alice) if payload is not None else None
+    call = getattr(client_b, method)
+    headers = _bearer(world, world.charlie, world.tenant_b)
+    response = (
+        call(path, body, content_type="application/json", **headers)
+        if body is not None
+        else call(path, **headers)
+    )
+    assert "Medieval" not in json.dumps(_is_problem(response, 404))
+    with schema_context(world.tenant_a.schema_name):
+        assert GroupMembership.objects.filter(group=group).count() == 1

@@ -215,3 +215,16 @@ def test_many_participants_cost_the_same_queries(client_a, world, django_assert_
     with django_assert_max_num_queries(5):
         body = client_a.get(f"/api/v1/messages/{thread.public_id}", **headers).json()
     assert body["participant_count"] == 31
+
+
+def test_unread_counts_and_folders_are_ones_own(client_a, client_b, world):
+    _thread(world)
+    assert client_a.get("/api/v1/messages/unread", **_bearer(world, world.admin_a)).json() == {
+        "inbox": 0,
+        "archive": 0,
+        "trash": 0,
+    }
+    charlie = _bearer(world, world.charlie, world.tenant_b)
+    assert client_b.get("/api/v1/messages/unread", **charlie).json()["inbox"] == 0
+    assert client_b.get("/api/v1/messages/", **charlie).json()["results"] == []
+    _is_problem(client_b.get("/api/v1/messages/unread", **_bearer(world, world.bob)), 401)
