@@ -80,6 +80,8 @@ TENANT_APPS = [
     "tenant_apps.institution",
     "tenant_apps.directory",
     "tenant_apps.groups",
+    "tenant_apps.connections",
+    "tenant_apps.messaging",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -99,6 +101,9 @@ TENANT_POOL_SIZE = env_int("TENANT_POOL_SIZE", 5)
 TENANT_DELETE_GRACE_DAYS = env_int("TENANT_DELETE_GRACE_DAYS", 7)
 # pg_dump (for provisioning templates and exports); found on PATH when empty.
 PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
+
+# Messaging: the most people one message reaches (groups are expanded to their members).
+MESSAGING_MAX_RECIPIENTS = env_int("MESSAGING_MAX_RECIPIENTS", 5000)
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [

@@ -3,9 +3,12 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
+from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
+from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import views as people_views
 from tenant_apps.people.admin_urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.people.api import (
@@ -26,6 +29,9 @@ api_v1 = [
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
+    path("", include(groups_api_urlpatterns)),
+    path("", include(connections_api_urlpatterns)),
+    path("", include(messaging_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -37,6 +43,9 @@ urlpatterns = [
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
+    path("groups/", include("tenant_apps.groups.urls")),
+    path("connections/", include("tenant_apps.connections.urls")),
+    path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.people.admin_urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),

@@ -66,7 +66,51 @@ class GroupMembership(models.Model):
         indexes = [
             # "Which groups am I in?" - the permission rule asks this on every list.
             models.Index(fields=["user", "group"], name="group_membership_user_idx"),
+            # Member lists in keyset pages: the same cost on the first and the last page.
+            models.Index(fields=["group", "id"], name="group_membership_page_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_id} ({self.role})"
+
+
+class GroupJoinRequest(models.Model):
+    """Someone asking to join a group whose join policy is "request"; a manager decides."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="group_request_unique"),
+        ]
+        indexes = [models.Index(fields=["group", "id"], name="group_request_page_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asks to join {self.group_id}"
+
+
+class GroupInvitation(models.Model):
+    """A manager inviting a person; the person joins by accepting (joining) or declines."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="group_invitation_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["group", "id"], name="group_invitation_page_idx"),
+            models.Index(fields=["user", "group"], name="group_invitation_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} invited to {self.group_id}"

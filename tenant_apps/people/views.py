@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import NotFound
 
+from tenant_apps.connections.views import person_panel
 from tenant_apps.directory.oidc import oidc_settings_enabled
 from tenant_apps.directory.services import signin_methods
 from tenant_apps.people.forms import ProfileForm, SigninForm
@@ -126,6 +127,8 @@ def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "profile": profile,
             "fields": fields,
             "is_self": request.user.is_authenticated and request.user.pk == person.pk,
+            # Connections and mutual connections (None for anonymous visitors and oneself).
+            "panel": person_panel(request.user, person),
         },
     )
 

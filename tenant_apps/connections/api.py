@@ -1,0 +1,182 @@
+"""Connections API: ``/api/v1/connections/...`` - invitations, my connections, blocks.
+
+Only the two people of a connection see it; anyone else gets 404 for its id.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.pagination import CursorPagination
+from tenant_apps.connections.models import Connection, ConnectionStatus
+from tenant_apps.connections.selectors import blocks_of, connection_by_public_id, connections_list
+from tenant_apps.connections.services import (
+    connection_accept,
+    connection_end,
+    connection_invite,
+    person_block,
+    person_unblock,
+)
+from tenant_apps.groups.api import PersonSummaryOutput
+from tenant_apps.groups.selectors import person_summary
+from tenant_apps.people.models import User
+from tenant_apps.people.selectors import person_by_public_id
+
+LISTS = ("accepted", "incoming", "outgoing")
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({"non_field_errors": error.messages})
+
+
+def _person(viewer: User, public_id: str) -> User:
+    try:
+        return person_by_public_id(viewer, public_id)
+    except exceptions.NotFound:
+        raise exceptions.ValidationError({"person": ["No such person."]}) from None
+
+
+class ConnectionOutput(serializers.Serializer):
+    id = serializers.CharField()
+    person = PersonSummaryOutput()
+    status = serializers.CharField()
+    direction = serializers.ChoiceField(["incoming", "outgoing"])
+    created = serializers.DateTimeField()
+    accepted = serializers.DateTimeField(allow_null=True)
+
+
+def connection_data(viewer: User, connection: Connection) -> dict:
+    outgoing = connection.inviter_id == viewer.pk
+    other = connection.invitee if outgoing else connection.inviter
+    return {
+        "id": connection.public_id,
+        "person": person_summary(viewer, other),
+        "status": connection.status,
+        "direction": "outgoing" if outgoing else "incoming",
+        "created": connection.created,
+        "accepted": connection.accepted,
+    }
+
+
+class ConnectionPersonInput(serializers.Serializer):
+    person = serializers.CharField(max_length=40)
+
+
+class ConnectionStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField([ConnectionStatus.ACCEPTED])
+
+
+class ConnectionsApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=LISTS, description="default accepted")],
+        responses=ConnectionOutput(many=True),
+        summary="My connections, or my pending invitations (incoming, outgoing)",
+    )
+    def get(self, request: Request) -> Response:
+        which = request.query_params.get("status", "accepted")
+        if which not in LISTS:
+            raise exceptions.ValidationError({"status": [f"Choose one of: {', '.join(LISTS)}."]})
+        paginator = CursorPagination()
+        paginator.ordering = ("-id",)
+        page = paginator.paginate_queryset(
+            connections_list(user=request.user, which=which), request, view=self
+        )
+        return paginator.get_paginated_response([connection_data(request.user, c) for c in page])
+
+    @extend_schema(
+        request=ConnectionPersonInput,
+        responses={201: ConnectionOutput},
+        summary="Invite a person to connect (accepts their invitation if they sent one)",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(ConnectionPersonInput, request.data)
+        person = _person(request.user, data["person"])
+        try:
+            connection = connection_invite(actor=request.user, person=person)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(connection_data(request.user, connection), status=status.HTTP_201_CREATED)
+
+
+class ConnectionApi(APIView):
+    @extend_schema(responses=ConnectionOutput, summary="One of my connections or invitations")
+    def get(self, request: Request, public_id: str) -> Response:
+        connection = connection_by_public_id(request.user, public_id)
+        return Response(connection_data(request.user, connection))
+
+    @extend_schema(
+        request=ConnectionStatusInput, responses=ConnectionOutput, summary="Accept an invitation"
+    )
+    def patch(self, request: Request, public_id: str) -> Response:
+        connection = connection_by_public_id(request.user, public_id)
+        _validated(ConnectionStatusInput, request.data)
+        connection = connection_accept(actor=request.user, connection=connection)
+        return Response(connection_data(request.user, connection))
+
+    @extend_schema(
+        responses={204: None},
+        summary="Decline an invitation, cancel one's own, or remove a connection",
+    )
+    def delete(self, request: Request, public_id: str) -> Response:
+        connection = connection_by_public_id(request.user, public_id)
+        connection_end(actor=request.user, connection=connection)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConnectionBlockOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
+    created = serializers.DateTimeField()
+
+
+class BlocksApi(APIView):
+    @extend_schema(responses=ConnectionBlockOutput(many=True), summary="The people I have blocked")
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        paginator.ordering = ("-id",)
+        page = paginator.paginate_queryset(blocks_of(request.user), request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {"person": person_summary(request.user, b.blocked), "created": b.created}
+                for b in page
+            ]
+        )
+
+    @extend_schema(
+        request=ConnectionPersonInput,
+        responses={201: ConnectionBlockOutput},
+        summary="Block a person",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(ConnectionPersonInput, request.data)
+        person = _person(request.user, data["person"])
+        try:
+            block = person_block(actor=request.user, person=person)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(
+            {"person": person_summary(request.user, person), "created": block.created},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class BlockApi(APIView):
+    @extend_schema(responses={204: None}, summary="Unblock a person")
+    def delete(self, request: Request, person_id: str) -> Response:
+        block = blocks_of(request.user).filter(blocked__public_id=person_id).first()
+        if block is None:
+            raise exceptions.NotFound("You have not blocked anyone with this id.")
+        person_unblock(actor=request.user, person=block.blocked)
+        return Response(status=status.HTTP_204_NO_CONTENT)

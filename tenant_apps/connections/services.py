@@ -1,0 +1,90 @@
+"""Writes about connections and blocks: the one write path for each action.
+
+A block is never revealed to the blocked person: what they are told is what anyone is told
+who cannot invite or message someone.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tenant_apps.connections.models import Block, Connection, ConnectionStatus
+from tenant_apps.connections.selectors import connection_between, has_blocked
+from tenant_apps.people.models import User
+
+CANNOT_INVITE = "This person cannot be invited to connect."
+
+
+@transaction.atomic
+def connection_invite(*, actor: User, person: User) -> Connection:
+    """Invite ``person`` to connect. If they already invited ``actor``, this accepts.
+
+    ValidationError for oneself, an inactive person, someone already connected or invited,
+    someone ``actor`` has blocked, and - in the same words as for anyone who cannot be
+    invited - someone who blocked ``actor``.
+    """
+    if person.pk == actor.pk:
+        raise ValidationError({"person": ["You cannot connect with yourself."]})
+    if has_blocked(actor, person):
+        raise ValidationError({"person": ["You have blocked this person; unblock them first."]})
+    if not person.is_active or has_blocked(person, actor):
+        raise ValidationError({"person": [CANNOT_INVITE]})
+    existing = connection_between(actor, person)
+    if existing is not None:
+        if existing.status == ConnectionStatus.PENDING and existing.invitee_id == actor.pk:
+            return connection_accept(actor=actor, connection=existing)
+        raise ValidationError({"person": ["You are already connected or invited."]})
+    try:
+        with transaction.atomic():
+            return Connection.objects.create(inviter=actor, invitee=person)
+    except IntegrityError:
+        # They invited at the same moment: the pair's unique index let one through.
+        raise ValidationError({"person": ["You are already connected or invited."]}) from None
+
+
+@transaction.atomic
+def connection_accept(*, actor: User, connection: Connection) -> Connection:
+    """The invitee accepts a pending invitation."""
+    if connection.invitee_id != actor.pk or connection.status != ConnectionStatus.PENDING:
+        raise PermissionDenied("Only the invited person accepts a pending invitation.")
+    connection.status = ConnectionStatus.ACCEPTED
+    connection.accepted = timezone.now()
+    connection.save(update_fields=["status", "accepted"])
+    return connection
+
+
+@transaction.atomic
+def connection_end(*, actor: User, connection: Connection) -> str:
+    """End a connection from ``actor``'s side: decline (an invitation to them), cancel (their
+    own invitation) or remove (an accepted connection). Returns which it was."""
+    if actor.pk not in (connection.inviter_id, connection.invitee_id):
+        raise PermissionDenied("Not your connection.")
+    if connection.status == ConnectionStatus.ACCEPTED:
+        what = "removed"
+    elif connection.invitee_id == actor.pk:
+        what = "declined"
+    else:
+        what = "cancelled"
+    connection.delete()
+    return what
+
+
+@transaction.atomic
+def person_block(*, actor: User, person: User) -> Block:
+    """Block ``person``: any connection or invitation between the two ends, and they can no
+    longer invite or message ``actor``. Blocking twice is harmless."""
+    if person.pk == actor.pk:
+        raise ValidationError({"person": ["You cannot block yourself."]})
+    Connection.objects.filter(
+        Q(inviter=actor, invitee=person) | Q(inviter=person, invitee=actor)
+    ).delete()
+    block, _created = Block.objects.get_or_create(blocker=actor, blocked=person)
+    return block
+
+
+@transaction.atomic
+def person_unblock(*, actor: User, person: User) -> None:
+    Block.objects.filter(blocker=actor, blocked=person).delete()

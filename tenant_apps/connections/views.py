@@ -1,0 +1,135 @@
+"""Connection pages: my connections and invitations, the people I blocked, and the actions
+(invite, accept, decline, cancel, remove, block, unblock) - each a POST to one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.connections.api import connection_data
+from tenant_apps.connections.selectors import (
+    blocks_of,
+    connection_between,
+    connection_by_public_id,
+    connections_list,
+    has_blocked,
+    mutual_connections,
+)
+from tenant_apps.connections.services import (
+    connection_accept,
+    connection_end,
+    connection_invite,
+    person_block,
+    person_unblock,
+)
+from tenant_apps.groups.selectors import person_summary
+from tenant_apps.people.models import User
+from tenant_apps.people.selectors import person_by_public_id
+
+PAGE = 50
+MUTUAL_SHOWN = 10
+TABS = {"accepted": "My connections", "incoming": "Invitations to me", "outgoing": "Sent"}
+
+
+@login_required(login_url="signin")
+def connections_page(request: HttpRequest) -> HttpResponse:
+    which = request.GET.get("show", "accepted")
+    if which not in TABS:
+        which = "accepted"
+    rows = connections_list(user=request.user, which=which)
+    after = request.GET.get("after")
+    if after:
+        anchor = rows.filter(public_id=after).values_list("id", flat=True).first()
+        if anchor is None:
+            raise Http404("No such page.")
+        rows = rows.filter(id__lt=anchor)
+    page = list(rows[: PAGE + 1])
+    next_after = page[PAGE - 1].public_id if len(page) > PAGE else None
+    return render(
+        request,
+        "connections/list.html",
+        {
+            "tabs": TABS,
+            "which": which,
+            "connections": [connection_data(request.user, c) for c in page[:PAGE]],
+            "next_after": next_after,
+            "blocks": [
+                person_summary(request.user, b.blocked) for b in blocks_of(request.user)[:PAGE]
+            ]
+            if which == "accepted"
+            else [],
+        },
+    )
+
+
+def person_panel(viewer, person: User) -> dict | None:
+    """What the person page shows about connections: the status between the viewer and the
+    person, and their mutual connections (None for anonymous viewers and oneself)."""
+    if not getattr(viewer, "is_authenticated", False) or viewer.pk == person.pk:
+        return None
+    mutual = list(mutual_connections(viewer=viewer, person=person)[: MUTUAL_SHOWN + 1])
+    return {
+        "connection": connection_between(viewer, person),
+        "blocked": has_blocked(viewer, person),
+        "mutual": [person_summary(viewer, p) for p in mutual[:MUTUAL_SHOWN]],
+        "more_mutual": len(mutual) > MUTUAL_SHOWN,
+    }
+
+
+def _back(request: HttpRequest):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("connections-page")
+
+
+def _text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(m for ms in error.message_dict.values() for m in ms)
+    return " ".join(error.messages)
+
+
+@login_required(login_url="signin")
+@require_POST
+def connections_act(request: HttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "")
+    actor = request.user
+    try:
+        if action in ("invite", "block", "unblock"):
+            try:
+                person = person_by_public_id(actor, request.POST.get("person", "").strip())
+            except NotFound:
+                raise Http404("No such person.") from None
+            if action == "invite":
+                connection_invite(actor=actor, person=person)
+                messages.success(request, f"Invitation sent to {person}.")
+            elif action == "block":
+                person_block(actor=actor, person=person)
+                messages.success(request, f"You blocked {person}.")
+            else:
+                person_unblock(actor=actor, person=person)
+                messages.success(request, f"You unblocked {person}.")
+        elif action in ("accept", "end"):
+            try:
+                connection = connection_by_public_id(actor, request.POST.get("connection", ""))
+            except NotFound:
+                raise Http404("No such connection.") from None
+            if action == "accept":
+                connection_accept(actor=actor, connection=connection)
+                messages.success(request, "You are connected.")
+            else:
+                what = connection_end(actor=actor, connection=connection)
+                messages.success(request, f"Connection {what}.")
+        else:
+            messages.error(request, "Unknown action.")
+    except ValidationError as error:
+        messages.error(request, _text(error))
+    except PermissionDenied as denied:
+        messages.error(request, str(denied) or "You may not do that.")
+    return _back(request)

@@ -1,0 +1,340 @@
+"""Groups API: ``/api/v1/groups/...`` - groups, members and roles, joining, requests, invitations.
+
+A group the caller may not see answers 404 on every path under it; managers' actions by
+anyone else answer 403 on a group the caller can see (404 for the managers' lists).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.pagination import CursorPagination
+from tenant_apps.groups.models import GroupMembership, JoinPolicy, Role
+from tenant_apps.groups.selectors import (
+    group_by_public_id,
+    group_invitations,
+    group_join_requests,
+    group_member_count,
+    group_members,
+    groups_of,
+    groups_visible_to,
+    is_manager,
+    person_summary,
+    viewer_state,
+)
+from tenant_apps.groups.services import (
+    group_create,
+    group_delete,
+    group_invitation_cancel,
+    group_invite,
+    group_join,
+    group_leave,
+    group_member_remove,
+    group_member_set_role,
+    group_request_decide,
+    group_update,
+)
+from tenant_apps.people.models import User, Visibility
+from tenant_apps.people.selectors import person_by_public_id
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({"non_field_errors": error.messages})
+
+
+class GroupSummaryOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.CharField()
+    join_policy = serializers.CharField()
+    created = serializers.DateTimeField()
+
+
+class GroupStandingOutput(serializers.Serializer):
+    role = serializers.CharField(allow_null=True)
+    has_requested = serializers.BooleanField()
+    is_invited = serializers.BooleanField()
+
+
+class GroupOutput(GroupSummaryOutput):
+    member_count = serializers.IntegerField()
+    me = GroupStandingOutput()
+
+
+def group_detail(group, viewer) -> dict:
+    data = GroupSummaryOutput(group).data
+    data["member_count"] = group_member_count(group)
+    data["me"] = viewer_state(group, viewer)
+    return data
+
+
+class GroupInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(Visibility.choices, required=False)
+    join_policy = serializers.ChoiceField(JoinPolicy.choices, required=False)
+
+
+class GroupPatchInput(GroupInput):
+    title = serializers.CharField(max_length=200, required=False)
+
+
+class PersonSummaryOutput(serializers.Serializer):
+    id = serializers.CharField()
+    display_name = serializers.CharField(required=False)
+
+
+class GroupMemberOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
+    role = serializers.CharField()
+    joined = serializers.DateTimeField()
+
+
+class GroupPendingOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
+    created = serializers.DateTimeField()
+
+
+def _member(viewer, membership: GroupMembership) -> dict:
+    return {
+        "person": person_summary(viewer, membership.user),
+        "role": membership.role,
+        "joined": membership.created,
+    }
+
+
+def _pending(viewer, row) -> dict:
+    return {"person": person_summary(viewer, row.user), "created": row.created}
+
+
+def _page(request, view, rows, ordering=("id",)):
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    return paginator, paginator.paginate_queryset(rows, request, view=view)
+
+
+def _one_of(rows, public_id: str) -> User:
+    """The person with ``public_id`` among ``rows`` (memberships, requests, invitations)."""
+    row = rows.filter(user__public_id=public_id).first()
+    if row is None:
+        raise exceptions.NotFound("No such person here.")
+    return row.user
+
+
+def _managed_group(request: Request, public_id: str):
+    """A group the caller manages; 404 when they may not see it or its managers' lists."""
+    group = group_by_public_id(request.user, public_id)
+    if not is_manager(group, request.user):
+        raise exceptions.NotFound("No such group.")
+    return group
+
+
+class GroupsApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", bool, description="only the groups the caller belongs to")
+        ],
+        responses=GroupSummaryOutput(many=True),
+        summary="Groups the caller may see, by title",
+    )
+    def get(self, request: Request) -> Response:
+        if request.query_params.get("mine") in ("1", "true") and request.user.is_authenticated:
+            groups = groups_of(viewer=request.user, person=request.user)
+        else:
+            groups = groups_visible_to(request.user)
+        paginator, page = _page(request, self, groups, ("title", "id"))
+        return paginator.get_paginated_response(GroupSummaryOutput(page, many=True).data)
+
+    @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
+    def post(self, request: Request) -> Response:
+        data = _validated(GroupInput, request.data)
+        try:
+            group = group_create(actor=request.user, **data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(group_detail(group, request.user), status=status.HTTP_201_CREATED)
+
+
+class GroupApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=GroupOutput, summary="A group, with the caller's standing in it")
+    def get(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        return Response(group_detail(group, request.user))
+
+    @extend_schema(request=GroupPatchInput, responses=GroupOutput, summary="Edit a group")
+    def patch(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        data = _validated(GroupPatchInput, request.data)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        try:
+            group = group_update(actor=request.user, group=group, **data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(group_detail(group, request.user))
+
+    @extend_schema(responses={204: None}, summary="Delete a group (managers)")
+    def delete(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        group_delete(actor=request.user, group=group)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupMembersApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=GroupMemberOutput(many=True), summary="Members, in the order they joined"
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        paginator, page = _page(request, self, group_members(group))
+        return paginator.get_paginated_response([_member(request.user, m) for m in page])
+
+
+class GroupRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(Role.choices)
+
+
+class GroupMemberApi(APIView):
+    @extend_schema(
+        request=GroupRoleInput, responses=GroupMemberOutput, summary="Change a member's role"
+    )
+    def patch(self, request: Request, public_id: str, person_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        person = _one_of(group_members(group), person_id)
+        data = _validated(GroupRoleInput, request.data)
+        try:
+            membership = group_member_set_role(
+                actor=request.user, group=group, person=person, role=data["role"]
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(_member(request.user, membership))
+
+    @extend_schema(responses={204: None}, summary="Remove a member (managers), or leave")
+    def delete(self, request: Request, public_id: str, person_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        person = _one_of(group_members(group), person_id)
+        try:
+            group_member_remove(actor=request.user, group=group, person=person)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupJoinApi(APIView):
+    @extend_schema(
+        request=None,
+        responses=GroupOutput,
+        summary="Join (open groups, or accepting an invitation) or ask to join",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        try:
+            group_join(actor=request.user, group=group)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
+        return Response(group_detail(group, request.user))
+
+
+class GroupLeaveApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Leave; or withdraw one's request, or decline one's invitation",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        try:
+            group_leave(actor=request.user, group=group)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupRequestsApi(APIView):
+    @extend_schema(responses=GroupPendingOutput(many=True), summary="Join requests (managers)")
+    def get(self, request: Request, public_id: str) -> Response:
+        group = _managed_group(request, public_id)
+        paginator, page = _page(request, self, group_join_requests(group))
+        return paginator.get_paginated_response([_pending(request.user, r) for r in page])
+
+
+class GroupRequestDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(["accept", "decline"])
+
+
+class GroupRequestApi(APIView):
+    @extend_schema(
+        request=GroupRequestDecisionInput,
+        responses={200: GroupMemberOutput, 204: None},
+        summary="Accept (200, the new member) or decline (204) a join request",
+    )
+    def post(self, request: Request, public_id: str, person_id: str) -> Response:
+        group = _managed_group(request, public_id)
+        person = _one_of(group_join_requests(group), person_id)
+        data = _validated(GroupRequestDecisionInput, request.data)
+        membership = group_request_decide(
+            actor=request.user, group=group, person=person, accept=data["decision"] == "accept"
+        )
+        if membership is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_member(request.user, membership))
+
+
+class GroupInviteInput(serializers.Serializer):
+    person = serializers.CharField(max_length=40)
+
+
+class GroupInvitationsApi(APIView):
+    @extend_schema(responses=GroupPendingOutput(many=True), summary="Invitations (managers)")
+    def get(self, request: Request, public_id: str) -> Response:
+        group = _managed_group(request, public_id)
+        paginator, page = _page(request, self, group_invitations(group))
+        return paginator.get_paginated_response([_pending(request.user, i) for i in page])
+
+    @extend_schema(
+        request=GroupInviteInput, responses={201: GroupPendingOutput}, summary="Invite a person"
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        data = _validated(GroupInviteInput, request.data)
+        try:
+            person = person_by_public_id(request.user, data["person"])
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"person": ["No such person."]}) from None
+        try:
+            invitation = group_invite(actor=request.user, group=group, person=person)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(_pending(request.user, invitation), status=status.HTTP_201_CREATED)
+
+
+class GroupInvitationApi(APIView):
+    @extend_schema(responses={204: None}, summary="Withdraw an invitation (managers)")
+    def delete(self, request: Request, public_id: str, person_id: str) -> Response:
+        group = _managed_group(request, public_id)
+        person = _one_of(group_invitations(group), person_id)
+        group_invitation_cancel(actor=request.user, group=group, person=person)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+
+from tenant_apps.groups.models import Group
+from tenant_apps.people.models import Visibility
+
+# The people app's labels speak of a profile ("Only me"); a group's visibility reads so.
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: "Everyone, also visitors who are not signed in",
+    Visibility.LOGGEDIN: "Signed-in members of the institution",
+    Visibility.PRIVATE: "Only the group's members (and people invited to it)",
+}
+
+
+class GroupForm(forms.ModelForm):
+    visibility = forms.ChoiceField(
+        label="Who can see the group",
+        choices=list(VISIBILITY_LABELS.items()),
+        initial=Visibility.LOGGEDIN,
+    )
+
+    class Meta:
+        model = Group
+        fields = ["title", "description", "visibility", "join_policy"]
+        labels = {"join_policy": "How people join"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}

@@ -1,0 +1,139 @@
+"""Reads about groups: which groups a person may see, members, requests and invitations.
+
+The visibility rule lives in ``groups_visible_to`` alone; every page, endpoint and count
+goes through it, so a private group is invisible to non-members everywhere.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.groups.models import (
+    Group,
+    GroupInvitation,
+    GroupJoinRequest,
+    GroupMembership,
+    Role,
+)
+from tenant_apps.people.models import User, Visibility
+from tenant_apps.people.selectors import profile_for
+
+
+def _signed_in(viewer) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_active)
+
+
+def groups_visible_to(viewer) -> QuerySet[Group]:
+    """Groups ``viewer`` may see: public ones; "loggedin" ones for members of the
+    institution; private ones only for their members and the people invited to them."""
+    if not _signed_in(viewer):
+        return Group.objects.filter(visibility=Visibility.PUBLIC)
+    member = GroupMembership.objects.filter(group=OuterRef("pk"), user=viewer)
+    invited = GroupInvitation.objects.filter(group=OuterRef("pk"), user=viewer)
+    return Group.objects.filter(
+        Q(visibility__in=(Visibility.PUBLIC, Visibility.LOGGEDIN))
+        | Q(Exists(member))
+        | Q(Exists(invited))
+    )
+
+
+def groups_of(*, viewer, person: User) -> QuerySet[Group]:
+    """The groups ``person`` belongs to that ``viewer`` may see."""
+    return groups_visible_to(viewer).filter(memberships__user=person)
+
+
+def group_by_public_id(viewer, public_id: str) -> Group:
+    """The group, if ``viewer`` may see it; NotFound otherwise (missing looks the same)."""
+    group = groups_visible_to(viewer).filter(public_id=public_id).first()
+    if group is None:
+        raise NotFound("No such group.")
+    return group
+
+
+def membership_of(group: Group, user) -> GroupMembership | None:
+    if not _signed_in(user):
+        return None
+    return GroupMembership.objects.filter(group=group, user=user).first()
+
+
+def is_manager(group: Group, user) -> bool:
+    return bool(
+        _signed_in(user)
+        and GroupMembership.objects.filter(group=group, user=user, role=Role.MANAGER).exists()
+    )
+
+
+def group_members(group: Group) -> QuerySet[GroupMembership]:
+    """Active members in the order they joined (a unique key, for keyset pages), with their
+    profiles; deactivated people are left out as they are everywhere else."""
+    return (
+        GroupMembership.objects.filter(group=group, user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
+
+
+def group_member_count(group: Group) -> int:
+    return GroupMembership.objects.filter(group=group, user__is_active=True).count()
+
+
+def group_join_requests(group: Group) -> QuerySet[GroupJoinRequest]:
+    return GroupJoinRequest.objects.filter(group=group).select_related("user").order_by("id")
+
+
+def group_invitations(group: Group) -> QuerySet[GroupInvitation]:
+    return GroupInvitation.objects.filter(group=group).select_related("user").order_by("id")
+
+
+def viewer_state(group: Group, viewer) -> dict:
+    """The viewer's standing in the group: role (or None), has_requested, is_invited."""
+    if not _signed_in(viewer):
+        return {"role": None, "has_requested": False, "is_invited": False}
+    membership = membership_of(group, viewer)
+    return {
+        "role": membership.role if membership else None,
+        "has_requested": membership is None
+        and GroupJoinRequest.objects.filter(group=group, user=viewer).exists(),
+        "is_invited": membership is None
+        and GroupInvitation.objects.filter(group=group, user=viewer).exists(),
+    }
+
+
+def keyset_page(rows: QuerySet, *, after: int | None, size: int) -> tuple[list, int | None]:
+    """One page of ``rows`` (ordered by id) after the row id ``after``; and the id to continue
+    after, None on the last page. The same cost at any depth."""
+    if after is not None:
+        rows = rows.filter(id__gt=after)
+    page = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].id if more else None)
+
+
+def groups_page(
+    groups: QuerySet[Group], *, after: str | None, size: int
+) -> tuple[list[Group], str | None]:
+    """One keyset page of ``groups`` by (title, id) after the group ``after`` (a public id).
+
+    NotFound when ``after`` is not among ``groups``; the cost is the same at any depth.
+    """
+    groups = groups.order_by("title", "id")
+    if after:
+        anchor = groups.filter(public_id=after).values("title", "id").first()
+        if anchor is None:
+            raise NotFound("No such page.")
+        groups = groups.filter(title__gte=anchor["title"]).exclude(
+            title=anchor["title"], id__lte=anchor["id"]
+        )
+    page = list(groups[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].public_id if more else None)
+
+
+def person_summary(viewer, person: User) -> dict:
+    """A person in a list (members, connections, message participants): their public id and
+    their display name when ``viewer`` may see it - never a username or an e-mail."""
+    profile = profile_for(viewer, person)
+    return {key: profile[key] for key in ("id", "display_name") if key in profile}

@@ -1,0 +1,212 @@
+"""Writes about groups: the one write path for each action, used by the pages and the API.
+
+Changes to a group's members lock the group's row first (``select_for_update``), so two
+managers stepping down at once cannot leave a group without a manager.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from tenant_apps.groups.models import (
+    Group,
+    GroupInvitation,
+    GroupJoinRequest,
+    GroupMembership,
+    JoinPolicy,
+    Role,
+)
+from tenant_apps.people.models import User, Visibility
+
+GROUP_EDITABLE = ("title", "description", "visibility", "join_policy")
+LAST_MANAGER = "A group needs at least one manager: make someone else a manager first."
+
+
+def _locked(group: Group) -> Group:
+    return Group.objects.select_for_update().get(pk=group.pk)
+
+
+def _require_manager(group: Group, actor: User) -> None:
+    if not GroupMembership.objects.filter(group=group, user=actor, role=Role.MANAGER).exists():
+        raise PermissionDenied("Only the group's managers may do that.")
+
+
+def _clean(group: Group) -> None:
+    group.title = group.title.strip()
+    group.description = group.description.strip()
+    if not group.title:
+        raise ValidationError({"title": ["A group needs a title."]})
+    group.full_clean(exclude=["created_by"])
+
+
+@transaction.atomic
+def group_create(
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    visibility: str = Visibility.LOGGEDIN,
+    join_policy: str = JoinPolicy.REQUEST,
+) -> Group:
+    """Create a group with ``actor`` as its first manager. ValidationError on bad values."""
+    group = Group(
+        title=title,
+        description=description,
+        visibility=visibility,
+        join_policy=join_policy,
+        created_by=actor,
+    )
+    _clean(group)
+    group.save()
+    GroupMembership.objects.create(group=group, user=actor, role=Role.MANAGER)
+    return group
+
+
+@transaction.atomic
+def group_update(*, actor: User, group: Group, **changes) -> Group:
+    """Change title, description, visibility or join policy (managers only)."""
+    _require_manager(group, actor)
+    unknown = set(changes) - set(GROUP_EDITABLE)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+    group = _locked(group)
+    for field, value in changes.items():
+        setattr(group, field, value)
+    _clean(group)
+    group.save(update_fields=[*changes, "modified"])
+    return group
+
+
+@transaction.atomic
+def group_delete(*, actor: User, group: Group) -> None:
+    """Delete the group and its memberships, requests and invitations (managers only)."""
+    _require_manager(group, actor)
+    group.delete()
+
+
+@transaction.atomic
+def group_join(*, actor: User, group: Group) -> GroupMembership | GroupJoinRequest:
+    """Join ``group`` as its policy allows.
+
+    Open: a membership at once. By request: a join request for the managers. Invitation
+    only: a membership if ``actor`` was invited (accepting the invitation), PermissionDenied
+    otherwise. An invitation is honoured whatever the policy. Joining twice is harmless.
+    """
+    group = _locked(group)
+    existing = GroupMembership.objects.filter(group=group, user=actor).first()
+    if existing is not None:
+        return existing
+    invitation = GroupInvitation.objects.filter(group=group, user=actor).first()
+    if invitation is not None or group.join_policy == JoinPolicy.OPEN:
+        GroupInvitation.objects.filter(group=group, user=actor).delete()
+        GroupJoinRequest.objects.filter(group=group, user=actor).delete()
+        return GroupMembership.objects.create(group=group, user=actor, role=Role.MEMBER)
+    if group.join_policy == JoinPolicy.REQUEST:
+        request, _created = GroupJoinRequest.objects.get_or_create(group=group, user=actor)
+        return request
+    raise PermissionDenied("This group is by invitation only.")
+
+
+def _without_last_manager(group: Group, leaving: GroupMembership) -> bool:
+    if leaving.role != Role.MANAGER:
+        return False
+    return not (
+        GroupMembership.objects.filter(group=group, role=Role.MANAGER)
+        .exclude(pk=leaving.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def group_leave(*, actor: User, group: Group) -> None:
+    """Leave the group; for a non-member, withdraw one's request or decline one's invitation.
+
+    ValidationError for the group's last manager.
+    """
+    group = _locked(group)
+    membership = GroupMembership.objects.filter(group=group, user=actor).first()
+    if membership is None:
+        GroupJoinRequest.objects.filter(group=group, user=actor).delete()
+        GroupInvitation.objects.filter(group=group, user=actor).delete()
+        return
+    if _without_last_manager(group, membership):
+        raise ValidationError(LAST_MANAGER)
+    membership.delete()
+
+
+@transaction.atomic
+def group_member_remove(*, actor: User, group: Group, person: User) -> None:
+    """A manager removes a member (or a member themself leaves). Never the last manager."""
+    if person.pk == actor.pk:
+        group_leave(actor=actor, group=group)
+        return
+    _require_manager(group, actor)
+    group = _locked(group)
+    membership = GroupMembership.objects.filter(group=group, user=person).first()
+    if membership is None:
+        raise ValidationError({"person": ["This person is not a member of the group."]})
+    if _without_last_manager(group, membership):
+        raise ValidationError(LAST_MANAGER)
+    membership.delete()
+
+
+@transaction.atomic
+def group_member_set_role(*, actor: User, group: Group, person: User, role: str) -> GroupMembership:
+    """A manager makes a member a manager or a manager a member. Never the last manager."""
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    _require_manager(group, actor)
+    group = _locked(group)
+    membership = GroupMembership.objects.filter(group=group, user=person).first()
+    if membership is None:
+        raise ValidationError({"person": ["This person is not a member of the group."]})
+    if role == Role.MEMBER and _without_last_manager(group, membership):
+        raise ValidationError(LAST_MANAGER)
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def group_request_decide(
+    *, actor: User, group: Group, person: User, accept: bool
+) -> GroupMembership | None:
+    """A manager accepts (a membership) or declines (nothing) a person's join request."""
+    _require_manager(group, actor)
+    group = _locked(group)
+    deleted, _ = GroupJoinRequest.objects.filter(group=group, user=person).delete()
+    if not deleted:
+        raise ValidationError({"person": ["This person has not asked to join."]})
+    if not accept:
+        return None
+    membership, _created = GroupMembership.objects.get_or_create(
+        group=group, user=person, defaults={"role": Role.MEMBER}
+    )
+    return membership
+
+
+@transaction.atomic
+def group_invite(*, actor: User, group: Group, person: User) -> GroupInvitation:
+    """A manager invites a person; they become a member only by accepting (joining), so no
+    one becomes a member without saying yes. Inviting twice is harmless."""
+    _require_manager(group, actor)
+    group = _locked(group)
+    if not person.is_active:
+        raise ValidationError({"person": ["No such person."]})
+    if GroupMembership.objects.filter(group=group, user=person).exists():
+        raise ValidationError({"person": ["This person is already a member."]})
+    invitation, _created = GroupInvitation.objects.get_or_create(
+        group=group, user=person, defaults={"invited_by": actor}
+    )
+    return invitation
+
+
+@transaction.atomic
+def group_invitation_cancel(*, actor: User, group: Group, person: User) -> None:
+    """A manager withdraws an invitation (the invitee declines with ``group_leave``)."""
+    _require_manager(group, actor)
+    deleted, _ = GroupInvitation.objects.filter(group=group, user=person).delete()
+    if not deleted:
+        raise ValidationError({"person": ["This person has no invitation."]})

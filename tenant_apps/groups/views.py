@@ -1,0 +1,240 @@
+"""Group pages: the list, a group's page, creating and editing, members, and the actions
+(join, leave, requests, invitations, roles) - each a POST to one of the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm
+from tenant_apps.groups.selectors import (
+    group_by_public_id,
+    group_invitations,
+    group_join_requests,
+    group_member_count,
+    group_members,
+    groups_of,
+    groups_page,
+    groups_visible_to,
+    is_manager,
+    keyset_page,
+    person_summary,
+    viewer_state,
+)
+from tenant_apps.groups.services import (
+    group_create,
+    group_delete,
+    group_invitation_cancel,
+    group_invite,
+    group_join,
+    group_leave,
+    group_member_remove,
+    group_member_set_role,
+    group_request_decide,
+    group_update,
+)
+from tenant_apps.people.models import User
+from tenant_apps.people.selectors import person_by_public_id
+
+PAGE = 50
+PENDING_SHOWN = 50
+
+
+def _group_or_404(request: HttpRequest, public_id: str):
+    try:
+        return group_by_public_id(request.user, public_id)
+    except NotFound:
+        raise Http404("No such group.") from None
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(m for messages_ in error.message_dict.values() for m in messages_)
+    return " ".join(error.messages)
+
+
+def group_list(request: HttpRequest) -> HttpResponse:
+    mine = request.GET.get("mine") == "1" and request.user.is_authenticated
+    groups = (
+        groups_of(viewer=request.user, person=request.user)
+        if mine
+        else groups_visible_to(request.user)
+    )
+    try:
+        page, next_after = groups_page(groups, after=request.GET.get("after"), size=PAGE)
+    except NotFound:
+        raise Http404("No such page.") from None
+    return render(
+        request,
+        "groups/list.html",
+        {
+            "groups": [(group, VISIBILITY_LABELS[group.visibility]) for group in page],
+            "next_after": next_after,
+            "mine": mine,
+        },
+    )
+
+
+@login_required(login_url="signin")
+def group_new(request: HttpRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                group = group_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Your group is created; you are its manager.")
+                return redirect("group-page", public_id=group.public_id)
+        return render(request, "groups/form.html", {"form": form, "group": None}, status=400)
+    return render(request, "groups/form.html", {"form": form, "group": None})
+
+
+def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    group = _group_or_404(request, public_id)
+    standing = viewer_state(group, request.user)
+    managing = standing["role"] == "manager"
+    context = {
+        "group": group,
+        "visibility_label": VISIBILITY_LABELS[group.visibility],
+        "standing": standing,
+        "managing": managing,
+        "member_count": group_member_count(group),
+    }
+    if managing:
+        context["requests"] = [
+            (person_summary(request.user, r.user))
+            for r in group_join_requests(group)[:PENDING_SHOWN]
+        ]
+        context["invitations"] = [
+            (person_summary(request.user, i.user)) for i in group_invitations(group)[:PENDING_SHOWN]
+        ]
+    return render(request, "groups/group.html", context)
+
+
+@login_required(login_url="signin")
+def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    group = _group_or_404(request, public_id)
+    if not is_manager(group, request.user):
+        raise PermissionDenied("Only the group's managers edit it.")
+    form = GroupForm(request.POST or None, instance=group)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                group_update(
+                    actor=request.user,
+                    group=group,
+                    **{field: form.cleaned_data[field] for field in form.changed_data},
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "The group is saved.")
+                return redirect("group-page", public_id=group.public_id)
+        return render(request, "groups/form.html", {"form": form, "group": group}, status=400)
+    return render(request, "groups/form.html", {"form": form, "group": group})
+
+
+def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    group = _group_or_404(request, public_id)
+    after = None
+    if request.GET.get("after"):
+        # The page continues after a member named by their public id, never a row number.
+        after = (
+            group_members(group)
+            .filter(user__public_id=request.GET["after"])
+            .values_list("id", flat=True)
+            .first()
+        )
+        if after is None:
+            raise Http404("No such page.")
+    page, next_after_row = keyset_page(group_members(group), after=after, size=PAGE)
+    next_after = page[-1].user.public_id if next_after_row is not None else None
+    members = [(person_summary(request.user, m.user), m.role) for m in page]
+    return render(
+        request,
+        "groups/members.html",
+        {
+            "group": group,
+            "members": members,
+            "next_after": next_after,
+            "managing": is_manager(group, request.user),
+        },
+    )
+
+
+def _person_in(rows, public_id: str) -> User:
+    row = rows.filter(user__public_id=public_id).first()
+    if row is None:
+        raise Http404("No such person here.")
+    return row.user
+
+
+@login_required(login_url="signin")
+@require_POST
+def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One form target for every action on a group; each action is one service call."""
+    group = _group_or_404(request, public_id)
+    action = request.POST.get("action", "")
+    person_id = request.POST.get("person", "").strip()
+    actor = request.user
+    back = redirect("group-page", public_id=group.public_id)
+    try:
+        if action == "join":
+            joined = group_join(actor=actor, group=group)
+            messages.success(
+                request,
+                "You are a member of the group."
+                if hasattr(joined, "role")
+                else "Your request to join is sent to the group's managers.",
+            )
+        elif action == "leave":
+            group_leave(actor=actor, group=group)
+            messages.success(request, "Done: you are no longer in the group or its lists.")
+            return redirect("group-list")
+        elif action in ("accept", "decline"):
+            person = _person_in(group_join_requests(group), person_id)
+            group_request_decide(actor=actor, group=group, person=person, accept=action == "accept")
+            messages.success(request, f"Request {action}d.")
+        elif action == "invite":
+            try:
+                person = person_by_public_id(actor, person_id)
+            except NotFound:
+                raise ValidationError("There is no one with that id.") from None
+            group_invite(actor=actor, group=group, person=person)
+            messages.success(request, f"{person} is invited.")
+        elif action == "cancel-invitation":
+            person = _person_in(group_invitations(group), person_id)
+            group_invitation_cancel(actor=actor, group=group, person=person)
+            messages.success(request, "Invitation withdrawn.")
+        elif action in ("make-manager", "make-member"):
+            person = _person_in(group_members(group), person_id)
+            role = "manager" if action == "make-manager" else "member"
+            group_member_set_role(actor=actor, group=group, person=person, role=role)
+            messages.success(request, "Role changed.")
+            back = redirect("group-members-page", public_id=group.public_id)
+        elif action == "remove":
+            person = _person_in(group_members(group), person_id)
+            group_member_remove(actor=actor, group=group, person=person)
+            messages.success(request, "Removed from the group.")
+            back = redirect("group-members-page", public_id=group.public_id)
+        elif action == "delete":
+            if request.POST.get("confirm") != "yes":
+                messages.error(request, "Tick the box to confirm that the group is to be deleted.")
+                return redirect("group-edit", public_id=group.public_id)
+            group_delete(actor=actor, group=group)
+            messages.success(request, "The group is deleted.")
+            return redirect("group-list")
+        else:
+            messages.error(request, "Unknown action.")
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied as denied:
+        messages.error(request, str(denied) or "You may not do that.")
+    return back

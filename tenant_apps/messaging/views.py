@@ -1,0 +1,162 @@
+"""Message pages: folders (inbox, sent, archive, trash) in keyset pages, writing a message,
+a thread with its messages and a reply form, and the thread's actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.groups.selectors import person_summary
+from tenant_apps.messaging.forms import ComposeForm, ReplyForm
+from tenant_apps.messaging.selectors import (
+    FOLDERS,
+    folder_threads,
+    message_page,
+    thread_messages,
+    thread_page,
+    thread_participant_count,
+    thread_participants,
+    thread_state_for,
+    unread_counts,
+)
+from tenant_apps.messaging.services import (
+    message_reply,
+    message_send,
+    thread_delete,
+    thread_mark,
+    thread_move,
+)
+
+PAGE = 50
+PARTICIPANTS_SHOWN = 20
+
+
+def _state_or_404(request: HttpRequest, public_id: str):
+    try:
+        return thread_state_for(request.user, public_id)
+    except NotFound:
+        raise Http404("No such thread.") from None
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, texts in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, texts)
+
+
+@login_required(login_url="signin")
+def folder_page(request: HttpRequest) -> HttpResponse:
+    folder = request.GET.get("folder", "inbox")
+    if folder not in FOLDERS:
+        folder = "inbox"
+    try:
+        page, next_after = thread_page(
+            folder_threads(user=request.user, folder=folder),
+            folder=folder,
+            after=request.GET.get("after"),
+            size=PAGE,
+        )
+    except NotFound:
+        raise Http404("No such page.") from None
+    return render(
+        request,
+        "messaging/folder.html",
+        {
+            "folder": folder,
+            "folders": FOLDERS,
+            "states": page,
+            "next_after": next_after,
+            "unread": unread_counts(request.user),
+        },
+    )
+
+
+@login_required(login_url="signin")
+def compose(request: HttpRequest) -> HttpResponse:
+    form = ComposeForm(request.POST or None, initial={"to": request.GET.get("to", "")[:200]})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                thread = message_send(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Your message is sent.")
+                return redirect("messages-thread", public_id=thread.public_id)
+        return render(request, "messaging/compose.html", {"form": form}, status=400)
+    return render(request, "messaging/compose.html", {"form": form})
+
+
+@login_required(login_url="signin")
+def thread_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    state = _state_or_404(request, public_id)
+    try:
+        page, next_after = message_page(
+            thread_messages(state), after=request.GET.get("after"), size=PAGE
+        )
+    except NotFound:
+        raise Http404("No such page.") from None
+    was_unread = state.is_unread
+    if was_unread and request.tenant.is_writable:
+        # Opening a thread reads it (not in a read-only institution, which takes no writes).
+        thread_mark(actor=request.user, state=state, is_unread=False)
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "state": state,
+            "thread": state.thread,
+            "messages_page": [
+                (person_summary(request.user, m.sender) if m.sender else None, m) for m in page
+            ],
+            "next_after": next_after,
+            "participants": [
+                person_summary(request.user, p.user)
+                for p in thread_participants(state)[:PARTICIPANTS_SHOWN]
+            ],
+            "participant_count": thread_participant_count(state),
+            "form": ReplyForm(),
+        },
+    )
+
+
+@login_required(login_url="signin")
+@require_POST
+def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
+    state = _state_or_404(request, public_id)
+    action = request.POST.get("action", "")
+    actor = request.user
+    back = redirect("messages-thread", public_id=state.thread.public_id)
+    try:
+        if action == "reply":
+            form = ReplyForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("A reply cannot be empty.")
+            message_reply(actor=actor, state=state, body=form.cleaned_data["body"])
+            messages.success(request, "Your reply is sent.")
+        elif action == "unread":
+            thread_mark(actor=actor, state=state, is_unread=True)
+            messages.success(request, "Marked as unread.")
+            return redirect("messages-folder")
+        elif action in ("inbox", "archive", "trash"):
+            thread_move(actor=actor, state=state, folder=action)
+            messages.success(request, f"Moved to {action}.")
+            return redirect("messages-folder")
+        elif action == "delete":
+            thread_delete(actor=actor, state=state)
+            messages.success(request, "The thread is deleted for you; the others keep it.")
+            return redirect("messages-folder")
+        else:
+            messages.error(request, "Unknown action.")
+    except ValidationError as error:
+        texts = (
+            [t for ts in error.message_dict.values() for t in ts]
+            if hasattr(error, "error_dict")
+            else error.messages
+        )
+        messages.error(request, " ".join(texts))
+    return back
