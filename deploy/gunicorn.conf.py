@@ -11,10 +11,16 @@ from pathlib import Path
 
 _root = Path(__file__).resolve().parent.parent
 # platform/ is a source root: the project package is `config` inside it.
-for _path in (str(_root), str(_root / "platform")):
+# deploy/ holds proxy_wsgi.py, the production entry (the client's address from nginx).
+for _path in (str(_root), str(_root / "platform"), str(_root / "deploy")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
-pythonpath = f"{_root},{_root / 'platform'}"
+pythonpath = f"{_root},{_root / 'platform'},{_root / 'deploy'}"
+
+# Used when no application is named on the command line (the container, systemd):
+# Django's application with REMOTE_ADDR taken from nginx's X-Real-IP when the peer is
+# trusted (FORWARDED_ALLOW_IPS), so per-address rate limits see clients, not nginx.
+wsgi_app = "proxy_wsgi:application"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
@@ -26,8 +32,16 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 # Recycle workers now and then so a slow leak never becomes an outage.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 500))
-# The application writes its own JSON access line (config.logging).
-accesslog = None
+# The application writes its own JSON access line (config.logging), with tenant and
+# user. GUNICORN_ACCESS_LOG=- adds gunicorn's own line (also JSON) for every request,
+# including those that never reach Django (e.g. a worker timeout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = (
+    '{"logger":"gunicorn.access","time":"%(t)s","remote_addr":"%(h)s",'
+    '"method":"%(m)s","path":"%(U)s","query":"%(q)s","status":"%(s)s",'
+    '"bytes":"%(B)s","duration_us":"%(D)s","host":"%({host}i)s",'
+    '"request_id":"%({x-request-id}i)s","user_agent":"%(a)s"}'
+)
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

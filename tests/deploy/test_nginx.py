@@ -1,0 +1,131 @@
+"""nginx in front of gunicorn: the rendered site is valid, routes every host to its
+institution, refuses oversized and slow requests itself, and keeps serving while a
+Slowloris client holds hundreds of connections open."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import NGINX, render_site
+
+
+def request(
+    port: int,
+    path: str,
+    *,
+    host: str,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_nginx_accepts_the_rendered_configuration(tmp_path):
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (stack.py system-deps installs it as root)")
+    conf = render_site(tmp_path / "run", PLATFORM_DOMAIN="oae.example.org")
+    result = subprocess.run(
+        [NGINX, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+    site = (tmp_path / "run" / "oae.conf").read_text()
+    assert "server_name oae.example.org *.oae.example.org _;" in site
+    assert "{{" not in site
+
+
+def test_the_host_header_reaches_django_and_routes_to_the_institution(nginx, world):
+    proxy = nginx()
+    status, headers, body = request(proxy.port, "/api/v1/institution", host=world.host_a)
+    assert status == 200, body
+    assert json.loads(body)["name"] == "Alpha University"
+    status, _, body = request(proxy.port, "/api/v1/institution", host=world.host_b)
+    assert status == 200 and json.loads(body)["name"] == "Beta College"
+    # A host no institution has is Django's 404 page, not nginx's.
+    status, headers, body = request(proxy.port, "/", host="nobody.localhost")
+    assert status == 404
+    assert b"nginx" not in body
+    # The request id nginx made up travels to the app and back.
+    assert len(headers["X-Request-ID"]) >= 16
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx(nginx, world):
+    proxy = nginx(NGINX_CLIENT_MAX_BODY_SIZE="1m")
+    big = b"x" * (1024 * 1024 + 1)
+    status, headers, body = request(
+        proxy.port,
+        "/api/v1/auth/token",
+        host=world.host_a,
+        method="POST",
+        body=big,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 413
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 413
+    status, headers, _ = request(
+        proxy.port,
+        "/signin",
+        host=world.host_a,
+        method="POST",
+        body=big,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 413 and headers["Content-Type"].startswith("text/plain")
+    # Just under the limit reaches Django (which refuses the malformed JSON itself).
+    status, headers, _ = request(
+        proxy.port,
+        "/api/v1/auth/token",
+        host=world.host_a,
+        method="POST",
+        body=b"x" * 1000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 400 and headers["Content-Type"] == "application/problem+json"
+
+
+def test_oversized_headers_get_nginx_4xx_answers(nginx, world):
+    proxy = nginx(NGINX_MAX_HEADER_SIZE="4k")
+    status, _, body = request(proxy.port, "/", host=world.host_a, headers={"X-Big": "a" * 5000})
+    assert status == 400 and b"Request Header Or Cookie Too Large" in body
+    status, _, _ = request(proxy.port, "/?" + "a" * 5000, host=world.host_a)
+    assert status == 414
+    status, _, _ = request(proxy.port, "/", host=world.host_a, headers={"X-Ok": "a" * 3000})
+    assert status == 200
+
+
+def test_a_client_too_slow_to_send_its_headers_is_cut_off(nginx, world):
+    proxy = nginx(NGINX_CLIENT_TIMEOUT="2s")
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: {world.host_a}\r\n".encode())
+        # Keep trickling: the timeout bounds the whole header, not the gap between bytes.
+        received = b""
+        while time.monotonic() - started < 8:
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+                sock.settimeout(0.5)
+                received = sock.recv(1024)
+                if received == b"":
+                    break
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        elapsed = time.monotonic() - started
+    assert 1.5 < elapsed < 5, elapsed
