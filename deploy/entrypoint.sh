@@ -1,0 +1,48 @@
+#!/bin/sh
+# The container's entrypoint: one image, one role per ECS service (its command).
+#
+#   web      migrate_tenants once per deploy (deploy/migrate_once.py), then gunicorn on
+#            GUNICORN_BIND (127.0.0.1:8000: only the nginx container of the task reaches it)
+#   nginx    render deploy/nginx/*.conf from the environment and run nginx in the foreground
+#   worker   a Celery worker on CELERY_QUEUE
+#   beat     Celery beat (exactly one per platform: the beat service runs one task)
+#   migrate  only the migration step (a one-off ECS task, or by hand)
+#   manage   python manage.py ... (e.g. `manage tenant_list`)
+#   anything else is run as given (e.g. `sh`)
+set -eu
+
+APP_DIR="${APP_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
+cd "$APP_DIR"
+
+role="${1:-web}"
+[ "$#" -gt 0 ] && shift
+
+case "$role" in
+    web)
+        if [ "${OAE_MIGRATE_ON_START:-true}" = "true" ]; then
+            python deploy/migrate_once.py
+        fi
+        exec gunicorn --config deploy/gunicorn.conf.py "$@"
+        ;;
+    nginx)
+        conf="$(python deploy/nginx/render.py --out "${NGINX_RUN_DIR:-/tmp/oae-nginx}")"
+        exec nginx -c "$conf" -g "daemon off;" "$@"
+        ;;
+    worker)
+        exec celery -A config worker --loglevel "${LOG_LEVEL:-INFO}" \
+            --queues "${CELERY_QUEUE:-oae}" --concurrency "${CELERY_CONCURRENCY:-2}" "$@"
+        ;;
+    beat)
+        exec celery -A config beat --loglevel "${LOG_LEVEL:-INFO}" \
+            --schedule "${CELERY_BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" "$@"
+        ;;
+    migrate)
+        exec python deploy/migrate_once.py "$@"
+        ;;
+    manage)
+        exec python manage.py "$@"
+        ;;
+    *)
+        exec "$role" "$@"
+        ;;
+esac
