@@ -14,6 +14,24 @@ set -eu
 APP_DIR="${APP_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
 cd "$APP_DIR"
 
+# On ECS the pieces arrive separately (the password from Secrets Manager): build the URLs
+# the settings read, unless they were given whole.
+if [ -z "${DATABASE_URL:-}" ] && [ -n "${DATABASE_HOST:-}" ]; then
+    DATABASE_URL="$(python -c 'import os
+from urllib.parse import quote
+e = os.environ
+print("postgres://%s:%s@%s:%s/%s?sslmode=%s" % (
+    quote(e.get("DATABASE_USER", "oae"), safe=""), quote(e.get("DATABASE_PASSWORD", ""), safe=""),
+    e["DATABASE_HOST"], e.get("DATABASE_PORT") or "5432", e.get("DATABASE_NAME") or "oae",
+    e.get("DATABASE_SSLMODE") or "require"))')"
+    export DATABASE_URL
+fi
+if [ -z "${REDIS_URL:-}" ] && [ -n "${REDIS_HOST:-}" ]; then
+    # TLS (rediss) with the AUTH token; Celery insists on an explicit certificate policy.
+    REDIS_URL="rediss://:${REDIS_AUTH_TOKEN:-}@${REDIS_HOST}:${REDIS_PORT:-6379}/0?ssl_cert_reqs=required"
+    export REDIS_URL
+fi
+
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
 

@@ -162,6 +162,43 @@ def test_the_entrypoint_is_valid_sh_and_runs_its_roles(tmp_path):
     assert other.stdout == "any command\n"
 
 
+def test_on_ecs_the_entrypoint_builds_the_urls_from_their_parts():
+    parts = {
+        "DATABASE_HOST": "db.internal",
+        "DATABASE_USER": "oae",
+        "DATABASE_PASSWORD": "p@ss/w:rd%",  # RDS passwords may hold any of these
+        "DATABASE_NAME": "oae",
+        "REDIS_HOST": "cache.internal",
+        "REDIS_AUTH_TOKEN": "token123",
+    }
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [str(DEPLOY / "entrypoint.sh"), "sh", "-c", 'echo "$DATABASE_URL"; echo "$REDIS_URL"'],
+        env={
+            **env,
+            **parts,
+            "APP_DIR": str(ROOT),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    database_url, redis_url = result.stdout.splitlines()
+    assert database_url == (
+        "postgres://oae:p%40ss%2Fw%3Ard%25@db.internal:5432/oae?sslmode=require"
+    )
+    assert redis_url == "rediss://:token123@cache.internal:6379/0?ssl_cert_reqs=required"
+    # And the settings read it back as given.
+    sys.path.insert(0, str(ROOT / "platform"))
+    from config.env import database_from_url
+
+    parsed = database_from_url(database_url)
+    assert parsed["PASSWORD"] == "p@ss/w:rd%" and parsed["OPTIONS"] == {"sslmode": "require"}
+
+
 def test_the_systemd_units_verify(tmp_path):
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed: the units are not verified")
