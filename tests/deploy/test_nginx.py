@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tenant_apps.people.signin import MAX_FAILURES_PER_ADDRESS
 from tests.deploy.conftest import NGINX, render_site
 
 
@@ -129,3 +132,30 @@ def test_a_client_too_slow_to_send_its_headers_is_cut_off(nginx, world):
                 break
         elapsed = time.monotonic() - started
     assert 1.5 < elapsed < 5, elapsed
+
+
+def test_django_sees_the_clients_address_not_nginxs(nginx, world):
+    """Per-address sign-in limits count the client (from the load balancer's
+    X-Forwarded-For, through nginx's real-ip and deploy/proxy_wsgi.py), not nginx."""
+    proxy = nginx()
+    client, neighbour = (
+        f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{n}" for n in (1, 2)
+    )
+
+    def attempt(address: str, number: int) -> int:
+        status, _, _ = request(
+            proxy.port,
+            "/api/v1/auth/token",
+            host=world.host_a,
+            method="POST",
+            body=json.dumps(
+                {"username": f"nobody-{uuid.uuid4().hex[:8]}-{number}", "password": "wrong"}
+            ).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": address},
+        )
+        return status
+
+    statuses = [attempt(client, number) for number in range(MAX_FAILURES_PER_ADDRESS)]
+    assert set(statuses) == {401}
+    assert attempt(client, 99) == 429  # this address has used its allowance
+    assert attempt(neighbour, 99) == 401  # another client behind the same nginx has not
