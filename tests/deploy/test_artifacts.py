@@ -4,12 +4,15 @@ roles, the systemd units (systemd-analyze), and the README covering their variab
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,3 +241,81 @@ def test_the_readme_documents_every_deployment_variable():
     assert missing == []
     assert "## Deploying to AWS" in readme
     assert "### Production settings checklist" in readme
+
+
+def test_the_web_role_migrates_once_then_serves(gunicorn):
+    """`entrypoint.sh web`, as a container runs it, against the (migrated) test database:
+    migrate_once finds nothing to do, then gunicorn serves the production entry."""
+    from tests.deploy.conftest import next_port, stop, test_database_url, wait_listening
+
+    port = next_port()
+    log = Path(gunicorn.log).parent / f"web-role-{port}.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "APP_DIR": str(ROOT),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DATABASE_URL": test_database_url(),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(DEPLOY / "entrypoint.sh"), "web"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_listening(port, process, log)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/__lbheartbeat__", headers={"Host": "localhost"})
+        response = conn.getresponse()
+        assert response.status == 200 and response.read() == b"OK"
+        conn.close()
+    finally:
+        stop(process)
+    output = log.read_text()
+    assert "[migrate_once] nothing to migrate: every schema is at head" in output, output
+
+
+def _wait_for_line(process: subprocess.Popen, log: Path, needle: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        output = log.read_text(errors="replace")
+        if needle in output:
+            return output
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    return log.read_text(errors="replace")
+
+
+def test_the_worker_and_beat_roles_start(tmp_path):
+    """`entrypoint.sh worker` and `entrypoint.sh beat` reach the test stack's Redis."""
+    env = {
+        **os.environ,
+        "APP_DIR": str(ROOT),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "LOG_LEVEL": "INFO",
+        "CELERY_BEAT_SCHEDULE_FILE": str(tmp_path / "celerybeat-schedule"),
+        # A queue of its own: this worker must not take other tests' queued tasks.
+        "CELERY_QUEUE": f"deploy-test-{uuid.uuid4().hex[:8]}",
+    }
+    for role, needle in (("worker", " ready."), ("beat", "beat: Starting...")):
+        log = tmp_path / f"{role}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [str(DEPLOY / "entrypoint.sh"), role],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,
+            )
+        try:
+            output = _wait_for_line(process, log, needle, timeout=60)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        assert needle in output, output[-3000:]
