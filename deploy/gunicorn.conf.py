@@ -4,10 +4,13 @@ gthread workers: requests are short and mostly wait on PostgreSQL/S3, so a few
 threads per process use the cores; nginx in front buffers slow clients.
 """
 
+import json
 import multiprocessing
 import os
 import sys
 from pathlib import Path
+
+from gunicorn.glogging import Logger, SafeAtoms
 
 _root = Path(__file__).resolve().parent.parent
 # platform/ is a source root: the project package is `config` inside it.
@@ -42,6 +45,24 @@ access_log_format = (
     '"bytes":"%(B)s","duration_us":"%(D)s","host":"%({host}i)s",'
     '"request_id":"%({x-request-id}i)s","user_agent":"%(a)s"}'
 )
+
+
+class _JsonAtoms(SafeAtoms):
+    """Request values escaped for a JSON string (quotes, backslashes, control characters)."""
+
+    def __init__(self, atoms: dict) -> None:
+        # Not SafeAtoms.__init__: its own quote escaping would undo this one.
+        dict.__init__(
+            self,
+            {k: json.dumps(v)[1:-1] if isinstance(v, str) else v for k, v in atoms.items()},
+        )
+
+
+class JsonAccessLogger(Logger):
+    atoms_wrapper_class = _JsonAtoms
+
+
+logger_class = JsonAccessLogger
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -67,6 +67,29 @@ def test_the_host_header_reaches_django_and_routes_to_the_institution(nginx, wor
     assert len(headers["X-Request-ID"]) >= 16
 
 
+def test_gunicorns_access_log_is_json_whatever_the_client_sends(gunicorn, nginx, world):
+    proxy = nginx()
+    agent = 'odd "agent" \\ with\ttab'
+    status, _, _ = request(
+        proxy.port, "/__lbheartbeat__?x=1", host=world.host_a, headers={"User-Agent": agent}
+    )
+    assert status == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [
+            json.loads(line)
+            for line in gunicorn.log.read_text().splitlines()
+            if '"logger":"gunicorn.access"' in line
+        ]
+        mine = [line for line in lines if line["user_agent"] == agent]
+        if mine:
+            break
+        time.sleep(0.1)
+    assert mine, lines[-3:]
+    assert mine[-1]["path"] == "/__lbheartbeat__" and mine[-1]["query"] == "x=1"
+    assert mine[-1]["host"] == world.host_a and mine[-1]["status"] == "200"
+
+
 def test_a_body_over_the_limit_is_refused_by_nginx(nginx, world):
     proxy = nginx(NGINX_CLIENT_MAX_BODY_SIZE="1m")
     big = b"x" * (1024 * 1024 + 1)
