@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "deploy" / "nginx"))
 from render import render_to  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-PORT_BASE = 18700  # nginx and gunicorn of tests/deploy, clear of every profile's ports
+PORT_BASE = 17000  # tests/deploy: 17000-17399, clear of every profile's ports in every slot
 
 
 def _slot_ports() -> Iterator[int]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -16,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from tenant_apps.people.signin import MAX_FAILURES_PER_ADDRESS
-from tests.deploy.conftest import NGINX, render_site
+from tests.deploy.conftest import (
+    NGINX,
+    next_port,
+    render_site,
+    render_to,
+    stop,
+    wait_listening,
+)
 
 
 def request(
@@ -182,3 +192,54 @@ def test_django_sees_the_clients_address_not_nginxs(nginx, world):
     assert set(statuses) == {401}
     assert attempt(client, 99) == 429  # this address has used its allowance
     assert attempt(neighbour, 99) == 401  # another client behind the same nginx has not
+
+
+def test_nginx_runs_unprivileged_as_in_the_container(gunicorn, world):
+    """The image runs nginx as a plain user (no `user` directive): everything it writes -
+    pid, buffered request bodies - lives in NGINX_RUN_DIR."""
+    prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+    if prefix and shutil.which("runuser") is None:
+        pytest.skip("runuser is not installed: cannot drop to an unprivileged user")
+    run_dir = Path(tempfile.mkdtemp(prefix="oae-nginx-", dir="/tmp"))
+    port = next_port()
+    try:
+        conf = render_to(
+            run_dir,
+            {
+                "PLATFORM_DOMAIN": "localhost",
+                "NGINX_LISTEN": f"127.0.0.1:{port}",
+                "NGINX_UPSTREAM": f"127.0.0.1:{gunicorn.port}",
+                "NGINX_ACCESS_LOG": str(run_dir / "access.log"),
+                "NGINX_WORKER_PROCESSES": "1",
+            },
+        )
+        if prefix:
+            for path in [run_dir, *run_dir.rglob("*")]:
+                shutil.chown(path, "nobody")
+        log = run_dir / "error.log"
+        with log.open("w") as err:
+            process = subprocess.Popen(
+                [*prefix, NGINX, "-c", str(conf), "-g", "daemon off;"],
+                stdout=err,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_listening(port, process, log, timeout=15)
+            status, _, body = request(port, "/__lbheartbeat__", host=world.host_a)
+            assert status == 200 and body == b"OK"
+            # Larger than client_body_buffer_size: nginx buffers it in a file of its own.
+            status, headers, _ = request(
+                port,
+                "/api/v1/auth/token",
+                host=world.host_a,
+                method="POST",
+                body=b"x" * 300_000,
+                headers={"Content-Type": "application/json"},
+            )
+            assert status == 400 and headers["Content-Type"] == "application/problem+json"
+        finally:
+            stop(process)
+        assert "[emerg]" not in log.read_text() and "[crit]" not in log.read_text()
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
