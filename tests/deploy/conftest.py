@@ -10,6 +10,7 @@ parallel stacks on one machine never collide.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import socket
@@ -28,22 +29,25 @@ sys.path.insert(0, str(ROOT / "deploy" / "nginx"))
 from render import render_to  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-PORT_BASE = 17000  # tests/deploy: 17000-17399, clear of every profile's ports in every slot
+PORT_BASE = 17000  # tests/deploy: 17000-17999, clear of every profile's ports in every slot
+PORTS_PER_WORKER = 20
 
 
-def _slot_ports() -> Iterator[int]:
+def _slot_block() -> list[int]:
     slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    base = PORT_BASE + slot * 40 + (int(worker) if worker.isdigit() else 0) * 10
-    yield from range(base, base + 10)
+    base = PORT_BASE + slot * 100 + (int(worker) % 5 if worker.isdigit() else 0) * PORTS_PER_WORKER
+    return list(range(base, base + PORTS_PER_WORKER))
 
 
-_ports = _slot_ports()
+_ports = itertools.cycle(_slot_block())
 
 
 def next_port() -> int:
-    """The next free port of this slot's block (skipping any another program holds)."""
-    for port in _ports:
+    """The next free port of this slot's block, round the block (a stopped server's port
+    comes round again; one another program holds is skipped)."""
+    for _ in range(PORTS_PER_WORKER):
+        port = next(_ports)
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
