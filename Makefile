@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 LOCK := requirements/dev.lock
 PYTEST_ARGS ?=
 
-.PHONY: run stop test bench lint format lock venv status clean
+.PHONY: run stop test bench loadtest lint format lock venv status clean
 
 run: $(VENV)/.installed
 	$(PY) deploy/dev/stack.py run
@@ -23,6 +23,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) deploy/dev/stack.py bench
+
+# Requests/second and p99 through nginx + gunicorn (tests/bench/loadtest.py; see README).
+loadtest: $(VENV)/.installed
+	$(PY) tests/bench/loadtest.py $(LOADTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
