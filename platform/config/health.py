@@ -49,7 +49,9 @@ def _s3_client():
 
 
 def check_storage() -> None:
-    _s3_client().head_bucket(Bucket=settings.S3_BUCKET)
+    # A listing under the institutions' prefix: what the task role may do (it has no
+    # s3:ListBucket on the whole bucket, which HeadBucket would need).
+    _s3_client().list_objects_v2(Bucket=settings.S3_BUCKET, Prefix="tenants/", MaxKeys=1)
 
 
 CHECKS: dict[str, Callable[[], None]] = {
