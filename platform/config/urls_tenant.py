@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import home
 from tenant_apps.people import views as people_views
@@ -25,6 +26,7 @@ api_v1 = [
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
+    path("content/", include(content_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -36,6 +38,7 @@ urlpatterns = [
     path("me/edit", people_views.profile_edit, name="profile-edit"),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.people.admin_urls")),
+    path("content/", include("tenant_apps.content.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
