@@ -95,7 +95,9 @@ def extract_text(path: str, mime: str) -> str:
     if mime == XLSX:
         import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A handle, not the path: openpyxl judges a path by its extension, and ours has none.
+        handle = open(path, "rb")  # noqa: SIM115 - closed in finally
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             cells = []
             for sheet in book.worksheets:
@@ -106,6 +108,7 @@ def extract_text(path: str, mime: str) -> str:
             return "\n".join(cells)[:MAX_TEXT]
         finally:
             book.close()
+            handle.close()
     with open(path, "rb") as handle:
         raw = handle.read(MAX_TEXT * 4)
     return raw.decode("utf-8", errors="replace")[:MAX_TEXT].replace("\x00", "")
