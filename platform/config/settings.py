@@ -230,7 +230,13 @@ CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
 CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
 
 
+# Parallel part uploads per large object: each holds an 8 MiB part in memory.
+BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 4)
+
+
 def _blob_storage() -> dict:
+    from boto3.s3.transfer import TransferConfig
+
     if BLOB_STORAGE == "filesystem":
         return {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -250,6 +256,9 @@ def _blob_storage() -> dict:
             "default_acl": None,
             "querystring_auth": True,
             "signature_version": "s3v4",
+            "transfer_config": TransferConfig(
+                multipart_chunksize=8 * 1024 * 1024, max_concurrency=BLOB_S3_CONCURRENCY
+            ),
         },
     }
 

@@ -3,10 +3,11 @@
 The order that keeps referenced data safe through any crash:
 
 1. ``blob_staged`` streams the bytes to a local temporary file while hashing them.
-2. ``blob_acquire`` writes the object (unless a row says it is already there),
-   checks it, and only then creates or locks the row and takes a reference, in the
-   caller's transaction. A failure before the commit leaves at most an object
-   without a row: garbage that the reconciler removes.
+2. ``blob_put`` writes the object (unless a referenced row says it is already
+   there) and checks it, outside any transaction; ``blob_acquire`` then creates or
+   locks the row and takes a reference, in the caller's transaction. A failure
+   before the commit leaves at most an object without a row: garbage that the
+   reconciler removes.
 3. ``blob_release`` drops a reference; at zero the blob waits out the grace period.
 4. ``blob_collect_garbage`` deletes an unreferenced blob's object *while holding its
    row lock*, then the row: an upload of the same bytes waits for the lock and, finding
@@ -100,19 +101,28 @@ def _write(tenant, staged: Staged) -> None:
     )
 
 
-def blob_acquire(*, tenant, staged: Staged) -> Blob:
+def blob_put(*, tenant, staged: Staged) -> bool:
+    """Write the object unless a referenced row vouches for it; True when it was written.
+
+    Call it before opening the transaction that will ``blob_acquire``: a large upload
+    then holds no transaction or lock while its bytes travel. Writing identical
+    bytes twice is harmless. Raises BlobWriteError when storage fails.
+    """
+    if Blob.objects.filter(sha256=staged.sha256, refs__gt=0).exists():
+        return False
+    _write(tenant, staged)
+    return True
+
+
+def blob_acquire(*, tenant, staged: Staged, written: bool | None = None) -> Blob:
     """The blob holding ``staged``'s bytes, with one more reference (in the caller's transaction).
 
-    Writes the object first unless a row already vouches for it. Raises
+    ``written`` is what an earlier ``blob_put`` answered; without it the put happens
+    here. The object is always in storage before the row that refers to it. Raises
     BlobWriteError (nothing referenced, nothing counted) when storage fails.
     """
-    if not Blob.objects.filter(sha256=staged.sha256, refs__gt=0).exists():
-        # Written before any row lock is taken, so a large upload holds no lock
-        # while its bytes travel. Writing identical bytes twice is harmless.
-        _write(tenant, staged)
-        written = True
-    else:
-        written = False
+    if written is None:
+        written = blob_put(tenant=tenant, staged=staged)
     with transaction.atomic():
         blob = Blob.objects.select_for_update().filter(sha256=staged.sha256).first()
         if blob is None:

@@ -87,6 +87,74 @@ def _file_of(request: Request):
     return upload
 
 
+# --- the shapes of the answers (for the OpenAPI document) ------------------------------
+class PersonRefDoc(serializers.Serializer):
+    id = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class FileDoc(serializers.Serializer):
+    version = serializers.CharField()
+    filename = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    preview_status = serializers.CharField()
+    download_url = serializers.URLField()
+    preview_url = serializers.URLField(allow_null=True)
+
+
+class ItemDoc(serializers.Serializer):
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(Kind.choices)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    visibility = serializers.ChoiceField(Visibility.choices)
+    created_by = PersonRefDoc(allow_null=True)
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
+    can_manage = serializers.BooleanField()
+    url = serializers.URLField(required=False, help_text="links only")
+    body = serializers.CharField(required=False, help_text="documents only (sanitised HTML)")
+    file = FileDoc(required=False, help_text="files only: the current version")
+
+
+class VersionDoc(serializers.Serializer):
+    id = serializers.CharField()
+    number = serializers.IntegerField()
+    filename = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created = serializers.DateTimeField()
+    created_by = PersonRefDoc(allow_null=True)
+    is_current = serializers.BooleanField()
+    preview_status = serializers.CharField()
+    text_status = serializers.CharField()
+    download_url = serializers.URLField()
+
+
+class PrincipalDoc(serializers.Serializer):
+    type = serializers.ChoiceField(["person", "group"])
+    id = serializers.CharField()
+    display_name = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+
+
+class ShareDoc(serializers.Serializer):
+    principal = PrincipalDoc()
+    role = serializers.ChoiceField(ShareRole.choices)
+
+
+class CommentDoc(serializers.Serializer):
+    id = serializers.CharField()
+    parent = serializers.CharField(allow_null=True)
+    author = PersonRefDoc(allow_null=True)
+    body = serializers.CharField()
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
+
+
 class VersionOutput(serializers.Serializer):
     def to_representation(self, version):
         item = self.context["item"]
@@ -100,7 +168,6 @@ class VersionOutput(serializers.Serializer):
             "sha256": version.blob.sha256,
             "created": serializers.DateTimeField().to_representation(version.created),
             "created_by": person_summary(request.user, version.created_by),
-            "restored_from": None,
             "is_current": version.pk == item.current_version_id,
             "preview_status": version.preview_status,
             "text_status": version.text_status,
@@ -192,6 +259,8 @@ class ContentListApi(_UploadingApi):
             OpenApiParameter("scope", str, enum=["mine", "shared"], description="default mine"),
             OpenApiParameter("tag", str),
         ],
+        responses=ItemDoc(many=True),
+        operation_id="content_list",
         summary="The caller's library (scope=mine) or items shared with them (scope=shared)",
     )
     def get(self, request: Request) -> Response:
@@ -207,6 +276,8 @@ class ContentListApi(_UploadingApi):
 
     @extend_schema(
         request=CreateInput,
+        responses={201: ItemDoc},
+        operation_id="content_create",
         summary="Upload a file (multipart, 'file'), add a link (kind=link) or a document",
     )
     def post(self, request: Request) -> Response:
@@ -234,11 +305,11 @@ class ContentListApi(_UploadingApi):
 class ContentApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(summary="One item's metadata")
+    @extend_schema(responses=ItemDoc, operation_id="content_retrieve", summary="One item")
     def get(self, request: Request, public_id: str) -> Response:
         return Response(item_output(request, access_content(request.user, public_id)))
 
-    @extend_schema(request=UpdateInput, summary="Change an item (managers)")
+    @extend_schema(request=UpdateInput, responses=ItemDoc, summary="Change an item (managers)")
     def patch(self, request: Request, public_id: str) -> Response:
         data = _validated(UpdateInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
@@ -299,7 +370,7 @@ class ContentVersionsApi(_UploadingApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(summary="An item's versions, newest first")
+    @extend_schema(responses=VersionDoc(many=True), summary="An item's versions, newest first")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
         paginator = CursorPagination()
@@ -310,7 +381,16 @@ class ContentVersionsApi(_UploadingApi):
             VersionOutput(page, many=True, context=context).data
         )
 
-    @extend_schema(summary="Upload a new version (multipart, 'file'; managers)")
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: VersionDoc},
+        summary="Upload a new version (multipart, 'file'; managers)",
+    )
     def post(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
         upload = _file_of(request)
@@ -327,7 +407,9 @@ class ContentVersionsApi(_UploadingApi):
 
 
 class ContentVersionRestoreApi(APIView):
-    @extend_schema(request=None, summary="Make an old version current again (managers)")
+    @extend_schema(
+        request=None, responses={201: VersionDoc}, summary="Make an old version current again"
+    )
     def post(self, request: Request, public_id: str, version_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
         version = version_of(item, version_id)
@@ -361,7 +443,7 @@ def share_output(request: Request, share) -> dict:
 
 
 class ContentSharesApi(APIView):
-    @extend_schema(summary="Who an item is shared with (managers)")
+    @extend_schema(responses=ShareDoc(many=True), summary="Who an item is shared with (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
         paginator = CursorPagination()
@@ -369,7 +451,11 @@ class ContentSharesApi(APIView):
         page = paginator.paginate_queryset(shares_of(item), request, view=self)
         return paginator.get_paginated_response([share_output(request, s) for s in page])
 
-    @extend_schema(request=ShareInput, summary="Share with people (u_) and groups (g_) (managers)")
+    @extend_schema(
+        request=ShareInput,
+        responses={201: ShareDoc(many=True)},
+        summary="Share with people (u_) and groups (g_) (managers)",
+    )
     def post(self, request: Request, public_id: str) -> Response:
         data = _validated(ShareInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
@@ -415,7 +501,10 @@ def comment_output(request: Request, comment: Comment) -> dict:
 class ContentCommentsApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(summary="An item's comments, oldest first (replies name their parent)")
+    @extend_schema(
+        responses=CommentDoc(many=True),
+        summary="An item's comments, oldest first (replies name their parent)",
+    )
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
         paginator = CursorPagination()
@@ -423,7 +512,11 @@ class ContentCommentsApi(APIView):
         page = paginator.paginate_queryset(comments_of(item), request, view=self)
         return paginator.get_paginated_response([comment_output(request, c) for c in page])
 
-    @extend_schema(request=CommentInput, summary="Comment on an item, or reply to a comment")
+    @extend_schema(
+        request=CommentInput,
+        responses={201: CommentDoc},
+        summary="Comment on an item, or reply to a comment",
+    )
     def post(self, request: Request, public_id: str) -> Response:
         data = _validated(CommentInput, request.data)
         item = access_content(request.user, public_id)
@@ -446,7 +539,11 @@ class ContentCommentApi(APIView):
             raise exceptions.NotFound("No such comment.")
         return comment
 
-    @extend_schema(request=CommentUpdateInput, summary="Edit a comment (author or managers)")
+    @extend_schema(
+        request=CommentUpdateInput,
+        responses=CommentDoc,
+        summary="Edit a comment (author or managers)",
+    )
     def patch(self, request: Request, public_id: str, comment_id: str) -> Response:
         data = _validated(CommentUpdateInput, request.data)
         comment = self._comment(request, public_id, comment_id)

@@ -24,6 +24,7 @@ from django.db.models import Max
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
+    blob_put,
     blob_reference,
     blob_release,
     blob_staged,
@@ -205,10 +206,10 @@ def _after_commit_process(version: ContentVersion) -> None:
 
 
 def _new_version(
-    *, actor: User, item: ContentItem, staged: Staged, filename: str, tenant
+    *, actor: User, item: ContentItem, staged: Staged, filename: str, tenant, written: bool
 ) -> ContentVersion:
     """In the caller's transaction: take a blob reference and add the item's next version."""
-    blob = blob_acquire(tenant=tenant, staged=staged)
+    blob = blob_acquire(tenant=tenant, staged=staged, written=written)
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ContentVersion.objects.create(
         item=item,
@@ -255,6 +256,7 @@ def content_upload_file(
     with blob_staged(source) as staged:
         check_upload_size(staged.size)
         quota_check_storage(tenant, staged.size)
+        written = blob_put(tenant=tenant, staged=staged)  # before any transaction opens
         with transaction.atomic():
             item = ContentItem(
                 kind=Kind.FILE,
@@ -267,7 +269,14 @@ def content_upload_file(
             item.full_clean(exclude=["current_version"])
             item.save()
             Share.objects.create(item=item, user=actor, role=ShareRole.MANAGER)
-            _new_version(actor=actor, item=item, staged=staged, filename=filename, tenant=tenant)
+            _new_version(
+                actor=actor,
+                item=item,
+                staged=staged,
+                filename=filename,
+                tenant=tenant,
+                written=written,
+            )
             transaction.on_commit(lambda: usage_add(tenant, items=1))
     return item
 
@@ -389,10 +398,16 @@ def content_version_add(
     with blob_staged(source) as staged:
         check_upload_size(staged.size)
         quota_check_storage(tenant, staged.size)
+        written = blob_put(tenant=tenant, staged=staged)
         with transaction.atomic():
             locked = ContentItem.objects.select_for_update().get(pk=item.pk)
             version = _new_version(
-                actor=actor, item=locked, staged=staged, filename=filename, tenant=tenant
+                actor=actor,
+                item=locked,
+                staged=staged,
+                filename=filename,
+                tenant=tenant,
+                written=written,
             )
     item.refresh_from_db()
     return version

@@ -183,6 +183,7 @@ def main() -> int:
         for script, title in (
             ("bench_tenants.py", "institution lifecycle"),
             ("bench_people.py", "people directory"),
+            ("bench_content.py", "content library"),
         ):
             print(f"\n{title} (tests/bench/{script})", flush=True)
             result = subprocess.run(
