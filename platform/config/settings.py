@@ -230,12 +230,20 @@ CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
 CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
 
 
-# Parallel part uploads per large object: each holds an 8 MiB part in memory.
-BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 4)
+# Parallel part uploads per large object, and the part size: each part in flight is
+# held in memory, so together they bound an upload's memory (S3's minimum part is 5 MiB).
+BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 8)
+BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 6 * 1024 * 1024)
 
 
 def _blob_storage() -> dict:
     from boto3.s3.transfer import TransferConfig
+
+    transfer = TransferConfig(
+        multipart_chunksize=BLOB_S3_PART_BYTES, max_concurrency=BLOB_S3_CONCURRENCY
+    )
+    # Parts read ahead of the uploading threads (s3transfer's default is 10).
+    transfer.max_in_memory_upload_chunks = BLOB_S3_CONCURRENCY
 
     if BLOB_STORAGE == "filesystem":
         return {
@@ -256,9 +264,7 @@ def _blob_storage() -> dict:
             "default_acl": None,
             "querystring_auth": True,
             "signature_version": "s3v4",
-            "transfer_config": TransferConfig(
-                multipart_chunksize=8 * 1024 * 1024, max_concurrency=BLOB_S3_CONCURRENCY
-            ),
+            "transfer_config": transfer,
         },
     }
 

@@ -24,10 +24,14 @@ def _is_member(user) -> bool:
 
 
 def _shared_with(user, *, roles: tuple[str, ...]) -> Q:
-    direct = Share.objects.filter(item=OuterRef("pk"), user=user, role__in=roles)
-    via_group = Share.objects.filter(
-        item=OuterRef("pk"), group__memberships__user=user, role__in=roles
-    )
+    # The redundant ``item_id >= pk`` keeps PostgreSQL from turning these EXISTS into
+    # "hashed SubPlans" that read every share the person has before the first row: a
+    # person with 200,000 shares would pay for all of them on every page. As written,
+    # each candidate row costs one probe of a (item, principal) index, so a keyset
+    # page costs the same however many items and shares there are.
+    same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))
+    direct = Share.objects.filter(same_item, user=user, role__in=roles)
+    via_group = Share.objects.filter(same_item, group__memberships__user=user, role__in=roles)
     return Q(Exists(direct)) | Q(Exists(via_group))
 
 

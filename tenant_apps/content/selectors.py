@@ -26,8 +26,9 @@ def content_library(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
 
 def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
     """Items shared with ``viewer`` or their groups that someone else created."""
-    direct = Share.objects.filter(item=OuterRef("pk"), user=viewer)
-    via_group = Share.objects.filter(item=OuterRef("pk"), group__memberships__user=viewer)
+    same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))  # see permissions
+    direct = Share.objects.filter(same_item, user=viewer)
+    via_group = Share.objects.filter(same_item, group__memberships__user=viewer)
     items = (
         content_visible_to(viewer)
         .filter(Exists(direct) | Exists(via_group))
@@ -80,7 +81,8 @@ def items_page(
         anchor = items.filter(public_id=after).values("created", "id").first()
         if anchor is None:
             raise NotFound("No such page.")
-        items = items.filter(
+        # The plain ``created <= anchor`` lets the index scan start at the anchor.
+        items = items.filter(created__lte=anchor["created"]).filter(
             Q(created__lt=anchor["created"]) | Q(created=anchor["created"], id__lt=anchor["id"])
         )
     page = list(items[: size + 1])

@@ -101,6 +101,25 @@ def test_my_library_lists_my_items_with_a_bounded_number_of_queries(
     )
 
 
+def test_library_pages_follow_on_by_keyset(alice_client, world):
+    from tenant_apps.content.services import content_create_document
+
+    with schema_context(world.tenant_a.schema_name):
+        titles = [
+            content_create_document(actor=world.alice, title=f"Doc {n:02d}").title
+            for n in range(55)
+        ]
+    first = alice_client.get("/content/")
+    page_one = [t for t in titles if f">{t}<" in first.content.decode()]
+    assert len(page_one) == 50
+    next_after = first.context["next_after"]
+    second = alice_client.get(f"/content/?after={next_after}")
+    page_two = [t for t in titles if f">{t}<" in second.content.decode()]
+    assert sorted(page_one + page_two) == sorted(titles)
+    assert second.context["next_after"] is None
+    assert alice_client.get("/content/?after=c_forged").status_code == 404
+
+
 def test_shared_with_me_lists_items_others_shared(bob_client, item, world):
     assert "diagram" not in bob_client.get("/content/shared").content.decode()
     with schema_context(world.tenant_a.schema_name):
