@@ -15,7 +15,13 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import content_disposition_header
 
 from tenant_apps.blobs.models import Blob
@@ -54,6 +60,9 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
 def serve_blob(
     request: HttpRequest, *, blob: Blob, filename: str, mime: str, force_attachment: bool = False
 ) -> HttpResponse:
+    if blob.missing_since is not None:
+        # The reconciler found the object gone: say so plainly rather than fail mid-stream.
+        raise Http404("The bytes of this file are missing from storage.")
     tenant = current_tenant()
     storage = blob_storage()
     key = blob_key(tenant.uuid, blob.sha256)

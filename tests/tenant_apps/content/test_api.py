@@ -143,6 +143,21 @@ def test_large_files_redirect_to_a_short_lived_presigned_url(api_upload, client_
         assert fetched.headers["Content-Disposition"].startswith("attachment;")
 
 
+def test_a_file_the_reconciler_found_missing_answers_404_not_a_broken_stream(
+    api_upload, client_a, alice, world
+):
+    from tenant_apps.blobs.services import blob_reconcile
+
+    data = random_bytes()
+    body = _item(api_upload, data)
+    blob_storage().delete(blob_key(world.tenant_a.uuid, hashlib.sha256(data).hexdigest()))
+    with schema_context(world.tenant_a.schema_name):
+        assert blob_reconcile(tenant=world.tenant_a, repair=True).lost
+    response = client_a.get(f"/api/v1/content/{body['id']}/download", **alice)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
 # --- limits and quotas --------------------------------------------------------------
 def test_a_file_over_the_institutions_limit_is_refused_clearly(api_upload, world):
     from django.core.management import call_command
