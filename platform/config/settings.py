@@ -233,7 +233,7 @@ CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
 # Parallel part uploads per large object, and the part size: each part in flight is
 # held in memory, so together they bound an upload's memory (S3's minimum part is 5 MiB).
 BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 8)
-BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 6 * 1024 * 1024)
+BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 5 * 1024 * 1024)
 
 
 def _blob_storage() -> dict:
