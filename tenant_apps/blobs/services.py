@@ -9,10 +9,11 @@ The order that keeps referenced data safe through any crash:
    before the commit leaves at most an object without a row: garbage that the
    reconciler removes.
 3. ``blob_release`` drops a reference; at zero the blob waits out the grace period.
-4. ``blob_collect_garbage`` deletes an unreferenced blob's object *while holding its
-   row lock*, then the row: an upload of the same bytes waits for the lock and, finding
-   no row, writes the object again. If the row's deletion fails after the object went,
-   the next acquire of that hash sees ``refs == 0``, checks the object and rewrites it.
+4. ``blob_collect_garbage`` deletes an unreferenced blob's row, then its object, in
+   one transaction *holding the row lock*: an upload of the same bytes waits for the
+   lock and, finding no row, writes the object again. If the commit fails after the
+   object went, the row survives with ``refs == 0``; the next acquire of that hash
+   checks the object and rewrites it.
 
 Callers never learn whether the bytes were already stored: acquire answers the same.
 """
@@ -191,8 +192,10 @@ def blob_collect_garbage(*, tenant, grace: timedelta | None = None, limit: int =
                 )
                 if blob is None:
                     continue  # referenced again, or an upload holds it
-                storage.delete(blob_key(tenant.uuid, blob.sha256))
+                # The row first: a row still protected by a referring version (a count
+                # gone wrong) raises here, before any byte is deleted.
                 blob.delete()
+                storage.delete(blob_key(tenant.uuid, blob.sha256))
         except Exception:
             log.exception("blob.gc_failed", extra={"blob": pk})
             continue

@@ -158,6 +158,26 @@ def test_a_file_the_reconciler_found_missing_answers_404_not_a_broken_stream(
     assert response["Content-Type"] == "application/problem+json"
 
 
+def test_the_collector_never_deletes_bytes_a_version_still_uses(api_upload, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_apps.blobs.services import blob_collect_garbage
+
+    data = random_bytes()
+    _item(api_upload, data)
+    sha = hashlib.sha256(data).hexdigest()
+    with schema_context(world.tenant_a.schema_name):
+        # A reference count gone wrong: zero, though a version still points at the blob.
+        Blob.objects.filter(sha256=sha).update(
+            refs=0, unreferenced_since=timezone.now() - timedelta(days=2)
+        )
+        blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0))
+        assert Blob.objects.filter(sha256=sha).exists()
+    assert blob_storage().exists(blob_key(world.tenant_a.uuid, sha))
+
+
 # --- limits and quotas --------------------------------------------------------------
 def test_a_file_over_the_institutions_limit_is_refused_clearly(api_upload, world):
     from django.core.management import call_command
