@@ -82,6 +82,8 @@ TENANT_APPS = [
     "tenant_apps.groups",
     "tenant_apps.connections",
     "tenant_apps.messaging",
+    "tenant_apps.blobs",
+    "tenant_apps.content",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -206,6 +208,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
+    # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
+    "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
 }
 
 # --- object storage (S3) ----------------------------------------------------
@@ -215,6 +219,67 @@ S3_REGION = env_str("S3_REGION", "us-east-1")
 # Empty in production: boto3 then takes the task role's credentials.
 S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID", "" if IS_PRODUCTION else "oaedev")
 S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY", "" if IS_PRODUCTION else "oaedevsecret")
+
+# --- blobs and the content library (tenant_apps.blobs, tenant_apps.content) ------
+BLOB_STORAGE = env_str("BLOB_STORAGE", "s3")
+if BLOB_STORAGE not in {"s3", "filesystem"}:
+    raise ImproperlyConfigured(f"BLOB_STORAGE={BLOB_STORAGE!r}: use s3 or filesystem.")
+BLOB_FILESYSTEM_ROOT = env_str("BLOB_FILESYSTEM_ROOT", str(BASE_DIR / "var" / "blobs"))
+# Hours an unreferenced blob waits before the collector deletes it (and the age a
+# stray object needs before the reconciler removes it).
+BLOB_GC_GRACE_HOURS = env_float("BLOB_GC_GRACE_HOURS", 24.0)
+# Objects up to this size are read back and hashed after writing (all are size-checked).
+BLOB_VERIFY_READBACK_BYTES = env_int("BLOB_VERIFY_READBACK_BYTES", 64 * 1024 * 1024)
+# Every uploaded file streams to a temporary file while hashed; none is kept in memory.
+FILE_UPLOAD_HANDLERS = ["tenant_apps.blobs.uploads.HashingFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
+# The largest file an institution accepts unless it sets its own limit (bytes).
+CONTENT_MAX_UPLOAD_BYTES = env_int("CONTENT_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
+# Files at least this large are downloaded through a presigned S3 URL (0: never).
+CONTENT_PRESIGNED_REDIRECT_BYTES = env_int("CONTENT_PRESIGNED_REDIRECT_BYTES", 0)
+CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
+# Attempts at previews and text extraction before the item records a failure for good.
+CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
+
+
+# Parallel part uploads per large object, and the part size: each part in flight is
+# held in memory, so together they bound an upload's memory (S3's minimum part is 5 MiB).
+BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 8)
+BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 5 * 1024 * 1024)
+
+
+def _blob_storage() -> dict:
+    from boto3.s3.transfer import TransferConfig
+
+    transfer = TransferConfig(
+        multipart_chunksize=BLOB_S3_PART_BYTES, max_concurrency=BLOB_S3_CONCURRENCY
+    )
+    # Parts read ahead of the uploading threads (s3transfer's default is 10).
+    transfer.max_in_memory_upload_chunks = BLOB_S3_CONCURRENCY
+
+    if BLOB_STORAGE == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": BLOB_FILESYSTEM_ROOT, "allow_overwrite": True},
+        }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION,
+            "access_key": S3_ACCESS_KEY_ID or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            # Keys are content hashes: the same key always holds the same bytes.
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "transfer_config": transfer,
+        },
+    }
+
 
 STORAGES = {
     "default": {
@@ -231,6 +296,8 @@ STORAGES = {
             "querystring_auth": True,
         },
     },
+    # Single-instance blobs (tenant_apps.blobs): S3 by default, the filesystem on request.
+    "blobs": _blob_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -372,7 +439,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "tenant_apps.people.models.Visibility.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
+        "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
+        "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
+    },
 }
 
 # --- observability ----------------------------------------------------------

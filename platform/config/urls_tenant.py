@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
+from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
@@ -32,6 +33,7 @@ api_v1 = [
     path("", include(groups_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
+    path("content/", include(content_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -48,6 +50,7 @@ urlpatterns = [
     path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.people.admin_urls")),
+    path("content/", include("tenant_apps.content.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

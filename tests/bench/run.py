@@ -184,6 +184,7 @@ def main() -> int:
             ("bench_tenants.py", "institution lifecycle"),
             ("bench_people.py", "people directory"),
             ("bench_social.py", "messaging and group member lists"),
+            ("bench_content.py", "content library"),
         ):
             print(f"\n{title} (tests/bench/{script})", flush=True)
             result = subprocess.run(

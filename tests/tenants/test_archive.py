@@ -15,6 +15,9 @@ from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
 from shared_apps.audit.services import Actor
+from tenant_apps.content.models import ContentItem
+from tenant_apps.content.services import content_upload_file
+from tenant_apps.people.models import User
 from tenant_apps.people.services import token_create, user_create
 from tenants.archive import ArchiveError, tenant_export, tenant_import
 from tenants.models import Tenant, TenantUsage
@@ -25,6 +28,7 @@ from tenants.storage import s3_client, storage_list_prefix, storage_upload, tena
 # institution must really be committed. The `source` fixture commits it, keeps the
 # database unblocked for the test, and purges whatever the test imported.
 CLI = Actor(kind="cli", name="tester")
+LECTURE = b"Photosynthesis, lecture one.\n" * 100
 
 
 def _tables(schema: str) -> dict[str, list[tuple]]:
@@ -72,6 +76,10 @@ def source(django_db_setup, django_db_blocker):
             )
             token_create(user=alice, name="laptop")
             user_create(username="bob", display_name="Bob")
+            # A content item: its blob is written under the prefix through the blob store.
+            content_upload_file(
+                actor=alice, source=io.BytesIO(LECTURE), filename="lecture.txt", title="Lecture"
+            )
         tenant_update(tenant=tenant, actor=CLI, quota_people=100)
         tenant_add_domain(tenant=tenant, hostname="learn.export.example", actor=CLI)
         prefix = tenant_prefix(tenant.uuid)
@@ -102,12 +110,26 @@ def test_a_round_trip_recreates_every_row_and_every_blob(source, archive_path):
     assert copy.uuid != source.uuid  # the original still exists: the copy has its own prefix
     assert _tables(copy.schema_name) == _tables(source.schema_name)
     assert _blob_hashes(copy) == _blob_hashes(source)
-    assert len(_blob_hashes(copy)) == 2
+    assert len(_blob_hashes(copy)) == 3  # two placed directly, one through the blob store
     assert TenantUsage.objects.get(tenant=copy).people == 2
     # The custom domain belongs to the original, so the copy does not take it.
     assert list(copy.domains.values_list("domain", flat=True)) == ["copy-of-export.localhost"]
     assert any("learn.export.example is in use elsewhere" in line for line in lines)
     assert any(line.startswith("imported as copy-of-export") for line in lines)
+
+
+def test_content_survives_a_round_trip(source, archive_path):
+    from django.test import Client
+
+    copy = tenant_import(path=archive_path, slug="copy-of-export", actor=CLI)
+    client = Client(HTTP_HOST="copy-of-export.localhost")
+    with tenant_context(copy):
+        item = ContentItem.objects.get(title="Lecture")
+        client.force_login(User.objects.get(username="alice"))
+    connection.set_schema_to_public()
+    response = client.get(f"/api/v1/content/{item.public_id}/download")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == LECTURE
 
 
 def test_the_archive_has_a_manifest_with_checksums(archive_path):
@@ -117,7 +139,12 @@ def test_the_archive_has_a_manifest_with_checksums(archive_path):
         schema_sql = archive.extractfile("schema.sql").read()
     assert names[0] == "manifest.json"
     assert hashlib.sha256(schema_sql).hexdigest() == manifest["files"]["schema.sql"]["sha256"]
-    assert {blob["key"] for blob in manifest["blobs"]} == {"blobs/" + "a" * 64, "blobs/" + "b" * 64}
+    lecture = "blobs/" + hashlib.sha256(LECTURE).hexdigest()
+    assert {blob["key"] for blob in manifest["blobs"]} == {
+        "blobs/" + "a" * 64,
+        "blobs/" + "b" * 64,
+        lecture,
+    }
 
 
 def test_importing_under_the_original_slug_is_refused_while_it_exists(archive_path):
@@ -188,7 +215,7 @@ def test_the_commands_report_progress_and_clear_errors(source, tmp_path):
     path = tmp_path / "cmd.tar.gz"
     call_command("tenant_export", "export-me", str(path), stdout=out)
     text = out.getvalue()
-    assert "dumping schema t_export_me" in text and "blobs: 2/2" in text
+    assert "dumping schema t_export_me" in text and "blobs: 3/3" in text
     out = io.StringIO()
     call_command("tenant_import", str(path), "--slug", "copy-of-export", stdout=out)
     assert "Imported Export University as copy-of-export" in out.getvalue()

@@ -1,0 +1,122 @@
+"""The blob storage: Django's storage API (django-storages S3, or the filesystem).
+
+``STORAGES["blobs"]`` picks the backend (``BLOB_STORAGE=s3|filesystem``). Every key
+lives under the institution's own prefix, so export and purge of an institution
+are exact and no two institutions ever share an object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+
+CHUNK = 1024 * 1024
+
+
+class BlobWriteError(Exception):
+    """The object could not be written, or what was written is not what was sent."""
+
+
+def blob_storage() -> Storage:
+    return storages["blobs"]
+
+
+def is_s3(storage: Storage) -> bool:
+    return hasattr(storage, "bucket") and hasattr(storage, "connection")
+
+
+def blob_prefix(tenant_uuid) -> str:
+    return f"tenants/{tenant_uuid}/blobs/"
+
+
+def blob_key(tenant_uuid, sha256: str) -> str:
+    return f"{blob_prefix(tenant_uuid)}{sha256}"
+
+
+def object_hash(storage: Storage, key: str) -> str:
+    hasher = hashlib.sha256()
+    with storage.open(key, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def object_write(
+    storage: Storage, key: str, path: str, *, sha256: str, size: int, verify_bytes: int
+) -> None:
+    """Write the file at ``path`` to ``key`` and check it arrived whole.
+
+    The size is always checked; objects up to ``verify_bytes`` are read back and
+    hashed too. On a mismatch the object is removed and BlobWriteError raised.
+    """
+    try:
+        with open(path, "rb") as handle:
+            stored_as = storage.save(key, File(handle, name=key))
+        if stored_as != key:  # a backend that renames would break content addressing
+            storage.delete(stored_as)
+            raise BlobWriteError(f"the storage renamed {key} to {stored_as}")
+        if storage.size(key) != size or (
+            size <= verify_bytes and object_hash(storage, key) != sha256
+        ):
+            storage.delete(key)
+            raise BlobWriteError(f"{key} does not hold the bytes that were sent")
+    except BlobWriteError:
+        raise
+    except Exception as error:  # botocore, OSError: the caller sees one kind of failure
+        raise BlobWriteError(f"writing {key} failed: {error}") from error
+
+
+def object_is_whole(storage: Storage, key: str, size: int) -> bool:
+    try:
+        return storage.exists(key) and storage.size(key) == size
+    except Exception:
+        return False
+
+
+def object_read(
+    storage: Storage, key: str, *, start: int = 0, end: int | None = None
+) -> Iterator[bytes]:
+    """The object's bytes from ``start`` to ``end`` (inclusive), in chunks, never all at once."""
+    if is_s3(storage):
+        params = {}
+        if start or end is not None:
+            params["Range"] = f"bytes={start}-{'' if end is None else end}"
+        body = storage.bucket.Object(storage._normalize_name(key)).get(**params)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
+        return
+    remaining = None if end is None else end - start + 1
+    with storage.open(key, "rb") as handle:
+        handle.seek(start)
+        while remaining is None or remaining > 0:
+            chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            if not chunk:
+                break
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk
+
+
+def object_url(storage: Storage, key: str, *, seconds: int, filename_header: str, mime: str):
+    """A short-lived presigned URL (S3 only; None for storages without one)."""
+    if not is_s3(storage):
+        return None
+    return storage.url(
+        key,
+        parameters={"ResponseContentDisposition": filename_header, "ResponseContentType": mime},
+        expire=seconds,
+    )
+
+
+def object_keys(storage: Storage, tenant_uuid) -> list[str]:
+    """The hashes of every object under the institution's blob prefix."""
+    try:
+        _dirs, files = storage.listdir(blob_prefix(tenant_uuid).rstrip("/"))
+    except FileNotFoundError:
+        return []
+    return files

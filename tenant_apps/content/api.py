@@ -1,0 +1,559 @@
+"""Content API (/api/v1/content/...): thin views over the services, selectors and the one rule.
+
+Every lookup goes through ``access_content``: an item the caller may not see, or
+may not change, answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.pagination import CursorPagination
+from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.content import services
+from tenant_apps.content.downloads import serve_blob
+from tenant_apps.content.models import Comment, ContentItem, Kind, ShareRole
+from tenant_apps.content.permissions import access_content
+from tenant_apps.content.selectors import (
+    LIST_ORDER,
+    comment_of,
+    comments_of,
+    content_library,
+    content_shared_with,
+    person_summary,
+    shares_of,
+    version_of,
+    versions_of,
+)
+from tenant_apps.people.models import Visibility
+
+
+class StorageUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The file could not be stored just now; nothing was saved. Try again."
+    default_code = "storage_unavailable"
+
+
+class TooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _call(function, **kwargs):
+    """Run a service; its refusals become problem documents (404 for "not allowed")."""
+    try:
+        return function(**kwargs)
+    except services.NotAllowed:
+        raise exceptions.NotFound("No such item.") from None
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise exceptions.ValidationError(error.message_dict) from None
+        raise exceptions.ValidationError({"non_field_errors": error.messages}) from None
+    except BlobWriteError:
+        raise StorageUnavailable() from None
+
+
+def _refuse_oversized_body(request: Request) -> None:
+    """Answer 413 before reading a body that cannot fit the institution's limit."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    limit = services.upload_limit()
+    if length > limit + 64 * 1024:  # room for the multipart envelope
+        raise TooLarge(
+            f"The file is larger than this institution's limit of {services._human(limit)}."
+        )
+
+
+def _file_of(request: Request):
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise exceptions.ValidationError({"file": ["Attach the file as the 'file' part."]})
+    return upload
+
+
+# --- the shapes of the answers (for the OpenAPI document) ------------------------------
+class PersonRefDoc(serializers.Serializer):
+    id = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class FileDoc(serializers.Serializer):
+    version = serializers.CharField()
+    filename = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    preview_status = serializers.CharField()
+    download_url = serializers.URLField()
+    preview_url = serializers.URLField(allow_null=True)
+
+
+class ItemDoc(serializers.Serializer):
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(Kind.choices)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    visibility = serializers.ChoiceField(Visibility.choices)
+    created_by = PersonRefDoc(allow_null=True)
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
+    can_manage = serializers.BooleanField()
+    url = serializers.URLField(required=False, help_text="links only")
+    body = serializers.CharField(required=False, help_text="documents only (sanitised HTML)")
+    file = FileDoc(required=False, help_text="files only: the current version")
+
+
+class VersionDoc(serializers.Serializer):
+    id = serializers.CharField()
+    number = serializers.IntegerField()
+    filename = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created = serializers.DateTimeField()
+    created_by = PersonRefDoc(allow_null=True)
+    is_current = serializers.BooleanField()
+    preview_status = serializers.CharField()
+    text_status = serializers.CharField()
+    download_url = serializers.URLField()
+
+
+class PrincipalDoc(serializers.Serializer):
+    type = serializers.ChoiceField(["person", "group"])
+    id = serializers.CharField()
+    display_name = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+
+
+class ShareDoc(serializers.Serializer):
+    principal = PrincipalDoc()
+    role = serializers.ChoiceField(ShareRole.choices)
+
+
+class CommentDoc(serializers.Serializer):
+    id = serializers.CharField()
+    parent = serializers.CharField(allow_null=True)
+    author = PersonRefDoc(allow_null=True)
+    body = serializers.CharField()
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
+
+
+class VersionOutput(serializers.Serializer):
+    def to_representation(self, version):
+        item = self.context["item"]
+        request = self.context["request"]
+        return {
+            "id": version.public_id,
+            "number": version.number,
+            "filename": version.filename,
+            "mime_type": version.mime_type,
+            "size": version.size,
+            "sha256": version.blob.sha256,
+            "created": serializers.DateTimeField().to_representation(version.created),
+            "created_by": person_summary(request.user, version.created_by),
+            "is_current": version.pk == item.current_version_id,
+            "preview_status": version.preview_status,
+            "text_status": version.text_status,
+            "download_url": request.build_absolute_uri(
+                reverse("api:content-download", args=[item.public_id])
+                + f"?version={version.public_id}"
+            ),
+        }
+
+
+def item_output(request: Request, item: ContentItem) -> dict:
+    data = {
+        "id": item.public_id,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "tags": item.tags,
+        "visibility": item.visibility,
+        "created_by": person_summary(request.user, item.created_by),
+        "created": serializers.DateTimeField().to_representation(item.created),
+        "modified": serializers.DateTimeField().to_representation(item.modified),
+        "can_manage": bool(getattr(item, "viewer_can_manage", False)),
+    }
+    if item.kind == Kind.LINK:
+        data["url"] = item.url
+    elif item.kind == Kind.DOCUMENT:
+        data["body"] = item.body_html
+    elif item.current_version is not None:
+        version = item.current_version
+        data["file"] = {
+            "version": version.public_id,
+            "filename": version.filename,
+            "mime_type": version.mime_type,
+            "size": version.size,
+            "preview_status": version.preview_status,
+            "download_url": request.build_absolute_uri(
+                reverse("api:content-download", args=[item.public_id])
+            ),
+            "preview_url": request.build_absolute_uri(
+                reverse("api:content-preview", args=[item.public_id])
+            )
+            if version.preview_blob_id
+            else None,
+        }
+    return data
+
+
+class CreateInput(serializers.Serializer):
+    kind = serializers.ChoiceField(Kind.choices, required=False, default=Kind.FILE)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=20, default=list
+    )
+    visibility = serializers.ChoiceField(
+        Visibility.choices, required=False, default=Visibility.PRIVATE
+    )
+    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=500000, required=False, allow_blank=True)
+    file = serializers.FileField(required=False)
+
+
+class UpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=20
+    )
+    visibility = serializers.ChoiceField(Visibility.choices, required=False)
+    url = serializers.CharField(max_length=2000, required=False)
+    body = serializers.CharField(max_length=500000, required=False, allow_blank=True)
+
+
+class _UploadingApi(APIView):
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # Before authentication: a session's CSRF check would read (and store) the body.
+        if request.method == "POST":
+            _refuse_oversized_body(request)
+        super().initial(request, *args, **kwargs)
+
+
+class ContentListApi(_UploadingApi):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=["mine", "shared"], description="default mine"),
+            OpenApiParameter("tag", str),
+        ],
+        responses=ItemDoc(many=True),
+        operation_id="content_list",
+        summary="The caller's library (scope=mine) or items shared with them (scope=shared)",
+    )
+    def get(self, request: Request) -> Response:
+        tag = request.query_params.get("tag", "")[:50]
+        if request.query_params.get("scope") == "shared":
+            items = content_shared_with(viewer=request.user, tag=tag)
+        else:
+            items = content_library(viewer=request.user, tag=tag)
+        paginator = CursorPagination()
+        paginator.ordering = LIST_ORDER
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response([item_output(request, i) for i in page])
+
+    @extend_schema(
+        request=CreateInput,
+        responses={201: ItemDoc},
+        operation_id="content_create",
+        summary="Upload a file (multipart, 'file'), add a link (kind=link) or a document",
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(CreateInput, request.data)
+        common = {
+            "actor": request.user,
+            "title": data["title"],
+            "description": data["description"],
+            "tags": data["tags"],
+            "visibility": data["visibility"],
+        }
+        if data["kind"] == Kind.LINK:
+            item = _call(services.content_add_link, url=data.get("url", ""), **common)
+        elif data["kind"] == Kind.DOCUMENT:
+            item = _call(services.content_create_document, body=data.get("body", ""), **common)
+        else:
+            upload = _file_of(request)
+            item = _call(
+                services.content_upload_file, source=upload, filename=upload.name, **common
+            )
+        item = access_content(request.user, item.public_id)
+        return Response(item_output(request, item), status=status.HTTP_201_CREATED)
+
+
+class ContentApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=ItemDoc, operation_id="content_retrieve", summary="One item")
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(item_output(request, access_content(request.user, public_id)))
+
+    @extend_schema(request=UpdateInput, responses=ItemDoc, summary="Change an item (managers)")
+    def patch(self, request: Request, public_id: str) -> Response:
+        data = _validated(UpdateInput, request.data)
+        item = access_content(request.user, public_id, for_write=True)
+        _call(services.content_update, actor=request.user, item=item, **data)
+        return Response(item_output(request, access_content(request.user, public_id)))
+
+    @extend_schema(responses={204: None}, summary="Delete an item (managers)")
+    def delete(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id, for_write=True)
+        _call(services.content_delete, actor=request.user, item=item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _version_or_current(item: ContentItem, request: Request):
+    wanted = request.query_params.get("version")
+    version = version_of(item, wanted) if wanted else item.current_version
+    if version is None:
+        raise exceptions.NotFound("No such version.")
+    return version
+
+
+class ContentDownloadApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", str, description="a v_ id; default current")],
+        responses={(200, "application/octet-stream"): bytes},
+        summary="The bytes of the current (or a given) version; supports Range",
+    )
+    def get(self, request: Request, public_id: str):
+        item = access_content(request.user, public_id)
+        version = _version_or_current(item, request)
+        return serve_blob(
+            request, blob=version.blob, filename=version.filename, mime=version.mime_type
+        )
+
+
+class ContentPreviewApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses={(200, "image/png"): bytes}, summary="A PNG preview of the current version"
+    )
+    def get(self, request: Request, public_id: str):
+        item = access_content(request.user, public_id)
+        version = _version_or_current(item, request)
+        if version.preview_blob_id is None:
+            raise exceptions.NotFound("No preview (yet).")
+        return serve_blob(
+            request,
+            blob=version.preview_blob,
+            filename=f"{version.filename}.preview.png",
+            mime="image/png",
+        )
+
+
+class ContentVersionsApi(_UploadingApi):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=VersionDoc(many=True), summary="An item's versions, newest first")
+    def get(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id)
+        paginator = CursorPagination()
+        paginator.ordering = ("-number",)
+        page = paginator.paginate_queryset(versions_of(item), request, view=self)
+        context = {"item": item, "request": request}
+        return paginator.get_paginated_response(
+            VersionOutput(page, many=True, context=context).data
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: VersionDoc},
+        summary="Upload a new version (multipart, 'file'; managers)",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id, for_write=True)
+        upload = _file_of(request)
+        version = _call(
+            services.content_version_add,
+            actor=request.user,
+            item=item,
+            source=upload,
+            filename=upload.name,
+        )
+        item.refresh_from_db()
+        context = {"item": item, "request": request}
+        return Response(VersionOutput(version, context=context).data, status=201)
+
+
+class ContentVersionRestoreApi(APIView):
+    @extend_schema(
+        request=None, responses={201: VersionDoc}, summary="Make an old version current again"
+    )
+    def post(self, request: Request, public_id: str, version_id: str) -> Response:
+        item = access_content(request.user, public_id, for_write=True)
+        version = version_of(item, version_id)
+        if version is None:
+            raise exceptions.NotFound("No such version.")
+        restored = _call(
+            services.content_version_restore, actor=request.user, item=item, version=version
+        )
+        item.refresh_from_db()
+        context = {"item": item, "request": request}
+        return Response(VersionOutput(restored, context=context).data, status=201)
+
+
+class ShareInput(serializers.Serializer):
+    principals = serializers.ListField(
+        child=serializers.CharField(max_length=40), min_length=1, max_length=100
+    )
+    role = serializers.ChoiceField(ShareRole.choices, required=False, default=ShareRole.VIEWER)
+
+
+class UnshareInput(serializers.Serializer):
+    principal = serializers.CharField(max_length=40)
+
+
+def share_output(request: Request, share) -> dict:
+    if share.user_id:
+        principal = {"type": "person", **person_summary(request.user, share.user)}
+    else:
+        principal = {"type": "group", "id": share.group.public_id, "title": share.group.title}
+    return {"principal": principal, "role": share.role}
+
+
+class ContentSharesApi(APIView):
+    @extend_schema(responses=ShareDoc(many=True), summary="Who an item is shared with (managers)")
+    def get(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id, for_write=True)
+        paginator = CursorPagination()
+        paginator.ordering = ("-created", "-id")
+        page = paginator.paginate_queryset(shares_of(item), request, view=self)
+        return paginator.get_paginated_response([share_output(request, s) for s in page])
+
+    @extend_schema(
+        request=ShareInput,
+        responses={201: ShareDoc(many=True)},
+        summary="Share with people (u_) and groups (g_) (managers)",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = _validated(ShareInput, request.data)
+        item = access_content(request.user, public_id, for_write=True)
+        principals = _call(services.principals_by_ids, ids=data["principals"])
+        shares = _call(
+            services.content_share,
+            actor=request.user,
+            item=item,
+            principals=principals,
+            role=data["role"],
+        )
+        return Response([share_output(request, s) for s in shares], status=201)
+
+    @extend_schema(request=UnshareInput, responses={204: None}, summary="Remove a share")
+    def delete(self, request: Request, public_id: str) -> Response:
+        data = _validated(UnshareInput, request.data or request.query_params)
+        item = access_content(request.user, public_id)
+        principal = _call(services.principals_by_ids, ids=[data["principal"]])[0]
+        _call(services.content_unshare, actor=request.user, item=item, principal=principal)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+    parent = serializers.CharField(max_length=40, required=False)
+
+
+class CommentUpdateInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+
+
+def comment_output(request: Request, comment: Comment) -> dict:
+    return {
+        "id": comment.public_id,
+        "parent": comment.parent.public_id if comment.parent_id else None,
+        "author": person_summary(request.user, comment.author),
+        "body": comment.body_html,
+        "created": serializers.DateTimeField().to_representation(comment.created),
+        "modified": serializers.DateTimeField().to_representation(comment.modified),
+    }
+
+
+class ContentCommentsApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=CommentDoc(many=True),
+        summary="An item's comments, oldest first (replies name their parent)",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id)
+        paginator = CursorPagination()
+        paginator.ordering = ("created", "id")
+        page = paginator.paginate_queryset(comments_of(item), request, view=self)
+        return paginator.get_paginated_response([comment_output(request, c) for c in page])
+
+    @extend_schema(
+        request=CommentInput,
+        responses={201: CommentDoc},
+        summary="Comment on an item, or reply to a comment",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = _validated(CommentInput, request.data)
+        item = access_content(request.user, public_id)
+        parent = None
+        if data.get("parent"):
+            parent = comment_of(item, data["parent"])
+            if parent is None:
+                raise exceptions.ValidationError({"parent": ["No such comment on this item."]})
+        comment = _call(
+            services.comment_create, actor=request.user, item=item, body=data["body"], parent=parent
+        )
+        return Response(comment_output(request, comment), status=201)
+
+
+class ContentCommentApi(APIView):
+    def _comment(self, request: Request, public_id: str, comment_id: str) -> Comment:
+        item = access_content(request.user, public_id)
+        comment = comment_of(item, comment_id)
+        if comment is None:
+            raise exceptions.NotFound("No such comment.")
+        return comment
+
+    @extend_schema(
+        request=CommentUpdateInput,
+        responses=CommentDoc,
+        summary="Edit a comment (author or managers)",
+    )
+    def patch(self, request: Request, public_id: str, comment_id: str) -> Response:
+        data = _validated(CommentUpdateInput, request.data)
+        comment = self._comment(request, public_id, comment_id)
+        comment = _call(
+            services.comment_update, actor=request.user, comment=comment, body=data["body"]
+        )
+        return Response(comment_output(request, comment))
+
+    @extend_schema(responses={204: None}, summary="Delete a comment (author or managers)")
+    def delete(self, request: Request, public_id: str, comment_id: str) -> Response:
+        comment = self._comment(request, public_id, comment_id)
+        _call(services.comment_delete, actor=request.user, comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,202 @@
+"""The content library: items (files, links, documents), their versions, shares and comments.
+
+A file's bytes are a blob (tenant_apps.blobs), referenced by each version that
+holds them; the item's current version is the latest or a restored one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+
+from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from tenant_apps.blobs.models import Blob
+from tenant_apps.groups.models import Group
+from tenant_apps.people.models import Visibility
+
+
+def new_content_id() -> str:
+    return new_public_id("c")
+
+
+def new_version_id() -> str:
+    return new_public_id("v")
+
+
+def new_comment_id() -> str:
+    return new_public_id("cm")
+
+
+class Kind(models.TextChoices):
+    FILE = "file", "File"
+    LINK = "link", "Link"
+    DOCUMENT = "document", "Document"
+
+
+class ShareRole(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    MANAGER = "manager", "Manager"
+
+
+class Processing(models.TextChoices):
+    NONE = "none", "Nothing to do"
+    PENDING = "pending", "Waiting"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ContentItem(models.Model):
+    public_id = models.CharField(
+        max_length=PUBLIC_ID_MAX_LENGTH, unique=True, default=new_content_id, editable=False
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(max_length=10000, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    # Links: the address (validated, never fetched by the server).
+    url = models.URLField(max_length=2000, blank=True)
+    # Documents: authored HTML, sanitised with nh3 before it is stored.
+    body_html = models.TextField(blank=True)
+    current_version = models.ForeignKey(
+        "ContentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_by", "-created", "-id"], name="content_library_idx"),
+            models.Index(fields=["visibility", "-created", "-id"], name="content_visibility_idx"),
+            GinIndex(fields=["tags"], name="content_tags_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContentVersion(models.Model):
+    public_id = models.CharField(
+        max_length=PUBLIC_ID_MAX_LENGTH, unique=True, default=new_version_id, editable=False
+    )
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    # The version this one restored, if it is a restore.
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Background work: a PNG preview (itself a blob) and the extracted text.
+    preview_blob = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    preview_status = models.CharField(
+        max_length=8, choices=Processing.choices, default=Processing.PENDING
+    )
+    text_status = models.CharField(
+        max_length=8, choices=Processing.choices, default=Processing.PENDING
+    )
+    extracted_text = models.TextField(blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    processing_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="content_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} v{self.number}"
+
+
+class Share(models.Model):
+    """An item shared with one person or one group, as viewer or manager."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="content_shares",
+    )
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="content_shares"
+    )
+    role = models.CharField(max_length=8, choices=ShareRole.choices, default=ShareRole.VIEWER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, group__isnull=True)
+                    | models.Q(user__isnull=True, group__isnull=False)
+                ),
+                name="content_share_one_principal",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "user"],
+                name="content_share_user_unique",
+                condition=models.Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["item", "group"],
+                name="content_share_group_unique",
+                condition=models.Q(group__isnull=False),
+            ),
+        ]
+        indexes = [
+            # "Shared with me" and the permission rule: by principal, then item.
+            models.Index(fields=["user", "item"], name="content_share_user_idx"),
+            models.Index(fields=["group", "item"], name="content_share_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} -> {self.user_id or self.group_id} ({self.role})"
+
+
+class Comment(models.Model):
+    public_id = models.CharField(
+        max_length=PUBLIC_ID_MAX_LENGTH, unique=True, default=new_comment_id, editable=False
+    )
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body_html = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["item", "created", "id"], name="content_comment_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.public_id} on {self.item_id}"
+
+
+class LibrarySettings(models.Model):
+    """The institution's own content settings (one row); empty values fall back to settings."""
+
+    SINGLETON_PK = 1
+    max_upload_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "library settings"

@@ -1,0 +1,85 @@
+"""The one permission rule of the content library (rule 4 of DESIGN.md).
+
+Someone may **view** an item when it is public; or they are signed in and it is
+visible to signed-in members, or it is shared with them, or with a group they
+belong to. They may **manage** it when it is shared with them, or with a group
+they belong to, as manager. The creator holds a manager share from the start.
+
+The rule is written once, as SQL conditions: lists filter with it, and the
+checks for one item (UI, API, downloads, previews, later search) run the same
+conditions against that item.
+"""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.content.models import ContentItem, Share, ShareRole
+from tenant_apps.people.models import Visibility
+
+
+def _is_member(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _shared_with(user, *, roles: tuple[str, ...]) -> Q:
+    # The redundant ``item_id >= pk`` keeps PostgreSQL from turning these EXISTS into
+    # "hashed SubPlans" that read every share the person has before the first row: a
+    # person with 200,000 shares would pay for all of them on every page. As written,
+    # each candidate row costs one probe of a (item, principal) index, so a keyset
+    # page costs the same however many items and shares there are.
+    same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))
+    direct = Share.objects.filter(same_item, user=user, role__in=roles)
+    via_group = Share.objects.filter(same_item, group__memberships__user=user, role__in=roles)
+    return Q(Exists(direct)) | Q(Exists(via_group))
+
+
+def can_view_q(user) -> Q:
+    """The condition on ContentItem rows ``user`` may see."""
+    if not _is_member(user):
+        return Q(visibility=Visibility.PUBLIC)
+    return Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN]) | _shared_with(
+        user, roles=(ShareRole.VIEWER, ShareRole.MANAGER)
+    )
+
+
+def can_manage_q(user) -> Q:
+    """The condition on ContentItem rows ``user`` may change, share and delete."""
+    if not _is_member(user):
+        return Q(pk__in=[])
+    return _shared_with(user, roles=(ShareRole.MANAGER,))
+
+
+def content_visible_to(user) -> QuerySet[ContentItem]:
+    """Every item ``user`` may see, each annotated with ``viewer_can_manage``."""
+    manage = (
+        ExpressionWrapper(can_manage_q(user), output_field=BooleanField())
+        if _is_member(user)
+        else Value(False)
+    )
+    return ContentItem.objects.filter(can_view_q(user)).annotate(viewer_can_manage=manage)
+
+
+def can_view(user, item: ContentItem) -> bool:
+    return ContentItem.objects.filter(pk=item.pk).filter(can_view_q(user)).exists()
+
+
+def can_manage(user, item: ContentItem) -> bool:
+    return ContentItem.objects.filter(pk=item.pk).filter(can_manage_q(user)).exists()
+
+
+def access_content(user, public_id: str, *, for_write: bool = False) -> ContentItem:
+    """The item ``public_id`` if ``user`` may see it (and manage it, with ``for_write``).
+
+    Raises NotFound otherwise: missing and not allowed answer alike, so ids cannot be probed.
+    """
+    item = (
+        content_visible_to(user)
+        .select_related("current_version", "current_version__blob", "created_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if item is None or (for_write and not item.viewer_can_manage):
+        raise NotFound("No such item.")
+    return item

@@ -1,0 +1,557 @@
+"""Writes of the content library: one function per action, used by the UI, the API and commands.
+
+Uploads follow the blob store's order (tenant_apps.blobs.services): the bytes are
+staged and hashed, the object is written and checked, and only then do the rows
+that refer to it commit, in one transaction. Side effects (usage counters, previews
+and text extraction) are queued after the commit.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import IO
+from urllib.parse import urlsplit
+
+import magic
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Max
+
+from tenant_apps.blobs.services import (
+    Staged,
+    blob_acquire,
+    blob_put,
+    blob_reference,
+    blob_release,
+    blob_staged,
+)
+from tenant_apps.blobs.tenancy import current_tenant
+from tenant_apps.content.models import (
+    Comment,
+    ContentItem,
+    ContentVersion,
+    Kind,
+    LibrarySettings,
+    Processing,
+    Share,
+    ShareRole,
+)
+from tenant_apps.content.permissions import can_manage
+from tenant_apps.groups.models import Group
+from tenant_apps.people.models import User, Visibility
+from tenants.services import quota_check_storage, usage_add
+
+MAX_TAGS = 20
+TAG_PATTERN = re.compile(r"^[\w][\w .+#-]{0,49}$")
+COMMENT_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+}
+DOCUMENT_TAGS = COMMENT_TAGS | {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
+    "sub",
+    "sup",
+}
+LINK_RELS = "noopener noreferrer nofollow ugc"
+
+
+class NotAllowed(ValidationError):
+    """The actor may see the item but not do this to it (the UI and API answer 404)."""
+
+
+def _require_manager(actor: User, item: ContentItem) -> None:
+    if not can_manage(actor, item):
+        raise NotAllowed("You may not change this item.", code="not_allowed")
+
+
+# --- input cleaning -------------------------------------------------------------
+def clean_tags(tags: list[str] | str | None) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = [tags]
+    cleaned: list[str] = []
+    for raw in (part for tag in tags for part in str(tag).split(",")):
+        tag = " ".join(str(raw).split()).lower()
+        if not tag:
+            continue
+        if not TAG_PATTERN.match(tag):
+            raise ValidationError(
+                {"tags": f"'{tag[:60]}' is not a tag: letters, digits, spaces, .+#- up to 50."}
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": f"At most {MAX_TAGS} tags."})
+    return cleaned
+
+
+def sanitise_html(html: str, *, tags: set[str]) -> str:
+    return nh3.clean(
+        html,
+        tags=tags,
+        attributes={"a": {"href", "title"}, "td": {"colspan"}, "th": {"colspan"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=LINK_RELS,
+    )
+
+
+def clean_url(url: str) -> str:
+    """An http(s) address with a public host; never fetched by the server.
+
+    Internal addresses (loopback, private and link-local ranges, bare host names)
+    are refused so that nothing later that follows links (previews, crawlers) is
+    pointed inward.
+    """
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": "Enter a full http:// or https:// address."}) from None
+    host = (urlsplit(url).hostname or "").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+            raise ValidationError({"url": "Links to internal addresses are not allowed."}) from None
+    else:
+        if not address.is_global:
+            raise ValidationError({"url": "Links to internal addresses are not allowed."})
+    return url
+
+
+def clean_filename(name: str) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?').strip(" .")
+    return name[:255] or "file"
+
+
+def upload_limit() -> int:
+    own = (
+        LibrarySettings.objects.filter(pk=LibrarySettings.SINGLETON_PK)
+        .values_list("max_upload_bytes", flat=True)
+        .first()
+    )
+    return own if own is not None else settings.CONTENT_MAX_UPLOAD_BYTES
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def check_upload_size(size: int) -> None:
+    limit = upload_limit()
+    if size > limit:
+        raise ValidationError(
+            {"file": f"The file is larger than this institution's limit of {_human(limit)}."},
+            code="too_large",
+        )
+
+
+def library_settings_update(*, actor: User, max_upload_bytes: int | None) -> LibrarySettings:
+    if not actor.is_staff:
+        raise NotAllowed("Only the institution's admins may change this.", code="not_allowed")
+    row, _ = LibrarySettings.objects.update_or_create(
+        pk=LibrarySettings.SINGLETON_PK, defaults={"max_upload_bytes": max_upload_bytes}
+    )
+    return row
+
+
+# --- versions -------------------------------------------------------------------
+def _detect_mime(path: str) -> str:
+    try:
+        return magic.from_file(path, mime=True) or "application/octet-stream"
+    except Exception:  # libmagic cannot judge: serve as opaque bytes
+        return "application/octet-stream"
+
+
+def _after_commit_process(version: ContentVersion) -> None:
+    from tenant_apps.content.tasks import process_version
+
+    version_id = version.pk
+    # robust: a broker outage must not fail an upload that has already committed;
+    # the version stays pending and `content_process --pending` picks it up later.
+    transaction.on_commit(lambda: process_version.delay(version_id=version_id), robust=True)
+
+
+def _new_version(
+    *, actor: User, item: ContentItem, staged: Staged, filename: str, tenant, written: bool
+) -> ContentVersion:
+    """In the caller's transaction: take a blob reference and add the item's next version."""
+    blob = blob_acquire(tenant=tenant, staged=staged, written=written)
+    number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = ContentVersion.objects.create(
+        item=item,
+        number=number,
+        blob=blob,
+        filename=clean_filename(filename),
+        mime_type=_detect_mime(staged.path),
+        size=staged.size,
+        created_by=actor,
+    )
+    item.current_version = version
+    item.save(update_fields=["current_version", "modified"])
+    size = staged.size
+    transaction.on_commit(lambda: usage_add(tenant, bytes_uploaded=size))
+    _after_commit_process(version)
+    return version
+
+
+def _precheck_upload(source: IO[bytes], tenant) -> None:
+    size = getattr(source, "size", None)
+    if size is not None:
+        check_upload_size(size)
+        quota_check_storage(tenant, size)
+
+
+def content_upload_file(
+    *,
+    actor: User,
+    source: IO[bytes],
+    filename: str,
+    title: str = "",
+    description: str = "",
+    tags: list[str] | str | None = None,
+    visibility: str = Visibility.PRIVATE,
+) -> ContentItem:
+    """A new file item holding ``source``'s bytes (streamed; stored once per distinct content).
+
+    Raises ValidationError for a file over the institution's limit or quota;
+    BlobWriteError when storage fails (nothing is then referenced or counted).
+    """
+    tenant = current_tenant()
+    tags = clean_tags(tags)
+    _precheck_upload(source, tenant)
+    with blob_staged(source) as staged:
+        check_upload_size(staged.size)
+        quota_check_storage(tenant, staged.size)
+        written = blob_put(tenant=tenant, staged=staged)  # before any transaction opens
+        with transaction.atomic():
+            item = ContentItem(
+                kind=Kind.FILE,
+                title=(title or "").strip() or clean_filename(filename),
+                description=description,
+                tags=tags,
+                visibility=visibility,
+                created_by=actor,
+            )
+            item.full_clean(exclude=["current_version"])
+            item.save()
+            Share.objects.create(item=item, user=actor, role=ShareRole.MANAGER)
+            _new_version(
+                actor=actor,
+                item=item,
+                staged=staged,
+                filename=filename,
+                tenant=tenant,
+                written=written,
+            )
+            transaction.on_commit(lambda: usage_add(tenant, items=1))
+    return item
+
+
+def content_add_link(
+    *,
+    actor: User,
+    url: str,
+    title: str = "",
+    description: str = "",
+    tags: list[str] | str | None = None,
+    visibility: str = Visibility.PRIVATE,
+) -> ContentItem:
+    return _create_simple(
+        actor=actor,
+        kind=Kind.LINK,
+        url=clean_url(url),
+        title=(title or "").strip() or clean_url(url),
+        description=description,
+        tags=tags,
+        visibility=visibility,
+    )
+
+
+def content_create_document(
+    *,
+    actor: User,
+    title: str,
+    body: str = "",
+    description: str = "",
+    tags: list[str] | str | None = None,
+    visibility: str = Visibility.PRIVATE,
+) -> ContentItem:
+    if not (title or "").strip():
+        raise ValidationError({"title": "A document needs a title."})
+    return _create_simple(
+        actor=actor,
+        kind=Kind.DOCUMENT,
+        body_html=sanitise_html(body or "", tags=DOCUMENT_TAGS),
+        title=title.strip(),
+        description=description,
+        tags=tags,
+        visibility=visibility,
+    )
+
+
+@transaction.atomic
+def _create_simple(*, actor: User, tags, **fields) -> ContentItem:
+    tenant = current_tenant()
+    item = ContentItem(created_by=actor, tags=clean_tags(tags), **fields)
+    item.full_clean(exclude=["current_version"])
+    item.save()
+    Share.objects.create(item=item, user=actor, role=ShareRole.MANAGER)
+    transaction.on_commit(lambda: usage_add(tenant, items=1))
+    return item
+
+
+@transaction.atomic
+def content_update(
+    *,
+    actor: User,
+    item: ContentItem,
+    title: str | None = None,
+    description: str | None = None,
+    tags: list[str] | str | None = None,
+    visibility: str | None = None,
+    url: str | None = None,
+    body: str | None = None,
+) -> ContentItem:
+    """Change an item's metadata (managers only); a link's address; a document's text."""
+    _require_manager(actor, item)
+    if title is not None:
+        if not title.strip():
+            raise ValidationError({"title": "The title cannot be empty."})
+        item.title = title.strip()
+    if description is not None:
+        item.description = description
+    if tags is not None:
+        item.tags = clean_tags(tags)
+    if visibility is not None:
+        item.visibility = visibility
+    if url is not None:
+        if item.kind != Kind.LINK:
+            raise ValidationError({"url": "Only links have an address."})
+        item.url = clean_url(url)
+    if body is not None:
+        if item.kind != Kind.DOCUMENT:
+            raise ValidationError({"body": "Only documents have a text."})
+        item.body_html = sanitise_html(body, tags=DOCUMENT_TAGS)
+    item.full_clean(exclude=["current_version", "created_by"])
+    item.save()
+    return item
+
+
+def content_delete(*, actor: User, item: ContentItem) -> None:
+    """Delete an item, its versions, shares and comments; its blobs lose a reference each."""
+    tenant = current_tenant()
+    with transaction.atomic():
+        _require_manager(actor, item)
+        refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
+        ContentItem.objects.filter(pk=item.pk).update(current_version=None)
+        item.delete()
+        for blob_id, preview_id in refs:
+            blob_release(blob_id=blob_id)
+            if preview_id:
+                blob_release(blob_id=preview_id)
+        transaction.on_commit(lambda: usage_add(tenant, items=-1))
+
+
+def content_version_add(
+    *, actor: User, item: ContentItem, source: IO[bytes], filename: str
+) -> ContentVersion:
+    """Upload a new version of a file item (managers only); it becomes the current one."""
+    tenant = current_tenant()
+    _require_manager(actor, item)
+    if item.kind != Kind.FILE:
+        raise ValidationError({"file": "Only files have versions."})
+    _precheck_upload(source, tenant)
+    with blob_staged(source) as staged:
+        check_upload_size(staged.size)
+        quota_check_storage(tenant, staged.size)
+        written = blob_put(tenant=tenant, staged=staged)
+        with transaction.atomic():
+            locked = ContentItem.objects.select_for_update().get(pk=item.pk)
+            version = _new_version(
+                actor=actor,
+                item=locked,
+                staged=staged,
+                filename=filename,
+                tenant=tenant,
+                written=written,
+            )
+    item.refresh_from_db()
+    return version
+
+
+@transaction.atomic
+def content_version_restore(
+    *, actor: User, item: ContentItem, version: ContentVersion
+) -> ContentVersion:
+    """Make an old version current again, as a new version holding the same bytes."""
+    _require_manager(actor, item)
+    if version.item_id != item.pk:
+        raise ValidationError({"version": "That version belongs to another item."})
+    locked = ContentItem.objects.select_for_update().get(pk=item.pk)
+    blob_reference(blob=version.blob)
+    number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    restored = ContentVersion.objects.create(
+        item=locked,
+        number=number,
+        blob=version.blob,
+        filename=version.filename,
+        mime_type=version.mime_type,
+        size=version.size,
+        created_by=actor,
+        restored_from=version,
+        extracted_text=version.extracted_text,
+        text_status=version.text_status,
+        preview_blob=version.preview_blob,
+        preview_status=version.preview_status,
+        processing_error=version.processing_error,
+    )
+    if version.preview_blob_id:
+        blob_reference(blob=version.preview_blob)
+    locked.current_version = restored
+    locked.save(update_fields=["current_version", "modified"])
+    if Processing.PENDING in (version.preview_status, version.text_status):
+        _after_commit_process(restored)
+    item.refresh_from_db()
+    return restored
+
+
+# --- sharing --------------------------------------------------------------------
+def principals_by_ids(ids: list[str]) -> list[User | Group]:
+    """People (u_...) and groups (g_...) of this institution; unknown ids are a ValidationError."""
+    wanted_users = [i for i in ids if i.startswith("u_")]
+    wanted_groups = [i for i in ids if i.startswith("g_")]
+    users = {
+        u.public_id: u for u in User.objects.filter(public_id__in=wanted_users, is_active=True)
+    }
+    groups = {g.public_id: g for g in Group.objects.filter(public_id__in=wanted_groups)}
+    unknown = [i for i in ids if i not in users and i not in groups]
+    if unknown:
+        raise ValidationError(
+            {"principals": [f"No such person or group: {i[:40]}" for i in unknown]}
+        )
+    return [users.get(i) or groups[i] for i in dict.fromkeys(ids)]
+
+
+def _principal_filter(principal: User | Group) -> dict:
+    return {"user": principal} if isinstance(principal, User) else {"group": principal}
+
+
+def _person_managers(item: ContentItem) -> int:
+    return Share.objects.filter(item=item, user__isnull=False, role=ShareRole.MANAGER).count()
+
+
+@transaction.atomic
+def content_share(
+    *, actor: User, item: ContentItem, principals: list[User | Group], role: str
+) -> list[Share]:
+    """Share with people and groups as viewer or manager (managers only).
+
+    Downgrading the item's last person with a manager share is refused: an item
+    never loses its last manager.
+    """
+    _require_manager(actor, item)
+    ContentItem.objects.select_for_update().filter(pk=item.pk).first()
+    shares = []
+    for principal in principals:
+        share, _ = Share.objects.update_or_create(
+            item=item, **_principal_filter(principal), defaults={"role": role}
+        )
+        shares.append(share)
+    if _person_managers(item) == 0:
+        raise ValidationError(
+            {"role": "The item would have no manager left; make someone else a manager first."}
+        )
+    return shares
+
+
+@transaction.atomic
+def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) -> None:
+    """Remove a share (managers only; anyone may remove their own). Never the last manager."""
+    own = isinstance(principal, User) and principal.pk == actor.pk
+    if not own:
+        _require_manager(actor, item)
+    ContentItem.objects.select_for_update().filter(pk=item.pk).first()
+    deleted, _ = Share.objects.filter(item=item, **_principal_filter(principal)).delete()
+    if not deleted:
+        raise ValidationError({"principal": "The item is not shared with them."})
+    if _person_managers(item) == 0:
+        raise ValidationError(
+            {"principal": "The item would have no manager left; make someone else a manager first."}
+        )
+
+
+# --- comments -------------------------------------------------------------------
+def _clean_comment(body: str) -> str:
+    cleaned = sanitise_html(body or "", tags=COMMENT_TAGS).strip()
+    if not nh3.clean(cleaned, tags=set()).strip():
+        raise ValidationError({"body": "A comment cannot be empty."})
+    if len(cleaned) > 20000:
+        raise ValidationError({"body": "A comment is at most 20,000 characters."})
+    return cleaned
+
+
+@transaction.atomic
+def comment_create(
+    *, actor: User, item: ContentItem, body: str, parent: Comment | None = None
+) -> Comment:
+    """Anyone who may see an item (and is signed in) may comment; replies thread under a parent."""
+    if not getattr(actor, "is_authenticated", False):
+        raise NotAllowed("Sign in to comment.", code="not_allowed")
+    if parent is not None and parent.item_id != item.pk:
+        raise ValidationError({"parent": "That comment belongs to another item."})
+    return Comment.objects.create(
+        item=item, parent=parent, author=actor, body_html=_clean_comment(body)
+    )
+
+
+def _require_comment_rights(actor: User, comment: Comment) -> None:
+    if comment.author_id != actor.pk and not can_manage(actor, comment.item):
+        raise NotAllowed("You may not change this comment.", code="not_allowed")
+
+
+@transaction.atomic
+def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
+    _require_comment_rights(actor, comment)
+    comment.body_html = _clean_comment(body)
+    comment.save(update_fields=["body_html", "modified"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, actor: User, comment: Comment) -> None:
+    _require_comment_rights(actor, comment)
+    comment.delete()

@@ -1,0 +1,355 @@
+"""Library pages: my library, shared with me, adding items, an item's page and its actions.
+
+Every page and action looks the item up through ``access_content`` (404 for items the
+visitor may not see or change) and calls the same services as the API.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.content import services
+from tenant_apps.content.downloads import serve_blob
+from tenant_apps.content.forms import (
+    CommentForm,
+    DocumentForm,
+    EditForm,
+    LinkForm,
+    ShareForm,
+    UploadForm,
+    VersionForm,
+)
+from tenant_apps.content.models import ContentItem, Kind
+from tenant_apps.content.permissions import access_content
+from tenant_apps.content.selectors import (
+    comment_of,
+    comments_of,
+    content_library,
+    content_shared_with,
+    items_page,
+    person_summary,
+    shares_of,
+    version_of,
+    versions_of,
+)
+
+PAGE = 50
+
+
+def _item(request: HttpRequest, public_id: str, *, for_write: bool = False) -> ContentItem:
+    try:
+        return access_content(request.user, public_id, for_write=for_write)
+    except NotFound:
+        raise Http404("No such item.") from None
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
+    tag = request.GET.get("tag", "").strip()[:50]
+    selector = content_shared_with if shared else content_library
+    try:
+        page, next_after = items_page(
+            selector(viewer=request.user, tag=tag), after=request.GET.get("after"), size=PAGE
+        )
+    except NotFound:
+        raise Http404("No such page.") from None
+    return render(
+        request,
+        "content/library.html",
+        {"items": page, "next_after": next_after, "tag": tag, "shared": shared},
+    )
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    return _list(request, shared=False)
+
+
+@login_required
+def shared_with_me(request: HttpRequest) -> HttpResponse:
+    return _list(request, shared=True)
+
+
+FORMS = {"file": UploadForm, "link": LinkForm, "document": DocumentForm}
+
+
+@login_required
+def new_item(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or request.POST.get("kind") or "file"
+    form_class = FORMS.get(kind)
+    if form_class is None:
+        raise Http404("No such kind of item.")
+    form = form_class(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            common = {
+                "actor": request.user,
+                "title": data.get("title", ""),
+                "description": data.get("description", ""),
+                "tags": data.get("tags", ""),
+                "visibility": data["visibility"],
+            }
+            try:
+                if kind == Kind.LINK:
+                    item = services.content_add_link(url=data["url"], **common)
+                elif kind == Kind.DOCUMENT:
+                    item = services.content_create_document(body=data.get("body", ""), **common)
+                else:
+                    upload = data["file"]
+                    item = services.content_upload_file(
+                        source=upload, filename=upload.name, **common
+                    )
+            except ValidationError as error:
+                _errors_into(form, error)
+            except BlobWriteError:
+                form.add_error(None, "The file could not be stored just now; try again.")
+                status = 503
+            else:
+                messages.success(request, f"Added \u201c{item.title}\u201d.")
+                return redirect("content-item", item.public_id)
+    return render(request, "content/new.html", {"form": form, "kind": kind}, status=status)
+
+
+def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id)
+    can_manage = bool(item.viewer_can_manage)
+    comments = list(comments_of(item)[:500])
+    context = {
+        "item": item,
+        "can_manage": can_manage,
+        "creator": person_summary(request.user, item.created_by),
+        "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
+        "shares": list(shares_of(item)[:200]) if can_manage else [],
+        "comments": [
+            {
+                "comment": c,
+                "author": person_summary(request.user, c.author),
+                "may_change": can_manage or c.author_id == request.user.pk,
+            }
+            for c in comments
+        ],
+        "comment_form": CommentForm(),
+        "share_form": ShareForm(),
+        "version_form": VersionForm(),
+        "edit_form": EditForm(
+            initial={
+                "title": item.title,
+                "description": item.description,
+                "tags": ", ".join(item.tags),
+                "visibility": item.visibility,
+            }
+        ),
+    }
+    return render(request, "content/item.html", context)
+
+
+def download(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id)
+    wanted = request.GET.get("version")
+    version = version_of(item, wanted) if wanted else item.current_version
+    if version is None:
+        raise Http404("No such version.")
+    return serve_blob(request, blob=version.blob, filename=version.filename, mime=version.mime_type)
+
+
+def preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id)
+    version = item.current_version
+    if version is None or version.preview_blob_id is None:
+        raise Http404("No preview.")
+    return serve_blob(
+        request, blob=version.preview_blob, filename=f"{version.filename}.png", mime="image/png"
+    )
+
+
+def _act(request: HttpRequest, item: ContentItem, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except services.NotAllowed:
+        raise Http404("No such item.") from None
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except BlobWriteError:
+        messages.error(request, "The file could not be stored just now; try again.")
+    else:
+        messages.success(request, success)
+    return redirect("content-item", item.public_id)
+
+
+@login_required
+@require_POST
+def edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id, for_write=True)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("content-item", item.public_id)
+    data = form.cleaned_data
+    return _act(
+        request,
+        item,
+        lambda: services.content_update(actor=request.user, item=item, **data),
+        "Saved.",
+    )
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id, for_write=True)
+    try:
+        services.content_delete(actor=request.user, item=item)
+    except services.NotAllowed:
+        raise Http404("No such item.") from None
+    messages.success(request, f"Deleted \u201c{item.title}\u201d.")
+    return redirect("content-library")
+
+
+@login_required
+@require_POST
+def add_version(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id, for_write=True)
+    form = VersionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload.")
+        return redirect("content-item", item.public_id)
+    upload = form.cleaned_data["file"]
+    return _act(
+        request,
+        item,
+        lambda: services.content_version_add(
+            actor=request.user, item=item, source=upload, filename=upload.name
+        ),
+        "Uploaded a new version.",
+    )
+
+
+@login_required
+@require_POST
+def restore_version(request: HttpRequest, public_id: str, version_id: str) -> HttpResponse:
+    item = _item(request, public_id, for_write=True)
+    version = version_of(item, version_id)
+    if version is None:
+        raise Http404("No such version.")
+    return _act(
+        request,
+        item,
+        lambda: services.content_version_restore(actor=request.user, item=item, version=version),
+        f"Version {version.number} is current again.",
+    )
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id, for_write=True)
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give at least one id and a role.")
+        return redirect("content-item", item.public_id)
+    ids = [part.strip() for part in form.cleaned_data["principals"].split(",") if part.strip()]
+    role = form.cleaned_data["role"]
+    return _act(
+        request,
+        item,
+        lambda: services.content_share(
+            actor=request.user,
+            item=item,
+            principals=services.principals_by_ids(ids),
+            role=role,
+        ),
+        "Shared.",
+    )
+
+
+@login_required
+@require_POST
+def unshare(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id)
+    principal_id = request.POST.get("principal", "")[:40]
+    return _act(
+        request,
+        item,
+        lambda: services.content_unshare(
+            actor=request.user,
+            item=item,
+            principal=services.principals_by_ids([principal_id])[0],
+        ),
+        "Removed the share.",
+    )
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = _item(request, public_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write something to comment.")
+        return redirect("content-item", item.public_id)
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = comment_of(item, form.cleaned_data["parent"])
+        if parent is None:
+            raise Http404("No such comment.")
+    return _act(
+        request,
+        item,
+        lambda: services.comment_create(
+            actor=request.user, item=item, body=form.cleaned_data["body"], parent=parent
+        ),
+        "Comment added.",
+    )
+
+
+def _comment(request: HttpRequest, public_id: str, comment_id: str):
+    item = _item(request, public_id)
+    found = comment_of(item, comment_id)
+    if found is None:
+        raise Http404("No such comment.")
+    return item, found
+
+
+@login_required
+@require_POST
+def comment_edit(request: HttpRequest, public_id: str, comment_id: str) -> HttpResponse:
+    item, found = _comment(request, public_id, comment_id)
+    body = request.POST.get("body", "")
+    return _act(
+        request,
+        item,
+        lambda: services.comment_update(actor=request.user, comment=found, body=body),
+        "Comment saved.",
+    )
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, public_id: str, comment_id: str) -> HttpResponse:
+    item, found = _comment(request, public_id, comment_id)
+    return _act(
+        request,
+        item,
+        lambda: services.comment_delete(actor=request.user, comment=found),
+        "Comment deleted.",
+    )

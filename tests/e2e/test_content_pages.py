@@ -1,0 +1,79 @@
+"""End to end in a real browser: upload a file, see its page, comment, share, download, delete."""
+
+from __future__ import annotations
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+from tests.tenant_apps.content.conftest import png_bytes
+
+
+def test_a_member_uploads_comments_downloads_and_deletes(page, live_server_url, world, tmp_path):
+    base = live_server_url.format(host=world.host_a)
+    diagram = tmp_path / "cell-diagram.png"
+    diagram.write_bytes(png_bytes(size=(300, 200)))
+
+    page.goto(base + "/signin")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+    page.get_by_role("navigation").get_by_role("link", name="Library").click()
+    assert page.get_by_role("heading", name="My library").is_visible()
+    page.get_by_role("link", name="Upload a file").click()
+    page.get_by_label("File").set_input_files(str(diagram))
+    page.get_by_label("Title").fill("Cell diagram (e2e)")
+    page.get_by_label("Tags").fill("biology, e2e")
+    page.get_by_label("Visibility").select_option("loggedin")
+    page.get_by_role("button", name="Upload").click()
+
+    assert page.get_by_role("heading", name="Cell diagram (e2e)").is_visible()
+    assert page.get_by_text("Added \u201cCell diagram (e2e)\u201d.").is_visible()
+    assert page.get_by_role("link", name="Download cell-diagram.png").is_visible()
+    item_url = page.url
+
+    page.get_by_label("Comment", exact=True).fill("Labels are on the left.")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    assert page.locator("#comments div", has_text="Labels are on the left.").is_visible()
+    screenshot(page, "content-item-page")
+
+    # Fetched by the browser itself (it resolves the institution's *.localhost host).
+    download = page.evaluate(
+        """async (url) => {
+            const response = await fetch(url);
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            return {status: response.status, type: response.headers.get("content-type"),
+                    nosniff: response.headers.get("x-content-type-options"),
+                    bytes: Array.from(bytes)};
+        }""",
+        item_url + "/download",
+    )
+    assert download["status"] == 200
+    assert download["type"] == "image/png"
+    assert download["nosniff"] == "nosniff"
+    assert bytes(download["bytes"]) == diagram.read_bytes()
+
+    page.get_by_role("navigation").get_by_role("link", name="Library").click()
+    assert page.get_by_role("link", name="Cell diagram (e2e)").is_visible()
+    screenshot(page, "content-library")
+
+    page.goto(item_url)
+    page.get_by_role("button", name="Delete this item").click()
+    page.wait_for_url(base + "/content/")
+    assert page.get_by_text("Deleted \u201cCell diagram (e2e)\u201d.").is_visible()
+    assert page.goto(item_url).status == 404
+
+
+def test_the_upload_form_is_usable_with_the_keyboard(page, live_server_url, world):
+    base = live_server_url.format(host=world.host_a)
+    page.goto(base + "/signin")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/content/new?kind=link")
+    page.get_by_label("Address (https://...)").fill("http://127.0.0.1/secret")
+    page.get_by_label("Address (https://...)").press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_text("Links to internal addresses are not allowed.").is_visible()
+    screenshot(page, "content-link-refused")
