@@ -208,6 +208,9 @@ def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
     connection.set_schema_to_public()
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks still queued in this transaction (from rows the
+            # caller wrote earlier in it) would block dropping their tables: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
         audit_record(
             actor=actor,

@@ -594,9 +594,20 @@ def slapd_start(profile: Profile) -> None:
         )
     )
     say(f"starting OpenLDAP (slapd) on 127.0.0.1:{profile.ldap}")
-    subprocess.run(
-        [binary, "-f", str(config), "-h", f"ldap://127.0.0.1:{profile.ldap}/"], check=True
-    )
+    # slapd now and then exits at once when started right after another stack's slapd
+    # stopped (seen with several stacks on one machine): give it a few tries.
+    for attempt in range(3):
+        started = subprocess.run(
+            [binary, "-f", str(config), "-h", f"ldap://127.0.0.1:{profile.ldap}/"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode == 0:
+            break
+        time.sleep(1 + attempt)
+    else:
+        fail(f"slapd did not start: {started.stderr.strip() or 'no message'}")
     wait_for(lambda: port_open(profile.ldap), "slapd", 20)
 
 

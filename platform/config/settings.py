@@ -84,6 +84,7 @@ TENANT_APPS = [
     "tenant_apps.messaging",
     "tenant_apps.blobs",
     "tenant_apps.content",
+    "tenant_apps.avatars",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

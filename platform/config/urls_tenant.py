@@ -3,6 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tenant_apps.avatars import views as avatar_views
+from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
 from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
@@ -24,6 +26,7 @@ from tenant_apps.people.api import (
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
     path("me", MeApi.as_view(), name="me"),
+    path("me/picture", MyPictureApi.as_view(), name="my-picture"),
     path("me/tokens/", MyTokensApi.as_view(), name="my-tokens"),
     path("me/tokens/<str:public_id>", MyTokenApi.as_view(), name="my-token"),
     path("people/", PeopleApi.as_view(), name="people"),
@@ -45,6 +48,9 @@ urlpatterns = [
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
+    path("me/picture", avatar_views.my_picture, name="my-picture-page"),
+    path("people/<str:public_id>/picture", avatar_views.person_picture, name="person-picture"),
+    path("institution/logo", avatar_views.institution_logo, name="institution-logo"),
     path("groups/", include("tenant_apps.groups.urls")),
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),

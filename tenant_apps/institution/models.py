@@ -30,6 +30,10 @@ class InstitutionProfile(models.Model):
     # else uses LDAP or OpenID Connect.
     local_signin = models.BooleanField(default=True)
     registration_domains = models.JSONField(default=list, blank=True)
+    # Shown on every page next to the name (tenant_apps.avatars.services sets it).
+    logo = models.ForeignKey(
+        "blobs.Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:

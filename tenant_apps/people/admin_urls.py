@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from tenant_apps.avatars import views as avatar_views
+from tenant_apps.avatars.api import AdminLogoApi
 from tenant_apps.directory import admin_views as directory_admin_views
 from tenant_apps.directory.api import AdminLdapApi, AdminOidcApi, AdminSigninMethodsApi
 from tenant_apps.institution import admin_views as institution_admin_views
@@ -16,6 +18,7 @@ urlpatterns = [
     path("people/<str:public_id>", admin_views.person_page, name="manage-person"),
     path("people/<str:public_id>/access", admin_views.person_access, name="manage-person-access"),
     path("institution", admin_views.institution_settings, name="manage-institution"),
+    path("institution/logo", avatar_views.manage_logo, name="manage-logo"),
     path("signin", directory_admin_views.signin_methods_page, name="manage-signin"),
     path("audit", institution_admin_views.audit_page, name="manage-audit"),
 ]
@@ -24,6 +27,7 @@ api_urlpatterns = [
     path("people/", admin_api.AdminPeopleApi.as_view(), name="admin-people"),
     path("people/<str:public_id>", admin_api.AdminPersonApi.as_view(), name="admin-person"),
     path("institution", admin_api.AdminInstitutionApi.as_view(), name="admin-institution"),
+    path("institution/logo", AdminLogoApi.as_view(), name="admin-logo"),
     path("signin", AdminSigninMethodsApi.as_view(), name="admin-signin"),
     path("signin/ldap", AdminLdapApi.as_view(), name="admin-ldap"),
     path("signin/oidc", AdminOidcApi.as_view(), name="admin-oidc"),

@@ -47,6 +47,9 @@ class ProfileOutput(serializers.Serializer):
     department = serializers.CharField(required=False)
     role = serializers.CharField(required=False)
     biography = serializers.CharField(required=False)
+    picture = serializers.CharField(
+        required=False, help_text="The picture's address, when the viewer may see the name"
+    )
 
 
 class MeOutput(serializers.Serializer):

@@ -51,6 +51,9 @@ class User(AbstractUser):
     biography_visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.LOGGEDIN
     )
+    # The SHA-256 of the person's profile picture (tenant_apps.avatars holds the blob
+    # reference), empty without one; shown to whoever may see the person's name.
+    picture_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     # A person may keep out of the directory altogether (FERPA directory opt-out).
     listed_in_directory = models.BooleanField(default=True)
 

@@ -65,6 +65,7 @@ def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
     return people.only(
         "public_id",
         "display_name",
+        "picture_sha256",
         *PROFILE_FIELDS,
         *(f"{field}_visibility" for field in PROFILE_FIELDS),
     )
@@ -88,6 +89,9 @@ def profile_for(viewer, person: User) -> dict:
     for field in PROFILE_FIELDS:
         if everything or getattr(person, f"{field}_visibility") in allowed:
             profile[field] = getattr(person, field)
+    # The picture shows the person as plainly as their name: it follows the name's visibility.
+    if person.picture_sha256 and "display_name" in profile:
+        profile["picture"] = f"/people/{person.public_id}/picture?v={person.picture_sha256[:16]}"
     return profile
 
 

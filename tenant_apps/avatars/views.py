@@ -1,0 +1,92 @@
+"""Serving and changing profile pictures and the institution's logo (pages)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import NotFound
+
+from tenant_apps.avatars.models import Avatar
+from tenant_apps.avatars.services import (
+    avatar_remove,
+    avatar_set,
+    institution_logo_remove,
+    institution_logo_set,
+)
+from tenant_apps.content.downloads import serve_blob
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.admin_views import admin_required
+from tenant_apps.people.models import User
+from tenant_apps.people.selectors import person_by_public_id, profile_for
+
+
+@require_GET
+def person_picture(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A person's picture, to whoever may see their name (404 otherwise, or without one)."""
+    try:
+        person = person_by_public_id(request.user, public_id)
+    except NotFound:
+        raise Http404("No such picture.") from None
+    if "picture" not in profile_for(request.user, person):
+        raise Http404("No such picture.")
+    avatar = Avatar.objects.select_related("blob").filter(user=person).first()
+    if avatar is None:
+        raise Http404("No such picture.")
+    return serve_blob(request, blob=avatar.blob, filename="picture.png", mime="image/png")
+
+
+@require_GET
+def institution_logo(request: HttpRequest) -> HttpResponse:
+    profile = institution_profile()
+    if profile.logo_id is None:
+        raise Http404("This institution has no logo.")
+    from tenant_apps.blobs.models import Blob
+
+    return serve_blob(
+        request, blob=Blob.objects.get(pk=profile.logo_id), filename="logo.png", mime="image/png"
+    )
+
+
+@login_required(login_url="signin")
+@require_POST
+def my_picture(request: HttpRequest) -> HttpResponse:
+    me = User.objects.get(pk=request.user.pk)
+    if "remove" in request.POST:
+        avatar_remove(actor=request.user, person=me)
+        messages.success(request, "Your picture is removed.")
+        return redirect("profile-edit")
+    upload = request.FILES.get("picture")
+    if upload is None:
+        messages.error(request, "Choose a picture to upload.")
+        return redirect("profile-edit")
+    try:
+        avatar_set(actor=request.user, person=me, source=upload)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your picture is saved.")
+    return redirect("profile-edit")
+
+
+@admin_required
+@require_POST
+def manage_logo(request: HttpRequest) -> HttpResponse:
+    if "remove" in request.POST:
+        institution_logo_remove(actor=request.user)
+        messages.success(request, "The logo is removed.")
+        return redirect("manage-institution")
+    upload = request.FILES.get("logo")
+    if upload is None:
+        messages.error(request, "Choose a logo to upload.")
+        return redirect("manage-institution")
+    try:
+        institution_logo_set(actor=request.user, source=upload)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The logo is saved.")
+    return redirect("manage-institution")
