@@ -233,3 +233,26 @@ def test_the_content_share_form_accepts_the_groups_id(client_a, world):
     )
     html = client_a.get(f"/groups/{group.public_id}/library").content.decode()
     assert ">Handout</a>" in html
+
+
+def test_no_one_shares_into_a_private_group_they_cannot_see(client_a, world):
+    with schema_context(world.tenant_a.schema_name):
+        private = group_create(actor=world.alice, title="Staff", visibility="private")
+    item = _link(world, "Bob's flyer", visibility="private", actor=world.bob)
+    response = client_a.post(
+        f"/api/v1/content/{item.public_id}/shares/",
+        json.dumps({"principals": [private.public_id], "role": "viewer"}),
+        content_type="application/json",
+        **_bearer(world, world.bob),
+    )
+    unknown = "No such person or group: " + private.public_id
+    assert _is_problem(response, 400)["errors"]["principals"] == [unknown]
+    sign_in(client_a, world.bob, world.tenant_a)
+    page = client_a.post(
+        f"/content/{item.public_id}/share",
+        {"principals": private.public_id, "role": "viewer"},
+        follow=True,
+    )
+    assert unknown in page.content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        assert not Share.objects.filter(group=private).exists()
