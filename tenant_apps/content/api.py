@@ -459,7 +459,9 @@ class ContentSharesApi(APIView):
     def post(self, request: Request, public_id: str) -> Response:
         data = _validated(ShareInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
-        principals = _call(services.principals_by_ids, ids=data["principals"])
+        principals = _call(
+            services.principals_by_ids, ids=data["principals"], visible_to=request.user
+        )
         shares = _call(
             services.content_share,
             actor=request.user,

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
 from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import profile_for
 
@@ -34,6 +35,21 @@ def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]
         .filter(Exists(direct) | Exists(via_group))
         .filter(~Q(created_by=viewer) | Q(created_by__isnull=True))
     )
+    if tag:
+        items = items.filter(tags__contains=[tag.lower()])
+    return _for_lists(items)
+
+
+def content_of_group(*, viewer, group: Group, tag: str = "") -> QuerySet[ContentItem]:
+    """The group's library: items shared with ``group`` that ``viewer`` may see, newest first.
+
+    The permission rule decides as everywhere else: members see what is shared with
+    the group; anyone else sees only those of its items they may see anyway (public,
+    signed-in, or shared with them). Whether ``viewer`` may see the group itself is
+    the caller's check (``groups_visible_to``).
+    """
+    same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))  # see permissions
+    items = content_visible_to(viewer).filter(Exists(Share.objects.filter(same_item, group=group)))
     if tag:
         items = items.filter(tags__contains=[tag.lower()])
     return _for_lists(items)

@@ -42,6 +42,7 @@ from tenant_apps.content.models import (
 )
 from tenant_apps.content.permissions import can_manage
 from tenant_apps.groups.models import Group
+from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User, Visibility
 from tenants.services import quota_check_storage, usage_add
 
@@ -450,14 +451,19 @@ def content_version_restore(
 
 
 # --- sharing --------------------------------------------------------------------
-def principals_by_ids(ids: list[str]) -> list[User | Group]:
-    """People (u_...) and groups (g_...) of this institution; unknown ids are a ValidationError."""
+def principals_by_ids(ids: list[str], *, visible_to: User | None = None) -> list[User | Group]:
+    """People (u_...) and groups (g_...) of this institution; unknown ids are a ValidationError.
+
+    With ``visible_to``, only groups that person may see count (sharing into a private
+    group one is not in answers like an unknown id, so its ids cannot be probed).
+    """
     wanted_users = [i for i in ids if i.startswith("u_")]
     wanted_groups = [i for i in ids if i.startswith("g_")]
     users = {
         u.public_id: u for u in User.objects.filter(public_id__in=wanted_users, is_active=True)
     }
-    groups = {g.public_id: g for g in Group.objects.filter(public_id__in=wanted_groups)}
+    candidates = Group.objects.all() if visible_to is None else groups_visible_to(visible_to)
+    groups = {g.public_id: g for g in candidates.filter(public_id__in=wanted_groups)}
     unknown = [i for i in ids if i not in users and i not in groups]
     if unknown:
         raise ValidationError(

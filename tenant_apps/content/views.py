@@ -275,7 +275,7 @@ def share(request: HttpRequest, public_id: str) -> HttpResponse:
         lambda: services.content_share(
             actor=request.user,
             item=item,
-            principals=services.principals_by_ids(ids),
+            principals=services.principals_by_ids(ids, visible_to=request.user),
             role=role,
         ),
         "Shared.",

@@ -1,4 +1,5 @@
-"""Groups API: ``/api/v1/groups/...`` - groups, members and roles, joining, requests, invitations.
+"""Groups API: ``/api/v1/groups/...`` - groups, members and roles, joining, requests,
+invitations, the group's library and its picture.
 
 A group the caller may not see answers 404 on every path under it; managers' actions by
 anyone else answer 403 on a group the caller can see (404 for the managers' lists).
@@ -8,15 +9,23 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.pagination import CursorPagination
-from tenant_apps.groups.models import GroupMembership, JoinPolicy, Role
+from tenant_apps.blobs.images import MAX_PICTURE_BYTES
+from tenant_apps.blobs.models import Blob
+from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.content.api import ItemDoc, StorageUnavailable, TooLarge, item_output
+from tenant_apps.content.downloads import serve_blob
+from tenant_apps.content.selectors import LIST_ORDER, content_of_group
+from tenant_apps.groups.models import Group, GroupMembership, JoinPolicy, Role
 from tenant_apps.groups.selectors import (
     group_by_public_id,
     group_invitations,
@@ -38,6 +47,8 @@ from tenant_apps.groups.services import (
     group_leave,
     group_member_remove,
     group_member_set_role,
+    group_picture_remove,
+    group_picture_set,
     group_request_decide,
     group_update,
 )
@@ -57,13 +68,27 @@ def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
+def picture_url(request: Request, group: Group) -> str | None:
+    if group.picture_id is None:
+        return None
+    return request.build_absolute_uri(reverse("api:group-picture", args=[group.public_id]))
+
+
 class GroupSummaryOutput(serializers.Serializer):
+    """A group; pass ``context={"request": request}`` for its picture's URL."""
+
     id = serializers.CharField(source="public_id")
     title = serializers.CharField()
     description = serializers.CharField()
     visibility = serializers.CharField()
     join_policy = serializers.CharField()
     created = serializers.DateTimeField()
+    picture = serializers.SerializerMethodField(
+        help_text="the URL of the group's picture (a PNG), or null"
+    )
+
+    def get_picture(self, group: Group) -> str | None:
+        return picture_url(self.context["request"], group)
 
 
 class GroupStandingOutput(serializers.Serializer):
@@ -77,10 +102,10 @@ class GroupOutput(GroupSummaryOutput):
     me = GroupStandingOutput()
 
 
-def group_detail(group, viewer) -> dict:
-    data = GroupSummaryOutput(group).data
+def group_detail(request: Request, group: Group) -> dict:
+    data = GroupSummaryOutput(group, context={"request": request}).data
     data["member_count"] = group_member_count(group)
-    data["me"] = viewer_state(group, viewer)
+    data["me"] = viewer_state(group, request.user)
     return data
 
 
@@ -161,7 +186,9 @@ class GroupsApi(APIView):
         else:
             groups = groups_visible_to(request.user)
         paginator, page = _page(request, self, groups, ("title", "id"))
-        return paginator.get_paginated_response(GroupSummaryOutput(page, many=True).data)
+        return paginator.get_paginated_response(
+            GroupSummaryOutput(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
     def post(self, request: Request) -> Response:
@@ -170,7 +197,7 @@ class GroupsApi(APIView):
             group = group_create(actor=request.user, **data)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
-        return Response(group_detail(group, request.user), status=status.HTTP_201_CREATED)
+        return Response(group_detail(request, group), status=status.HTTP_201_CREATED)
 
 
 class GroupApi(APIView):
@@ -179,7 +206,7 @@ class GroupApi(APIView):
     @extend_schema(responses=GroupOutput, summary="A group, with the caller's standing in it")
     def get(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
-        return Response(group_detail(group, request.user))
+        return Response(group_detail(request, group))
 
     @extend_schema(request=GroupPatchInput, responses=GroupOutput, summary="Edit a group")
     def patch(self, request: Request, public_id: str) -> Response:
@@ -191,7 +218,7 @@ class GroupApi(APIView):
             group = group_update(actor=request.user, group=group, **data)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
-        return Response(group_detail(group, request.user))
+        return Response(group_detail(request, group))
 
     @extend_schema(responses={204: None}, summary="Delete a group (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
@@ -255,7 +282,7 @@ class GroupJoinApi(APIView):
             group_join(actor=request.user, group=group)
         except DjangoPermissionDenied as denied:
             raise exceptions.PermissionDenied(str(denied)) from None
-        return Response(group_detail(group, request.user))
+        return Response(group_detail(request, group))
 
 
 class GroupLeaveApi(APIView):
@@ -338,3 +365,82 @@ class GroupInvitationApi(APIView):
         person = _one_of(group_invitations(group), person_id)
         group_invitation_cancel(actor=request.user, group=group, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupContentApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tag", str)],
+        responses=ItemDoc(many=True),
+        summary="The group's library: items shared with the group that the caller may see",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        tag = request.query_params.get("tag", "")[:50]
+        items = content_of_group(viewer=request.user, group=group, tag=tag)
+        paginator, page = _page(request, self, items, LIST_ORDER)
+        return paginator.get_paginated_response([item_output(request, i) for i in page])
+
+
+PICTURE_UPLOAD = {
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {"picture": {"type": "string", "format": "binary"}},
+        "required": ["picture"],
+    }
+}
+
+
+class GroupPictureApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # Before authentication: a session's CSRF check would read (and store) the body.
+        if request.method == "PUT":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > MAX_PICTURE_BYTES + 64 * 1024:  # room for the multipart envelope
+                raise TooLarge(
+                    f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MB."
+                )
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={(200, "image/png"): bytes}, summary="The group's picture (a square PNG)"
+    )
+    def get(self, request: Request, public_id: str):
+        group = group_by_public_id(request.user, public_id)
+        if group.picture_id is None:
+            raise exceptions.NotFound("This group has no picture.")
+        blob = Blob.objects.get(pk=group.picture_id)
+        return serve_blob(request, blob=blob, filename=f"{group.public_id}.png", mime="image/png")
+
+    @extend_schema(
+        request=PICTURE_UPLOAD,
+        responses=GroupOutput,
+        summary="Set or replace the group's picture (multipart, 'picture'; managers)",
+    )
+    def put(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        upload = request.FILES.get("picture")
+        if upload is None:
+            raise exceptions.ValidationError(
+                {"picture": ["Attach a JPEG, PNG, GIF or WebP image as the 'picture' part."]}
+            )
+        try:
+            group = group_picture_set(actor=request.user, group=group, source=upload)
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"picture": error.messages}) from None
+        except BlobWriteError:
+            raise StorageUnavailable() from None
+        return Response(group_detail(request, group))
+
+    @extend_schema(responses=GroupOutput, summary="Remove the group's picture (managers)")
+    def delete(self, request: Request, public_id: str) -> Response:
+        group = group_by_public_id(request.user, public_id)
+        group = group_picture_remove(actor=request.user, group=group)
+        return Response(group_detail(request, group))

@@ -25,3 +25,10 @@ class GroupForm(forms.ModelForm):
         fields = ["title", "description", "visibility", "join_policy"]
         labels = {"join_policy": "How people join"}
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+
+class GroupPictureForm(forms.Form):
+    picture = forms.FileField(
+        label="Picture",
+        help_text="A JPEG, PNG, GIF or WebP image; it is shown as a square.",
+    )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from tenant_apps.blobs.models import Blob
 from tenant_apps.people.models import Visibility
 
 
@@ -46,6 +47,11 @@ class Group(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+    # A square PNG (tenant_apps.blobs.images) holding one of the blob's references;
+    # PROTECT makes a miscounted blob fail to collect rather than vanish under the group.
+    picture = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return self.title

@@ -2,13 +2,23 @@
 
 Changes to a group's members lock the group's row first (``select_for_update``), so two
 managers stepping down at once cannot leave a group without a manager.
+
+A group's picture holds one reference to its blob: setting, replacing, removing the
+picture and deleting the group each move that reference in the same transaction as the
+group's row, so the collector never takes a picture in use nor keeps one no one uses.
 """
 
 from __future__ import annotations
 
+from typing import IO
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from tenant_apps.blobs.images import picture_remove, picture_replace
+from tenant_apps.blobs.models import Blob
+from tenant_apps.blobs.services import blob_release
+from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.groups.models import (
     Group,
     GroupInvitation,
@@ -20,6 +30,8 @@ from tenant_apps.groups.models import (
 from tenant_apps.people.models import User, Visibility
 
 GROUP_EDITABLE = ("title", "description", "visibility", "join_policy")
+# Pictures are shown small (lists, the group's page); a square of this side is plenty.
+GROUP_PICTURE_SIDE = 256
 LAST_MANAGER = "A group needs at least one manager: make someone else a manager first."
 
 
@@ -80,9 +92,54 @@ def group_update(*, actor: User, group: Group, **changes) -> Group:
 
 @transaction.atomic
 def group_delete(*, actor: User, group: Group) -> None:
-    """Delete the group and its memberships, requests and invitations (managers only)."""
+    """Delete the group and its memberships, requests, invitations and shares (managers
+    only); its picture's blob loses the group's reference."""
     _require_manager(group, actor)
+    group = _locked(group)
+    picture_id = group.picture_id
     group.delete()
+    if picture_id is not None:
+        blob_release(blob_id=picture_id)
+
+
+def group_picture_set(*, actor: User, group: Group, source: IO[bytes]) -> Group:
+    """Make ``source`` (a JPEG, PNG, GIF or WebP) the group's picture (managers only).
+
+    The picture is re-encoded as a square PNG and stored once per distinct content;
+    the picture it replaces loses a reference. ValidationError with a message for
+    people when ``source`` is not a usable picture; BlobWriteError when storage fails
+    (nothing changes). Returns the group as saved.
+    """
+    _require_manager(group, actor)  # before any byte is stored for someone who may not
+
+    def attach(blob: Blob) -> int | None:
+        locked = _locked(group)
+        _require_manager(locked, actor)
+        previous = locked.picture_id
+        locked.picture = blob
+        locked.save(update_fields=["picture", "modified"])
+        return previous
+
+    picture_replace(
+        tenant=current_tenant(), source=source, side=GROUP_PICTURE_SIDE, square=True, attach=attach
+    )
+    return Group.objects.get(pk=group.pk)
+
+
+def group_picture_remove(*, actor: User, group: Group) -> Group:
+    """Remove the group's picture (managers only); removing none is harmless."""
+    _require_manager(group, actor)
+
+    def detach() -> int | None:
+        locked = _locked(group)
+        previous = locked.picture_id
+        if previous is not None:
+            locked.picture = None
+            locked.save(update_fields=["picture", "modified"])
+        return previous
+
+    picture_remove(detach=detach)
+    return Group.objects.get(pk=group.pk)
 
 
 @transaction.atomic

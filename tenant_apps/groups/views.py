@@ -1,5 +1,6 @@
-"""Group pages: the list, a group's page, creating and editing, members, and the actions
-(join, leave, requests, invitations, roles) - each a POST to one of the services."""
+"""Group pages: the list, a group's page, creating and editing, members, the group's
+library and picture, and the actions (join, leave, requests, invitations, roles, sharing
+an item with the group) - each a POST to one of the services."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import NotFound
 
-from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm
+from tenant_apps.blobs.models import Blob
+from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.content import services as content_services
+from tenant_apps.content.downloads import serve_blob
+from tenant_apps.content.models import ShareRole
+from tenant_apps.content.permissions import access_content
+from tenant_apps.content.selectors import content_library, content_of_group, items_page
+from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
 from tenant_apps.groups.selectors import (
     group_by_public_id,
     group_invitations,
@@ -35,6 +43,8 @@ from tenant_apps.groups.services import (
     group_leave,
     group_member_remove,
     group_member_set_role,
+    group_picture_remove,
+    group_picture_set,
     group_request_decide,
     group_update,
 )
@@ -43,6 +53,8 @@ from tenant_apps.people.selectors import person_by_public_id
 
 PAGE = 50
 PENDING_SHOWN = 50
+LIBRARY_SHOWN = 5  # the newest items on the group's page; the library page has the rest
+SHAREABLE_SHOWN = 50  # the viewer's newest items offered for "share with this group"
 
 
 def _group_or_404(request: HttpRequest, public_id: str):
@@ -106,6 +118,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "standing": standing,
         "managing": managing,
         "member_count": group_member_count(group),
+        "library": list(content_of_group(viewer=request.user, group=group)[: LIBRARY_SHOWN + 1]),
     }
     if managing:
         context["requests"] = [
@@ -124,6 +137,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if not is_manager(group, request.user):
         raise PermissionDenied("Only the group's managers edit it.")
     form = GroupForm(request.POST or None, instance=group)
+    picture_form = GroupPictureForm()
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -137,8 +151,107 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 messages.success(request, "The group is saved.")
                 return redirect("group-page", public_id=group.public_id)
-        return render(request, "groups/form.html", {"form": form, "group": group}, status=400)
-    return render(request, "groups/form.html", {"form": form, "group": group})
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "groups/form.html",
+        {"form": form, "group": group, "picture_form": picture_form},
+        status=status,
+    )
+
+
+def group_picture(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The group's picture, for anyone who may see the group; 404 otherwise or without one."""
+    group = _group_or_404(request, public_id)
+    if group.picture_id is None:
+        raise Http404("This group has no picture.")
+    blob = Blob.objects.get(pk=group.picture_id)
+    return serve_blob(request, blob=blob, filename=f"{group.public_id}.png", mime="image/png")
+
+
+@login_required(login_url="signin")
+@require_POST
+def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Upload or replace (action "upload") or remove (action "remove") the picture."""
+    group = _group_or_404(request, public_id)
+    if not is_manager(group, request.user):
+        raise PermissionDenied("Only the group's managers change its picture.")
+    if request.POST.get("action") == "remove":
+        group_picture_remove(actor=request.user, group=group)
+        messages.success(request, "The picture is removed.")
+        return redirect("group-edit", public_id=group.public_id)
+    picture_form = GroupPictureForm(request.POST, request.FILES)
+    status = 400
+    if picture_form.is_valid():
+        try:
+            group_picture_set(
+                actor=request.user, group=group, source=picture_form.cleaned_data["picture"]
+            )
+        except ValidationError as error:
+            picture_form.add_error("picture", error)
+        except BlobWriteError:
+            picture_form.add_error(None, "The picture could not be stored just now; try again.")
+            status = 503
+        else:
+            messages.success(request, "The picture is saved.")
+            return redirect("group-edit", public_id=group.public_id)
+    return render(
+        request,
+        "groups/form.html",
+        {"form": GroupForm(instance=group), "group": group, "picture_form": picture_form},
+        status=status,
+    )
+
+
+def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Items shared with the group that the visitor may see, newest first, by keyset;
+    members may share one of their own items with the group from here."""
+    group = _group_or_404(request, public_id)
+    tag = request.GET.get("tag", "").strip()[:50]
+    try:
+        page, next_after = items_page(
+            content_of_group(viewer=request.user, group=group, tag=tag),
+            after=request.GET.get("after"),
+            size=PAGE,
+        )
+    except NotFound:
+        raise Http404("No such page.") from None
+    standing = viewer_state(group, request.user)
+    shareable = []
+    if standing["role"]:
+        shareable = list(
+            content_library(viewer=request.user).filter(viewer_can_manage=True)[:SHAREABLE_SHOWN]
+        )
+    return render(
+        request,
+        "groups/library.html",
+        {
+            "group": group,
+            "items": page,
+            "next_after": next_after,
+            "tag": tag,
+            "standing": standing,
+            "shareable": shareable,
+        },
+    )
+
+
+def _share_with_group(request: HttpRequest, group) -> None:
+    """Share one of the actor's items with ``group`` through the content library's service."""
+    role = request.POST.get("role", "")
+    if role not in ShareRole.values:
+        raise ValidationError("Choose viewer or manager.")
+    try:
+        item = access_content(request.user, request.POST.get("item", "")[:40], for_write=True)
+    except NotFound:
+        raise ValidationError("You can share only items you manage.") from None
+    try:
+        content_services.content_share(actor=request.user, item=item, principals=[group], role=role)
+    except content_services.NotAllowed:
+        raise ValidationError("You can share only items you manage.") from None
+    messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
 
 
 def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -224,6 +337,9 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             group_member_remove(actor=actor, group=group, person=person)
             messages.success(request, "Removed from the group.")
             back = redirect("group-members-page", public_id=group.public_id)
+        elif action == "share-item":
+            back = redirect("group-library", public_id=group.public_id)
+            _share_with_group(request, group)
         elif action == "delete":
             if request.POST.get("confirm") != "yes":
                 messages.error(request, "Tick the box to confirm that the group is to be deleted.")
