@@ -25,18 +25,56 @@ EDITABLE = (
 )
 
 
+def _require_signin_admin(actor) -> None:
+    if actor is not None and not (actor.is_active and actor.is_staff):
+        raise PermissionDenied("Only the institution's admins configure sign-in.")
+
+
+def _settings_row(model, *, actor, values: dict, editable: tuple[str, ...]):
+    """The institution's settings row of ``model`` (locked, or new) with ``values`` applied.
+
+    PermissionDenied unless ``actor`` is an admin (or None, a command); ValidationError
+    naming unknown fields. Strings are trimmed except secrets; an empty client secret
+    keeps the stored one (an empty bind password means binding without one).
+    """
+    _require_signin_admin(actor)
+    unknown = set(values) - set(editable)
+    if unknown:
+        raise ValidationError({field: ["Unknown setting."] for field in unknown})
+    current = model.objects.select_for_update().filter(pk=model.SINGLETON_PK).first()
+    current = current or model(pk=model.SINGLETON_PK)
+    for field, value in values.items():
+        if field == "client_secret" and value == "":
+            continue
+        if field not in SECRETS and isinstance(value, str):
+            value = value.strip()
+        setattr(current, field, value)
+    return current
+
+
+def _settings_save(current, *, actor, method: str, values: dict, errors: dict) -> None:
+    """Refuse with every problem at once, else save and record it in the audit trail."""
+    if not current.enabled:
+        _require_another_method(without=method, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    current.full_clean()
+    current.save()
+    admin_action_record(
+        actor=actor,
+        verb=f"signin.{method}_updated",
+        target=f"signin.{method}",
+        details={"changed": sorted(values), "enabled": current.enabled},
+    )
+
+
+SECRETS = ("bind_password", "client_secret")
+
+
 @transaction.atomic
 def ldap_settings_set(*, actor, **values) -> LdapSettings:
     """Create or change the institution's LDAP settings. Only its admins (or a CLI: actor None)."""
-    if actor is not None and not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only the institution's admins configure sign-in.")
-    unknown = set(values) - set(EDITABLE)
-    if unknown:
-        raise ValidationError({field: ["Unknown setting."] for field in unknown})
-    current = LdapSettings.objects.select_for_update().filter(pk=LdapSettings.SINGLETON_PK).first()
-    current = current or LdapSettings(pk=LdapSettings.SINGLETON_PK)
-    for field, value in values.items():
-        setattr(current, field, value.strip() if isinstance(value, str) else value)
+    current = _settings_row(LdapSettings, actor=actor, values=values, editable=EDITABLE)
     errors: dict[str, list[str]] = {}
     if not current.server_uri.startswith(("ldap://", "ldaps://")):
         errors["server_uri"] = ["Use an ldap:// or ldaps:// address."]
@@ -48,18 +86,7 @@ def ldap_settings_set(*, actor, **values) -> LdapSettings:
                 raise ldap.DECODING_ERROR
         except ldap.DECODING_ERROR:
             errors["user_search_base"] = ["Not a distinguished name (e.g. ou=people,dc=ex,dc=edu)."]
-    if not current.enabled:
-        _require_another_method(without="ldap", errors=errors)
-    if errors:
-        raise ValidationError(errors)
-    current.full_clean()
-    current.save()
-    admin_action_record(
-        actor=actor,
-        verb="signin.ldap_updated",
-        target="signin.ldap",
-        details={"changed": sorted(values), "enabled": current.enabled},
-    )
+    _settings_save(current, actor=actor, method="ldap", values=values, errors=errors)
     return current
 
 
@@ -99,20 +126,7 @@ def _url_errors(value: str, *, required: bool) -> list[str]:
 @transaction.atomic
 def oidc_settings_set(*, actor, **values) -> OidcSettings:
     """Create or change the institution's OpenID Connect settings (admins, or a CLI: None)."""
-    if actor is not None and not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only the institution's admins configure sign-in.")
-    unknown = set(values) - set(OIDC_EDITABLE)
-    if unknown:
-        raise ValidationError({field: ["Unknown setting."] for field in unknown})
-    current = OidcSettings.objects.select_for_update().filter(pk=OidcSettings.SINGLETON_PK).first()
-    current = current or OidcSettings(pk=OidcSettings.SINGLETON_PK)
-    for field, value in values.items():
-        if field == "client_secret":
-            if value == "":
-                continue  # left blank on a form: keep the stored secret
-        elif isinstance(value, str):
-            value = value.strip()
-        setattr(current, field, value)
+    current = _settings_row(OidcSettings, actor=actor, values=values, editable=OIDC_EDITABLE)
     errors: dict[str, list[str]] = {}
     for field in _OIDC_URLS:
         problems = _url_errors(getattr(current, field), required=field != "jwks_uri")
@@ -126,18 +140,7 @@ def oidc_settings_set(*, actor, **values) -> OidcSettings:
         errors["jwks_uri"] = [f"{current.sign_algorithm} tokens need the provider's key address."]
     if not current.client_id:
         errors["client_id"] = ["The client id the provider gave you is required."]
-    if not current.enabled:
-        _require_another_method(without="oidc", errors=errors)
-    if errors:
-        raise ValidationError(errors)
-    current.full_clean()
-    current.save()
-    admin_action_record(
-        actor=actor,
-        verb="signin.oidc_updated",
-        target="signin.oidc",
-        details={"changed": sorted(values), "enabled": current.enabled},
-    )
+    _settings_save(current, actor=actor, method="oidc", values=values, errors=errors)
     return current
 
 
@@ -171,8 +174,7 @@ def local_signin_set(*, actor, enabled: bool) -> None:
     """
     from tenant_apps.institution.admin_services import institution_settings_update
 
-    if actor is not None and not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only the institution's admins configure sign-in.")
+    _require_signin_admin(actor)
     if not enabled:
         errors: dict[str, list[str]] = {}
         _require_another_method(without="local", errors=errors)
