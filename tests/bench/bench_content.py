@@ -264,8 +264,8 @@ def bench_upload(var: Path, rounds: int) -> None:
         f"({rounds} alternating round(s), medians; gunicorn 1 worker; "
         f"S3 parts {settings.BLOB_S3_PART_BYTES >> 20} MiB x {settings.BLOB_S3_CONCURRENCY})"
     )
+    print(f"worker idle after warm-up: {idle_kb / 1024:.0f} MB")
     print(f"{'path':<44}{'seconds':>9}{'MiB/s':>8}{'ratio':>7}{'memory':>9}")
-    print(f"worker idle: {idle_kb / 1024:.0f} MB")
     print(f"{'plain boto3 upload_file (its defaults)':<44}{plain:>9.2f}{mib / plain:>8.1f}")
     for name, (label, _post) in UPLOADS.items():
         ours = statistics.median(seconds[name])
