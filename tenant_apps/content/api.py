@@ -143,7 +143,9 @@ def _raw_file(request: Request) -> Iterator[UploadedFile]:
     limit = services.upload_limit()
     try:
         with raw_upload(
-            request.stream,
+            # Django's request reads the WSGI input as it comes; DRF's ``stream`` would
+            # load the whole body into memory if anything had begun reading it.
+            request._request,
             length=length,
             limit=limit,
             filename=filename,
