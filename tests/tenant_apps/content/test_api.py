@@ -604,3 +604,13 @@ def test_a_raw_body_uploads_a_new_version_for_managers_only(
     assert added.json()["sha256"] == hashlib.sha256(two).hexdigest()
     download = client_a.get(f"/api/v1/content/{body['id']}/download", **alice)
     assert b"".join(download.streaming_content) == two
+
+
+def test_the_openapi_document_describes_both_upload_bodies(client_a):
+    spec = client_a.get("/api/schema/?format=json").json()
+    for path in ("/api/v1/content/", "/api/v1/content/{public_id}/versions/"):
+        post = spec["paths"][path]["post"]
+        assert {"multipart/form-data", "application/octet-stream"} <= set(
+            post["requestBody"]["content"]
+        ), path
+        assert "Content-Disposition" in {p["name"] for p in post["parameters"]}, path
