@@ -21,8 +21,10 @@ status: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) deploy/dev/stack.py test -- $(PYTEST_ARGS)
 
+# BENCH_ARGS="--only content" runs one benchmark (tests/bench/run.py --help).
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(PY) deploy/dev/stack.py bench
+	$(PY) deploy/dev/stack.py bench -- $(BENCH_ARGS)
 
 # Requests/second and p99 through nginx + gunicorn (tests/bench/loadtest.py; see README).
 loadtest: $(VENV)/.installed

@@ -243,10 +243,12 @@ CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
 CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
 
 
-# Parallel part uploads per large object, and the part size: each part in flight is
-# held in memory, so together they bound an upload's memory (S3's minimum part is 5 MiB).
-BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 8)
-BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 5 * 1024 * 1024)
+# Parallel part uploads per large object, and the part size: boto3's own defaults
+# (upload_file: 10 threads, 8 MiB parts). Staged blobs are sent from their file
+# (BlobS3Storage), so parts are read as they go, not held in memory (S3's minimum
+# part is 5 MiB).
+BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 10)
+BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 8 * 1024 * 1024)
 
 
 def _blob_storage() -> dict:
@@ -255,7 +257,8 @@ def _blob_storage() -> dict:
     transfer = TransferConfig(
         multipart_chunksize=BLOB_S3_PART_BYTES, max_concurrency=BLOB_S3_CONCURRENCY
     )
-    # Parts read ahead of the uploading threads (s3transfer's default is 10).
+    # Parts read ahead of the uploading threads when a blob is sent from memory rather
+    # than from its file (s3transfer's default is 10).
     transfer.max_in_memory_upload_chunks = BLOB_S3_CONCURRENCY
 
     if BLOB_STORAGE == "filesystem":
@@ -264,7 +267,7 @@ def _blob_storage() -> dict:
             "OPTIONS": {"location": BLOB_FILESYSTEM_ROOT, "allow_overwrite": True},
         }
     return {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "tenant_apps.blobs.storage.BlobS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": S3_ENDPOINT_URL or None,

@@ -6,8 +6,13 @@ may not change, answers 404 like a missing one.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.http import parse_header_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,6 +23,7 @@ from rest_framework.views import APIView
 
 from config.api.pagination import CursorPagination
 from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.models import Comment, ContentItem, Kind, ShareRole
@@ -67,17 +73,38 @@ def _call(function, **kwargs):
         raise StorageUnavailable() from None
 
 
-def _refuse_oversized_body(request: Request) -> None:
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_detail = "Send the file's length as Content-Length."
+    default_code = "length_required"
+
+
+# Bodies that DRF parses into fields; any other body is the file's bytes (a raw upload).
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FIELD_TYPES = (*FORM_TYPES, "application/json")
+
+
+def _is_raw(request: Request, field_types: tuple[str, ...]) -> bool:
+    media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+    return media_type not in field_types
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(
+        f"The file is larger than this institution's limit of {services._human(limit)}."
+    )
+
+
+def _refuse_oversized_body(request: Request, *, raw: bool) -> None:
     """Answer 413 before reading a body that cannot fit the institution's limit."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return
     limit = services.upload_limit()
-    if length > limit + 64 * 1024:  # room for the multipart envelope
-        raise TooLarge(
-            f"The file is larger than this institution's limit of {services._human(limit)}."
-        )
+    slack = 0 if raw else 64 * 1024  # room for the multipart envelope
+    if length > limit + slack:
+        raise _too_large(limit)
 
 
 def _file_of(request: Request):
@@ -87,7 +114,67 @@ def _file_of(request: Request):
     return upload
 
 
+def _raw_filename(request: Request) -> str:
+    _kind, params = parse_header_parameters(request.headers.get("Content-Disposition", ""))
+    name = params.get("filename") or request.query_params.get("filename", "")
+    if not name.strip():
+        raise exceptions.ValidationError(
+            {
+                "filename": [
+                    "Name the file: Content-Disposition: attachment; filename=... "
+                    "(or ?filename=...)."
+                ]
+            }
+        )
+    return name
+
+
+@contextlib.contextmanager
+def _raw_file(request: Request) -> Iterator[UploadedFile]:
+    """The request's body as the uploaded file (checked against the limit and quota first)."""
+    filename = _raw_filename(request)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        raise LengthRequired() from None
+    if length <= 0:
+        raise exceptions.ValidationError({"file": ["The body is empty: send the file's bytes."]})
+    _call(services.upload_precheck, size=length)
+    limit = services.upload_limit()
+    try:
+        with raw_upload(
+            # Django's request reads the WSGI input as it comes; DRF's ``stream`` would
+            # load the whole body into memory if anything had begun reading it.
+            request._request,
+            length=length,
+            limit=limit,
+            filename=filename,
+            content_type=request.content_type,
+        ) as upload:
+            yield upload
+    except BodyTooLarge:
+        raise _too_large(limit) from None
+    except BodyIncomplete:
+        raise exceptions.ValidationError(
+            {"file": ["The body ended before Content-Length bytes arrived."]}
+        ) from None
+
+
 # --- the shapes of the answers (for the OpenAPI document) ------------------------------
+RAW_BODY = {"type": "string", "format": "binary", "description": "the file's bytes"}
+RAW_PARAMETERS = [
+    OpenApiParameter(
+        "Content-Disposition",
+        str,
+        location=OpenApiParameter.HEADER,
+        description='raw-body uploads: attachment; filename="notes.pdf" (or filename*=...)',
+    ),
+    OpenApiParameter(
+        "filename", str, description="raw-body uploads without a Content-Disposition filename"
+    ),
+]
+
+
 class PersonRefDoc(serializers.Serializer):
     id = serializers.CharField()
     display_name = serializers.CharField()
@@ -244,10 +331,13 @@ class UpdateInput(serializers.Serializer):
 
 
 class _UploadingApi(APIView):
+    # Content types whose bodies are fields (the rest are raw uploads of the file).
+    field_types: tuple[str, ...] = FIELD_TYPES
+
     def initial(self, request: Request, *args, **kwargs) -> None:
         # Before authentication: a session's CSRF check would read (and store) the body.
         if request.method == "POST":
-            _refuse_oversized_body(request)
+            _refuse_oversized_body(request, raw=_is_raw(request, self.field_types))
         super().initial(request, *args, **kwargs)
 
 
@@ -275,13 +365,36 @@ class ContentListApi(_UploadingApi):
         return paginator.get_paginated_response([item_output(request, i) for i in page])
 
     @extend_schema(
-        request=CreateInput,
+        request={
+            "multipart/form-data": CreateInput,
+            "application/json": CreateInput,
+            "application/octet-stream": RAW_BODY,
+        },
+        parameters=[
+            *RAW_PARAMETERS,
+            OpenApiParameter("title", str, description="raw-body uploads only"),
+            OpenApiParameter("description", str, description="raw-body uploads only"),
+            OpenApiParameter("tags", str, many=True, description="raw-body uploads only"),
+            OpenApiParameter(
+                "visibility", str, enum=Visibility.values, description="raw-body uploads only"
+            ),
+        ],
         responses={201: ItemDoc},
         operation_id="content_create",
-        summary="Upload a file (multipart, 'file'), add a link (kind=link) or a document",
+        summary="Upload a file (multipart 'file', or the raw body), add a link or a document",
+        description=(
+            "A `multipart/form-data` body uploads its `file` part; a JSON body with "
+            "`kind=link` or `kind=document` adds a link or a document. Any other content "
+            "type is a **raw-body upload**: the body is the file's bytes, named by "
+            "`Content-Disposition: attachment; filename=...` (or `?filename=`), with "
+            "`Content-Length` required and the item's fields as query parameters. Both "
+            "upload kinds are stored alike (streamed to disk while hashed, once per "
+            "distinct content) and answer alike."
+        ),
     )
     def post(self, request: Request) -> Response:
-        data = _validated(CreateInput, request.data)
+        raw = _is_raw(request, self.field_types)
+        data = _validated(CreateInput, request.query_params if raw else request.data)
         common = {
             "actor": request.user,
             "title": data["title"],
@@ -289,7 +402,16 @@ class ContentListApi(_UploadingApi):
             "tags": data["tags"],
             "visibility": data["visibility"],
         }
-        if data["kind"] == Kind.LINK:
+        if raw:
+            if data["kind"] != Kind.FILE:
+                raise exceptions.ValidationError(
+                    {"kind": ["A raw body is a file; send links and documents as JSON."]}
+                )
+            with _raw_file(request) as upload:
+                item = _call(
+                    services.content_upload_file, source=upload, filename=upload.name, **common
+                )
+        elif data["kind"] == Kind.LINK:
             item = _call(services.content_add_link, url=data.get("url", ""), **common)
         elif data["kind"] == Kind.DOCUMENT:
             item = _call(services.content_create_document, body=data.get("body", ""), **common)
@@ -386,21 +508,32 @@ class ContentVersionsApi(_UploadingApi):
             "multipart/form-data": {
                 "type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}},
-            }
+            },
+            "application/octet-stream": RAW_BODY,
         },
+        parameters=RAW_PARAMETERS,
         responses={201: VersionDoc},
-        summary="Upload a new version (multipart, 'file'; managers)",
+        summary="Upload a new version (multipart 'file', or the raw body; managers)",
+        description=(
+            "A `multipart/form-data` body uploads its `file` part; any other content type "
+            "(JSON excepted) is a raw-body upload, named by `Content-Disposition: "
+            "attachment; filename=...` (or `?filename=`), with `Content-Length` required."
+        ),
     )
     def post(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
-        upload = _file_of(request)
-        version = _call(
-            services.content_version_add,
-            actor=request.user,
-            item=item,
-            source=upload,
-            filename=upload.name,
-        )
+        with contextlib.ExitStack() as stack:
+            if _is_raw(request, self.field_types):
+                upload = stack.enter_context(_raw_file(request))
+            else:
+                upload = _file_of(request)
+            version = _call(
+                services.content_version_add,
+                actor=request.user,
+                item=item,
+                source=upload,
+                filename=upload.name,
+            )
         item.refresh_from_db()
         context = {"item": item, "request": request}
         return Response(VersionOutput(version, context=context).data, status=201)

@@ -236,6 +236,17 @@ def _precheck_upload(source: IO[bytes], tenant) -> None:
         quota_check_storage(tenant, size)
 
 
+def upload_precheck(*, size: int) -> None:
+    """Refuse an upload of ``size`` bytes over the limit or the storage quota, before receiving it.
+
+    For bodies whose length is known up front (a raw-body upload's Content-Length):
+    the same checks that content_upload_file and content_version_add make again on
+    the bytes received. Raises ValidationError.
+    """
+    check_upload_size(size)
+    quota_check_storage(current_tenant(), size)
+
+
 def content_upload_file(
     *,
     actor: User,

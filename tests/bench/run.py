@@ -15,6 +15,9 @@ and prints requests/second and p99 latency for each and their ratios to plain.
 routed/plain is the cost of tenancy itself (goal: >= 0.85); api/plain adds a
 database round trip and DRF, reported so that their cost stays visible.
 Rounds alternate so that machine noise hits every case alike; the median counts.
+Then the modules (tests/bench/bench_*.py) run in turn. ``--only NAME`` (repeatable:
+routing, tenants, people, social, content) runs just those, e.g.
+``make bench BENCH_ARGS="--only content"``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PORT = int(os.environ.get("BENCH_PORT", "18100"))
 GOAL_RATIO = 0.85
+# The benchmark modules run after routing (name: script, title).
+MODULES = {
+    "tenants": ("bench_tenants.py", "institution lifecycle"),
+    "people": ("bench_people.py", "people directory"),
+    "social": ("bench_social.py", "messaging and group member lists"),
+    "content": ("bench_content.py", "content library"),
+}
 
 
 def ensure_wrk() -> str:
@@ -109,9 +119,15 @@ def main() -> int:
         action="store_true",
         help="only the routing benchmark, not provisioning/migrations",
     )
+    parser.add_argument(
+        "--only",
+        choices=["routing", *MODULES],
+        action="append",
+        help="run only this benchmark (repeatable): routing, or one module's name",
+    )
     args = parser.parse_args()
+    only = set(args.only or ["routing", *MODULES])
 
-    wrk = ensure_wrk()
     var = Path(os.environ.get("OAE_STACK_VAR", ROOT / "var" / "bench"))
     credentials = var / "demo-credentials.json"
     manage("migrate_tenants")
@@ -128,64 +144,67 @@ def main() -> int:
         # would measure start-up, not requests.
         "GUNICORN_MAX_REQUESTS": "0",
     }
-    log = (var / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(PORT)
-        cases = {
-            "plain": ("localhost", "/bench/plain"),
-            "routed": ("demo.localhost", "/bench/plain"),
-            "api": ("demo.localhost", "/api/v1/institution"),
-        }
-        for host, path in cases.values():  # warm caches, connections and code paths
-            load(wrk, host, path, 2, args.connections)
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-        for _ in range(args.rounds):
-            for name, (host, path) in cases.items():
-                results[name].append(load(wrk, host, path, args.seconds, args.connections))
-
-        rps = {name: statistics.median(r for r, _ in rounds) for name, rounds in results.items()}
-        p99 = {name: statistics.median(p for _, p in rounds) for name, rounds in results.items()}
-        ratio = rps["routed"] / rps["plain"]
-        print()
-        print(
-            f"tenant routing ({args.rounds} alternating rounds of {args.seconds}s, "
-            f"{args.connections} connections, gunicorn {env['GUNICORN_WORKERS']}x"
-            f"{env['GUNICORN_THREADS']} gthread)"
+    if "routing" in only:
+        wrk = ensure_wrk()
+        log = (var / "gunicorn.log").open("w")
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{PORT}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        print(f"{'case':<8}{'request':<40}{'req/s':>9}{'p99 ms':>9}{'/plain':>8}")
-        for name, (host, path) in cases.items():
+        try:
+            wait_for_port(PORT)
+            cases = {
+                "plain": ("localhost", "/bench/plain"),
+                "routed": ("demo.localhost", "/bench/plain"),
+                "api": ("demo.localhost", "/api/v1/institution"),
+            }
+            for host, path in cases.values():  # warm caches, connections and code paths
+                load(wrk, host, path, 2, args.connections)
+            results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+            for _ in range(args.rounds):
+                for name, (host, path) in cases.items():
+                    results[name].append(load(wrk, host, path, args.seconds, args.connections))
+
+            rps = {
+                name: statistics.median(r for r, _ in rounds) for name, rounds in results.items()
+            }
+            p99 = {
+                name: statistics.median(p for _, p in rounds) for name, rounds in results.items()
+            }
+            ratio = rps["routed"] / rps["plain"]
+            print()
             print(
-                f"{name:<8}{host + path:<40}{rps[name]:>9.0f}{p99[name]:>9.2f}"
-                f"{rps[name] / rps['plain']:>8.2f}"
+                f"tenant routing ({args.rounds} alternating rounds of {args.seconds}s, "
+                f"{args.connections} connections, gunicorn {env['GUNICORN_WORKERS']}x"
+                f"{env['GUNICORN_THREADS']} gthread)"
             )
-        verdict = "meets" if ratio >= GOAL_RATIO else "misses"
-        print(f"routed/plain = {ratio:.2f}: tenant routing {verdict} the goal of {GOAL_RATIO}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+            print(f"{'case':<8}{'request':<40}{'req/s':>9}{'p99 ms':>9}{'/plain':>8}")
+            for name, (host, path) in cases.items():
+                print(
+                    f"{name:<8}{host + path:<40}{rps[name]:>9.0f}{p99[name]:>9.2f}"
+                    f"{rps[name] / rps['plain']:>8.2f}"
+                )
+            verdict = "meets" if ratio >= GOAL_RATIO else "misses"
+            print(f"routed/plain = {ratio:.2f}: tenant routing {verdict} the goal of {GOAL_RATIO}")
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
     if not args.skip_tenants:
         bench_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.bench.settings"}
-        for script, title in (
-            ("bench_tenants.py", "institution lifecycle"),
-            ("bench_people.py", "people directory"),
-            ("bench_social.py", "messaging and group member lists"),
-            ("bench_content.py", "content library"),
-        ):
+        for name, (script, title) in MODULES.items():
+            if name not in only:
+                continue
             print(f"\n{title} (tests/bench/{script})", flush=True)
             result = subprocess.run(
                 [sys.executable, str(ROOT / "tests" / "bench" / script)],

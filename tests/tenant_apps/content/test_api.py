@@ -462,3 +462,155 @@ def test_comments_thread_are_sanitised_and_editable_by_author_and_managers(
     assert client_a.delete(mine, **alice).status_code == 204  # Alice manages the item
     listed = client_a.get(comments, **bob).json()["results"]
     assert [c["body"] for c in listed] == []  # the reply went with its parent
+
+
+# --- raw-body uploads (the file's bytes are the body) ---------------------------------
+def _raw(client, url, data: bytes, headers: dict, *, name: str | None = "notes.bin", **extra):
+    if name is not None:
+        extra["HTTP_CONTENT_DISPOSITION"] = f'attachment; filename="{name}"'
+    extra.setdefault("content_type", "application/octet-stream")
+    return client.post(url, data=data, **headers, **extra)
+
+
+def test_a_raw_body_upload_is_stored_and_answered_like_a_form_upload(
+    api_upload, client_a, alice, world
+):
+    data = png_bytes()
+    raw = _raw(
+        client_a,
+        "/api/v1/content/?title=Photo&tags=week-1&tags=lab&visibility=loggedin",
+        data,
+        alice,
+        name="photo.html",
+        content_type="image/png",
+    )
+    assert raw.status_code == 201, raw.content
+    form = api_upload(
+        data, name="photo.html", title="Photo", tags=["week-1", "lab"], visibility="loggedin"
+    )
+    first, second = raw.json(), form.json()
+    assert first["file"]["mime_type"] == "image/png"  # from the bytes, not the header
+    assert first["file"]["filename"] == "photo.html"
+    assert first["tags"] == ["week-1", "lab"] and first["visibility"] == "loggedin"
+    for body in (first, second):
+        body.pop("id"), body.pop("created"), body.pop("modified")
+        body["file"].pop("version"), body["file"].pop("download_url")
+    assert first == second
+    sha = hashlib.sha256(data).hexdigest()
+    with schema_context(world.tenant_a.schema_name):
+        assert Blob.objects.get(sha256=sha).refs == 2
+    assert object_keys(blob_storage(), world.tenant_a.uuid).count(sha) == 1
+
+
+def test_identical_raw_uploads_are_stored_once(
+    client_a, alice, world, django_capture_on_commit_callbacks
+):
+    data = random_bytes(10_000)
+    sha = hashlib.sha256(data).hexdigest()
+    usage = TenantUsage.objects.get(tenant=world.tenant_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(100):
+            response = _raw(client_a, f"/api/v1/content/?title=copy+{n}", data, alice)
+            assert response.status_code == 201, response.content
+    with schema_context(world.tenant_a.schema_name):
+        assert Blob.objects.get(sha256=sha).refs == 100
+        assert ContentItem.objects.count() == 100
+    assert object_keys(blob_storage(), world.tenant_a.uuid).count(sha) == 1
+    after = TenantUsage.objects.get(tenant=world.tenant_a)
+    assert after.bytes_stored - usage.bytes_stored == 10_000
+    assert after.bytes_uploaded - usage.bytes_uploaded == 1_000_000
+
+
+def test_a_raw_body_is_named_by_its_content_disposition_or_the_query(client_a, alice):
+    encoded = _raw(
+        client_a,
+        "/api/v1/content/",
+        random_bytes(),
+        alice,
+        name=None,
+        HTTP_CONTENT_DISPOSITION="attachment; filename*=UTF-8''%C3%A9t%C3%A9.pdf",
+    )
+    assert encoded.status_code == 201, encoded.content
+    assert encoded.json()["file"]["filename"] == "été.pdf"
+    assert encoded.json()["title"] == "été.pdf"
+    queried = _raw(
+        client_a, "/api/v1/content/?filename=slides.bin", random_bytes(), alice, name=None
+    )
+    assert queried.status_code == 201
+    assert queried.json()["file"]["filename"] == "slides.bin"
+
+
+def test_bad_raw_bodies_are_problems_and_store_nothing(client_a, alice, world):
+    data = random_bytes()
+    cases = [
+        (_raw(client_a, "/api/v1/content/", data, alice, name=None), "filename"),
+        (_raw(client_a, "/api/v1/content/", b"", alice, CONTENT_LENGTH="0"), "file"),
+        (_raw(client_a, "/api/v1/content/?kind=link", data, alice), "kind"),
+        (_raw(client_a, "/api/v1/content/?visibility=everyone", data, alice), "visibility"),
+    ]
+    for response, field in cases:
+        assert response.status_code == 400, (field, response.content)
+        assert response["Content-Type"] == "application/problem+json"
+        assert field in response.json()["errors"]
+    unsized = _raw(client_a, "/api/v1/content/", data, alice, CONTENT_LENGTH="")
+    assert unsized.status_code == 411
+    assert unsized["Content-Type"] == "application/problem+json"
+    with schema_context(world.tenant_a.schema_name):
+        assert not ContentItem.objects.exists() and not Blob.objects.exists()
+    sha = hashlib.sha256(data).hexdigest()
+    assert sha not in object_keys(blob_storage(), world.tenant_a.uuid)
+
+
+def test_a_raw_body_over_the_limit_is_refused_before_it_is_read(client_a, alice, world):
+    from django.core.management import call_command
+
+    call_command("content_upload_limit", "alpha", "1000")
+    over = _raw(client_a, "/api/v1/content/", random_bytes(1001), alice)
+    assert over.status_code == 413  # no envelope to allow for: one byte over is over
+    assert over["Content-Type"] == "application/problem+json"
+    assert "limit of 1,000 bytes" in over.json()["detail"]
+    with schema_context(world.tenant_a.schema_name):
+        assert not ContentItem.objects.exists()
+    assert _raw(client_a, "/api/v1/content/", random_bytes(1000), alice).status_code == 201
+
+
+def test_the_storage_quota_is_enforced_on_raw_uploads(client_a, alice, world):
+    usage = TenantUsage.objects.get(tenant=world.tenant_a)
+    tenant_update(
+        tenant=world.tenant_a, actor=Actor.cli(), quota_storage_bytes=usage.bytes_stored + 100
+    )
+    response = _raw(client_a, "/api/v1/content/", random_bytes(1000), alice)
+    assert response.status_code == 400
+    assert "storage allowance" in str(response.json()["errors"])
+
+
+def test_a_raw_body_uploads_a_new_version_for_managers_only(
+    api_upload, client_a, client_b, alice, bob, charlie, world
+):
+    body = _item(api_upload, random_bytes())
+    versions = f"/api/v1/content/{body['id']}/versions/"
+    theirs = random_bytes()
+    for client, headers in ((client_a, bob), (client_b, charlie)):
+        refused = _raw(client, versions, theirs, headers, name="v2.bin")
+        assert refused.status_code == 404
+        assert refused["Content-Type"] == "application/problem+json"
+    sha = hashlib.sha256(theirs).hexdigest()
+    for tenant in (world.tenant_a, world.tenant_b):
+        assert sha not in object_keys(blob_storage(), tenant.uuid)
+    two = random_bytes(3000)
+    added = _raw(client_a, versions, two, alice, name="v2.bin")
+    assert added.status_code == 201, added.content
+    assert added.json()["number"] == 2 and added.json()["filename"] == "v2.bin"
+    assert added.json()["sha256"] == hashlib.sha256(two).hexdigest()
+    download = client_a.get(f"/api/v1/content/{body['id']}/download", **alice)
+    assert b"".join(download.streaming_content) == two
+
+
+def test_the_openapi_document_describes_both_upload_bodies(client_a):
+    spec = client_a.get("/api/schema/?format=json").json()
+    for path in ("/api/v1/content/", "/api/v1/content/{public_id}/versions/"):
+        post = spec["paths"][path]["post"]
+        assert {"multipart/form-data", "application/octet-stream"} <= set(
+            post["requestBody"]["content"]
+        ), path
+        assert "Content-Disposition" in {p["name"] for p in post["parameters"]}, path
