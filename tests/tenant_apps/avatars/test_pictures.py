@@ -205,3 +205,23 @@ def test_the_manage_page_uploads_a_logo(world, client_a):
     assert b'alt="The current logo"' in answer.content
     sign_in(client_a, world.bob, world.tenant_a)
     assert client_a.post("/manage/institution/logo", _upload(field="logo")).status_code == 403
+
+
+def test_serving_a_picture_or_the_logo_costs_a_bounded_number_of_queries(
+    world, client_a, django_assert_max_num_queries
+):
+    url = _put(client_a, "/api/v1/me/picture", _upload(), **_bearer(world, world.alice)).json()[
+        "picture"
+    ]
+    _put(
+        client_a,
+        "/api/v1/admin/institution/logo",
+        _upload(field="logo"),
+        **_bearer(world, world.admin_a),
+    )
+    bob = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a)
+    bob.get(url)
+    with django_assert_max_num_queries(6):
+        assert bob.get(url).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert Client().get("/institution/logo", HTTP_HOST=world.host_a).status_code == 200

@@ -292,3 +292,32 @@ def test_reencrypt_secrets_rotates_to_the_newest_key(world, settings):
         stored = cursor.fetchone()[0]
     token = stored.removeprefix(PREFIX).encode()
     assert Fernet(new_key.encode()).decrypt(token) == b"very-secret-value"
+
+
+@pytest.mark.parametrize(
+    ("path", "most"),
+    [
+        ("/api/v1/admin/signin", 6),
+        ("/api/v1/admin/signin/ldap", 5),
+        ("/api/v1/admin/signin/oidc", 5),
+        ("/api/v1/admin/audit/", 6),
+    ],
+)
+def test_the_sign_in_admin_endpoints_cost_a_bounded_number_of_queries(
+    world, client_a, django_assert_max_num_queries, path, most
+):
+    admin = _bearer(world, world.admin_a)
+    client_a.get(path, **admin)
+    with django_assert_max_num_queries(most):
+        assert client_a.get(path, **admin).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "most"), [("/signin", 8), ("/manage/signin", 10)])
+def test_the_sign_in_pages_cost_a_bounded_number_of_queries(
+    world, client_a, django_assert_max_num_queries, path, most
+):
+    if path.startswith("/manage"):
+        sign_in(client_a, world.admin_a, world.tenant_a)
+    client_a.get(path)
+    with django_assert_max_num_queries(most):
+        assert client_a.get(path).status_code == 200
