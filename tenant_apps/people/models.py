@@ -53,7 +53,10 @@ class User(AbstractUser):
     )
     # The SHA-256 of the person's profile picture (tenant_apps.avatars holds the blob
     # reference), empty without one; shown to whoever may see the person's name.
-    picture_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # (A database default too: bulk loaders that COPY people need not know the column.)
+    picture_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False, default="", db_default=""
+    )
     # A person may keep out of the directory altogether (FERPA directory opt-out).
     listed_in_directory = models.BooleanField(default=True)
 
