@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import as_api_error, validated
 from config.api.pagination import CursorPagination
 from tenant_apps.connections.models import Connection, ConnectionStatus
 from tenant_apps.connections.selectors import blocks_of, connection_by_public_id, connections_list
@@ -28,18 +29,6 @@ from tenant_apps.people.models import User
 from tenant_apps.people.selectors import person_by_public_id
 
 LISTS = ("accepted", "incoming", "outgoing")
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
 def _person(viewer: User, public_id: str) -> User:
@@ -102,12 +91,12 @@ class ConnectionsApi(APIView):
         summary="Invite a person to connect (accepts their invitation if they sent one)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(ConnectionPersonInput, request.data)
+        data = validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
         try:
             connection = connection_invite(actor=request.user, person=person)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(connection_data(request.user, connection), status=status.HTTP_201_CREATED)
 
 
@@ -122,7 +111,7 @@ class ConnectionApi(APIView):
     )
     def patch(self, request: Request, public_id: str) -> Response:
         connection = connection_by_public_id(request.user, public_id)
-        _validated(ConnectionStatusInput, request.data)
+        validated(ConnectionStatusInput, request.data)
         connection = connection_accept(actor=request.user, connection=connection)
         return Response(connection_data(request.user, connection))
 
@@ -160,12 +149,12 @@ class BlocksApi(APIView):
         summary="Block a person",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(ConnectionPersonInput, request.data)
+        data = validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
         try:
             block = person_block(actor=request.user, person=person)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(
             {"person": person_summary(request.user, person), "created": block.created},
             status=status.HTTP_201_CREATED,

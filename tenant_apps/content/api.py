@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
 from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
@@ -51,12 +52,6 @@ class StorageUnavailable(exceptions.APIException):
 class TooLarge(exceptions.APIException):
     status_code = 413
     default_code = "too_large"
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _call(function, **kwargs):
@@ -394,7 +389,7 @@ class ContentListApi(_UploadingApi):
     )
     def post(self, request: Request) -> Response:
         raw = _is_raw(request, self.field_types)
-        data = _validated(CreateInput, request.query_params if raw else request.data)
+        data = validated(CreateInput, request.query_params if raw else request.data)
         common = {
             "actor": request.user,
             "title": data["title"],
@@ -433,7 +428,7 @@ class ContentApi(APIView):
 
     @extend_schema(request=UpdateInput, responses=ItemDoc, summary="Change an item (managers)")
     def patch(self, request: Request, public_id: str) -> Response:
-        data = _validated(UpdateInput, request.data)
+        data = validated(UpdateInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
         _call(services.content_update, actor=request.user, item=item, **data)
         return Response(item_output(request, access_content(request.user, public_id)))
@@ -590,7 +585,7 @@ class ContentSharesApi(APIView):
         summary="Share with people (u_) and groups (g_) (managers)",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        data = _validated(ShareInput, request.data)
+        data = validated(ShareInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
         principals = _call(
             services.principals_by_ids, ids=data["principals"], visible_to=request.user
@@ -606,7 +601,7 @@ class ContentSharesApi(APIView):
 
     @extend_schema(request=UnshareInput, responses={204: None}, summary="Remove a share")
     def delete(self, request: Request, public_id: str) -> Response:
-        data = _validated(UnshareInput, request.data or request.query_params)
+        data = validated(UnshareInput, request.data or request.query_params)
         item = access_content(request.user, public_id)
         principal = _call(services.principals_by_ids, ids=[data["principal"]])[0]
         _call(services.content_unshare, actor=request.user, item=item, principal=principal)
@@ -653,7 +648,7 @@ class ContentCommentsApi(APIView):
         summary="Comment on an item, or reply to a comment",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        data = _validated(CommentInput, request.data)
+        data = validated(CommentInput, request.data)
         item = access_content(request.user, public_id)
         parent = None
         if data.get("parent"):
@@ -680,7 +675,7 @@ class ContentCommentApi(APIView):
         summary="Edit a comment (author or managers)",
     )
     def patch(self, request: Request, public_id: str, comment_id: str) -> Response:
-        data = _validated(CommentUpdateInput, request.data)
+        data = validated(CommentUpdateInput, request.data)
         comment = self._comment(request, public_id, comment_id)
         comment = _call(
             services.comment_update, actor=request.user, comment=comment, body=data["body"]

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import as_api_error, validated
 from config.api.pagination import CursorPagination
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
@@ -54,18 +55,6 @@ from tenant_apps.groups.services import (
 )
 from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.selectors import person_by_public_id
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
 def picture_url(request: Request, group: Group) -> str | None:
@@ -192,11 +181,11 @@ class GroupsApi(APIView):
 
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
     def post(self, request: Request) -> Response:
-        data = _validated(GroupInput, request.data)
+        data = validated(GroupInput, request.data)
         try:
             group = group_create(actor=request.user, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(group_detail(request, group), status=status.HTTP_201_CREATED)
 
 
@@ -211,13 +200,13 @@ class GroupApi(APIView):
     @extend_schema(request=GroupPatchInput, responses=GroupOutput, summary="Edit a group")
     def patch(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
-        data = _validated(GroupPatchInput, request.data)
+        data = validated(GroupPatchInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         try:
             group = group_update(actor=request.user, group=group, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(group_detail(request, group))
 
     @extend_schema(responses={204: None}, summary="Delete a group (managers)")
@@ -250,13 +239,13 @@ class GroupMemberApi(APIView):
     def patch(self, request: Request, public_id: str, person_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
         person = _one_of(group_members(group), person_id)
-        data = _validated(GroupRoleInput, request.data)
+        data = validated(GroupRoleInput, request.data)
         try:
             membership = group_member_set_role(
                 actor=request.user, group=group, person=person, role=data["role"]
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(_member(request.user, membership))
 
     @extend_schema(responses={204: None}, summary="Remove a member (managers), or leave")
@@ -266,7 +255,7 @@ class GroupMemberApi(APIView):
         try:
             group_member_remove(actor=request.user, group=group, person=person)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -296,7 +285,7 @@ class GroupLeaveApi(APIView):
         try:
             group_leave(actor=request.user, group=group)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -321,7 +310,7 @@ class GroupRequestApi(APIView):
     def post(self, request: Request, public_id: str, person_id: str) -> Response:
         group = _managed_group(request, public_id)
         person = _one_of(group_join_requests(group), person_id)
-        data = _validated(GroupRequestDecisionInput, request.data)
+        data = validated(GroupRequestDecisionInput, request.data)
         membership = group_request_decide(
             actor=request.user, group=group, person=person, accept=data["decision"] == "accept"
         )
@@ -346,7 +335,7 @@ class GroupInvitationsApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         group = group_by_public_id(request.user, public_id)
-        data = _validated(GroupInviteInput, request.data)
+        data = validated(GroupInviteInput, request.data)
         try:
             person = person_by_public_id(request.user, data["person"])
         except exceptions.NotFound:
@@ -354,7 +343,7 @@ class GroupInvitationsApi(APIView):
         try:
             invitation = group_invite(actor=request.user, group=group, person=person)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(_pending(request.user, invitation), status=status.HTTP_201_CREATED)
 
 

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import as_api_error, validated
 from config.api.pagination import CursorPagination
 from tenant_apps.groups.api import PersonSummaryOutput
 from tenant_apps.groups.selectors import person_summary
@@ -37,18 +38,6 @@ from tenant_apps.messaging.services import (
 )
 
 PARTICIPANTS_SHOWN = 50
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
 class ThreadSummaryOutput(serializers.Serializer):
@@ -139,11 +128,11 @@ class ThreadsApi(APIView):
         summary="Start a thread with people and groups (groups reach their members now)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(MessageSendInput, request.data)
+        data = validated(MessageSendInput, request.data)
         try:
             thread = message_send(actor=request.user, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         state = thread_state_for(request.user, thread.public_id)
         return Response(thread_detail(request.user, state), status=status.HTTP_201_CREATED)
 
@@ -174,11 +163,11 @@ class ThreadApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         state = thread_state_for(request.user, public_id)
-        data = _validated(MessageReplyInput, request.data)
+        data = validated(MessageReplyInput, request.data)
         try:
             message = message_reply(actor=request.user, state=state, body=data["body"])
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(message_data(request.user, message), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -188,7 +177,7 @@ class ThreadApi(APIView):
     )
     def patch(self, request: Request, public_id: str) -> Response:
         state = thread_state_for(request.user, public_id)
-        data = _validated(ThreadPatchInput, request.data)
+        data = validated(ThreadPatchInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         if "unread" in data:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import as_api_error, validated
 from config.api.pagination import CursorPagination
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.selectors import institution_profile
@@ -23,7 +24,6 @@ from tenant_apps.people.admin_services import (
     person_access_set,
     person_invite,
 )
-from tenant_apps.people.api import _as_api_error, _validated
 from tenant_apps.people.models import Visibility
 
 
@@ -103,7 +103,7 @@ class AdminPeopleApi(APIView):
         summary="Invite someone: they are e-mailed a link to set their password (admins)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(InviteInput, request.data)
+        data = validated(InviteInput, request.data)
         try:
             person = person_invite(
                 actor=request.user,
@@ -113,7 +113,7 @@ class AdminPeopleApi(APIView):
                 base_url=_base_url(request),
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(AdminPersonOutput(person).data, status=status.HTTP_201_CREATED)
 
 
@@ -133,13 +133,13 @@ class AdminPersonApi(APIView):
     )
     def patch(self, request: Request, public_id: str) -> Response:
         person = person_for_admin(actor=request.user, public_id=public_id)
-        data = _validated(AccessInput, request.data)
+        data = validated(AccessInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         try:
             person = person_access_set(actor=request.user, person=person, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(AdminPersonOutput(person).data)
 
 
@@ -156,11 +156,11 @@ class AdminInstitutionApi(APIView):
         summary="Change the institution's name, colour, default visibility or self-registration",
     )
     def patch(self, request: Request) -> Response:
-        data = _validated(InstitutionSettingsInput, request.data)
+        data = validated(InstitutionSettingsInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         try:
             profile = institution_settings_update(actor=request.user, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(InstitutionSettingsOutput(profile).data)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.authentication import BearerTokenAuthentication
+from config.api.inputs import as_api_error, validated
 from config.api.pagination import CursorPagination
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import (
@@ -25,18 +26,6 @@ from tenant_apps.people.selectors import (
 )
 from tenant_apps.people.services import profile_update, token_create, token_revoke
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
 class ProfileOutput(serializers.Serializer):
@@ -89,13 +78,13 @@ class MeApi(APIView):
 
     @extend_schema(request=MeInput, responses=MeOutput, summary="Edit one's own profile")
     def patch(self, request: Request) -> Response:
-        data = _validated(MeInput, request.data)
+        data = validated(MeInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
         try:
             person = profile_update(actor=request.user, person=request.user, **data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            raise as_api_error(error) from None
         return Response(MeOutput(person).data)
 
 
@@ -165,7 +154,7 @@ class AuthTokenApi(APIView):
         summary="Sign in with a local account's password and get a token",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(SigninInput, request.data)
+        data = validated(SigninInput, request.data)
         try:
             user = signin_with_password(
                 username=data["username"],
@@ -199,7 +188,7 @@ class MyTokensApi(APIView):
         summary="Issue a new token (the secret is shown only in this answer)",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(TokenInput, request.data)
+        data = validated(TokenInput, request.data)
         _token, raw = token_create(user=request.user, name=data["name"])
         return Response(
             {"token": raw, "user": {"id": request.user.public_id}}, status=status.HTTP_201_CREATED
