@@ -180,6 +180,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "name": profile.name,
         "primary_colour": profile.primary_colour,
         "default_visibility": profile.default_visibility,
+        "search_language": profile.search_language,
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
     }
