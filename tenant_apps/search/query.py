@@ -49,6 +49,20 @@ class Query:
         return cls(text=text, config=config, prefix=prefix, words=words)
 
     @property
+    def is_plain(self) -> bool:
+        """Plain words, no phrase, exclusion or "or": only then does typo tolerance apply,
+        so that an operator's meaning is never blurred by near matches."""
+        tokens = self.text.lower().split()
+        return '"' not in self.text and "or" not in tokens and not any(
+            t.startswith("-") for t in tokens
+        )
+
+    @property
+    def fuzzy_text(self) -> str:
+        """The text for trigram matching: the query when it is plain, else nothing."""
+        return self.text if self.is_plain else ""
+
+    @property
     def is_empty(self) -> bool:
         return not self.words and not any(ch.isalnum() for ch in self.text)
 

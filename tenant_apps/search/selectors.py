@@ -129,7 +129,7 @@ def _content_matches(viewer, query: Query, filters: Filters) -> QuerySet[Content
     tsq, params = query.tsquery()
     match = RawSQL(
         f"({_ITEM}.search_vector @@ {tsq} OR %s <%% {_ITEM}.title)",
-        [*params, query.text],
+        [*params, query.fuzzy_text],
         output_field=BooleanField(),
     )
     items = content_visible_to(viewer).filter(match)
@@ -223,7 +223,7 @@ def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
         .filter(
             RawSQL(
                 f"({_GROUP}.search_vector @@ {tsq} OR %s <%% {_GROUP}.title)",
-                [*params, query.text],
+                [*params, query.fuzzy_text],
                 output_field=BooleanField(),
             )
         )
@@ -279,7 +279,7 @@ def _people_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
     tsq, params = query.tsquery_weighted(_people_weights(viewer))
     match = RawSQL(
         f"({_USER}.search_vector @@ {tsq} OR %s <%% {_USER}.display_name)",
-        [*params, query.text],
+        [*params, query.fuzzy_text],
         output_field=BooleanField(),
     )
     people = people_visible_to(viewer).filter(listed_in_directory=True)
