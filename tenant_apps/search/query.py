@@ -41,6 +41,8 @@ class Query:
     config: str = "english"
     prefix: bool = True
     words: tuple[str, ...] = field(default=())
+    # Typo tolerance (pg_trgm) on titles and names; searches try without it first.
+    fuzzy: bool = False
 
     @classmethod
     def parse(cls, raw: str | None, *, config: str, prefix: bool = True) -> Query:
@@ -53,14 +55,16 @@ class Query:
         """Plain words, no phrase, exclusion or "or": only then does typo tolerance apply,
         so that an operator's meaning is never blurred by near matches."""
         tokens = self.text.lower().split()
-        return '"' not in self.text and "or" not in tokens and not any(
-            t.startswith("-") for t in tokens
+        return (
+            '"' not in self.text
+            and "or" not in tokens
+            and not any(t.startswith("-") for t in tokens)
         )
 
     @property
     def fuzzy_text(self) -> str:
-        """The text for trigram matching: the query when it is plain, else nothing."""
-        return self.text if self.is_plain else ""
+        """The text for trigram matching: the query when fuzzy and plain, else nothing."""
+        return self.text if self.fuzzy and self.is_plain else ""
 
     @property
     def is_empty(self) -> bool:

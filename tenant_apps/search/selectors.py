@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -65,12 +65,18 @@ def _is_admin(viewer) -> bool:
 
 
 def _prepare() -> None:
-    # Typo tolerance: pg_trgm's operators read their threshold from the session.
+    # Typo tolerance: pg_trgm's operators read their threshold from the session
+    # (set once per database connection).
+    connection.ensure_connection()
+    raw = id(connection.connection)
+    if getattr(connection, "oae_trgm_ready", None) == raw:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
             [WORD_SIMILARITY],
         )
+    connection.oae_trgm_ready = raw
 
 
 @dataclass
@@ -116,9 +122,17 @@ def _recency(moment: datetime, now: datetime) -> float:
     return 1.0 / (1.0 + days / 30.0)
 
 
-def _score(rank: float, similarity: float, moment: datetime, now: datetime) -> float:
+def _score(
+    rank: float, similarity: float, moment: datetime, now: datetime, exact: bool = True
+) -> float:
     # ts_rank with normalisation 32 is rank/(rank+1), in [0, 1); similarity is in [0, 1].
-    return 1.0 * (rank or 0.0) + 0.6 * (similarity or 0.0) + 0.15 * _recency(moment, now)
+    # Rows that match every word come before rows let in only by a near spelling.
+    return (
+        (1.0 if exact else 0.0)
+        + 1.0 * (rank or 0.0)
+        + 0.6 * (similarity or 0.0)
+        + 0.15 * _recency(moment, now)
+    )
 
 
 # --- content ---------------------------------------------------------------------
@@ -156,13 +170,16 @@ def _content_hits(viewer, query: Query, filters: Filters, cap: int, now) -> list
         .annotate(
             rank=RawSQL(f"ts_rank({_ITEM}.search_vector, {tsq}, 32)", params, FloatField()),
             similarity=RawSQL(f"word_similarity(%s, {_ITEM}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{_ITEM}.search_vector @@ {tsq}", params, BooleanField()),
         )
         .order_by("-created", "-id")
-        .values_list("pk", "created", "kind", "tags", "created_by_id", "rank", "similarity")[:cap]
+        .values_list(
+            "pk", "created", "kind", "tags", "created_by_id", "rank", "similarity", "exact"
+        )[:cap]
     )
     return [
-        Hit("content", pk, _score(rank, sim, created, now), created, kind, tags, owner)
-        for pk, created, kind, tags, owner, rank, sim in rows
+        Hit("content", pk, _score(rank, sim, created, now, exact), created, kind, tags, owner)
+        for pk, created, kind, tags, owner, rank, sim, exact in rows
     ]
 
 
@@ -230,11 +247,12 @@ def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
         .annotate(
             rank=RawSQL(f"ts_rank({_GROUP}.search_vector, {tsq}, 32)", params, FloatField()),
             similarity=RawSQL(f"word_similarity(%s, {_GROUP}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{_GROUP}.search_vector @@ {tsq}", params, BooleanField()),
         )
         .order_by("-modified", "-id")
-        .values_list("pk", "modified", "rank", "similarity")[:cap]
+        .values_list("pk", "modified", "rank", "similarity", "exact")[:cap]
     )
-    return [Hit("groups", pk, _score(r, s, m, now), m) for pk, m, r, s in rows]
+    return [Hit("groups", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
 
 
 def _group_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
@@ -296,12 +314,16 @@ def _people_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
             similarity=RawSQL(
                 f"word_similarity(%s, {_USER}.display_name)", [query.text], FloatField()
             ),
+            exact=RawSQL(f"{_USER}.search_vector @@ {tsq}", params, BooleanField()),
         )
         .order_by()
-        .values_list("pk", "date_joined", "rank", "similarity")[:cap]
+        .values_list("pk", "date_joined", "rank", "similarity", "exact")[:cap]
     )
     # People are not news: recency counts for nothing among them.
-    return [Hit("people", pk, _score(r, s, now, now) + 0.5 * (s or 0), d) for pk, d, r, s in rows]
+    return [
+        Hit("people", pk, _score(r, s, now, now, e) + 0.5 * (s or 0), d)
+        for pk, d, r, s, e in rows
+    ]
 
 
 def _people_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
@@ -465,6 +487,7 @@ def did_you_mean(viewer, query: Query) -> str | None:
     """
     if not query.words or len(query.text) > 100:
         return None
+    _prepare()
     text = query.text
     order = RawSQL(f"word_similarity(%s, {_ITEM}.title)", [text], FloatField())
     titles = list(
@@ -506,6 +529,29 @@ def did_you_mean(viewer, query: Query) -> str | None:
 
 
 # --- the one search --------------------------------------------------------------
+FEW = 3  # fewer exact matches than this: typo tolerance and "did you mean" step in
+
+
+def _collect(viewer, query: Query, filters: Filters, scopes: list[str], now):
+    hits: list[Hit] = []
+    counts: dict[str, int] = {}
+    capped = False
+    for scope in scopes:
+        cap = CANDIDATES[scope]
+        if scope == "content":
+            found = _content_hits(viewer, query, filters, cap, now)
+        elif scope == "groups":
+            found = _group_hits(viewer, query, cap, now)
+        elif scope == "people":
+            found = _people_hits(viewer, query, cap, now)
+        else:
+            found = _thread_hits(viewer, query, cap, now)
+        counts[scope] = len(found)
+        capped = capped or len(found) >= cap
+        hits.extend(found)
+    return hits, counts, capped
+
+
 def search(
     *,
     viewer,
@@ -526,26 +572,17 @@ def search(
     empty = SearchResult(query, type, [], 0, False, {}, {}, None)
     if query.is_empty:
         return empty
-    _prepare()
     scopes = [type] if type != "all" else ["content", "people", "groups"]
     if type == "all" and filters.any_content_only:
         scopes = ["content"]
-    hits: list[Hit] = []
-    counts: dict[str, int] = {}
-    capped = False
-    for scope in scopes:
-        cap = CANDIDATES[scope]
-        if scope == "content":
-            found = _content_hits(viewer, query, filters, cap, now)
-        elif scope == "groups":
-            found = _group_hits(viewer, query, cap, now)
-        elif scope == "people":
-            found = _people_hits(viewer, query, cap, now)
-        else:
-            found = _thread_hits(viewer, query, cap, now)
-        counts[scope] = len(found)
-        capped = capped or len(found) >= cap
-        hits.extend(found)
+    hits, counts, capped = _collect(viewer, query, filters, scopes, now)
+    if len(hits) < FEW and query.is_plain and scopes != ["messages"]:
+        # Few exact matches: let near spellings of titles and names in too. Trying
+        # exact words first keeps the trigram index (whose cost grows with the
+        # institution) out of the common case.
+        query = replace(query, fuzzy=True)
+        _prepare()
+        hits, counts, capped = _collect(viewer, query, filters, scopes, now)
     hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
     page = hits[offset : offset + limit]
     rows: dict[tuple[str, int], dict] = {}
@@ -571,7 +608,7 @@ def search(
         facets=_facets(viewer, hits, capped) if "content" in scopes else {},
         next_offset=offset + limit if more else None,
     )
-    if len(hits) < 3 and offset == 0:
+    if len(hits) < FEW and offset == 0:
         result.did_you_mean = did_you_mean(viewer, query)
     return result
 
@@ -580,13 +617,20 @@ def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
     """Suggestions while typing: the best few people, groups and items, labels and links."""
     if query.is_empty:
         return []
-    _prepare()
     now = timezone.now()
-    hits = (
-        _people_hits(viewer, query, 5, now)
-        + _group_hits(viewer, query, 5, now)
-        + _content_hits(viewer, query, Filters(), 10, now)
-    )
+
+    def collect(query: Query) -> list[Hit]:
+        return (
+            _people_hits(viewer, query, 5, now)
+            + _group_hits(viewer, query, 5, now)
+            + _content_hits(viewer, query, Filters(), 10, now)
+        )
+
+    hits = collect(query)
+    if len(hits) < FEW and query.is_plain:
+        query = replace(query, fuzzy=True)
+        _prepare()
+        hits = collect(query)
     hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
     hits = hits[:limit]
     rows: dict[tuple[str, int], dict] = {}
