@@ -42,6 +42,7 @@ class InstitutionForm(forms.Form):
     search_language = forms.ChoiceField(
         label="Search language",
         choices=SearchLanguage.choices,
+        required=False,  # left out: unchanged
         help_text="How words are matched in search (stemming and stop words). "
         "Changing it rebuilds the search index in the background.",
     )

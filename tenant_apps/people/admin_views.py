@@ -192,7 +192,10 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                institution_settings_update(actor=request.user, **form.cleaned_data)
+                changes = dict(form.cleaned_data)
+                if not changes.get("search_language"):
+                    changes.pop("search_language", None)  # a form without the field
+                institution_settings_update(actor=request.user, **changes)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

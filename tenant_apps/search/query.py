@@ -2,8 +2,12 @@
 
 The text is parsed by PostgreSQL's ``websearch_to_tsquery`` (phrases in quotes,
 ``-exclusion``, ``or``), never by string-building: user text only ever travels as a
-bound parameter. While someone types, the last bare word also matches as a prefix
-(``to_tsquery(config, 'word:*')``, the word reduced to letters and digits first).
+bound parameter. While someone types (suggestions), and when whole words find too
+little, the last bare word also matches as a prefix (``to_tsquery(config, 'word:*')``,
+the word reduced to letters and digits first). Whole words come first because
+PostgreSQL's statistics know how common a word is, not a prefix: with them it picks
+the plan that stays cheap at any size (a walk down the recency index for a common
+word, the GIN index for a rare one).
 """
 
 from __future__ import annotations
@@ -39,13 +43,13 @@ def clean_query(raw: str | None) -> str:
 class Query:
     text: str
     config: str = "english"
-    prefix: bool = True
+    prefix: bool = False
     words: tuple[str, ...] = field(default=())
     # Typo tolerance (pg_trgm) on titles and names; searches try without it first.
     fuzzy: bool = False
 
     @classmethod
-    def parse(cls, raw: str | None, *, config: str, prefix: bool = True) -> Query:
+    def parse(cls, raw: str | None, *, config: str, prefix: bool = False) -> Query:
         text = clean_query(raw)
         words = tuple(w.lower() for w in _WORD.findall(text))[:8]
         return cls(text=text, config=config, prefix=prefix, words=words)

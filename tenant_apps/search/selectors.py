@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -72,11 +73,34 @@ def _prepare() -> None:
     if getattr(connection, "oae_trgm_ready", None) == raw:
         return
     with connection.cursor() as cursor:
+        # JIT compilation costs more than these short queries take (100+ ms measured).
         cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
+            "set_config('jit', 'off', false)",
             [WORD_SIMILARITY],
         )
     connection.oae_trgm_ready = raw
+
+
+@contextmanager
+def _bitmap_scans_only():
+    """Plans from the GIN indexes only, for prefix and trigram queries.
+
+    PostgreSQL's statistics know whole words, not prefixes or near spellings, and
+    misjudged they make a LIMIT query read the whole table "until enough rows match"
+    (10 s over 1,000,000 people, measured). Inside this block only bitmap scans of
+    the indexes are allowed: the cost follows the number of matches, never the table.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true)"
+        )
+        yield
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'on', true), "
+            "set_config('enable_indexscan', 'on', true)"
+        )
 
 
 @dataclass
@@ -135,17 +159,28 @@ def _score(
     )
 
 
+def _matching(vector: str, title: str, tsq: str, params: list, query: Query) -> RawSQL:
+    """The row matches every word; or, for a fuzzy query, its title is a near spelling.
+
+    The trigram condition is left out entirely unless fuzzy: with nothing to compare,
+    pg_trgm's index would read every entry.
+    """
+    if not query.fuzzy_text:
+        return RawSQL(f"{vector} @@ {tsq}", params, output_field=BooleanField())
+    return RawSQL(
+        f"({vector} @@ {tsq} OR %s <%% {title})",
+        [*params, query.fuzzy_text],
+        output_field=BooleanField(),
+    )
+
+
 # --- content ---------------------------------------------------------------------
 _ITEM = '"content_contentitem"'
 
 
 def _content_matches(viewer, query: Query, filters: Filters) -> QuerySet[ContentItem]:
     tsq, params = query.tsquery()
-    match = RawSQL(
-        f"({_ITEM}.search_vector @@ {tsq} OR %s <%% {_ITEM}.title)",
-        [*params, query.fuzzy_text],
-        output_field=BooleanField(),
-    )
+    match = _matching(f"{_ITEM}.search_vector", f"{_ITEM}.title", tsq, params, query)
     items = content_visible_to(viewer).filter(match)
     if filters.kind:
         items = items.filter(kind=filters.kind)
@@ -237,13 +272,7 @@ def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
     tsq, params = query.tsquery()
     rows = (
         groups_visible_to(viewer)
-        .filter(
-            RawSQL(
-                f"({_GROUP}.search_vector @@ {tsq} OR %s <%% {_GROUP}.title)",
-                [*params, query.fuzzy_text],
-                output_field=BooleanField(),
-            )
-        )
+        .filter(_matching(f"{_GROUP}.search_vector", f"{_GROUP}.title", tsq, params, query))
         .annotate(
             rank=RawSQL(f"ts_rank({_GROUP}.search_vector, {tsq}, 32)", params, FloatField()),
             similarity=RawSQL(f"word_similarity(%s, {_GROUP}.title)", [query.text], FloatField()),
@@ -295,11 +324,7 @@ def _people_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
     person themselves (their own account, found by exact address or username).
     """
     tsq, params = query.tsquery_weighted(_people_weights(viewer))
-    match = RawSQL(
-        f"({_USER}.search_vector @@ {tsq} OR %s <%% {_USER}.display_name)",
-        [*params, query.fuzzy_text],
-        output_field=BooleanField(),
-    )
+    match = _matching(f"{_USER}.search_vector", f"{_USER}.display_name", tsq, params, query)
     people = people_visible_to(viewer).filter(listed_in_directory=True)
     if not _is_admin(viewer):
         people = people.filter(display_name_visibility__in=visibilities_for(viewer))
@@ -321,8 +346,7 @@ def _people_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
     )
     # People are not news: recency counts for nothing among them.
     return [
-        Hit("people", pk, _score(r, s, now, now, e) + 0.5 * (s or 0), d)
-        for pk, d, r, s, e in rows
+        Hit("people", pk, _score(r, s, now, now, e) + 0.5 * (s or 0), d) for pk, d, r, s, e in rows
     ]
 
 
@@ -572,6 +596,7 @@ def search(
     empty = SearchResult(query, type, [], 0, False, {}, {}, None)
     if query.is_empty:
         return empty
+    _prepare()
     scopes = [type] if type != "all" else ["content", "people", "groups"]
     if type == "all" and filters.any_content_only:
         scopes = ["content"]
@@ -580,9 +605,9 @@ def search(
         # Few exact matches: let near spellings of titles and names in too. Trying
         # exact words first keeps the trigram index (whose cost grows with the
         # institution) out of the common case.
-        query = replace(query, fuzzy=True)
-        _prepare()
-        hits, counts, capped = _collect(viewer, query, filters, scopes, now)
+        query = replace(query, fuzzy=True, prefix=True)
+        with _bitmap_scans_only():
+            hits, counts, capped = _collect(viewer, query, filters, scopes, now)
     hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
     page = hits[offset : offset + limit]
     rows: dict[tuple[str, int], dict] = {}
@@ -609,7 +634,8 @@ def search(
         next_offset=offset + limit if more else None,
     )
     if len(hits) < FEW and offset == 0:
-        result.did_you_mean = did_you_mean(viewer, query)
+        with _bitmap_scans_only():
+            result.did_you_mean = did_you_mean(viewer, query)
     return result
 
 
@@ -617,6 +643,8 @@ def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
     """Suggestions while typing: the best few people, groups and items, labels and links."""
     if query.is_empty:
         return []
+    _prepare()
+    query = replace(query, prefix=True)
     now = timezone.now()
 
     def collect(query: Query) -> list[Hit]:
@@ -626,11 +654,11 @@ def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
             + _content_hits(viewer, query, Filters(), 10, now)
         )
 
-    hits = collect(query)
-    if len(hits) < FEW and query.is_plain:
-        query = replace(query, fuzzy=True)
-        _prepare()
+    with _bitmap_scans_only():
         hits = collect(query)
+        if len(hits) < FEW and query.is_plain:
+            query = replace(query, fuzzy=True)
+            hits = collect(query)
     hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
     hits = hits[:limit]
     rows: dict[tuple[str, int], dict] = {}

@@ -16,8 +16,12 @@ DECLARE
     language text;
 BEGIN
     IF to_regclass('institution_institutionprofile') IS NOT NULL THEN
-        EXECUTE 'SELECT search_language FROM institution_institutionprofile WHERE id = 1'
-            INTO language;
+        BEGIN
+            EXECUTE 'SELECT search_language FROM institution_institutionprofile WHERE id = 1'
+                INTO language;
+        EXCEPTION WHEN undefined_column THEN
+            language := NULL;
+        END;
     END IF;
     RETURN coalesce(language, 'english')::regconfig;
 END
@@ -72,7 +76,6 @@ DROP FUNCTION IF EXISTS people_search_update();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institution', '0007_search'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('people', '0004_picture_db_default'),
     ]

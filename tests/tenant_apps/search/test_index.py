@@ -127,3 +127,42 @@ def test_office_and_text_extraction(tmp_path):
     assert extract_text(str(tmp_path / "page"), "text/html") == "café ok"
     (tmp_path / "plain").write_bytes(b"\xef\xbb\xbfnul\x00l")
     assert extract_text(str(tmp_path / "plain"), "text/plain") == "null"
+
+
+def test_new_institutions_from_the_pool_or_a_replay_index_in_their_own_schema():
+    from django.db import connection
+
+    from tenant_apps.people.models import User
+    from tenant_apps.people.services import user_create
+    from tenants.models import SchemaPoolEntry
+    from tenants.provisioning import pool_fill
+    from tenants.services import tenant_create
+
+    SchemaPoolEntry.objects.all().delete()
+    assert pool_fill(size=1) == 1
+    pooled = tenant_create(slug="search-pooled", name="Pooled")
+    assert not SchemaPoolEntry.objects.exists()
+    replayed = tenant_create(slug="search-replayed", name="Replayed")
+    for tenant in (pooled, replayed):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND t.tgname LIKE '%%search_trigger'",
+                [tenant.schema_name],
+            )
+            assert cursor.fetchone()[0] == 6
+            cursor.execute(
+                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = %s AND p.proname = 'oae_search_config'",
+                [tenant.schema_name],
+            )
+            assert cursor.fetchone()[0] == 1
+        with schema_context(tenant.schema_name):
+            person = user_create(username="p", display_name="Petra Pooled")
+            document = content_create_document(actor=person, title="Fresh schema notes")
+            vector = str(User.objects.values_list("search_vector", flat=True).get(pk=person.pk))
+            assert "'petra'" in vector
+            assert "'fresh'" in str(
+                ContentItem.objects.values_list("search_vector", flat=True).get(pk=document.pk)
+            )
