@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -17,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
+from config.api.inputs import validated
 from tenant_apps.search.forms import SearchParams, resolve_filters
 from tenant_apps.search.query import Query
 from tenant_apps.search.selectors import search, search_language, suggest
@@ -42,12 +41,9 @@ class SearchInput(serializers.Serializer):
 
 def _params(request: Request) -> tuple[Query, str, SearchParams]:
     data = validated(SearchInput, request.query_params)
-    try:
-        query = Query.parse(data.get("q", ""), config=search_language())
-        params = resolve_filters(request.user, data)
-    except DjangoValidationError as error:
-        raise as_api_error(error) from None
-    return query, data["type"], params
+    # A bad query or filter raises Django's ValidationError: a 400 problem by field.
+    query = Query.parse(data.get("q", ""), config=search_language())
+    return query, data["type"], resolve_filters(request.user, data)
 
 
 def _result_json(row: dict) -> dict:
@@ -129,8 +125,5 @@ class SuggestApi(APIView):
     )
     def get(self, request: Request) -> Response:
         data = validated(SearchInput, request.query_params)
-        try:
-            query = Query.parse(data.get("q", ""), config=search_language())
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        query = Query.parse(data.get("q", ""), config=search_language())
         return Response({"results": suggest(viewer=request.user, query=query)})
