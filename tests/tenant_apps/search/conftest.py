@@ -3,8 +3,6 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.tenant_apps.content.conftest import bearer
-
 
 @pytest.fixture
 def in_a(world):
@@ -18,7 +16,7 @@ def in_a(world):
 
 
 @pytest.fixture
-def search_api(client_a, world):
+def search_api(client_a, world, bearer):
     """GET /api/v1/search/ on tenant A as ``user`` (None: anonymous); returns the response."""
     tokens: dict = {}
 

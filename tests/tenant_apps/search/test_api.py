@@ -23,7 +23,7 @@ from tenant_apps.messaging.models import ThreadState
 from tenant_apps.messaging.services import message_send, thread_delete
 from tenant_apps.people.services import profile_update, user_create
 from tests.conftest import PASSWORD
-from tests.tenant_apps.content.conftest import bearer, docx_bytes, pdf_bytes
+from tests.tenant_apps.content.conftest import docx_bytes, pdf_bytes
 from tests.tenant_apps.search.conftest import ids
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_it_searches_link_addresses_tags_and_descriptions(world, in_a, search_ap
 
 
 def test_a_private_item_is_found_by_its_owner_and_those_it_is_shared_with_only(
-    world, in_a, search_api, client_b
+    world, in_a, search_api, client_b, bearer
 ):
     item = in_a(
         content_create_document, actor=world.alice, title="Secret thesis draft", body="quasar"
@@ -238,7 +238,7 @@ def test_filters_narrow_content_and_come_with_counts(world, in_a, search_api):
         assert response["Content-Type"] == "application/problem+json"
 
 
-def test_the_same_word_in_two_institutions_stays_in_each(world, in_a, client_a, client_b):
+def test_the_same_word_in_two_institutions_stays_in_each(world, in_a, client_a, client_b, bearer):
     mine = in_a(
         content_create_document, actor=world.alice, title="Xylophone tuning", visibility="public"
     )

@@ -15,14 +15,13 @@ from tenant_apps.content.models import ContentItem, ContentVersion, Processing
 from tenant_apps.content.services import content_create_document, content_upload_file
 from tenant_apps.content.tasks import version_process
 from tenant_apps.institution.admin_services import institution_settings_update
-from tests.tenant_apps.content.conftest import bearer
 from tests.tenant_apps.search.conftest import ids
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admins_choose_the_search_language_and_the_rebuild_applies_it(
-    world, in_a, search_api, client_a
+    world, in_a, search_api, client_a, bearer
 ):
     item = in_a(
         content_create_document, actor=world.alice, title="Running studies", visibility="loggedin"
