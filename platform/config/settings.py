@@ -123,6 +123,8 @@ MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
     "config.logging.RequestContextMiddleware",
+    # A NUL byte in the path, the query or a cookie answers 400 before it reaches a query.
+    "config.malformed.MalformedRequestMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -421,9 +423,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        # DRF's, refusing NUL, lone surrogates and deep nesting (config.malformed).
+        "config.malformed.JSONParser",
+        "config.malformed.MultiPartParser",
+        "config.malformed.FormParser",
     ],
     "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
