@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 from pathlib import Path
 
@@ -340,6 +341,20 @@ for _key in FIELD_ENCRYPTION_KEYS:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEYS holds something that is not a Fernet key (32 url-safe "
             "base64-encoded bytes; make one with Fernet.generate_key())."
+        ) from None
+
+# Networks the servers may connect to although they are not public (config.outbound):
+# comma-separated CIDRs, e.g. an institution's directory over a VPN. Empty by default:
+# loopback, private, link-local and metadata addresses are refused for LDAP servers,
+# OpenID Connect providers and anything else an institution's admins can point us at.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS holds {_network!r}, which is not a network "
+            "(write CIDRs such as 10.20.0.0/16, separated by commas)."
         ) from None
 
 # OpenID Connect: identity providers must use https in production; plain http is
