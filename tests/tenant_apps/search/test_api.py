@@ -390,7 +390,8 @@ def test_hostile_queries_answer_400_problems(world, search_api, client_a, q):
     response = search_api({"q": q}, user=world.alice)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert "q" in response.json()["errors"]
+    if "\x00" not in q:  # a NUL byte is refused before routing (config.malformed)
+        assert "q" in response.json()["errors"]
     page = client_a.get("/search/", {"q": q})
     assert page.status_code == 400
 
