@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor, audit_record
+from tenant_apps.institution.services import institution_profile_rename, institution_profile_set
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
 from tenants.provisioning import schema_create_from_template, template_current
 
@@ -99,7 +100,6 @@ def tenant_create(*, slug: str, name: str, actor: Actor | None = None) -> Tenant
     the tenant row and its domain vanish together. Raises ValidationError for a bad
     slug or name, TemplateStale when the template is behind the code.
     """
-    from tenant_apps.institution.services import institution_profile_set
 
     actor = actor or Actor.system()
     slug = slug.strip().lower()
@@ -285,6 +285,29 @@ def tenant_remove_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> None
     )
 
 
+def _rename(tenant: Tenant, name: str) -> str:
+    """Set the new name on ``tenant`` (locked; the caller saves it) and its own profile."""
+    tenant.name = _clean_name(name)
+    with schema_context(tenant.schema_name):
+        institution_profile_rename(name=tenant.name)
+    return tenant.name
+
+
+@transaction.atomic
+def tenant_rename(*, tenant: Tenant, name: str, actor: Actor) -> Tenant:
+    """Give an institution a new name: the platform's record and the institution's own
+    profile (which its pages show) together. The one write path for a name, whether the
+    platform's operators (console, API) or the institution's admins (/manage/) change it.
+
+    ValidationError when the name is blank or longer than 200 characters.
+    """
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    details = {"name": _rename(tenant, name)}
+    tenant.save(update_fields=["name", "modified"])
+    audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=details)
+    return tenant
+
+
 @transaction.atomic
 def tenant_update(
     *,
@@ -293,18 +316,13 @@ def tenant_update(
     name: str | None = None,
     quota_people: int | str | None = "keep",
     quota_storage_bytes: int | str | None = "keep",
-    sync_profile: bool = True,
 ) -> Tenant:
-    """Change an institution's name or quotas (None lifts a quota; "keep" leaves it).
-
-    A new name is written to the institution's own profile as well (``sync_profile``;
-    off when the change comes from that profile).
-    """
+    """Change an institution's name (through ``tenant_rename``) or quotas (None lifts a
+    quota; "keep" leaves it)."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     changes: dict = {}
     if name is not None:
-        tenant.name = _clean_name(name)
-        changes["name"] = tenant.name
+        changes["name"] = _rename(tenant, name)
     for field, value in (
         ("quota_people", quota_people),
         ("quota_storage_bytes", quota_storage_bytes),
@@ -318,14 +336,6 @@ def tenant_update(
     if changes:
         tenant.save()
         audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=changes)
-        if "name" in changes and sync_profile:
-            # The institution's pages show its own profile's name: keep the two the same.
-            from tenant_apps.institution.models import InstitutionProfile
-
-            with schema_context(tenant.schema_name):
-                InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(
-                    name=tenant.name
-                )
     return tenant
 
 

@@ -443,6 +443,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.openapi.document_pages_and_problems",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",

@@ -7,6 +7,8 @@ from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
 from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
+from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_urlpatterns
+from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
@@ -34,6 +36,7 @@ api_v1 = [
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
     path("", include(groups_api_urlpatterns)),
+    path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
@@ -52,6 +55,7 @@ urlpatterns = [
     path("people/<str:public_id>/picture", avatar_views.person_picture, name="person-picture"),
     path("institution/logo", avatar_views.institution_logo, name="institution-logo"),
     path("groups/", include("tenant_apps.groups.urls")),
+    path("groups/", include(group_content_urlpatterns)),
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),

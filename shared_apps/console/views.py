@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from config.keyset import keyset_page
 from shared_apps.audit.services import Actor
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
 from shared_apps.console.forms import (
@@ -41,7 +42,6 @@ from shared_apps.console.forms import (
     TenantNameForm,
     TokenForm,
 )
-from shared_apps.console.keyset import keyset_page
 from shared_apps.console.selectors import (
     AUDIT_ORDERING,
     TENANT_SORT_LABELS,
@@ -59,6 +59,7 @@ from tenants.services import (
     tenant_create,
     tenant_delete,
     tenant_remove_domain,
+    tenant_rename,
     tenant_restore,
     tenant_resume,
     tenant_suspend,
@@ -287,7 +288,7 @@ def tenant_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, tenant, name_form=form)
     try:
-        tenant = tenant_update(
+        tenant = tenant_rename(
             tenant=tenant, actor=Actor.from_request(request), name=form.cleaned_data["name"]
         )
     except ValidationError as exc:

@@ -17,7 +17,7 @@ from tenant_apps.avatars.services import (
     institution_logo_remove,
     institution_logo_set,
 )
-from tenant_apps.content.downloads import serve_blob
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_views import admin_required

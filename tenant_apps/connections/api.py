@@ -23,10 +23,9 @@ from tenant_apps.connections.services import (
     person_block,
     person_unblock,
 )
-from tenant_apps.groups.api import PersonSummaryOutput
-from tenant_apps.groups.selectors import person_summary
+from tenant_apps.people.api import PersonSummaryOutput
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_summary
 
 LISTS = ("accepted", "incoming", "outgoing")
 

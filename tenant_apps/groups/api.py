@@ -19,11 +19,9 @@ from rest_framework.views import APIView
 from config.api.bodies import MULTIPART_SLACK, refuse_oversized_body
 from config.api.inputs import validated
 from config.api.pagination import CursorPagination
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
-from tenant_apps.content.api import ItemDoc, item_output
-from tenant_apps.content.downloads import serve_blob
-from tenant_apps.content.selectors import LIST_ORDER, content_of_group
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.models import Group, GroupMembership, JoinPolicy, Role
 from tenant_apps.groups.selectors import (
@@ -33,7 +31,6 @@ from tenant_apps.groups.selectors import (
     group_members,
     groups_of,
     groups_visible_to,
-    person_summary,
     viewer_state,
 )
 from tenant_apps.groups.services import (
@@ -50,8 +47,9 @@ from tenant_apps.groups.services import (
     group_request_decide,
     group_update,
 )
+from tenant_apps.people.api import PersonSummaryOutput
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_summary
 
 
 def picture_url(request: Request, group: Group) -> str | None:
@@ -104,11 +102,6 @@ class GroupInput(serializers.Serializer):
 
 class GroupPatchInput(GroupInput):
     title = serializers.CharField(max_length=200, required=False)
-
-
-class PersonSummaryOutput(serializers.Serializer):
-    id = serializers.CharField()
-    display_name = serializers.CharField(required=False)
 
 
 class GroupMemberOutput(serializers.Serializer):
@@ -323,22 +316,6 @@ class GroupInvitationApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GroupContentApi(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("tag", str)],
-        responses=ItemDoc(many=True),
-        summary="The group's library: items shared with the group that the caller may see",
-    )
-    def get(self, request: Request, public_id: str) -> Response:
-        group = access_group(request.user, public_id)
-        tag = request.query_params.get("tag", "")[:50]
-        items = content_of_group(viewer=request.user, group=group, tag=tag)
-        paginator, page = _page(request, self, items, LIST_ORDER)
-        return paginator.get_paginated_response([item_output(request, i) for i in page])
-
-
 PICTURE_UPLOAD = {
     "multipart/form-data": {
         "type": "object",
@@ -388,7 +365,7 @@ class GroupPictureApi(APIView):
         group = group_picture_set(actor=request.user, group=group, source=upload)
         return Response(group_detail(request, group))
 
-    @extend_schema(responses=GroupOutput, summary="Remove the group's picture (managers)")
+    @extend_schema(responses={200: GroupOutput}, summary="Remove the group's picture (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
         group = group_picture_remove(actor=request.user, group=group)

@@ -12,14 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import BlobWriteError
-from tenant_apps.content import services as content_services
-from tenant_apps.content.downloads import serve_blob
-from tenant_apps.content.models import ShareRole
-from tenant_apps.content.permissions import content_visible_to
-from tenant_apps.content.selectors import content_library, content_of_group, items_page
 from tenant_apps.groups.access import access_group
+from tenant_apps.groups.extensions import group_action, group_sections
 from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
 from tenant_apps.groups.selectors import (
     group_invitations,
@@ -30,8 +27,7 @@ from tenant_apps.groups.selectors import (
     groups_page,
     groups_visible_to,
     is_manager,
-    keyset_page,
-    person_summary,
+    members_page,
     viewer_state,
 )
 from tenant_apps.groups.services import (
@@ -49,12 +45,10 @@ from tenant_apps.groups.services import (
     group_update,
 )
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_summary
 
 PAGE = 50
 PENDING_SHOWN = 50
-LIBRARY_SHOWN = 5  # the newest items on the group's page; the library page has the rest
-SHAREABLE_SHOWN = 50  # the viewer's newest items offered for "share with this group"
 
 
 def group_list(request: HttpRequest) -> HttpResponse:
@@ -102,7 +96,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "standing": standing,
         "managing": managing,
         "member_count": group_member_count(group),
-        "library": list(content_of_group(viewer=request.user, group=group)[: LIBRARY_SHOWN + 1]),
+        **group_sections(request, group),  # e.g. the group's library (content)
     }
     if managing:
         context["requests"] = [
@@ -189,67 +183,10 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Items shared with the group that the visitor may see, newest first, by keyset;
-    members may share one of their own items with the group from here."""
-    group = access_group(request.user, public_id)
-    tag = request.GET.get("tag", "").strip()[:50]
-    page, next_after = items_page(
-        content_of_group(viewer=request.user, group=group, tag=tag),
-        after=request.GET.get("after"),
-        size=PAGE,
-    )
-    standing = viewer_state(group, request.user)
-    shareable = []
-    if standing["role"]:
-        shareable = list(
-            content_library(viewer=request.user).filter(viewer_can_manage=True)[:SHAREABLE_SHOWN]
-        )
-    return render(
-        request,
-        "groups/library.html",
-        {
-            "group": group,
-            "items": page,
-            "next_after": next_after,
-            "tag": tag,
-            "standing": standing,
-            "shareable": shareable,
-        },
-    )
-
-
-def _share_with_group(request: HttpRequest, group) -> None:
-    """Share one of the actor's items with ``group`` through the content library's service."""
-    role = request.POST.get("role", "")
-    if role not in ShareRole.values:
-        raise ValidationError("Choose viewer or manager.")
-    item = (
-        content_visible_to(request.user)
-        .filter(public_id=request.POST.get("item", "")[:40], viewer_can_manage=True)
-        .first()
-    )
-    if item is None:
-        raise ValidationError("You can share only items you manage.")
-    content_services.content_share(actor=request.user, item=item, principals=[group], role=role)
-    messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
-
-
 def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
     group = access_group(request.user, public_id)
-    after = None
-    if request.GET.get("after"):
-        # The page continues after a member named by their public id, never a row number.
-        after = (
-            group_members(group)
-            .filter(user__public_id=request.GET["after"])
-            .values_list("id", flat=True)
-            .first()
-        )
-        if after is None:
-            raise Http404("No such page.")
-    page, next_after_row = keyset_page(group_members(group), after=after, size=PAGE)
-    next_after = page[-1].user.public_id if next_after_row is not None else None
+    # The page continues after a member named by their public id, never a row number.
+    page, next_after = members_page(group, after=request.GET.get("after"), size=PAGE)
     members = [(person_summary(request.user, m.user), m.role) for m in page]
     return render(
         request,
@@ -317,9 +254,8 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             group_member_remove(actor=actor, group=group, person=person)
             messages.success(request, "Removed from the group.")
             back = redirect("group-members-page", public_id=group.public_id)
-        elif action == "share-item":
-            back = redirect("group-library", public_id=group.public_id)
-            _share_with_group(request, group)
+        elif (extension := group_action(action)) is not None:
+            return extension(request, group)  # an app above groups (the library's sharing)
         elif action == "delete":
             if request.POST.get("confirm") != "yes":
                 messages.error(request, "Tick the box to confirm that the group is to be deleted.")

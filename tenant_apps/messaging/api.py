@@ -13,8 +13,6 @@ from rest_framework.views import APIView
 
 from config.api.inputs import validated
 from config.api.pagination import CursorPagination
-from tenant_apps.groups.api import PersonSummaryOutput
-from tenant_apps.groups.selectors import person_summary
 from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.models import Message, ThreadState
 from tenant_apps.messaging.selectors import (
@@ -35,6 +33,8 @@ from tenant_apps.messaging.services import (
     thread_mark,
     thread_move,
 )
+from tenant_apps.people.api import PersonSummaryOutput
+from tenant_apps.people.selectors import person_summary
 
 PARTICIPANTS_SHOWN = 50
 

@@ -27,6 +27,13 @@ from tenant_apps.people.services import profile_update, token_create, token_revo
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
 
 
+class PersonSummaryOutput(serializers.Serializer):
+    """A person in someone else's list: ``people.selectors.person_summary``."""
+
+    id = serializers.CharField()
+    display_name = serializers.CharField(required=False)
+
+
 class ProfileOutput(serializers.Serializer):
     """A profile as the viewer may see it: fields they may not see are absent."""
 

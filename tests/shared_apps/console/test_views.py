@@ -540,7 +540,7 @@ def test_an_admin_cannot_revoke_another_admins_token(console, db):
 
 
 def test_a_forged_cursor_with_a_nul_is_not_a_500(console, world):
-    from shared_apps.console.keyset import cursor_encode
+    from config.keyset import cursor_encode
 
     response = console.get("/console/", {"cursor": cursor_encode("a\x00", 1)})
     assert response.status_code == 200
