@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -20,6 +19,7 @@ from shared_apps.audit.services import Actor, audit_record
 from tenant_apps.institution.services import institution_profile_rename, institution_profile_set
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
 from tenants.provisioning import schema_create_from_template, template_current
+from tenants.storage import storage_delete_prefix
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset(
@@ -55,14 +55,6 @@ RESERVED_SLUGS = frozenset(
 HOSTNAME_PATTERN = re.compile(
     r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
 )
-
-
-class QuotaExceeded(ValidationError):
-    """An institution is at one of its quotas."""
-
-
-class TenantNotWritable(ValidationError):
-    """The institution is suspended or read-only."""
 
 
 def schema_name_for_slug(slug: str) -> str:
@@ -197,8 +189,6 @@ def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
     Only after its grace period unless ``force``. Blobs go first: if the database
     step then fails, a re-run finishes the job (purging is idempotent).
     """
-    from tenants.storage import storage_delete_prefix
-
     tenant = Tenant.objects.get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
         raise ValidationError({"status": "Only a deleted institution can be purged."})
@@ -340,38 +330,3 @@ def tenant_update(
 
 
 # --- usage and quotas (called from inside an institution's own requests) -------------
-def usage_add(tenant: Tenant, **deltas: int) -> None:
-    """Add to the institution's counters (people=1, bytes_stored=..., ...) and touch activity."""
-    values = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    TenantUsage.objects.filter(tenant_id=tenant.pk).update(**values, last_activity=timezone.now())
-
-
-def quota_check_people(tenant: Tenant, adding: int = 1) -> None:
-    if tenant.quota_people is None:
-        return
-    people = TenantUsage.objects.filter(tenant_id=tenant.pk).values_list("people", flat=True)
-    current = people.first() or 0
-    if current + adding > tenant.quota_people:
-        raise QuotaExceeded(
-            f"{tenant.name} has reached its limit of {tenant.quota_people} people. "
-            "Ask the platform's administrators to raise it.",
-            code="quota_people",
-        )
-
-
-def quota_check_storage(tenant: Tenant, adding_bytes: int) -> None:
-    if tenant.quota_storage_bytes is None:
-        return
-    stored = (
-        TenantUsage.objects.filter(tenant_id=tenant.pk)
-        .values_list("bytes_stored", flat=True)
-        .first()
-        or 0
-    )
-    if stored + adding_bytes > tenant.quota_storage_bytes:
-        raise QuotaExceeded(
-            f"{tenant.name} has used its storage allowance "
-            f"({tenant.quota_storage_bytes:,} bytes). Remove files or ask the platform's "
-            "administrators to raise it.",
-            code="quota_storage",
-        )

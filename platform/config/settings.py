@@ -85,6 +85,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.manage",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -448,7 +449,7 @@ SPECTACULAR_SETTINGS = {
         "config.api.openapi.document_pages_and_problems",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
+        "VisibilityEnum": "tenant_apps.institution.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
     },

@@ -66,6 +66,11 @@ def connections_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def person_panel_section(viewer, person: User) -> dict:
+    """A person's page: ``panel`` (registered in ConnectionsConfig.ready)."""
+    return {"panel": person_panel(viewer, person)}
+
+
 def person_panel(viewer, person: User) -> dict | None:
     """What the person page shows about connections: the status between the viewer and the
     person, and their mutual connections (None for anonymous viewers and oneself)."""

@@ -28,7 +28,7 @@ from config.api.bodies import (
     refuse_oversized_body,
 )
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
@@ -327,10 +327,13 @@ class ContentListApi(_UploadingApi):
             items = content_shared_with(viewer=request.user, tag=tag)
         else:
             items = content_library(viewer=request.user, tag=tag)
-        paginator = CursorPagination()
-        paginator.ordering = LIST_ORDER
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response([item_output(request, i) for i in page])
+        return cursor_page(
+            request,
+            self,
+            items,
+            ordering=LIST_ORDER,
+            output=lambda page: [item_output(request, i) for i in page],
+        )
 
     @extend_schema(
         request={
@@ -459,12 +462,13 @@ class ContentVersionsApi(_UploadingApi):
     @extend_schema(responses=VersionDoc(many=True), summary="An item's versions, newest first")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("-number",)
-        page = paginator.paginate_queryset(versions_of(item), request, view=self)
         context = {"item": item, "request": request}
-        return paginator.get_paginated_response(
-            VersionOutput(page, many=True, context=context).data
+        return cursor_page(
+            request,
+            self,
+            versions_of(item),
+            ordering=("-number",),
+            output=lambda page: VersionOutput(page, many=True, context=context).data,
         )
 
     @extend_schema(
@@ -540,10 +544,13 @@ class ContentSharesApi(APIView):
     @extend_schema(responses=ShareDoc(many=True), summary="Who an item is shared with (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
-        paginator = CursorPagination()
-        paginator.ordering = ("-created", "-id")
-        page = paginator.paginate_queryset(shares_of(item), request, view=self)
-        return paginator.get_paginated_response([share_output(request, s) for s in page])
+        return cursor_page(
+            request,
+            self,
+            shares_of(item),
+            ordering=("-created", "-id"),
+            output=lambda page: [share_output(request, s) for s in page],
+        )
 
     @extend_schema(
         request=ShareInput,
@@ -600,10 +607,13 @@ class ContentCommentsApi(APIView):
     )
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("created", "id")
-        page = paginator.paginate_queryset(comments_of(item), request, view=self)
-        return paginator.get_paginated_response([comment_output(request, c) for c in page])
+        return cursor_page(
+            request,
+            self,
+            comments_of(item),
+            ordering=("created", "id"),
+            output=lambda page: [comment_output(request, c) for c in page],
+        )
 
     @extend_schema(
         request=CommentInput,
@@ -664,7 +674,10 @@ class GroupContentApi(APIView):
         group = access_group(request.user, public_id)
         tag = request.query_params.get("tag", "")[:50]
         items = content_of_group(viewer=request.user, group=group, tag=tag)
-        paginator = CursorPagination()
-        paginator.ordering = LIST_ORDER
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response([item_output(request, i) for i in page])
+        return cursor_page(
+            request,
+            self,
+            items,
+            ordering=LIST_ORDER,
+            output=lambda page: [item_output(request, i) for i in page],
+        )

@@ -46,7 +46,7 @@ from tenant_apps.content.permissions import can_manage
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User, Visibility
-from tenants.services import quota_check_storage, usage_add
+from tenants.usage import quota_check_storage, usage_add
 
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"^[\w][\w .+#-]{0,49}$")

@@ -16,6 +16,9 @@ from django_auth_ldap.backend import LDAPBackend
 from django_auth_ldap.config import LDAPSearch, LDAPSettings
 
 from tenant_apps.directory.models import LdapSettings
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.models import User
+from tenant_apps.people.services import user_create
 
 
 def in_institution() -> bool:
@@ -33,8 +36,6 @@ class InstitutionModelBackend(ModelBackend):
             return False
         if user.is_staff or not in_institution():
             return True
-        from tenant_apps.institution.selectors import institution_profile
-
         return institution_profile().local_signin
 
 
@@ -87,9 +88,6 @@ class InstitutionLDAPBackend(LDAPBackend):
         return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
     def get_or_build_user(self, username, ldap_user):
-        from tenant_apps.people.models import User
-        from tenant_apps.people.services import user_create
-
         existing = User.objects.filter(username__iexact=username).first()
         if existing is not None:
             return existing, False

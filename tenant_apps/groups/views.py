@@ -15,6 +15,7 @@ from config.errors import show_error
 from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import BlobWriteError
+from tenant_apps.groups import services
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.extensions import group_action, group_sections
 from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
@@ -29,20 +30,6 @@ from tenant_apps.groups.selectors import (
     is_manager,
     members_page,
     viewer_state,
-)
-from tenant_apps.groups.services import (
-    group_create,
-    group_delete,
-    group_invitation_cancel,
-    group_invite,
-    group_join,
-    group_leave,
-    group_member_remove,
-    group_member_set_role,
-    group_picture_remove,
-    group_picture_set,
-    group_request_decide,
-    group_update,
 )
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to, person_summary
@@ -76,7 +63,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = group_create(actor=request.user, **form.cleaned_data)
+                group = services.group_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
@@ -119,7 +106,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group_update(
+                services.group_update(
                     actor=request.user,
                     group=group,
                     **{field: form.cleaned_data[field] for field in form.changed_data},
@@ -157,14 +144,14 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if not is_manager(group, request.user):
         raise PermissionDenied("Only the group's managers change its picture.")
     if request.POST.get("action") == "remove":
-        group_picture_remove(actor=request.user, group=group)
+        services.group_picture_remove(actor=request.user, group=group)
         messages.success(request, "The picture is removed.")
         return redirect("group-edit", public_id=group.public_id)
     picture_form = GroupPictureForm(request.POST, request.FILES)
     status = 400
     if picture_form.is_valid():
         try:
-            group_picture_set(
+            services.group_picture_set(
                 actor=request.user, group=group, source=picture_form.cleaned_data["picture"]
             )
         except ValidationError as error:
@@ -218,7 +205,7 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
     back = redirect("group-page", public_id=group.public_id)
     try:
         if action == "join":
-            joined = group_join(actor=actor, group=group)
+            joined = services.group_join(actor=actor, group=group)
             messages.success(
                 request,
                 "You are a member of the group."
@@ -226,32 +213,34 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 else "Your request to join is sent to the group's managers.",
             )
         elif action == "leave":
-            group_leave(actor=actor, group=group)
+            services.group_leave(actor=actor, group=group)
             messages.success(request, "Done: you are no longer in the group or its lists.")
             return redirect("group-list")
         elif action in ("accept", "decline"):
             person = _person_in(group_join_requests(group), person_id)
-            group_request_decide(actor=actor, group=group, person=person, accept=action == "accept")
+            services.group_request_decide(
+                actor=actor, group=group, person=person, accept=action == "accept"
+            )
             messages.success(request, f"Request {action}d.")
         elif action == "invite":
             person = people_visible_to(actor).filter(public_id=person_id).first()
             if person is None:
                 raise ValidationError("There is no one with that id.")
-            group_invite(actor=actor, group=group, person=person)
+            services.group_invite(actor=actor, group=group, person=person)
             messages.success(request, f"{person} is invited.")
         elif action == "cancel-invitation":
             person = _person_in(group_invitations(group), person_id)
-            group_invitation_cancel(actor=actor, group=group, person=person)
+            services.group_invitation_cancel(actor=actor, group=group, person=person)
             messages.success(request, "Invitation withdrawn.")
         elif action in ("make-manager", "make-member"):
             person = _person_in(group_members(group), person_id)
             role = "manager" if action == "make-manager" else "member"
-            group_member_set_role(actor=actor, group=group, person=person, role=role)
+            services.group_member_set_role(actor=actor, group=group, person=person, role=role)
             messages.success(request, "Role changed.")
             back = redirect("group-members-page", public_id=group.public_id)
         elif action == "remove":
             person = _person_in(group_members(group), person_id)
-            group_member_remove(actor=actor, group=group, person=person)
+            services.group_member_remove(actor=actor, group=group, person=person)
             messages.success(request, "Removed from the group.")
             back = redirect("group-members-page", public_id=group.public_id)
         elif (extension := group_action(action)) is not None:
@@ -260,7 +249,7 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             if request.POST.get("confirm") != "yes":
                 messages.error(request, "Tick the box to confirm that the group is to be deleted.")
                 return redirect("group-edit", public_id=group.public_id)
-            group_delete(actor=actor, group=group)
+            services.group_delete(actor=actor, group=group)
             messages.success(request, "The group is deleted.")
             return redirect("group-list")
         else:

@@ -8,10 +8,10 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.audit.services import Actor
+from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
-from tenant_apps.people.admin_services import require_admin
 from tenants.services import tenant_rename
 
 INSTITUTION_EDITABLE = (
