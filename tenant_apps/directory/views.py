@@ -29,7 +29,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = SigninForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -41,7 +41,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 )
             except SigninRefused as refused:
                 form.add_error(None, refused.message)
-                status = 429
+                status, retry_after = 429, refused.retry_after
             except SigninFailed:
                 form.add_error(None, "The username or password is not correct.")
                 status = 400
@@ -50,7 +50,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         else:
             status = 400
-    return render(
+    response = render(
         request,
         "directory/signin.html",
         {
@@ -62,6 +62,9 @@ def signin(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST

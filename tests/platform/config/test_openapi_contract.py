@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tenant_apps.people.signin import _keys
+from tenant_apps.people.signin import LIMITER
 
 EXAMPLES = 5  # per operation: the whole run stays well under two minutes
 CLIENT_ADDRESS = "192.0.2.44"  # TEST-NET-1: its failed sign-ins throttle no other test
@@ -167,7 +167,7 @@ def _run(
         except (Exception, BaseExceptionGroup) as failure:  # every verdict, then one report
             failures[operation.label] = str(failure)[:2000]
     with schema_context(world.tenant_a.schema_name):
-        cache.delete(_keys("", CLIENT_ADDRESS)[1])  # this address's failed sign-ins
+        cache.delete(LIMITER._keys("", CLIENT_ADDRESS)[1])  # this address's failed sign-ins
     return failures, answered
 
 
