@@ -121,6 +121,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "signin"
 
 MIDDLEWARE = [
+    # First, so that every answer carries the security headers (CSP, Permissions-Policy,
+    # no-store for signed-in requests), the health endpoints and unknown hosts' included.
+    "config.headers.SecurityHeadersMiddleware",
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
     "config.logging.RequestContextMiddleware",

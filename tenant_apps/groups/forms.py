@@ -22,8 +22,19 @@ class GroupForm(forms.ModelForm):
 
     class Meta:
         model = Group
-        fields = ["title", "description", "visibility", "join_policy"]
-        labels = {"join_policy": "How people join"}
+        fields = [
+            "title",
+            "description",
+            "visibility",
+            "join_policy",
+            "library_policy",
+            "message_policy",
+        ]
+        labels = {
+            "join_policy": "How people join",
+            "library_policy": "Who may share into the group's library",
+            "message_policy": "Who may message the whole group",
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from tenant_apps.groups.models import (
+    Audience,
     Group,
     GroupInvitation,
     GroupJoinRequest,
@@ -129,3 +130,23 @@ def person_summary(viewer, person: User) -> dict:
     their display name when ``viewer`` may see it - never a username or an e-mail."""
     profile = profile_for(viewer, person)
     return {key: profile[key] for key in ("id", "display_name") if key in profile}
+
+
+AUDIENCE_WORDS = {
+    Audience.MEMBERS: "the group's members",
+    Audience.MANAGERS: "the group's managers",
+    Audience.ANYONE: "anyone who can see the group",
+}
+
+
+def group_admits(actor, group: Group, audience: str) -> bool:
+    """Whether ``actor`` is in ``audience`` (one of the group's Audience settings).
+
+    For callers that already know ``actor`` can see ``group`` (Audience.ANYONE admits them).
+    """
+    if audience == Audience.ANYONE:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    roles = [Role.MANAGER] if audience == Audience.MANAGERS else [Role.MEMBER, Role.MANAGER]
+    return GroupMembership.objects.filter(group=group, user=actor, role__in=roles).exists()
