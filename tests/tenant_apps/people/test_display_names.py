@@ -57,7 +57,9 @@ def test_the_migration_replaces_names_made_from_usernames_and_addresses(world):
     with schema_context(world.tenant_a.schema_name):
         leaked = user_create(username="pat", email="pat@alpha.example", display_name="x")
         mailed = user_create(username="quinn", email="quinn@alpha.example", display_name="x")
-        named = user_create(username="robin", email="robin@alpha.example", display_name="Robin")
+        named = user_create(
+            username="robin", email="robin@alpha.example", display_name="Robin Reyes"
+        )
         User.objects.filter(pk=leaked.pk).update(display_name="PAT")
         User.objects.filter(pk=mailed.pk).update(display_name="quinn@alpha.example")
         migration.forwards(django_apps, None)
@@ -69,5 +71,5 @@ def test_the_migration_replaces_names_made_from_usernames_and_addresses(world):
     assert shown == {
         "pat": PLACEHOLDER_DISPLAY_NAME,
         "quinn": PLACEHOLDER_DISPLAY_NAME,
-        "robin": "Robin",
+        "robin": "Robin Reyes",
     }
