@@ -467,6 +467,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
+        "GroupAudienceEnum": "tenant_apps.groups.models.Audience.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
     },
 }
