@@ -118,6 +118,13 @@ def tenant_primary_hostname(tenant: Tenant) -> str | None:
     return domain.domain if domain else None
 
 
+def tenant_base_url(tenant: Tenant) -> str:
+    """The institution's own address for links in mail: its primary domain with the
+    configured scheme and port, never a request's Host header (which a client chooses)."""
+    host = tenant_primary_hostname(tenant) or f"{tenant.slug}.{settings.PLATFORM_DOMAIN}"
+    return f"{settings.PLATFORM_URL_SCHEME}://{host}{settings.PLATFORM_URL_PORT}"
+
+
 CONSOLE_SORTS = {
     "name": ("name", "id"),
     "-name": ("-name", "-id"),

@@ -123,6 +123,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "signin"
 
 MIDDLEWARE = [
+    # First, so that every answer carries the security headers (CSP, Permissions-Policy,
+    # no-store for signed-in requests), the health endpoints and unknown hosts' included.
+    "config.headers.SecurityHeadersMiddleware",
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
     "config.logging.RequestContextMiddleware",
@@ -472,6 +475,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VisibilityEnum": "tenant_apps.institution.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
+        "GroupAudienceEnum": "tenant_apps.groups.models.Audience.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
     },
 }

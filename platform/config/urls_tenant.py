@@ -1,7 +1,7 @@
 """URLs of an institution's host (<slug>.PLATFORM_DOMAIN or a custom domain)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
@@ -68,7 +68,7 @@ urlpatterns = [
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler400 = "config.api.problems.handler400"

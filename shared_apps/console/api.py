@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     inline_serializer,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -242,7 +242,7 @@ class PlatformSchemaApi(JsonProblems, SpectacularAPIView):
     }
 
 
-class PlatformDocsApi(JsonProblems, SpectacularSwaggerView):
+class PlatformDocsApi(JsonProblems, SpectacularSwaggerSplitView):
     """Browsable documentation of the platform API (Swagger UI, assets served locally)."""
 
     permission_classes = [IsPlatformAdmin]

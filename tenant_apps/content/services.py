@@ -43,7 +43,7 @@ from tenant_apps.content.models import (
 )
 from tenant_apps.content.permissions import can_manage
 from tenant_apps.groups.models import Group
-from tenant_apps.groups.selectors import groups_visible_to
+from tenant_apps.groups.selectors import AUDIENCE_WORDS, group_admits, groups_visible_to
 from tenant_apps.people.models import User, Visibility
 from tenants.usage import quota_check_storage, usage_add
 
@@ -510,9 +510,18 @@ def content_share(
     """Share with people and groups as viewer or manager (managers only).
 
     Downgrading the item's last person with a manager share is refused: an item
-    never loses its last manager.
+    never loses its last manager. Sharing into a group's library is refused unless
+    ``actor`` is in the group's ``library_policy`` audience (its members by default).
     """
     _require_manager(actor, item)
+    refused = [
+        f"{group.public_id}: only {AUDIENCE_WORDS[group.library_policy]} may share into "
+        "this group's library."
+        for group in principals
+        if isinstance(group, Group) and not group_admits(actor, group, group.library_policy)
+    ]
+    if refused:
+        raise ValidationError({"principals": refused})
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     shares = []
     for principal in principals:

@@ -187,7 +187,7 @@ def oidc_person_for_claims(*, row: OidcSettings, claims: dict[str, Any]):
         user = user_create(
             username=_free_username(claims),
             email=email if claims.get("email_verified") is True else "",
-            display_name=(claims.get("name") or "").strip()[:200],
+            display_name=_name_from_claims(claims),
         )
     try:
         with transaction.atomic():
@@ -197,6 +197,16 @@ def oidc_person_for_claims(*, row: OidcSettings, claims: dict[str, Any]):
     except IntegrityError:  # a parallel first sign-in of the same person won
         return ExternalIdentity.objects.get(issuer=row.issuer, subject=subject).user
     return user
+
+
+def _name_from_claims(claims: dict[str, Any]) -> str:
+    """The provider's name for the person (``name``, else given and family names); empty
+    otherwise (user_create then shows a placeholder). Never the username or e-mail."""
+    name = str(claims.get("name") or "").strip()
+    if not name:
+        parts = (str(claims.get(key) or "").strip() for key in ("given_name", "family_name"))
+        name = " ".join(part for part in parts if part)
+    return name[:200]
 
 
 def _free_username(claims: dict[str, Any]) -> str:

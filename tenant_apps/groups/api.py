@@ -24,7 +24,7 @@ from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
 from tenant_apps.groups import services
 from tenant_apps.groups.access import access_group
-from tenant_apps.groups.models import Group, GroupMembership, JoinPolicy, Role
+from tenant_apps.groups.models import Audience, Group, GroupMembership, JoinPolicy, Role
 from tenant_apps.groups.selectors import (
     group_invitations,
     group_join_requests,
@@ -53,6 +53,8 @@ class GroupSummaryOutput(serializers.Serializer):
     description = serializers.CharField()
     visibility = serializers.CharField()
     join_policy = serializers.CharField()
+    library_policy = serializers.CharField(help_text="who may share into the library")
+    message_policy = serializers.CharField(help_text="who may message the whole group")
     created = serializers.DateTimeField()
     picture = serializers.SerializerMethodField(
         help_text="the URL of the group's picture (a PNG), or null"
@@ -85,6 +87,8 @@ class GroupInput(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(Visibility.choices, required=False)
     join_policy = serializers.ChoiceField(JoinPolicy.choices, required=False)
+    library_policy = serializers.ChoiceField(Audience.choices, required=False)
+    message_policy = serializers.ChoiceField(Audience.choices, required=False)
 
 
 class GroupPatchInput(GroupInput):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from tenant_apps.groups.models import Group
+from tenant_apps.groups.models import Audience, Group
 from tenant_apps.people.models import Visibility
 
 # The people app's labels speak of a profile ("Only me"); a group's visibility reads so.
@@ -11,6 +11,9 @@ VISIBILITY_LABELS = {
     Visibility.LOGGEDIN: "Signed-in members of the institution",
     Visibility.PRIVATE: "Only the group's members (and people invited to it)",
 }
+
+
+AUDIENCE_FIELDS = ("library_policy", "message_policy")
 
 
 class GroupForm(forms.ModelForm):
@@ -22,9 +25,34 @@ class GroupForm(forms.ModelForm):
 
     class Meta:
         model = Group
-        fields = ["title", "description", "visibility", "join_policy"]
-        labels = {"join_policy": "How people join"}
+        fields = [
+            "title",
+            "description",
+            "visibility",
+            "join_policy",
+            "library_policy",
+            "message_policy",
+        ]
+        labels = {
+            "join_policy": "How people join",
+            "library_policy": "Who may share into the group's library",
+            "message_policy": "Who may message the whole group",
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in AUDIENCE_FIELDS:  # a form without them keeps the group's (or the default)
+            self.fields[name].required = False
+
+    def _audience(self, name: str) -> str:
+        return self.cleaned_data.get(name) or getattr(self.instance, name) or Audience.MEMBERS
+
+    def clean_library_policy(self) -> str:
+        return self._audience("library_policy")
+
+    def clean_message_policy(self) -> str:
+        return self._audience("message_policy")
 
 
 class GroupPictureForm(forms.Form):

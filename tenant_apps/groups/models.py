@@ -27,6 +27,14 @@ class JoinPolicy(models.TextChoices):
     INVITATION = "invitation", "Only people a manager invites"
 
 
+class Audience(models.TextChoices):
+    """Who may share into a group's library, or send a message to the whole group."""
+
+    MEMBERS = "members", "The group's members"
+    MANAGERS = "managers", "The group's managers only"
+    ANYONE = "anyone", "Anyone who can see the group"
+
+
 class Role(models.TextChoices):
     MEMBER = "member", "Member"
     MANAGER = "manager", "Manager"
@@ -43,6 +51,14 @@ class Group(models.Model):
     )
     join_policy = models.CharField(
         max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
+    )
+    # Members only by default: a stranger may neither push content into the group's
+    # library nor message its members (an invitation-only group of 5,000 included).
+    library_policy = models.CharField(
+        max_length=8, choices=Audience.choices, default=Audience.MEMBERS, db_default="members"
+    )
+    message_policy = models.CharField(
+        max_length=8, choices=Audience.choices, default=Audience.MEMBERS, db_default="members"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

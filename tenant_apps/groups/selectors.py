@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from config.keyset import page_after
 from tenant_apps.groups.models import (
+    Audience,
     Group,
     GroupInvitation,
     GroupJoinRequest,
@@ -106,3 +107,23 @@ def groups_page(
 ) -> tuple[list[Group], str | None]:
     """One keyset page of ``groups`` by (title, id) after the group ``after`` (a public id)."""
     return page_after(groups, order=("title", "id"), after=after, size=size)
+
+
+AUDIENCE_WORDS = {
+    Audience.MEMBERS: "the group's members",
+    Audience.MANAGERS: "the group's managers",
+    Audience.ANYONE: "anyone who can see the group",
+}
+
+
+def group_admits(actor, group: Group, audience: str) -> bool:
+    """Whether ``actor`` is in ``audience`` (one of the group's Audience settings).
+
+    For callers that already know ``actor`` can see ``group`` (Audience.ANYONE admits them).
+    """
+    if audience == Audience.ANYONE:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    roles = [Role.MANAGER] if audience == Audience.MANAGERS else [Role.MEMBER, Role.MANAGER]
+    return GroupMembership.objects.filter(group=group, user=actor, role__in=roles).exists()

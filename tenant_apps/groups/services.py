@@ -20,6 +20,7 @@ from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.services import blob_release
 from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.groups.models import (
+    Audience,
     Group,
     GroupInvitation,
     GroupJoinRequest,
@@ -29,7 +30,14 @@ from tenant_apps.groups.models import (
 )
 from tenant_apps.people.models import User, Visibility
 
-GROUP_EDITABLE = ("title", "description", "visibility", "join_policy")
+GROUP_EDITABLE = (
+    "title",
+    "description",
+    "visibility",
+    "join_policy",
+    "library_policy",
+    "message_policy",
+)
 # Pictures are shown small (lists, the group's page); a square of this side is plenty.
 GROUP_PICTURE_SIDE = 256
 LAST_MANAGER = "A group needs at least one manager: make someone else a manager first."
@@ -60,6 +68,8 @@ def group_create(
     description: str = "",
     visibility: str = Visibility.LOGGEDIN,
     join_policy: str = JoinPolicy.REQUEST,
+    library_policy: str = Audience.MEMBERS,
+    message_policy: str = Audience.MEMBERS,
 ) -> Group:
     """Create a group with ``actor`` as its first manager. ValidationError on bad values."""
     group = Group(
@@ -67,6 +77,8 @@ def group_create(
         description=description,
         visibility=visibility,
         join_policy=join_policy,
+        library_policy=library_policy,
+        message_policy=message_policy,
         created_by=actor,
     )
     _clean(group)
@@ -77,7 +89,8 @@ def group_create(
 
 @transaction.atomic
 def group_update(*, actor: User, group: Group, **changes) -> Group:
-    """Change title, description, visibility or join policy (managers only)."""
+    """Change title, description, visibility, join policy, or who may share into the
+    library and message the group (managers only)."""
     _require_manager(group, actor)
     unknown = set(changes) - set(GROUP_EDITABLE)
     if unknown:

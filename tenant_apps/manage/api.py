@@ -70,10 +70,6 @@ class InstitutionSettingsInput(serializers.Serializer):
     )
 
 
-def _base_url(request: Request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
-
-
 class AdminPeopleApi(APIView):
     permission_classes = [IsInstitutionAdmin]
 
@@ -104,7 +100,6 @@ class AdminPeopleApi(APIView):
             email=data["email"],
             display_name=data["display_name"],
             username=data.get("username") or None,
-            base_url=_base_url(request),
         )
         return Response(AdminPersonOutput(person).data, status=status.HTTP_201_CREATED)
 

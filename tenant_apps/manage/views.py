@@ -36,11 +36,6 @@ ACCESS_ACTIONS = {
 }
 
 
-def _base_url(request: HttpRequest) -> str:
-    # Links in mails point at the host the admin is using (a custom domain included).
-    return f"{request.scheme}://{request.get_host()}"
-
-
 @admin_required
 def manage_home(request: HttpRequest) -> HttpResponse:
     return redirect("manage-people")
@@ -79,7 +74,6 @@ def person_invite_page(request: HttpRequest) -> HttpResponse:
                     display_name=form.cleaned_data["display_name"],
                     username=form.cleaned_data["username"] or None,
                     is_admin=form.cleaned_data["is_admin"],
-                    base_url=_base_url(request),
                 )
             except ValidationError as error:
                 show_error(request, error, form=form)
@@ -105,9 +99,7 @@ def people_import_page(request: HttpRequest) -> HttpResponse:
         form.add_error("file", f"The file is larger than {context['max_mb']} MB; split it.")
         return render(request, "manage/import.html", context, status=400)
     try:
-        report = people_import_csv(
-            actor=request.user, data=upload.read(), base_url=_base_url(request)
-        )
+        report = people_import_csv(actor=request.user, data=upload.read())
     except ValidationError as error:
         form.add_error("file", error)
         return render(request, "manage/import.html", context, status=400)

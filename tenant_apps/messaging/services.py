@@ -18,7 +18,7 @@ from django.utils import timezone
 from tenant_apps.connections.models import Block
 from tenant_apps.connections.selectors import blockers_among
 from tenant_apps.groups.models import GroupMembership
-from tenant_apps.groups.selectors import groups_visible_to
+from tenant_apps.groups.selectors import AUDIENCE_WORDS, group_admits, groups_visible_to
 from tenant_apps.messaging.models import Folder, Message, Thread, ThreadState
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to
@@ -95,6 +95,10 @@ def recipients_resolve(*, actor: User, to: list[str]) -> list[int]:
             group = groups_visible_to(actor).filter(public_id=address).first()
             if group is None:
                 errors.append(f"{address}: there is no group with this id that you can see.")
+                continue
+            if not group_admits(actor, group, group.message_policy):
+                who = AUDIENCE_WORDS[group.message_policy]
+                errors.append(f"{address}: only {who} may message this group.")
                 continue
             members = GroupMembership.objects.filter(group=group, user__is_active=True).exclude(
                 user_id__in=Block.objects.filter(blocked=actor).values("blocker_id")

@@ -26,6 +26,7 @@ from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.admin_services import (
     _clean_display_name,
     _clean_username,
+    institution_base_url,
     invitation_url,
 )
 from tenant_apps.people.models import User
@@ -92,7 +93,9 @@ def _mail_after_commit(*, template: str, subject: str, person: User, context: di
     )
 
 
-def _mail_send(*, template: str, subject: str, person_id: str, to: str, context: dict) -> None:
+def _mail_send(
+    *, template: str, subject: str, person_id: str | None, to: str, context: dict
+) -> None:
     # A mail server that is down is logged, never shown: the visitor's answer is the same.
     try:
         send_mail(
@@ -107,10 +110,12 @@ def _mail_send(*, template: str, subject: str, person_id: str, to: str, context:
         log.info("account mail sent", person=person_id, template=template)
 
 
-def _reset_mail(person: User, base_url: str, institution, *, registering: bool = False) -> None:
+def _reset_mail(
+    person: User, base_url: str | None, institution, *, registering: bool = False
+) -> None:
     context = {
         "person": person,
-        "link": invitation_url(person=person, base_url=base_url),
+        "link": invitation_url(person=person, base_url=base_url or institution_base_url()),
         "institution": institution,
         "registering": registering,
     }
@@ -124,7 +129,7 @@ def _reset_mail(person: User, base_url: str, institution, *, registering: bool =
 
 # --- password reset ------------------------------------------------------------------
 @transaction.atomic
-def password_reset_request(*, email: str, address: str | None, base_url: str) -> int:
+def password_reset_request(*, email: str, address: str | None, base_url: str | None = None) -> int:
     """E-mail a set-password link to this institution's active accounts with ``email``.
 
     ValidationError for an address that is not an e-mail address. Otherwise the
@@ -174,19 +179,25 @@ def registration_closed_reason(institution) -> str | None:
 
 @transaction.atomic
 def self_register(
-    *, email: str, display_name: str, username: str, address: str | None, base_url: str
+    *,
+    email: str,
+    display_name: str,
+    username: str,
+    address: str | None,
+    base_url: str | None = None,
 ) -> User | None:
     """Register someone without a password and e-mail them the set-password link.
 
     RegistrationClosed when the institution does not take registrations (its admins
     switched it off, or it is suspended); ValidationError (by field) for bad input,
-    an e-mail domain not allowed, a taken username, or the people quota
+    an e-mail domain not allowed, or the people quota
     (QuotaExceeded, under ``__all__``); TooManyRequests after
     MAX_REGISTRATIONS_PER_ADDRESS attempts an hour from one client address.
 
     An e-mail address that already has an account here creates nothing: its owner
     is mailed a set-password link instead and None is returned, so the visitor's
-    answer does not reveal whether the address is known.
+    answer does not reveal whether the address is known. Likewise a taken username
+    creates nothing and mails the address (asking for another username).
     """
     institution = _institution()
     reason = registration_closed_reason(institution)
@@ -197,7 +208,8 @@ def self_register(
     for name, clean, value in (
         ("display_name", _clean_display_name, display_name),
         ("email", _clean_email, email),
-        ("username", _clean_username, username),
+        # Whether a username is taken is not told to the visitor (below: a mail is).
+        ("username", partial(_clean_username, check_taken=False), username),
     ):
         try:
             cleaned[name] = clean(value)
@@ -221,6 +233,20 @@ def self_register(
             _reset_mail(person, base_url, institution, registering=True)
         log.info("registration for a known e-mail address: owner mailed")
         return None
+    if User.objects.filter(username__iexact=cleaned["username"]).exists():
+        # The same answer as a registration that worked; the address's owner learns why.
+        transaction.on_commit(
+            partial(
+                _mail_send,
+                template="people/account/registration_username_taken_email.txt",
+                subject=f"Registering at {institution.name}: choose another username",
+                person_id=None,
+                to=cleaned["email"],
+                context={"institution": institution, "base_url": institution_base_url()},
+            )
+        )
+        log.info("registration with a taken username: address mailed")
+        return None
     try:
         person = user_create(
             username=cleaned["username"],
@@ -235,7 +261,7 @@ def self_register(
         person=person,
         context={
             "person": person,
-            "link": invitation_url(person=person, base_url=base_url),
+            "link": invitation_url(person=person, base_url=base_url or institution_base_url()),
             "institution": institution,
         },
     )

@@ -36,10 +36,6 @@ class RegistrationForm(forms.Form):
     )
 
 
-def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
-
-
 def _address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -54,7 +50,6 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 password_reset_request(
                     email=form.cleaned_data["email"],
                     address=_address(request),
-                    base_url=_base_url(request),
                 )
             except ValidationError as error:
                 form.add_error("email", error)
@@ -79,9 +74,7 @@ def register(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                self_register(
-                    address=_address(request), base_url=_base_url(request), **form.cleaned_data
-                )
+                self_register(address=_address(request), **form.cleaned_data)
             except RegistrationClosed as closed:
                 return render(
                     request,

@@ -54,14 +54,21 @@ def invitation_url(*, person: User, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/welcome/{uidb64}/{token}/"
 
 
-def _default_base_url() -> str:
+def institution_base_url() -> str:
+    """The current institution's address for links in mail (tenants.selectors.tenant_base_url):
+    built from its primary domain and the configured scheme and port, never from the Host
+    header of the request that caused the mail."""
     from django.db import connection
 
-    slug = getattr(connection.tenant, "slug", None) or connection.schema_name
-    return (
-        f"{settings.PLATFORM_URL_SCHEME}://{slug}.{settings.PLATFORM_DOMAIN}"
-        f"{settings.PLATFORM_URL_PORT}"
-    )
+    from tenants.models import Tenant
+    from tenants.selectors import tenant_base_url
+
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, Tenant):  # a schema_context() in a task or command
+        tenant = Tenant.objects.filter(schema_name=connection.schema_name).first()
+    if tenant is None:
+        return f"{settings.PLATFORM_URL_SCHEME}://{settings.PLATFORM_DOMAIN}"
+    return tenant_base_url(tenant)
 
 
 def _clean_email(value: str) -> str:
@@ -83,14 +90,14 @@ def _clean_display_name(value: str) -> str:
     return name
 
 
-def _clean_username(value: str) -> str:
+def _clean_username(value: str, *, check_taken: bool = True) -> str:
     username = (value or "").strip()
     if not username:
         raise ValidationError("Enter a username.", code="required")
     User.username_validator(username)
     if len(username) > 150:
         raise ValidationError("A username has at most 150 characters.")
-    if User.objects.filter(username__iexact=username).exists():
+    if check_taken and User.objects.filter(username__iexact=username).exists():
         raise ValidationError("This username is taken.")
     return username
 
@@ -147,7 +154,7 @@ def person_invite(
         display_name=cleaned["display_name"],
         is_admin=is_admin,
     )
-    link = invitation_url(person=person, base_url=base_url or _default_base_url())
+    link = invitation_url(person=person, base_url=base_url or institution_base_url())
     context = {"person": person, "inviter": actor, "link": link, "institution": _institution()}
     transaction.on_commit(
         partial(_invitation_mail_send, person_id=person.public_id, to=person.email, context=context)

@@ -23,7 +23,13 @@ from tenant_apps.people.selectors import (
     profile_for,
     tokens_of,
 )
-from tenant_apps.people.services import profile_update, token_create, token_revoke
+from tenant_apps.people.services import (
+    TOKEN_MAX_DAYS,
+    TOKEN_SUGGESTED_DAYS,
+    profile_update,
+    token_create,
+    token_revoke,
+)
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
 
 
@@ -129,12 +135,20 @@ class TokenOutput(serializers.Serializer):
 
 class TokenInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="API token")
+    expires_in_days = serializers.IntegerField(
+        min_value=1,
+        max_value=TOKEN_MAX_DAYS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=f"the token stops working after this many days (we suggest "
+        f"{TOKEN_SUGGESTED_DAYS}); omitted or null: never",
+    )
 
 
-class SigninInput(serializers.Serializer):
+class SigninInput(TokenInput):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    name = serializers.CharField(max_length=100, required=False, default="API token")
 
 
 _NEW_TOKEN = inline_serializer(
@@ -174,7 +188,9 @@ class AuthTokenApi(APIView):
             raise exceptions.AuthenticationFailed(
                 "The username or password is not correct."
             ) from None
-        _token, raw = token_create(user=user, name=data["name"])
+        _token, raw = token_create(
+            user=user, name=data["name"], expires_in_days=data["expires_in_days"]
+        )
         return Response(
             {"token": raw, "user": {"id": user.public_id}}, status=status.HTTP_201_CREATED
         )
@@ -198,7 +214,9 @@ class MyTokensApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(TokenInput, request.data)
-        _token, raw = token_create(user=request.user, name=data["name"])
+        _token, raw = token_create(
+            user=request.user, name=data["name"], expires_in_days=data["expires_in_days"]
+        )
         return Response(
             {"token": raw, "user": {"id": request.user.public_id}}, status=status.HTTP_201_CREATED
         )

@@ -22,6 +22,9 @@ def new_token_id() -> str:
 
 # The profile fields that carry their own visibility, in display order.
 PROFILE_FIELDS = ("display_name", "department", "role", "biography")
+# The name shown for someone who has not given one. Never their username or e-mail address:
+# those identify a student to everyone who can see the directory (FERPA).
+PLACEHOLDER_DISPLAY_NAME = "New member"
 
 
 class User(AbstractUser):

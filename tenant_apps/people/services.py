@@ -10,7 +10,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenant_apps.institution.models import InstitutionProfile
-from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
+from tenant_apps.people.models import (
+    PLACEHOLDER_DISPLAY_NAME,
+    PROFILE_FIELDS,
+    AccessToken,
+    User,
+    Visibility,
+)
 from tenants.models import Tenant
 from tenants.usage import quota_check_people, usage_add
 
@@ -18,6 +24,8 @@ TOKEN_PREFIX = "oae_"  # noqa: S105 (a public marker, not a secret)
 # Recording every use would turn each API read into a write; once in this
 # interval is enough to tell a live token from a forgotten one.
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=10)
+TOKEN_SUGGESTED_DAYS = 90
+TOKEN_MAX_DAYS = 3650
 
 
 def token_hash(raw: str) -> str:
@@ -36,8 +44,10 @@ def user_create(
     """Create a person in the current schema. ``is_admin`` makes them an admin of it.
 
     Without a password the account cannot sign in with a password (SSO or an
-    invitation sets one later). In an institution's schema the people quota is
-    enforced (QuotaExceeded) and the institution's people counter goes up.
+    invitation sets one later). Without a display name the person is shown as
+    PLACEHOLDER_DISPLAY_NAME until they give one, never by their username. In an
+    institution's schema the people quota is enforced (QuotaExceeded) and the
+    institution's people counter goes up.
     """
     tenant = _current_tenant()
     if tenant is not None:
@@ -45,7 +55,7 @@ def user_create(
     user = User(
         username=username,
         email=email,
-        display_name=display_name or username,
+        display_name=(display_name or "").strip() or PLACEHOLDER_DISPLAY_NAME,
         is_staff=is_admin,
         is_superuser=is_admin,
     )
@@ -89,9 +99,19 @@ def _current_tenant():
 
 @transaction.atomic
 def token_create(
-    *, user: User, name: str, expires: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    expires: datetime | None = None,
+    expires_in_days: int | None = None,
 ) -> tuple[AccessToken, str]:
-    """Issue a token for ``user``; returns the row and the secret, shown only this once."""
+    """Issue a token for ``user``; returns the row and the secret, shown only this once.
+
+    It expires at ``expires``, or ``expires_in_days`` from now (the forms suggest
+    TOKEN_SUGGESTED_DAYS), or never; an expired token authenticates no one.
+    """
+    if expires is None and expires_in_days is not None:
+        expires = timezone.now() + timedelta(days=expires_in_days)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken.objects.create(
         user=user, name=name, key_hash=token_hash(raw), expires=expires

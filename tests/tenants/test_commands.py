@@ -36,6 +36,22 @@ def test_tenant_create_with_an_admin():
     with tenant_context(tenant):
         admin = User.objects.get(username="it-lead")
     assert admin.is_staff and admin.has_usable_password()
+    assert admin.display_name == "New member"  # never the username: others would see it
+
+
+def test_tenant_create_takes_the_admins_name():
+    run(
+        "tenant_create",
+        "omicron",
+        "--name",
+        "Omicron College",
+        "--admin-email",
+        "jsmith@omicron.example",
+        "--admin-name",
+        "Jo Smith",
+    )
+    with tenant_context(Tenant.objects.get(slug="omicron")):
+        assert User.objects.get(username="jsmith").display_name == "Jo Smith"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,12 @@ class Command(TenantCommand):
         parser.add_argument("--name", required=True, help="the institution's display name")
         parser.add_argument("--admin-email", help="create an admin with this e-mail address")
         parser.add_argument("--admin-username", help="the admin's username (default: from e-mail)")
+        parser.add_argument(
+            "--admin-name",
+            default="",
+            help="the admin's name as people see it (default: a placeholder the admin can change;"
+            " never the username)",
+        )
 
     def handle(self, *args, **options) -> None:
         from django.core.validators import validate_email
@@ -35,7 +41,7 @@ class Command(TenantCommand):
                     username=username,
                     email=email,
                     password=password,
-                    display_name=username,
+                    display_name=options["admin_name"],
                     is_admin=True,
                 )
             self.stdout.write(f"Admin: {username} / {password}  (shown once; change it)")

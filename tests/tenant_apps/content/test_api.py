@@ -342,6 +342,8 @@ def test_shares_to_people_and_groups(api_upload, client_a, alice, bob, world):
     with schema_context(world.tenant_a.schema_name):
         group = Group.objects.create(title="Seminar")
         GroupMembership.objects.create(group=group, user=world.bob, role=Role.MEMBER)
+        # Only members share into a group's library by default (tests/.../test_audiences.py).
+        GroupMembership.objects.create(group=group, user=world.alice, role=Role.MEMBER)
         group_id = group.public_id
     assert (
         _call(

@@ -216,3 +216,19 @@ def test_reading_the_ldap_settings_costs_a_bounded_number_of_queries(
     client_a.get("/api/v1/admin/signin/ldap")  # warm the host cache
     with django_assert_max_num_queries(4):  # session, user, settings, and at most one SET
         assert client_a.get("/api/v1/admin/signin/ldap").status_code == 200
+
+
+def test_a_directory_person_without_a_name_attribute_is_not_shown_by_username(
+    client_a, world, directory
+):
+    uid = directory(
+        f"nn{uuid.uuid4().hex[:6]}", "directory pass 2", "Nina Noname", "n@alpha.example"
+    )
+    _configure(world, display_name_attribute="displayName")  # which this entry lacks
+    response = client_a.post(
+        "/api/v1/auth/token", {"username": uid, "password": "directory pass 2"}
+    )
+    assert response.status_code == 201, response.content
+    with schema_context(world.tenant_a.schema_name):
+        person = User.objects.get(username=uid)
+    assert person.display_name == "New member"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -135,7 +136,7 @@ def test_an_invitation_through_the_api(
     body = response.json()
     assert (body["username"], body["has_password"], body["is_active"]) == ("ddiaz", False, True)
     assert len(mailoutbox) == 1
-    assert f"://{world.host_a}/welcome/" in mailoutbox[0].body
+    assert f"://{world.host_a}{settings.PLATFORM_URL_PORT}/welcome/" in mailoutbox[0].body
     assert client_a.get(f"/api/v1/admin/people/{body['id']}", **as_admin).json() == body
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -12,6 +13,7 @@ from django_tenants.utils import schema_context
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.people.account_services import MAX_RESETS_PER_EMAIL
 from tenant_apps.people.models import User
+from tenants.selectors import tenant_base_url
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,18 @@ def _settings(world, **changes):
 
 
 # --- password reset --------------------------------------------------------------------
+def test_reset_links_come_from_the_primary_domain_not_the_host_header(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    other_port = Client(HTTP_HOST=f"{world.host_a}:6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = other_port.post("/password-reset", {"email": "alice@example.edu"})
+    assert response.status_code == 200
+    assert ":6666" not in mailoutbox[0].body
+    expected = f"{settings.PLATFORM_URL_SCHEME}://{world.host_a}{settings.PLATFORM_URL_PORT}"
+    assert f"{expected}/welcome/" in mailoutbox[0].body
+
+
 def test_the_sign_in_page_links_to_password_reset(client_a):
     html = client_a.get("/signin").content.decode()
     assert 'href="/password-reset"' in html
@@ -67,7 +81,7 @@ def test_a_reset_mails_a_link_that_works_once(
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["alice@example.edu"] and "Alpha University" in mail.subject
-    assert f"http://{world.host_a}/welcome/" in mail.body or f"{world.host_a}/welcome/" in mail.body
+    assert f"{tenant_base_url(world.tenant_a)}/welcome/" in mail.body
     path = _link(mail)
     try:
         assert _set_password(world.host_a, path).status_code == 302
@@ -197,12 +211,28 @@ def test_registration_only_for_allowed_domains(
     assert lookalike.status_code == 400
 
 
-def test_a_taken_username_is_refused_and_a_known_email_is_not_revealed(
+def test_a_taken_username_is_not_revealed_but_mailed_to_the_address(
     client_a, world, mailoutbox, django_capture_on_commit_callbacks
 ):
     _settings(world, self_registration=True)
-    taken = _register(client_a, django_capture_on_commit_callbacks, username="ALICE")
-    assert taken.status_code == 400 and "This username is taken" in taken.content.decode()
+    before = _count(world)
+    taken = _register(
+        client_a, django_capture_on_commit_callbacks, username="ALICE", email="zed@example.edu"
+    )
+    fresh = _register(client_a, django_capture_on_commit_callbacks)
+    assert taken.status_code == fresh.status_code == 200
+    assert taken.content == fresh.content  # the same answer: nothing to probe
+    assert "taken" not in taken.content.decode()
+    assert _count(world) == before + 1  # only Erin
+    assert [mail.to for mail in mailoutbox] == [["zed@example.edu"], ["erin@example.edu"]]
+    assert "choose another username" in mailoutbox[0].body
+    assert "alice" not in mailoutbox[0].body.lower()
+
+
+def test_a_known_email_is_not_revealed(
+    client_a, world, mailoutbox, django_capture_on_commit_callbacks
+):
+    _settings(world, self_registration=True)
     before = _count(world)
     known = _register(client_a, django_capture_on_commit_callbacks, email="Bob@example.edu")
     fresh = _register(client_a, django_capture_on_commit_callbacks)

@@ -289,3 +289,38 @@ def test_a_strangers_failures_do_not_lock_the_owner_out(client_a):
         REMOTE_ADDR="198.51.100.20",
     )
     assert owner.status_code == 201
+
+
+def test_tokens_take_an_expiry_and_show_their_last_use(client_a, world, bearer):
+    from django.utils import timezone
+
+    from tenant_apps.people.models import AccessToken
+
+    headers = bearer(world.alice)
+    created = client_a.post("/api/v1/me/tokens/", {"name": "ci", "expires_in_days": 90}, **headers)
+    assert created.status_code == 201
+    raw = created.json()["token"]
+    listed = client_a.get("/api/v1/me/tokens/", **headers).json()["results"]
+    ci = next(token for token in listed if token["name"] == "ci")
+    assert ci["expires"] is not None and ci["last_used"] is None
+    assert client_a.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    listed = client_a.get("/api/v1/me/tokens/", **headers).json()["results"]
+    assert next(t for t in listed if t["name"] == "ci")["last_used"] is not None
+    # Once past its expiry the token authenticates no one.
+    with schema_context(world.tenant_a.schema_name):
+        AccessToken.objects.filter(public_id=ci["id"]).update(
+            expires=timezone.now() - timezone.timedelta(minutes=1)
+        )
+    assert client_a.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    too_long = client_a.post("/api/v1/me/tokens/", {"expires_in_days": 99999}, **headers)
+    assert too_long.status_code == 400
+
+
+def test_a_token_from_a_password_can_expire(client_a):
+    answer = client_a.post(
+        "/api/v1/auth/token",
+        {"username": "alice", "password": PASSWORD, "expires_in_days": 1},
+    )
+    assert answer.status_code == 201
+    me = client_a.get("/api/v1/me/tokens/", HTTP_AUTHORIZATION=f"Bearer {answer.json()['token']}")
+    assert me.json()["results"][0]["expires"] is not None
