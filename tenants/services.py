@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from config.text import one_line
 from shared_apps.audit.services import Actor, audit_record
 from tenant_apps.institution.services import institution_profile_rename, institution_profile_set
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
@@ -77,12 +78,11 @@ def validate_slug(slug: str) -> None:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError("The institution needs a name.", code="required")
-    if len(name) > 200:
-        raise ValidationError("The name is longer than 200 characters.", code="max_length")
-    return name
+    return one_line(
+        name,
+        empty="The institution needs a name.",
+        too_long="The name is longer than 200 characters.",
+    )
 
 
 def tenant_create(*, slug: str, name: str, actor: Actor | None = None) -> Tenant:

@@ -261,6 +261,17 @@ BLOB_S3_CONCURRENCY = env_int("BLOB_S3_CONCURRENCY", 10)
 BLOB_S3_PART_BYTES = env_int("BLOB_S3_PART_BYTES", 8 * 1024 * 1024)
 
 
+# Where and as whom both S3 storages (default and blobs) connect.
+S3_CONNECTION = {
+    "bucket_name": S3_BUCKET,
+    "endpoint_url": S3_ENDPOINT_URL or None,
+    "region_name": S3_REGION,
+    "access_key": S3_ACCESS_KEY_ID or None,
+    "secret_key": S3_SECRET_ACCESS_KEY or None,
+    "addressing_style": "path" if S3_ENDPOINT_URL else None,
+}
+
+
 def _blob_storage() -> dict:
     from boto3.s3.transfer import TransferConfig
 
@@ -279,12 +290,7 @@ def _blob_storage() -> dict:
     return {
         "BACKEND": "tenant_apps.blobs.storage.BlobS3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "region_name": S3_REGION,
-            "access_key": S3_ACCESS_KEY_ID or None,
-            "secret_key": S3_SECRET_ACCESS_KEY or None,
-            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            **S3_CONNECTION,
             # Keys are content hashes: the same key always holds the same bytes.
             "file_overwrite": True,
             "default_acl": None,
@@ -299,12 +305,7 @@ STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "region_name": S3_REGION,
-            "access_key": S3_ACCESS_KEY_ID or None,
-            "secret_key": S3_SECRET_ACCESS_KEY or None,
-            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            **S3_CONNECTION,
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": True,

@@ -30,6 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import tenant_context
 
+from config.text import one_line
 from shared_apps.audit.services import Actor, audit_record
 from shared_apps.signup.models import SignupApplication
 from shared_apps.signup.selectors import signup_application_for_token, signup_token_hash
@@ -130,12 +131,9 @@ def signup_clean_slug(value: str) -> str:
 
 
 def signup_clean_person_name(value: str) -> str:
-    name = " ".join(value.split())
-    if not name:
-        raise ValidationError("Tell us your name.", code="required")
-    if len(name) > 200:
-        raise ValidationError("Your name is longer than 200 characters.", code="max_length")
-    return name
+    return one_line(
+        value, empty="Tell us your name.", too_long="Your name is longer than 200 characters."
+    )
 
 
 def signup_clean_email(value: str) -> str:

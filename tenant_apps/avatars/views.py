@@ -48,42 +48,49 @@ def institution_logo(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _picture_form(
+    request: HttpRequest, *, field: str, what: str, back: str, set_, remove
+) -> HttpResponse:
+    """One form for a picture: "remove" removes it, else the ``field`` file replaces it."""
+    if "remove" in request.POST:
+        remove()
+        messages.success(request, f"{what} is removed.")
+        return redirect(back)
+    upload = request.FILES.get(field)
+    if upload is None:
+        messages.error(request, f"Choose a {field} to upload.")
+        return redirect(back)
+    try:
+        set_(upload)
+    except ValidationError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, f"{what} is saved.")
+    return redirect(back)
+
+
 @login_required(login_url="signin")
 @require_POST
 def my_picture(request: HttpRequest) -> HttpResponse:
     me = User.objects.get(pk=request.user.pk)
-    if "remove" in request.POST:
-        avatar_remove(actor=request.user, person=me)
-        messages.success(request, "Your picture is removed.")
-        return redirect("profile-edit")
-    upload = request.FILES.get("picture")
-    if upload is None:
-        messages.error(request, "Choose a picture to upload.")
-        return redirect("profile-edit")
-    try:
-        avatar_set(actor=request.user, person=me, source=upload)
-    except ValidationError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, "Your picture is saved.")
-    return redirect("profile-edit")
+    return _picture_form(
+        request,
+        field="picture",
+        what="Your picture",
+        back="profile-edit",
+        set_=lambda upload: avatar_set(actor=request.user, person=me, source=upload),
+        remove=lambda: avatar_remove(actor=request.user, person=me),
+    )
 
 
 @admin_required
 @require_POST
 def manage_logo(request: HttpRequest) -> HttpResponse:
-    if "remove" in request.POST:
-        institution_logo_remove(actor=request.user)
-        messages.success(request, "The logo is removed.")
-        return redirect("manage-institution")
-    upload = request.FILES.get("logo")
-    if upload is None:
-        messages.error(request, "Choose a logo to upload.")
-        return redirect("manage-institution")
-    try:
-        institution_logo_set(actor=request.user, source=upload)
-    except ValidationError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, "The logo is saved.")
-    return redirect("manage-institution")
+    return _picture_form(
+        request,
+        field="logo",
+        what="The logo",
+        back="manage-institution",
+        set_=lambda upload: institution_logo_set(actor=request.user, source=upload),
+        remove=lambda: institution_logo_remove(actor=request.user),
+    )

@@ -78,11 +78,10 @@ class ConnectionsApi(APIView):
         if which not in LISTS:
             raise exceptions.ValidationError({"status": [f"Choose one of: {', '.join(LISTS)}."]})
         return cursor_page(
-            request,
             self,
             connections_list(user=request.user, which=which),
-            ordering=("-id",),
-            output=lambda page: [connection_data(request.user, c) for c in page],
+            ("-id",),
+            lambda c: connection_data(request.user, c),
         )
 
     @extend_schema(
@@ -131,14 +130,10 @@ class BlocksApi(APIView):
     @extend_schema(responses=ConnectionBlockOutput(many=True), summary="The people I have blocked")
     def get(self, request: Request) -> Response:
         return cursor_page(
-            request,
             self,
             blocks_of(request.user),
-            ordering=("-id",),
-            output=lambda page: [
-                {"person": person_summary(request.user, b.blocked), "created": b.created}
-                for b in page
-            ],
+            ("-id",),
+            lambda b: {"person": person_summary(request.user, b.blocked), "created": b.created},
         )
 
     @extend_schema(

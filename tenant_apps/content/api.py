@@ -327,13 +327,7 @@ class ContentListApi(_UploadingApi):
             items = content_shared_with(viewer=request.user, tag=tag)
         else:
             items = content_library(viewer=request.user, tag=tag)
-        return cursor_page(
-            request,
-            self,
-            items,
-            ordering=LIST_ORDER,
-            output=lambda page: [item_output(request, i) for i in page],
-        )
+        return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
 
     @extend_schema(
         request={
@@ -464,11 +458,10 @@ class ContentVersionsApi(_UploadingApi):
         item = access_content(request.user, public_id)
         context = {"item": item, "request": request}
         return cursor_page(
-            request,
             self,
             versions_of(item),
-            ordering=("-number",),
-            output=lambda page: VersionOutput(page, many=True, context=context).data,
+            ("-number",),
+            lambda row: VersionOutput(row, context=context).data,
         )
 
     @extend_schema(
@@ -545,11 +538,7 @@ class ContentSharesApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
         return cursor_page(
-            request,
-            self,
-            shares_of(item),
-            ordering=("-created", "-id"),
-            output=lambda page: [share_output(request, s) for s in page],
+            self, shares_of(item), ("-created", "-id"), lambda s: share_output(request, s)
         )
 
     @extend_schema(
@@ -608,11 +597,7 @@ class ContentCommentsApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
         return cursor_page(
-            request,
-            self,
-            comments_of(item),
-            ordering=("created", "id"),
-            output=lambda page: [comment_output(request, c) for c in page],
+            self, comments_of(item), ("created", "id"), lambda c: comment_output(request, c)
         )
 
     @extend_schema(
@@ -674,10 +659,4 @@ class GroupContentApi(APIView):
         group = access_group(request.user, public_id)
         tag = request.query_params.get("tag", "")[:50]
         items = content_of_group(viewer=request.user, group=group, tag=tag)
-        return cursor_page(
-            request,
-            self,
-            items,
-            ordering=LIST_ORDER,
-            output=lambda page: [item_output(request, i) for i in page],
-        )
+        return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))

@@ -142,13 +142,10 @@ class GroupsApi(APIView):
         else:
             groups = groups_visible_to(request.user)
         return cursor_page(
-            request,
             self,
             groups,
-            ordering=("title", "id"),
-            output=lambda page: (
-                GroupSummaryOutput(page, many=True, context={"request": request}).data
-            ),
+            ("title", "id"),
+            lambda row: GroupSummaryOutput(row, context={"request": request}).data,
         )
 
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
@@ -190,13 +187,7 @@ class GroupMembersApi(APIView):
     )
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        return cursor_page(
-            request,
-            self,
-            group_members(group),
-            ordering=("id",),
-            output=lambda page: [_member(request.user, m) for m in page],
-        )
+        return cursor_page(self, group_members(group), ("id",), lambda m: _member(request.user, m))
 
 
 class GroupRoleInput(serializers.Serializer):
@@ -253,11 +244,7 @@ class GroupRequestsApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id, for_write=True)
         return cursor_page(
-            request,
-            self,
-            group_join_requests(group),
-            ordering=("id",),
-            output=lambda page: [_pending(request.user, row) for row in page],
+            self, group_join_requests(group), ("id",), lambda row: _pending(request.user, row)
         )
 
 
@@ -292,11 +279,7 @@ class GroupInvitationsApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id, for_write=True)
         return cursor_page(
-            request,
-            self,
-            group_invitations(group),
-            ordering=("id",),
-            output=lambda page: [_pending(request.user, row) for row in page],
+            self, group_invitations(group), ("id",), lambda row: _pending(request.user, row)
         )
 
     @extend_schema(

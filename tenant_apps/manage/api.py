@@ -81,11 +81,7 @@ class AdminPeopleApi(APIView):
     def get(self, request: Request) -> Response:
         people = people_for_admin(actor=request.user, query=request.query_params.get("q", "")[:100])
         return cursor_page(
-            request,
-            self,
-            people,
-            ordering=("display_name", "id"),
-            output=lambda page: AdminPersonOutput(page, many=True).data,
+            self, people, ("display_name", "id"), lambda row: AdminPersonOutput(row).data
         )
 
     @extend_schema(

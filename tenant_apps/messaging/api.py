@@ -115,11 +115,10 @@ class ThreadsApi(APIView):
         if folder not in FOLDERS:
             raise exceptions.ValidationError({"folder": [f"Choose one of: {', '.join(FOLDERS)}."]})
         return cursor_page(
-            request,
             self,
             folder_threads(user=request.user, folder=folder),
-            ordering=folder_ordering(folder),
-            output=lambda page: [thread_summary(s) for s in page],
+            folder_ordering(folder),
+            thread_summary,
         )
 
     @extend_schema(
@@ -192,9 +191,5 @@ class ThreadMessagesApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         state = access_thread(request.user, public_id)
         return cursor_page(
-            request,
-            self,
-            thread_messages(state),
-            ordering=("id",),
-            output=lambda page: [message_data(request.user, m) for m in page],
+            self, thread_messages(state), ("id",), lambda m: message_data(request.user, m)
         )

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from config.text import one_line
 from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.selectors import institution_profile
@@ -82,12 +83,9 @@ def _clean_email(value: str) -> str:
 
 
 def _clean_display_name(value: str) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        raise ValidationError("Enter a display name.", code="required")
-    if len(name) > 200:
-        raise ValidationError("A display name has at most 200 characters.")
-    return name
+    return one_line(
+        value, empty="Enter a display name.", too_long="A display name has at most 200 characters."
+    )
 
 
 def _clean_username(value: str, *, check_taken: bool = True) -> str:

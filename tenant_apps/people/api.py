@@ -108,11 +108,7 @@ class PeopleApi(APIView):
     def get(self, request: Request) -> Response:
         people = people_directory(viewer=request.user, query=request.query_params.get("q", ""))
         return cursor_page(
-            request,
-            self,
-            people,
-            ordering=("display_name", "id"),
-            output=lambda page: [profile_for(request.user, p) for p in page],
+            self, people, ("display_name", "id"), lambda p: profile_for(request.user, p)
         )
 
 
@@ -200,11 +196,7 @@ class MyTokensApi(APIView):
     @extend_schema(responses=TokenOutput(many=True), summary="The caller's live tokens")
     def get(self, request: Request) -> Response:
         return cursor_page(
-            request,
-            self,
-            tokens_of(request.user),
-            ordering=("-created", "-id"),
-            output=lambda page: TokenOutput(page, many=True).data,
+            self, tokens_of(request.user), ("-created", "-id"), lambda row: TokenOutput(row).data
         )
 
     @extend_schema(

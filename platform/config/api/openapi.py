@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.api.pagination import CursorPagination
+
 PROBLEM_TYPE = "application/problem+json"
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -48,14 +50,7 @@ UPLOAD_TYPES = ("multipart/form-data", "application/octet-stream")
 
 
 def _page_of(items: dict) -> dict:
-    return {
-        "type": "object",
-        "required": ["results", "next"],
-        "properties": {
-            "results": items,
-            "next": {"type": "string", "format": "uri", "nullable": True},
-        },
-    }
+    return CursorPagination().get_paginated_response_schema(items)
 
 
 def _statuses(path: str, method: str, operation: dict) -> set[int]:

@@ -7,6 +7,7 @@ never an offset. Views order by a unique key (``ordering``) so pages are stable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -71,17 +72,10 @@ class CursorPagination(pagination.CursorPagination):
         return super().get_page_size(request) or self.page_size
 
 
-def cursor_page(
-    request,
-    view,
-    rows,
-    *,
-    ordering: Sequence[str],
-    output: Callable[[list], list],
-) -> Response:
+def cursor_page(view, rows, ordering: Sequence[str], each: Callable[[Any], Any]) -> Response:
     """The API's answer for a list: one cursor page of ``rows`` in ``ordering`` (a unique
-    key), each row turned into its output by ``output(page)``."""
+    key), each row as ``each(row)`` says, for ``view`` (an APIView; its request)."""
     paginator = CursorPagination()
     paginator.ordering = tuple(ordering)
-    page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(output(page))
+    page = paginator.paginate_queryset(rows, view.request, view=view)
+    return paginator.get_paginated_response([each(row) for row in page])
