@@ -41,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 PG_USER_WHEN_ROOT = "nobody"
+# make run: a supervised child that exits this often within the window is given up.
+RESTART_LIMIT = 5
+RESTART_WINDOW = 60.0
 S3_ACCESS_KEY = "oaedev"
 S3_SECRET_KEY = "oaedevsecret"
 LDAP_SUFFIX = "dc=oae,dc=test"
@@ -622,6 +625,23 @@ def system_deps() -> None:
             apt_install(package)
 
 
+# --- one service at a time (the fault tests stop and start them) ------------
+# name -> (start, stop). tests/faults/conftest.py stops one of the running test
+# stack's services and always starts it again, so later tests find it as it was.
+SERVICES = {
+    "postgresql": (pg_start, pg_stop),
+    "redis": (redis_start, redis_stop),
+    "s3": (s3_start, s3_stop),
+}
+
+
+def service_pid(profile: Profile, name: str) -> int | None:
+    """The running service's main process (to pause it: SIGSTOP/SIGCONT), if known."""
+    if name == "postgresql":
+        return read_pid(pg_root(profile) / "data" / "postmaster.pid")
+    return read_pid(profile.run_dir / {"redis": "redis.pid", "s3": "seaweedfs.pid"}[name])
+
+
 # --- the whole stack --------------------------------------------------------
 def up(profile: Profile) -> None:
     profile.run_dir.mkdir(parents=True, exist_ok=True)
@@ -636,6 +656,7 @@ def up(profile: Profile) -> None:
 def down(profile: Profile) -> None:
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
+    stop_pid(profile.run_dir / "celerybeat.pid", "Celery beat")
     slapd_stop(profile)
     s3_stop(profile)
     redis_stop(profile)
@@ -678,7 +699,15 @@ def manage(profile: Profile, *args: str) -> None:
 
 
 def run(profile: Profile) -> int:
-    """make run: the dev stack in the foreground; Ctrl-C (or make stop) stops all of it."""
+    """make run: the dev stack in the foreground; Ctrl-C (or make stop) stops all of it.
+
+    The web server, the Celery worker and Celery beat are supervised: one that exits is
+    started again with a message (a killed worker, a crash on a lost broker), while the
+    services (PostgreSQL, Redis, S3) and the other processes keep running. One that
+    keeps failing at once (RESTART_LIMIT times within RESTART_WINDOW seconds) is given
+    up with a message; the stack stops only when the web server is given up. In
+    production systemd (deploy/systemd, Restart=always) or ECS restarts them instead.
+    """
     gunicorn_pid = profile.run_dir / "gunicorn.pid"
     if read_pid(gunicorn_pid):
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
@@ -687,68 +716,94 @@ def run(profile: Profile) -> int:
     manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
     env = child_env(profile)
-    children: list[subprocess.Popen] = []
+    queue = env.get("CELERY_QUEUE", "oae")
+    programs = {
+        "gunicorn": [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{profile.web}",
+        ],
+        "celery": [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            queue,
+        ],
+        # Beat on its own (as in production), so a killed worker never orphans it.
+        "celerybeat": [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "INFO",
+            "--schedule",
+            str(profile.var / "celerybeat-schedule"),
+        ],
+    }
+    children: dict[str, subprocess.Popen] = {}
+    starts: dict[str, list[float]] = {name: [] for name in programs}
 
-    def stop_all(*_args) -> None:
-        for child in children:
+    def start(name: str) -> subprocess.Popen:
+        child = subprocess.Popen(programs[name], env=env, cwd=ROOT)
+        children[name] = child
+        starts[name].append(time.monotonic())
+        (profile.run_dir / f"{name}.pid").write_text(str(child.pid))
+        return child
+
+    def stop_all() -> None:
+        for child in children.values():
             if child.poll() is None:
                 child.terminate()
-        for child in children:
+        for child in children.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=15)
             if child.poll() is None:
                 child.kill()
-        for name in ("gunicorn.pid", "celery.pid"):
-            (profile.run_dir / name).unlink(missing_ok=True)
+        for name in programs:
+            (profile.run_dir / f"{name}.pid").unlink(missing_ok=True)
         down(profile)
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
-        celery = subprocess.Popen(
-            [
-                str(VENV_BIN / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "INFO",
-                "--concurrency",
-                "2",
-                "-Q",
-                env.get("CELERY_QUEUE", "oae"),
-                # Embedded beat for the periodic purge (production runs beat on its own).
-                "--beat",
-                "--schedule",
-                str(profile.var / "celerybeat-schedule"),
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        children.append(celery)
-        (profile.run_dir / "celery.pid").write_text(str(celery.pid))
-        web = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{profile.web}",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        children.append(web)
-        gunicorn_pid.write_text(str(web.pid))
+        start("celery")
+        start("celerybeat")
+        web = start("gunicorn")
         wait_for(lambda: port_open(profile.web) or web.poll() is not None, "gunicorn", 60)
         if web.poll() is not None:
             fail("gunicorn exited at start; see the lines above.")
         say(f"the platform:         http://localhost:{profile.web}/")
         say(f"the demo institution: http://demo.localhost:{profile.web}/")
         say("Ctrl-C (or make stop in another terminal) stops everything")
-        while web.poll() is None and celery.poll() is None:
+        while children:
             time.sleep(0.5)
-        return web.returncode or celery.returncode or 0
+            for name, child in list(children.items()):
+                code = child.poll()
+                if code is None:
+                    continue
+                recent = [t for t in starts[name] if time.monotonic() - t < RESTART_WINDOW]
+                if len(recent) >= RESTART_LIMIT:
+                    say(
+                        f"{name} exited (code {code}) {RESTART_LIMIT} times within "
+                        f"{RESTART_WINDOW:.0f}s: not restarting it; see the lines above"
+                    )
+                    del children[name]
+                    (profile.run_dir / f"{name}.pid").unlink(missing_ok=True)
+                    if name == "gunicorn":
+                        return 1
+                    continue
+                say(f"{name} exited (code {code}); restarting it (the rest keeps running)")
+                start(name)
+        return 0
     except KeyboardInterrupt:
         say("stopping")
         return 0

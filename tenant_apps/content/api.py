@@ -61,6 +61,10 @@ def _call(function, **kwargs):
     except services.NotAllowed:
         raise exceptions.NotFound("No such item.") from None
     except DjangoValidationError as error:
+        if _is_too_large(error):
+            # A multipart file found over the limit only once received: the same 413
+            # as every other oversized upload, not a 400.
+            raise _too_large(services.upload_limit()) from None
         if hasattr(error, "error_dict"):
             raise exceptions.ValidationError(error.message_dict) from None
         raise exceptions.ValidationError({"non_field_errors": error.messages}) from None
@@ -102,9 +106,21 @@ def _refuse_oversized_body(request: Request, *, raw: bool) -> None:
         raise _too_large(limit)
 
 
+def _is_too_large(error: DjangoValidationError) -> bool:
+    errors = error.error_dict.values() if hasattr(error, "error_dict") else [error.error_list]
+    return any(item.code == "too_large" for items in errors for item in items)
+
+
 def _file_of(request: Request):
     upload = request.FILES.get("file")
     if upload is None:
+        if not request.META.get("CONTENT_LENGTH"):
+            # A chunked (length-less) multipart body is never parsed into parts: say
+            # so rather than claim the file was not attached.
+            raise LengthRequired(
+                "A multipart upload needs Content-Length (chunked multipart bodies are "
+                "not read). Send the length, or send the file's bytes as the raw body."
+            )
         raise exceptions.ValidationError({"file": ["Attach the file as the 'file' part."]})
     return upload
 

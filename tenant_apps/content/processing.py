@@ -69,9 +69,17 @@ def extract_text(path: str, mime: str) -> str:
         pdf = pdfium.PdfDocument(path)
         try:
             parts = []
+            length = 0  # a running total: summing every part each page was quadratic
             for page in pdf:
-                parts.append(page.get_textpage().get_text_range())
-                if sum(map(len, parts)) > MAX_TEXT:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_range()
+                finally:
+                    textpage.close()
+                    page.close()
+                parts.append(text)
+                length += len(text) + 1
+                if length > MAX_TEXT:
                     break
             return "\n".join(parts)[:MAX_TEXT]
         finally:
