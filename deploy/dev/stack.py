@@ -654,6 +654,8 @@ def up(profile: Profile) -> None:
 
 
 def down(profile: Profile) -> None:
+    # A supervising `make run` first (it would restart the processes stopped below).
+    stop_pid(profile.run_dir / "run.pid", "make run", timeout=60)
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
     stop_pid(profile.run_dir / "celerybeat.pid", "Celery beat")
@@ -715,6 +717,8 @@ def run(profile: Profile) -> int:
     up(profile)
     manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
+    run_pid = profile.run_dir / "run.pid"  # make stop stops the supervisor first
+    run_pid.write_text(str(os.getpid()))
     env = child_env(profile)
     queue = env.get("CELERY_QUEUE", "oae")
     programs = {
@@ -750,65 +754,84 @@ def run(profile: Profile) -> int:
             str(profile.var / "celerybeat-schedule"),
         ],
     }
-    children: dict[str, subprocess.Popen] = {}
-    starts: dict[str, list[float]] = {name: [] for name in programs}
-
-    def start(name: str) -> subprocess.Popen:
-        child = subprocess.Popen(programs[name], env=env, cwd=ROOT)
-        children[name] = child
-        starts[name].append(time.monotonic())
-        (profile.run_dir / f"{name}.pid").write_text(str(child.pid))
-        return child
-
-    def stop_all() -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=15)
-            if child.poll() is None:
-                child.kill()
-        for name in programs:
-            (profile.run_dir / f"{name}.pid").unlink(missing_ok=True)
-        down(profile)
-
+    supervisor = Supervisor(programs, env=env, run_dir=profile.run_dir, essential="gunicorn")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
-        start("celery")
-        start("celerybeat")
-        web = start("gunicorn")
+        supervisor.start("celery")
+        supervisor.start("celerybeat")
+        web = supervisor.start("gunicorn")
         wait_for(lambda: port_open(profile.web) or web.poll() is not None, "gunicorn", 60)
         if web.poll() is not None:
             fail("gunicorn exited at start; see the lines above.")
         say(f"the platform:         http://localhost:{profile.web}/")
         say(f"the demo institution: http://demo.localhost:{profile.web}/")
         say("Ctrl-C (or make stop in another terminal) stops everything")
-        while children:
+        while (code := supervisor.check()) is None:
             time.sleep(0.5)
-            for name, child in list(children.items()):
-                code = child.poll()
-                if code is None:
-                    continue
-                recent = [t for t in starts[name] if time.monotonic() - t < RESTART_WINDOW]
-                if len(recent) >= RESTART_LIMIT:
-                    say(
-                        f"{name} exited (code {code}) {RESTART_LIMIT} times within "
-                        f"{RESTART_WINDOW:.0f}s: not restarting it; see the lines above"
-                    )
-                    del children[name]
-                    (profile.run_dir / f"{name}.pid").unlink(missing_ok=True)
-                    if name == "gunicorn":
-                        return 1
-                    continue
-                say(f"{name} exited (code {code}); restarting it (the rest keeps running)")
-                start(name)
-        return 0
+        return code
     except KeyboardInterrupt:
         say("stopping")
         return 0
     finally:
-        stop_all()
+        supervisor.stop_all()
+        run_pid.unlink(missing_ok=True)
+        down(profile)
+
+
+class Supervisor:
+    """make run's children: one that exits is started again with a message, the rest (and
+    the services) untouched. One that exits RESTART_LIMIT times within RESTART_WINDOW
+    seconds is given up; giving up the ``essential`` one ends the run (check returns 1)."""
+
+    def __init__(
+        self, programs: dict[str, list[str]], *, env: dict, run_dir: Path, essential: str
+    ) -> None:
+        self.programs = programs
+        self.env = env
+        self.run_dir = run_dir
+        self.essential = essential
+        self.children: dict[str, subprocess.Popen] = {}
+        self.starts: dict[str, list[float]] = {name: [] for name in programs}
+
+    def start(self, name: str) -> subprocess.Popen:
+        child = subprocess.Popen(self.programs[name], env=self.env, cwd=ROOT)
+        self.children[name] = child
+        self.starts[name].append(time.monotonic())
+        (self.run_dir / f"{name}.pid").write_text(str(child.pid))
+        return child
+
+    def check(self) -> int | None:
+        """Restart what exited; None while the run goes on, else its exit code."""
+        for name, child in list(self.children.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            recent = [t for t in self.starts[name] if time.monotonic() - t < RESTART_WINDOW]
+            if len(recent) >= RESTART_LIMIT:
+                say(
+                    f"{name} exited (code {code}) {RESTART_LIMIT} times within "
+                    f"{RESTART_WINDOW:.0f}s: not restarting it; see the lines above"
+                )
+                del self.children[name]
+                (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+                if name == self.essential:
+                    return 1
+                continue
+            say(f"{name} exited (code {code}); restarting it (the rest keeps running)")
+            self.start(name)
+        return None if self.children else 0
+
+    def stop_all(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=15)
+            if child.poll() is None:
+                child.kill()
+        for name in self.programs:
+            (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
 
 def wipe(profile: Profile) -> None:

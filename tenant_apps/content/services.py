@@ -174,10 +174,10 @@ def _human(size: int) -> str:
 def check_upload_size(size: int) -> None:
     limit = upload_limit()
     if size > limit:
-        raise ValidationError(
-            {"file": f"The file is larger than this institution's limit of {_human(limit)}."},
-            code="too_large",
-        )
+        message = f"The file is larger than this institution's limit of {_human(limit)}."
+        # The code on the field's error itself (a dict's own code is dropped): the API
+        # answers it with 413 like every other oversized upload.
+        raise ValidationError({"file": ValidationError(message, code="too_large")})
 
 
 def library_settings_update(*, actor: User, max_upload_bytes: int | None) -> LibrarySettings:

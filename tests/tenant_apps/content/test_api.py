@@ -199,7 +199,7 @@ def test_a_file_over_the_institutions_limit_is_refused_clearly(api_upload, world
 
 
 def test_a_chunked_multipart_upload_is_told_to_send_its_length(client_a, alice, world):
-    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from django.test.client import BOUNDARY, encode_multipart
 
     from tests.tenant_apps.content.conftest import upload_file
 
@@ -208,7 +208,7 @@ def test_a_chunked_multipart_upload_is_told_to_send_its_length(client_a, alice, 
     response = client_a.post(
         "/api/v1/content/",
         data=body,
-        content_type=MULTIPART_CONTENT,
+        content_type=f"multipart/form-data;boundary={BOUNDARY}",  # bytes, sent as they are
         CONTENT_LENGTH="",
         HTTP_TRANSFER_ENCODING="chunked",
         **alice,
