@@ -67,6 +67,7 @@ def test_downloads_and_previews_answer_503_while_storage_is_down(faults, outage,
         )
         assert refused.status_code == 503
         assert refused["Content-Type"] == "application/problem+json"
+        assert int(refused["Retry-After"]) > 0
     assert _outage_logged(caplog, "storage")
     with schema_context(faults.tenant.schema_name):
         from tenant_apps.content.models import ContentItem
