@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD, sign_in
 from tests.faults.conftest import upload
-from tests.tenant_apps.content.conftest import bearer, png_bytes
+from tests.tenant_apps.content.conftest import png_bytes
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -41,7 +41,7 @@ def _outage_logged(caplog, cause: str) -> bool:
     )
 
 
-def test_downloads_and_previews_answer_503_while_storage_is_down(faults, outage, caplog):
+def test_downloads_and_previews_answer_503_while_storage_is_down(faults, outage, caplog, bearer):
     data = png_bytes(size=(64, 48))
     item, version = upload(faults, data, "picture.png")
     from tenant_apps.content.tasks import version_process
@@ -86,7 +86,7 @@ def _named(data: bytes, name: str):
     return SimpleUploadedFile(name, data, content_type="text/plain")
 
 
-def test_api_and_pages_answer_503_while_the_database_is_down(faults, outage, caplog):
+def test_api_and_pages_answer_503_while_the_database_is_down(faults, outage, caplog, bearer):
     auth = bearer(faults.user, faults.tenant)
     client = sign_in(_client(faults.host), faults.user, faults.tenant)
     anonymous = _client(faults.host)
