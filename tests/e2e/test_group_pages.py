@@ -37,6 +37,10 @@ def _sign_in(page, base, username):
 
 
 def _shown_width(page, selector: str) -> int:
+    # Wait for the image to finish loading: on a busy machine it may not have yet.
+    page.wait_for_function(
+        "selector => document.querySelector(selector)?.complete", arg=selector, timeout=15_000
+    )
     return page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
 
 
