@@ -80,7 +80,12 @@ def _pdf(path: str) -> str:
         parts: list[str] = []
         total = 0
         for page in pdf:
-            text = page.get_textpage().get_text_range()
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+            finally:
+                textpage.close()
+                page.close()
             parts.append(text)
             total += len(text)
             if total > MAX_TEXT:
