@@ -255,3 +255,49 @@ def fingerprint(migrations: Iterable[tuple[str, str]]) -> str:
     for app, name in sorted(migrations):
         digest.update(f"{app}.{name}\n".encode())
     return digest.hexdigest()
+
+
+def schema_catalog(schema: str) -> dict[str, list[tuple]]:
+    """A schema's structure as the catalog has it, with its own name taken out.
+
+    Tables, views and sequences; columns (in order, with type, nullability and
+    default); indexes; constraints; and its recorded migrations. Two schemas with
+    equal catalogs hold the same tables, columns, indexes and constraints.
+    """
+    _check_name(schema)
+    queries = {
+        "relations": (
+            "SELECT c.relname, c.relkind FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind <> 'i' ORDER BY 1"
+        ),
+        "columns": (
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE n.nspname = %s AND a.attnum > 0 AND NOT a.attisdropped "
+            "AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname, a.attnum"
+        ),
+        "indexes": (
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = %s ORDER BY 1, 2"
+        ),
+        "constraints": (
+            "SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid) "
+            "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+            "JOIN pg_namespace n ON n.oid = con.connamespace "
+            "WHERE n.nspname = %s ORDER BY 1, 2"
+        ),
+    }
+    catalog: dict[str, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql, [schema])
+            catalog[name] = [
+                tuple(_rename(v, schema, "<schema>") if isinstance(v, str) else v for v in row)
+                for row in cursor.fetchall()
+            ]
+    catalog["migrations"] = sorted(applied_migrations(schema) & code_migrations())
+    return catalog
