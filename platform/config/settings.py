@@ -157,6 +157,9 @@ TEMPLATES = [
 # --- database ---------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "postgres://oae@127.0.0.1:54320/oae")
 _database = database_from_url(DATABASE_URL)
+DATABASE_POOLING = env_str("DATABASE_POOLING", "")
+if DATABASE_POOLING not in ("", "transaction", "session"):
+    raise ImproperlyConfigured("DATABASE_POOLING must be empty, 'session' or 'transaction'.")
 DATABASES = {
     "default": {
         **_database,
@@ -172,6 +175,11 @@ DATABASES = {
             **_database["OPTIONS"],
         },
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_database['NAME']}")},
+        # Behind PgBouncer in transaction mode (or RDS Proxy): the search path travels
+        # with every statement (SET LOCAL), never as session state; no server-side
+        # cursors. Migrations and pg_dump still need a direct DATABASE_URL.
+        "TRANSACTION_POOLING": DATABASE_POOLING == "transaction",
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLING == "transaction",
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
