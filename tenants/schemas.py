@@ -109,6 +109,9 @@ def dump_schema_text(schema: str) -> str:
 # --- replay -------------------------------------------------------------------
 _SKIP_PREFIXES = ("--", "SET ", "SELECT pg_catalog.set_config(", "\\")
 _DUMP_COMPLETE = "-- PostgreSQL database dump complete"
+# Marks SQL appended to a template's dump: migrations replayed into the template since
+# pg_dump made it, so that a migration costs no new pg_dump (slow with a large catalog).
+AFTER_DUMP = "-- oae: migrations replayed after the dump"
 _COPY_HEADER = re.compile(r"^COPY (\S+) \((.*)\) FROM stdin;$")
 
 
@@ -195,7 +198,11 @@ def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int
                 cursor.execute(_rename("\n".join(batch), source, target))
                 batch.clear()
 
+        after_dump = ""
         for line in iterator:
+            if line.startswith(AFTER_DUMP) and complete and not statement:
+                after_dump = "".join(iterator)
+                break
             if line.startswith(_DUMP_COMPLETE):
                 complete = True
             if not statement and (line.startswith(_SKIP_PREFIXES) or not line.strip()):
@@ -229,6 +236,15 @@ def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int
         if not complete:
             raise SchemaDumpError("the dump is incomplete (truncated?)")
         send_batch()
+        if after_dump:
+            # Migrations replayed into the template since its pg_dump (see
+            # tenants.migrating): schema-relative SQL, run under the new schema's path
+            # for this statement's implicit transaction only... which SET LOCAL would
+            # outlive, so the caller's path is put back right after.
+            cursor.execute("SELECT current_setting('search_path')")
+            path = cursor.fetchone()[0]
+            cursor.execute(_rename(after_dump, source, target))
+            cursor.execute("SELECT set_config('search_path', %s, true)", [path])
     # pg_dump's statements were schema-qualified; whatever path the session had
     # is unchanged, but make the backend re-assert it rather than trust it.
     connection.search_path_set_schemas = None

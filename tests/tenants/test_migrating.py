@@ -13,9 +13,16 @@ from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor
 from tenants.migrating import migrate_tenants, schemas_behind
-from tenants.models import Tenant
-from tenants.provisioning import template_schema
-from tenants.schemas import applied_migrations, code_migrations, schema_catalog
+from tenants.models import SchemaPoolEntry, SchemaTemplate, Tenant
+from tenants.provisioning import template_refresh, template_schema
+from tenants.schemas import (
+    AFTER_DUMP,
+    applied_migrations,
+    code_migrations,
+    dump_schema_text,
+    fingerprint,
+    schema_catalog,
+)
 from tenants.services import tenant_create, tenant_delete, tenant_purge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +130,67 @@ def test_a_migration_with_python_code_runs_through_the_executor_and_matches_too(
     assert report.migrated == [schema]
     assert report.replayed == 0  # directory.0002 runs Python: not replayable
     assert schema_catalog(schema) == template
+
+
+def _forget_logo(schema: str) -> None:
+    """Undo institution.0006 (a foreign key column, its index and constraint) in a schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {schema}.django_migrations "  # noqa: S608 (a test's own schema)
+            "WHERE app = 'institution' AND name = '0006_institutionprofile_logo'"
+        )
+        cursor.execute(f"ALTER TABLE {schema}.institution_institutionprofile DROP COLUMN logo_id")
+
+
+@pytest.fixture
+def template_one_migration_behind(django_db_setup, django_db_blocker):
+    """The template one migration behind, stored as such (committed: pg_dump sees it).
+
+    As after a deploy whose code brings a migration adding a column (a foreign key,
+    with its index and constraint). Afterwards
+    the template is dumped afresh, whatever the test left.
+    """
+    schema = template_schema()
+    with django_db_blocker.unblock():
+        head = schema_catalog(schema)
+        _forget_logo(schema)
+        SchemaTemplate.objects.all().delete()
+        behind = applied_migrations(schema) & code_migrations()
+        SchemaTemplate.objects.create(
+            fingerprint=fingerprint(behind), migrations=len(behind), dump=dump_schema_text(schema)
+        )
+        yield head
+        connection.set_schema_to_public()
+        for tenant in Tenant.objects.filter(slug="after-replay"):
+            tenant_delete(tenant=tenant, actor=Actor.system("test"))
+            tenant_purge(tenant=tenant, actor=Actor.system("test"), force=True)
+        SchemaTemplate.objects.all().delete()
+        template_refresh()
+
+
+def test_the_template_is_migrated_by_replay_and_new_institutions_match_it(
+    template_one_migration_behind,
+):
+    head = template_one_migration_behind
+    lines: list[str] = []
+    report = migrate_tenants(jobs=1, progress=lines.append)
+    assert report.ok, report.failed
+    assert any("template migrated by replaying" in line for line in lines)
+    assert schema_catalog(template_schema()) == head
+    stored = SchemaTemplate.objects.get()
+    assert stored.fingerprint == fingerprint(code_migrations())
+    assert AFTER_DUMP in stored.dump  # no new pg_dump: the SQL was appended to the old one
+
+    for entry in SchemaPoolEntry.objects.all():  # provision by replaying the dump itself
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{entry.schema_name}" CASCADE')
+        entry.delete()
+    tenant = tenant_create(slug="after-replay", name="After Replay")
+    assert schema_catalog(tenant.schema_name) == head
+    assert connection.schema_name == "public"
+    with schema_context(tenant.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM institution_institutionprofile")
+        assert cursor.fetchone()[0] == "After Replay"
 
 
 @pytest.fixture
