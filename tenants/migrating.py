@@ -150,6 +150,21 @@ def schema_states(schemas: list[str]) -> dict[str, frozenset[Key]]:
     return behind
 
 
+def public_at_head() -> bool:
+    """True when public's ``django_migrations`` holds exactly the code's migrations.
+
+    One query; Django's ``migrate`` (graph, checks, post-migrate signals of every app)
+    runs only when something may be missing.
+    """
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('public.django_migrations')")
+        if cursor.fetchone()[0] is None:
+            return False
+        cursor.execute(_DIGEST_SQL.format(schema="public"))
+        return cursor.fetchone()[0] == _digest(code_migrations())
+
+
 def schemas_behind(schemas: list[str]) -> list[str]:
     """The schemas missing at least one of the code's migrations, in the given order."""
     behind = schema_states(schemas)
@@ -457,8 +472,11 @@ def migrate_tenants(
     """Migrate public, refresh the template, then every institution behind head."""
     started = time.monotonic()
     report = MigrationReport()
-    progress("migrating the public schema")
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    if public_at_head():
+        progress("the public schema is at head")
+    else:
+        progress("migrating the public schema")
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     progress("bringing the institution template to head")
     if template_fast_forward():
         progress("template migrated by replaying the collected SQL (no new pg_dump)")

@@ -123,6 +123,8 @@ LOGIN_URL = "signin"
 MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
+    # Counts and times every response per institution (Prometheus, console's last day).
+    "config.metrics.MetricsMiddleware",
     "config.logging.RequestContextMiddleware",
     # A NUL byte in the path, the query or a cookie answers 400 before it reaches a query.
     "config.malformed.MalformedRequestMiddleware",
@@ -217,11 +219,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
 # Keep our JSON log configuration in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- metrics (config.metrics) -------------------------------------------------
+# Bearer token of GET /metrics (Prometheus); empty: the endpoint answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Institutions with a Prometheus label of their own per process; the rest count as _other.
+METRICS_MAX_INSTITUTIONS = env_int("METRICS_MAX_INSTITUTIONS", 100)
+
 CELERY_BEAT_SCHEDULE = {
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
+    # Per-institution request and task counters: Redis -> tenants_tenanttraffic.
+    "flush-traffic-counters": {"task": "tenants.traffic_flush", "schedule": 300.0},
 }
 
 # --- object storage (S3) ----------------------------------------------------

@@ -69,9 +69,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             raise ImproperlyConfigured(
                 "Database schema not set. Did you forget to call set_schema() or set_tenant()?"
             )
-        paths = ", ".join(
-            quote_schema_name(schema) for schema in self._get_cursor_search_paths()
-        )
+        paths = ", ".join(quote_schema_name(schema) for schema in self._get_cursor_search_paths())
         return f"SET LOCAL search_path = {paths};\n"
 
     def _handle_search_path(self, cursor=None) -> None:

@@ -81,12 +81,15 @@ def _usernames(wrapper: DatabaseWrapper) -> list[str]:
 
 def _bouncer_search_path() -> str:
     """What a third, plain client of the pooler finds in the (single) server session."""
-    with psycopg2.connect(
-        host="127.0.0.1",
-        port=PORT,
-        user=connection.settings_dict["USER"],
-        dbname=connection.settings_dict["NAME"],
-    ) as plain, plain.cursor() as cursor:
+    with (
+        psycopg2.connect(
+            host="127.0.0.1",
+            port=PORT,
+            user=connection.settings_dict["USER"],
+            dbname=connection.settings_dict["NAME"],
+        ) as plain,
+        plain.cursor() as cursor,
+    ):
         cursor.execute("SHOW search_path")
         return cursor.fetchone()[0]
 
