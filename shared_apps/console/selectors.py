@@ -13,9 +13,9 @@ from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
-from shared_apps.console.keyset import Ordering
 from tenant_apps.people.models import AccessToken, User
 from tenants.models import Domain, Tenant, TenantTraffic
 
