@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -85,6 +86,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.activity",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -135,6 +137,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
+ASGI_APPLICATION = "config.asgi.application"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -149,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenant_apps.institution.context.institution",
+                "tenant_apps.activity.context.live",
             ],
         },
     },
@@ -212,6 +216,48 @@ CELERY_BEAT_SCHEDULE = {
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
 }
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Activities whose fan-out message the broker lost, and e-mails not yet sent.
+        "activity-sweep": {"task": "activity.sweep_all", "schedule": 60.0},
+        # Digests: each institution's people with a daily or weekly e-mail frequency.
+        "activity-daily-digests": {
+            "task": "activity.digests_all",
+            "schedule": crontab(hour=env_int("ACTIVITY_DIGEST_HOUR", 7), minute=0),
+            "kwargs": {"frequency": "daily"},
+        },
+        "activity-weekly-digests": {
+            "task": "activity.digests_all",
+            "schedule": crontab(
+                hour=env_int("ACTIVITY_DIGEST_HOUR", 7), minute=0, day_of_week="monday"
+            ),
+            "kwargs": {"frequency": "weekly"},
+        },
+    }
+)
+
+# --- the live channel (config.live, served by uvicorn: config.asgi) -----------------
+# Pushes to open pages travel through Redis (channels-redis); the same Redis by default.
+LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", REDIS_URL)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [LIVE_REDIS_URL],
+            "prefix": env_str("LIVE_CHANNEL_PREFIX", "oae-live"),
+            # A page keeps its membership for a day; it reconnects long before.
+            "group_expiry": 86400,
+        },
+    }
+}
+# Where pages open the live channel: same host, this path (nginx sends /ws/ to uvicorn).
+# LIVE_URL_PORT: a port for make run, where uvicorn listens apart from gunicorn.
+LIVE_URL_PORT = env_str("LIVE_URL_PORT", "")
+# Seconds between polls of a page that has no live connection.
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+# Attempts at one e-mail before it is marked failed.
+ACTIVITY_EMAIL_ATTEMPTS = env_int("ACTIVITY_EMAIL_ATTEMPTS", 5)
 
 # --- object storage (S3) ----------------------------------------------------
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "" if IS_PRODUCTION else "http://127.0.0.1:18333")

@@ -21,6 +21,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 
+from tenant_apps.activity.services import activity_record
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -289,6 +290,7 @@ def content_upload_file(
                 tenant=tenant,
                 written=written,
             )
+            activity_record(actor=actor, verb="content.created", item=item)
             transaction.on_commit(lambda: usage_add(tenant, items=1))
     return item
 
@@ -342,6 +344,7 @@ def _create_simple(*, actor: User, tags, **fields) -> ContentItem:
     item.full_clean(exclude=["current_version"])
     item.save()
     Share.objects.create(item=item, user=actor, role=ShareRole.MANAGER)
+    activity_record(actor=actor, verb="content.created", item=item)
     transaction.on_commit(lambda: usage_add(tenant, items=1))
     return item
 
@@ -380,6 +383,7 @@ def content_update(
         item.body_html = sanitise_html(body, tags=DOCUMENT_TAGS)
     item.full_clean(exclude=["current_version", "created_by"])
     item.save()
+    activity_record(actor=actor, verb="content.updated", item=item)
     return item
 
 
@@ -421,6 +425,7 @@ def content_version_add(
                 tenant=tenant,
                 written=written,
             )
+            activity_record(actor=actor, verb="content.version", item=locked)
     item.refresh_from_db()
     return version
 
@@ -457,6 +462,7 @@ def content_version_restore(
     locked.save(update_fields=["current_version", "modified"])
     if Processing.PENDING in (version.preview_status, version.text_status):
         _after_commit_process(restored)
+    activity_record(actor=actor, verb="content.version", item=locked)
     item.refresh_from_db()
     return restored
 
@@ -512,6 +518,7 @@ def content_share(
         raise ValidationError(
             {"role": "The item would have no manager left; make someone else a manager first."}
         )
+    activity_record(actor=actor, verb="content.shared", item=item, targets=principals)
     return shares
 
 
@@ -550,9 +557,11 @@ def comment_create(
         raise NotAllowed("Sign in to comment.", code="not_allowed")
     if parent is not None and parent.item_id != item.pk:
         raise ValidationError({"parent": "That comment belongs to another item."})
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         item=item, parent=parent, author=actor, body_html=_clean_comment(body)
     )
+    activity_record(actor=actor, verb="content.commented", comment=comment, reply_to=parent)
+    return comment
 
 
 def _require_comment_rights(actor: User, comment: Comment) -> None:
