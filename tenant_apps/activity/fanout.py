@@ -198,6 +198,7 @@ def _after_commit(feed: set[int], notified: set[int], deliveries: list[int]) -> 
 
     feed_only = sorted(feed - notified)
     notified_sorted = sorted(notified)
+    unread_cache_forget_many(notified_sorted)  # and again after the commit, see services
 
     def after() -> None:
         unread_cache_forget_many(notified_sorted)

@@ -85,6 +85,10 @@ def _unread_changed(user_id: int) -> None:
     from tenant_apps.activity.live import push_to_users
     from tenant_apps.activity.selectors import unread_cache_forget
 
+    # Forgotten now (this transaction's own reads) and again after the commit (a read
+    # between the two may have cached the count from before it).
+    unread_cache_forget(user_id)
+
     def after() -> None:
         unread_cache_forget(user_id)
         push_to_users([user_id], kind="notifications")

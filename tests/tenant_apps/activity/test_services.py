@@ -37,8 +37,8 @@ from tenant_apps.groups.services import (
     group_member_set_role,
     group_request_decide,
 )
-from tenant_apps.messaging.services import message_reply, message_send
 from tenant_apps.messaging.models import ThreadState
+from tenant_apps.messaging.services import message_reply, message_send
 from tests.tenant_apps.activity.conftest import fan_out, person
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,8 @@ def test_sharing_notifies_the_person_and_puts_it_in_their_feed(world):
     with schema_context(world.tenant_a.schema_name):
         entries, _ = feed_of(viewer=world.bob)
         assert [entry_data(world.bob, e)["summary"] for e in entries] == [
-            "Alice Archer shared Week 1 notes with you"
+            "Alice Archer shared Week 1 notes with you",
+            "Alice Archer added Week 1 notes",  # fanned out after the share: Bob may see it
         ]
         notes = list(notifications_of(viewer=world.bob))
         assert [(n.category, n.is_read) for n in notes] == [("shares", False)]
@@ -137,7 +138,7 @@ def test_an_item_bob_may_no_longer_see_leaves_his_feed_and_notifications(world, 
         comment_create(actor=world.alice, item=doc, body="First!")
     fan_out(world)
     with schema_context(world.tenant_a.schema_name):
-        assert len(feed_of(viewer=world.bob)[0]) == 2
+        assert len(feed_of(viewer=world.bob)[0]) == 3  # added, shared, commented
         assert unread_count(world.bob) == 1
         if how == "private":
             content_update(actor=world.alice, item=doc, visibility="private")
@@ -163,10 +164,11 @@ def test_a_loggedin_item_stays_visible_when_unshared(world):
     with schema_context(world.tenant_a.schema_name):
         doc = content_create_document(actor=world.alice, title="Open", visibility="loggedin")
         content_share(actor=world.alice, item=doc, principals=[world.bob], role="viewer")
-        content_unshare(actor=world.alice, item=doc, principal=world.bob)
     fan_out(world)
     with schema_context(world.tenant_a.schema_name):
-        assert len(feed_of(viewer=world.bob)[0]) == 1  # the share, still visible to members
+        content_unshare(actor=world.alice, item=doc, principal=world.bob)
+        # Still visible to members: its creation and the share.
+        assert len(feed_of(viewer=world.bob)[0]) == 2
 
 
 def test_comments_are_aggregated_as_people_read_them(world):
@@ -179,7 +181,10 @@ def test_comments_are_aggregated_as_people_read_them(world):
     with schema_context(world.tenant_a.schema_name):
         entries, after = feed_of(viewer=world.alice)
         summaries = [entry_data(world.alice, e)["summary"] for e in entries]
-        assert summaries == ["Student 2 and 3 others commented on Week 1 notes"]
+        assert summaries == [
+            "Student 2 and 3 others commented on Week 1 notes",
+            "You added Week 1 notes",
+        ]
         assert entries[0].count == 4
         assert after is None
         item_entries, _ = feed_of_item(viewer=world.bob, item=doc)
