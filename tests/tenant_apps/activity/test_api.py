@@ -174,7 +174,9 @@ def test_email_preferences_read_and_change(client_a, world):
         400,
     )
     assert "shares" in body["errors"]
-    _problem(patch_json(client_a, "/api/v1/me/preferences", {"email": {"spam": "never"}}, **bob), 400)
+    _problem(
+        patch_json(client_a, "/api/v1/me/preferences", {"email": {"spam": "never"}}, **bob), 400
+    )
     _problem(patch_json(client_a, "/api/v1/me/preferences", {"email": "never"}, **bob), 400)
     assert client_a.get("/api/v1/me/preferences").status_code in (401, 403)
 
