@@ -25,7 +25,8 @@ from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import profile_for
 
-UNREAD_CACHE_SECONDS = 300
+UNREAD_CACHE_SECONDS = 120
+UNREAD_EPOCH_KEY = "activity:unread:epoch"
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
 RELATED = ("actor", "item", "group", "person", "thread")
@@ -200,8 +201,19 @@ def notifications_page(
 
 
 def _unread_key(user_id: int) -> str:
-    # The cache's key function adds the institution's schema.
-    return f"activity:unread:{user_id}"
+    # The cache's key function adds the institution's schema. The epoch moves when what
+    # people may see changes (an item unshared, deleted, made private; someone leaving a
+    # group): every cached count of the institution is then forgotten at once.
+    epoch = cache.get(UNREAD_EPOCH_KEY) or 0
+    return f"activity:unread:{epoch}:{user_id}"
+
+
+def unread_cache_forget_all() -> None:
+    """Forget every cached unread count of the current institution."""
+    try:
+        cache.incr(UNREAD_EPOCH_KEY)
+    except ValueError:  # no epoch yet
+        cache.set(UNREAD_EPOCH_KEY, 1, None)
 
 
 def unread_count(viewer: User) -> int:

@@ -76,8 +76,20 @@ def activity_record(
             fields["person"] = target
         rows.append(Activity(**fields))
     rows = Activity.objects.bulk_create(rows)
+    if verb == Verb.CONTENT_UPDATED:
+        activity_access_changed()  # its visibility may have changed
     _queue_fanout([row.pk for row in rows])
     return rows
+
+
+def activity_access_changed() -> None:
+    """Say that what people may see has changed (an item unshared, deleted or made private,
+    someone leaving a group): cached unread counts are recomputed. Feeds and lists need
+    nothing: they apply the permission rule whenever they are read."""
+    from tenant_apps.activity.selectors import unread_cache_forget_all
+
+    unread_cache_forget_all()
+    transaction.on_commit(unread_cache_forget_all, robust=True)
 
 
 # --- notifications ----------------------------------------------------------------

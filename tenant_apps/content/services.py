@@ -21,7 +21,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 
-from tenant_apps.activity.services import activity_record
+from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -395,6 +395,7 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
         item.delete()
+        activity_access_changed()
         for blob_id, preview_id in refs:
             blob_release(blob_id=blob_id)
             if preview_id:
@@ -530,6 +531,7 @@ def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) 
         _require_manager(actor, item)
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     deleted, _ = Share.objects.filter(item=item, **_principal_filter(principal)).delete()
+    activity_access_changed()
     if not deleted:
         raise ValidationError({"principal": "The item is not shared with them."})
     if _person_managers(item) == 0:

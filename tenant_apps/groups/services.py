@@ -15,7 +15,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from tenant_apps.activity.services import activity_record
+from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.images import picture_remove, picture_replace
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.services import blob_release
@@ -100,6 +100,7 @@ def group_delete(*, actor: User, group: Group) -> None:
     group = _locked(group)
     picture_id = group.picture_id
     group.delete()
+    activity_access_changed()
     if picture_id is not None:
         blob_release(blob_id=picture_id)
 
@@ -195,6 +196,7 @@ def group_leave(*, actor: User, group: Group) -> None:
     if _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     membership.delete()
+    activity_access_changed()
 
 
 @transaction.atomic
@@ -211,6 +213,7 @@ def group_member_remove(*, actor: User, group: Group, person: User) -> None:
     if _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     membership.delete()
+    activity_access_changed()
 
 
 @transaction.atomic

@@ -25,6 +25,17 @@ def _forget_cached_counts():
         redis.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def _no_committed_activities(world, db):
+    """Browser tests commit activities (the world is shared); in these tests' transaction
+    they are gone, so each test sees only its own."""
+    from tenant_apps.activity.models import Activity
+
+    for tenant in (world.tenant_a, world.tenant_b):
+        with schema_context(tenant.schema_name):
+            Activity.objects.all().delete()
+
+
 def fan_out(world, tenant=None) -> int:
     """Run the fan-out the worker runs after the commit (tests' transactions never commit)."""
     with schema_context((tenant or world.tenant_a).schema_name):

@@ -152,9 +152,6 @@ def test_an_item_bob_may_no_longer_see_leaves_his_feed_and_notifications(world, 
     with schema_context(world.tenant_a.schema_name):
         assert feed_of(viewer=world.bob)[0] == []
         assert list(notifications_of(viewer=world.bob)) == []
-        from tenant_apps.activity.selectors import unread_cache_forget
-
-        unread_cache_forget(world.bob.pk)
         assert unread_count(world.bob) == 0
         # Alice still sees her own item's history (unless it is gone).
         assert bool(feed_of(viewer=world.alice)[0]) is (how != "delete")
