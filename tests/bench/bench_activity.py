@@ -19,7 +19,6 @@ to a small one, and 1,000 idle live connections on one ASGI process.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import random
@@ -29,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +62,6 @@ ROUNDS = 40
 BIG_GROUP, SMALL_GROUP = 10_000, 10
 LIVE_CONNECTIONS = 1_000
 VERBS = ("content.created", "content.commented", "content.shared", "content.updated")
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def load_activities(viewer: User, people: list[int], total: int, viewer_entries: int) -> None:
@@ -251,7 +248,7 @@ def bench_group_post(client: Client) -> None:
     clients = {"big": client, "small": client}
     times = {key: [] for key in targets}
     for _ in range(5):
-        for key, group_id in targets.items():
+        for group_id in targets.values():
             timed(
                 client,
                 "post",
@@ -355,7 +352,7 @@ VIEWER_PK = 0
 
 def bench_live() -> None:
     global SERVER, SCHEMA, VIEWER_PK
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     tenant = Tenant.objects.get(slug="activity-small")
     host = tenant.domains.get(is_primary=True).domain
