@@ -30,8 +30,10 @@ bench: $(VENV)/.installed
 loadtest: $(VENV)/.installed
 	$(PY) tests/bench/loadtest.py $(LOADTEST_ARGS)
 
+# ruff, then the import-linter contracts of pyproject.toml (the layers of the apps).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=platform $(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

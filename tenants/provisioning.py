@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
+from config.errors import DomainError
 from tenants.models import SchemaPoolEntry, SchemaTemplate
 from tenants.schemas import (
     applied_migrations,
@@ -41,8 +42,17 @@ _cache_lock = threading.Lock()
 _cached: tuple[int, str, str] | None = None  # (pk, fingerprint, dump)
 
 
-class TemplateStale(RuntimeError):
-    """The template's migrations differ from the code's: refresh it before provisioning."""
+class TemplateStale(DomainError, RuntimeError):
+    """The template's migrations differ from the code's: refresh it before provisioning.
+
+    Every edge answers 503 with this message (an operator's job, not the caller's).
+    """
+
+    status = 503
+    slug = "service-unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, detail=message)
 
 
 def template_schema() -> str:

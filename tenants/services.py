@@ -137,7 +137,9 @@ def tenant_suspend(*, tenant: Tenant, actor: Actor) -> Tenant:
     """Make an institution read-only: its hosts keep serving reads, every write is refused."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status == TenantStatus.DELETING:
-        raise ValidationError("A deleted institution cannot be suspended; restore it first.")
+        raise ValidationError(
+            {"status": "A deleted institution cannot be suspended; restore it first."}
+        )
     if tenant.status == TenantStatus.SUSPENDED:
         return tenant
     return _set_status(tenant, TenantStatus.SUSPENDED, actor=actor, verb="tenant.suspended")
@@ -148,7 +150,7 @@ def tenant_resume(*, tenant: Tenant, actor: Actor) -> Tenant:
     """Lift a suspension (or read-only state)."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status == TenantStatus.DELETING:
-        raise ValidationError("A deleted institution is restored, not resumed.")
+        raise ValidationError({"status": "A deleted institution is restored, not resumed."})
     if tenant.status == TenantStatus.ACTIVE:
         return tenant
     return _set_status(tenant, TenantStatus.ACTIVE, actor=actor, verb="tenant.resumed")
@@ -180,7 +182,7 @@ def tenant_restore(*, tenant: Tenant, actor: Actor) -> Tenant:
     """Undo a deletion during its grace period: back to the status it had."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
-        raise ValidationError("Only a deleted institution can be restored.")
+        raise ValidationError({"status": "Only a deleted institution can be restored."})
     tenant.status = tenant.status_before_delete or TenantStatus.ACTIVE
     tenant.status_before_delete = ""
     tenant.purge_after = None
@@ -199,10 +201,13 @@ def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
 
     tenant = Tenant.objects.get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
-        raise ValidationError("Only a deleted institution can be purged.")
+        raise ValidationError({"status": "Only a deleted institution can be purged."})
     if not force and (tenant.purge_after is None or tenant.purge_after > timezone.now()):
         raise ValidationError(
-            f"{tenant.slug} is in its grace period until {tenant.purge_after:%Y-%m-%d %H:%M} UTC."
+            {
+                "status": f"{tenant.slug} is in its grace period until "
+                f"{tenant.purge_after:%Y-%m-%d %H:%M} UTC."
+            }
         )
     deleted = storage_delete_prefix(f"tenants/{tenant.uuid}/")
     connection.set_schema_to_public()
@@ -249,8 +254,14 @@ def validate_hostname(hostname: str) -> str:
 
 @transaction.atomic
 def tenant_add_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> Domain:
-    """Route a custom host name (the institution points its DNS at the platform)."""
-    hostname = validate_hostname(hostname)
+    """Route a custom host name (the institution points its DNS at the platform).
+
+    ValidationError on "hostname" when it is not one the institution may add.
+    """
+    try:
+        hostname = validate_hostname(hostname)
+    except ValidationError as error:
+        raise ValidationError({"hostname": error.error_list}) from None
     domain = Domain.objects.create(domain=hostname, tenant=tenant, is_primary=False)
     audit_record(
         actor=actor, verb="tenant.domain_added", target=tenant.slug, details={"domain": hostname}
@@ -262,9 +273,9 @@ def tenant_add_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> Domain:
 def tenant_remove_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> None:
     domain = Domain.objects.filter(tenant=tenant, domain=hostname.strip().lower()).first()
     if domain is None:
-        raise ValidationError(f"{tenant.slug} has no domain '{hostname}'.")
+        raise ValidationError({"hostname": f"{tenant.slug} has no domain '{hostname}'."})
     if domain.is_primary:
-        raise ValidationError("The institution's own subdomain cannot be removed.")
+        raise ValidationError({"hostname": "The institution's own subdomain cannot be removed."})
     domain.delete()
     audit_record(
         actor=actor,

@@ -8,6 +8,7 @@ rolled-back transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -17,7 +18,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.people.models import User
-from tenant_apps.people.services import user_create
+from tenant_apps.people.services import token_create, user_create
 from tenants.models import Tenant
 from tenants.selectors import tenant_cache_clear
 from tenants.services import tenant_create
@@ -109,6 +110,18 @@ def sign_in(client: Client, user: User, tenant: Tenant) -> Client:
     with schema_context(tenant.schema_name):
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def bearer(world) -> Callable[..., dict]:
+    """``bearer(user, tenant=None)``: request headers that authenticate as ``user`` with a
+    new personal access token, made in ``tenant``'s schema (tenant A unless named)."""
+
+    def headers(user: User, tenant: Tenant | None = None) -> dict:
+        with schema_context((tenant or world.tenant_a).schema_name):
+            return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
+
+    return headers
 
 
 @pytest.fixture

@@ -801,6 +801,23 @@ def ensure_chromium() -> None:
         say("chromium is not available: the browser tests will be skipped")
 
 
+def run_lint(env: dict[str, str]) -> int:
+    """``make lint``'s checks: ruff, then the import-linter contracts (pyproject.toml)."""
+    say("ruff check .")
+    ruff = subprocess.run([str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env, check=False)
+    say("lint-imports")
+    layers = subprocess.run(
+        [str(VENV_BIN / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        env={
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, ["platform", env.get("PYTHONPATH")])),
+        },
+        check=False,
+    )
+    return ruff.returncode or layers.returncode
+
+
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     ensure_chromium()
     # Every run starts from empty services: nothing left over can hide a bug.
@@ -808,18 +825,15 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     try:
         up(profile)
         env = child_env(profile)
-        say("ruff check .")
-        lint = subprocess.run(
-            [str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env, check=False
-        )
+        lint = run_lint(env)
         argv = [str(VENV_BIN / "pytest"), *pytest_args]
         say(" ".join(argv))
         tests = subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode
-        if lint.returncode != 0:
+        if lint != 0:
             # The tests still ran (a lint slip should not hide test results), but
             # the run fails: CI must be clean on both.
-            say("ruff found problems (see above the test output): failing the run")
-            return tests or lint.returncode
+            say("ruff or import-linter found problems (see above the test output): failing")
+            return tests or lint
         return tests
     finally:
         down(profile)

@@ -17,7 +17,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_tenants.utils import get_public_schema_name
-from rest_framework.permissions import BasePermission
 
 from shared_apps.console.selectors import console_tenant
 from tenants.models import Tenant
@@ -47,15 +46,6 @@ def platform_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., 
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-class IsPlatformAdmin(BasePermission):
-    """Platform API: anonymous -> 401, signed in but not a platform admin -> 403."""
-
-    message = "Only the platform's administrators may use the platform API."
-
-    def has_permission(self, request, view) -> bool:
-        return is_platform_admin(request.user)
 
 
 def tenant_or_404(slug: str) -> Tenant:

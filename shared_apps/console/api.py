@@ -21,18 +21,19 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
 from shared_apps.audit.services import Actor
-from shared_apps.console.access import IsPlatformAdmin, tenant_or_404
+from shared_apps.console.access import is_platform_admin, tenant_or_404
 from shared_apps.console.forms import MAX_QUOTA_BYTES, MAX_QUOTA_PEOPLE
 from shared_apps.console.selectors import console_tenants
 from tenants.models import Tenant, TenantStatus, TenantUsage
-from tenants.provisioning import TemplateStale
 from tenants.services import (
     tenant_add_domain,
     tenant_create,
@@ -54,23 +55,13 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The platform cannot do this right now."
-    default_code = "service_unavailable"
+class IsPlatformAdmin(BasePermission):
+    """Platform API: anonymous -> 401, signed in but not a platform admin -> 403."""
 
+    message = "Only the platform's administrators may use the platform API."
 
-def api_error(exc: DjangoValidationError, field: str) -> exceptions.ValidationError:
-    """A service's ValidationError as DRF's: its own fields if it names them, else ``field``."""
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({field: exc.messages})
-
-
-def validated(serializer_class: type[serializers.Serializer], data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    def has_permission(self, request, view) -> bool:
+        return is_platform_admin(request.user)
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -299,12 +290,8 @@ class TenantListApi(generics.ListAPIView):
             tenant = tenant_create(
                 slug=data["slug"], name=data["name"], actor=Actor.from_request(request)
             )
-        except DjangoValidationError as exc:
-            raise api_error(exc, "slug") from None
         except IntegrityError:
             raise Conflict("That slug or its address was just taken; choose another.") from None
-        except TemplateStale as exc:
-            raise ServiceUnavailable(str(exc)) from None
         return Response(tenant_output(tenant.slug), status=status.HTTP_201_CREATED)
 
 
@@ -330,23 +317,18 @@ class TenantDetailApi(PlatformApi):
         tenant = tenant_or_404(slug)
         data = validated(TenantPatchInput, request.data)
         actor = Actor.from_request(request)
-        step = "name"
-        try:
-            with transaction.atomic():  # a refused step undoes the ones before it
-                changes = {
-                    key: data[key]
-                    for key in ("name", "quota_people", "quota_storage_bytes")
-                    if key in data
-                }
-                if changes:
-                    tenant = tenant_update(tenant=tenant, actor=actor, **changes)
-                step = "status"
-                if data.get("status") == TenantStatus.SUSPENDED:
-                    tenant_suspend(tenant=tenant, actor=actor)
-                elif data.get("status") == TenantStatus.ACTIVE:
-                    tenant_resume(tenant=tenant, actor=actor)
-        except DjangoValidationError as exc:
-            raise api_error(exc, step) from None
+        with transaction.atomic():  # a refused step undoes the ones before it
+            changes = {
+                key: data[key]
+                for key in ("name", "quota_people", "quota_storage_bytes")
+                if key in data
+            }
+            if changes:
+                tenant = tenant_update(tenant=tenant, actor=actor, **changes)
+            if data.get("status") == TenantStatus.SUSPENDED:
+                tenant_suspend(tenant=tenant, actor=actor)
+            elif data.get("status") == TenantStatus.ACTIVE:
+                tenant_resume(tenant=tenant, actor=actor)
         return Response(tenant_output(slug))
 
     @extend_schema(
@@ -373,10 +355,7 @@ class TenantRestoreApi(PlatformApi):
         responses={200: TenantOutput, **_problems(400, 404)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        try:
-            tenant_restore(tenant=tenant_or_404(slug), actor=Actor.from_request(request))
-        except DjangoValidationError as exc:
-            raise api_error(exc, "status") from None
+        tenant_restore(tenant=tenant_or_404(slug), actor=Actor.from_request(request))
         return Response(tenant_output(slug))
 
 
@@ -395,8 +374,6 @@ class TenantDomainsApi(PlatformApi):
             tenant_add_domain(
                 tenant=tenant, hostname=data["hostname"], actor=Actor.from_request(request)
             )
-        except DjangoValidationError as exc:
-            raise api_error(exc, "hostname") from None
         except IntegrityError:
             raise Conflict("That host name was just taken.") from None
         return Response(tenant_output(slug), status=status.HTTP_201_CREATED)
@@ -415,10 +392,7 @@ class TenantDomainsApi(PlatformApi):
     def delete(self, request: Request, slug: str) -> Response:
         tenant = tenant_or_404(slug)
         data = validated(DomainInput, request.data or request.query_params)
-        try:
-            tenant_remove_domain(
-                tenant=tenant, hostname=data["hostname"], actor=Actor.from_request(request)
-            )
-        except DjangoValidationError as exc:
-            raise api_error(exc, "hostname") from None
+        tenant_remove_domain(
+            tenant=tenant, hostname=data["hostname"], actor=Actor.from_request(request)
+        )
         return Response(tenant_output(slug))

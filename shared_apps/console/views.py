@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from config.errors import show_error
 from shared_apps.audit.services import Actor
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
 from shared_apps.console.forms import (
@@ -158,7 +159,7 @@ def tenant_new(request: HttpRequest) -> HttpResponse:
                     actor=Actor.from_request(request),
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                show_error(request, exc, form=form)
             except IntegrityError:
                 # Someone took the slug or its host name between the check and the insert.
                 form.add_error(
@@ -166,8 +167,8 @@ def tenant_new(request: HttpRequest) -> HttpResponse:
                 )
                 status = 409
             except TemplateStale as exc:
-                form.add_error(None, str(exc))
-                status = 503
+                show_error(request, exc, form=form)
+                status = exc.status
             else:
                 messages.success(request, f"{tenant.name} is ready at {tenant_url(tenant)}")
                 return redirect("console:tenant", slug=tenant.slug)
@@ -207,8 +208,7 @@ def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _refused(request: HttpRequest, tenant: Tenant, exc: ValidationError) -> HttpResponse:
     """The service said no: the detail page again, with its reasons; nothing changed."""
-    for message in exc.messages:
-        messages.error(request, message)
+    show_error(request, exc)
     return _detail(request, tenant_or_404(tenant.slug), status=400)
 
 
@@ -291,7 +291,7 @@ def tenant_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
             tenant=tenant, actor=Actor.from_request(request), name=form.cleaned_data["name"]
         )
     except ValidationError as exc:
-        form.add_error("name", exc)
+        show_error(request, exc, form=form, field="name")
         return _invalid(request, tenant, name_form=form)
     return _done(request, tenant, f"The institution is now called {tenant.name}.")
 
@@ -311,7 +311,7 @@ def tenant_quotas_view(request: HttpRequest, slug: str) -> HttpResponse:
             quota_storage_bytes=form.cleaned_data["quota_storage_bytes"],
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
+        show_error(request, exc, form=form)
         return _invalid(request, tenant, quota_form=form)
     return _done(request, tenant, f"The quotas of {tenant.name} are saved.")
 
@@ -328,7 +328,7 @@ def tenant_domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
             tenant=tenant, hostname=form.cleaned_data["hostname"], actor=Actor.from_request(request)
         )
     except ValidationError as exc:
-        form.add_error("hostname", exc)
+        show_error(request, exc, form=form)
         return _invalid(request, tenant, domain_form=form)
     return _done(
         request,

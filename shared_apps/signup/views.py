@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.errors import show_error
 from shared_apps.signup.forms import SignupForm
 from shared_apps.signup.services import (
     SIGNUP_LIMIT,
@@ -73,7 +74,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
         except SignupThrottled as problem:
             return _throttled(request, problem)
         except ValidationError as error:  # e.g. the subdomain was taken a moment ago
-            form.add_error(None, error)
+            show_error(request, error, form=form)
         else:
             return render(
                 request,

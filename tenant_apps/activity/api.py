@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
-from tenant_apps.activity.access import access_group_feed, access_item_feed
+from config.api.inputs import validated
 from tenant_apps.activity.models import Category, Frequency
 from tenant_apps.activity.selectors import (
     entry_data,
@@ -34,6 +32,8 @@ from tenant_apps.activity.services import (
     email_preferences_update,
     notifications_mark_read,
 )
+from tenant_apps.content.access import access_content
+from tenant_apps.groups.access import access_group
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -122,7 +122,7 @@ class ActivityFeedApi(APIView):
 class GroupFeedApi(APIView):
     @extend_schema(parameters=PAGE_PARAMETERS, responses=FeedOutput, summary="A group's feed")
     def get(self, request: Request, public_id: str) -> Response:
-        group = access_group_feed(request.user, public_id)
+        group = access_group(request.user, public_id)
         entries, after = feed_of_group(
             viewer=request.user, group=group, after=_after(request), size=_limit(request)
         )
@@ -132,7 +132,7 @@ class GroupFeedApi(APIView):
 class ItemFeedApi(APIView):
     @extend_schema(parameters=PAGE_PARAMETERS, responses=FeedOutput, summary="An item's feed")
     def get(self, request: Request, public_id: str) -> Response:
-        item = access_item_feed(request.user, public_id)
+        item = access_content(request.user, public_id)
         entries, after = feed_of_item(
             viewer=request.user, item=item, after=_after(request), size=_limit(request)
         )
@@ -229,8 +229,5 @@ class PreferencesApi(APIView):
     )
     def patch(self, request: Request) -> Response:
         data = validated(PreferencesInput, request.data)
-        try:
-            email = email_preferences_update(actor=request.user, changes=data["email"])
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        email = email_preferences_update(actor=request.user, changes=data["email"])
         return Response({"email": email})

@@ -15,6 +15,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
+from config.celery import app as celery_app
+from tenant_apps.activity.counts import unread_cache_forget_many
+from tenant_apps.activity.live import push_to_users
 from tenant_apps.activity.models import (
     DEFAULT_FREQUENCY,
     Activity,
@@ -193,9 +196,6 @@ def _notify(activity: Activity, notify: dict[int, str]) -> list[int]:
 
 
 def _after_commit(feed: set[int], notified: set[int], deliveries: list[int]) -> None:
-    from tenant_apps.activity.live import push_to_users
-    from tenant_apps.activity.selectors import unread_cache_forget_many
-
     feed_only = sorted(feed - notified)
     notified_sorted = sorted(notified)
     unread_cache_forget_many(notified_sorted)  # and again after the commit, see services
@@ -207,10 +207,11 @@ def _after_commit(feed: set[int], notified: set[int], deliveries: list[int]) -> 
 
     transaction.on_commit(after, robust=True)
     if deliveries:
-        from tenant_apps.activity.tasks import email_deliver_many
-
         transaction.on_commit(
-            lambda: email_deliver_many.delay(delivery_ids=deliveries), robust=True
+            lambda: celery_app.send_task(
+                "activity.email_deliver_many", kwargs={"delivery_ids": deliveries}
+            ),
+            robust=True,
         )
 
 

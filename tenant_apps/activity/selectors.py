@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
 from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
@@ -25,8 +26,6 @@ from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import profile_for
 
-UNREAD_CACHE_SECONDS = 120
-UNREAD_EPOCH_KEY = "activity:unread:epoch"
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
 RELATED = ("actor", "item", "group", "person", "thread")
@@ -200,25 +199,9 @@ def notifications_page(
     return page, (page[-1].public_id if more else None)
 
 
-def _unread_key(user_id: int) -> str:
-    # The cache's key function adds the institution's schema. The epoch moves when what
-    # people may see changes (an item unshared, deleted, made private; someone leaving a
-    # group): every cached count of the institution is then forgotten at once.
-    epoch = cache.get(UNREAD_EPOCH_KEY) or 0
-    return f"activity:unread:{epoch}:{user_id}"
-
-
-def unread_cache_forget_all() -> None:
-    """Forget every cached unread count of the current institution."""
-    try:
-        cache.incr(UNREAD_EPOCH_KEY)
-    except ValueError:  # no epoch yet
-        cache.set(UNREAD_EPOCH_KEY, 1, None)
-
-
 def unread_count(viewer: User) -> int:
     """How many of ``viewer``'s notifications are unread (cached; every change forgets it)."""
-    key = _unread_key(viewer.pk)
+    key = unread_key(viewer.pk)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -229,16 +212,6 @@ def unread_count(viewer: User) -> int:
     )
     cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
-
-
-def unread_cache_forget(user_id: int) -> None:
-    cache.delete(_unread_key(user_id))
-
-
-def unread_cache_forget_many(user_ids) -> None:
-    keys = [_unread_key(user_id) for user_id in user_ids]
-    for start in range(0, len(keys), 1000):
-        cache.delete_many(keys[start : start + 1000])
 
 
 # --- presentation ---------------------------------------------------------------------

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.celery import app as celery_app
+from tenant_apps.activity.counts import unread_cache_forget, unread_cache_forget_all
+from tenant_apps.activity.live import push_to_users
 from tenant_apps.activity.models import (
     DEFAULT_FREQUENCY,
     Activity,
@@ -26,11 +29,13 @@ from tenant_apps.people.models import User
 
 
 def _queue_fanout(activity_ids: list[int]) -> None:
-    from tenant_apps.activity.tasks import fanout
-
-    # robust: a broker outage must not fail the change that already committed; the
-    # activities stay pending and the sweep fans them out later.
-    transaction.on_commit(lambda: fanout.delay(activity_ids=activity_ids), robust=True)
+    # By name: this module is imported by every feature's services and must not import
+    # the fan-out (which reads those features). robust: a broker outage must not fail
+    # the change that already committed; the sweep fans the activities out later.
+    transaction.on_commit(
+        lambda: celery_app.send_task("activity.fanout", kwargs={"activity_ids": activity_ids}),
+        robust=True,
+    )
 
 
 def activity_record(
@@ -55,8 +60,6 @@ def activity_record(
     """
     if verb not in Verb.values:
         raise ValueError(f"unknown verb {verb!r}")
-    from tenant_apps.groups.models import Group
-
     base = {
         "actor": actor if getattr(actor, "is_authenticated", False) else None,
         "verb": verb,
@@ -70,7 +73,7 @@ def activity_record(
     rows = []
     for target in targets or [None]:
         fields = dict(base)
-        if isinstance(target, Group):
+        if target is not None and target._meta.label == "groups.Group":
             fields["group"] = target
         elif target is not None:
             fields["person"] = target
@@ -86,17 +89,12 @@ def activity_access_changed() -> None:
     """Say that what people may see has changed (an item unshared, deleted or made private,
     someone leaving a group): cached unread counts are recomputed. Feeds and lists need
     nothing: they apply the permission rule whenever they are read."""
-    from tenant_apps.activity.selectors import unread_cache_forget_all
-
     unread_cache_forget_all()
     transaction.on_commit(unread_cache_forget_all, robust=True)
 
 
 # --- notifications ----------------------------------------------------------------
 def _unread_changed(user_id: int) -> None:
-    from tenant_apps.activity.live import push_to_users
-    from tenant_apps.activity.selectors import unread_cache_forget
-
     # Forgotten now (this transaction's own reads) and again after the commit (a read
     # between the two may have cached the count from before it).
     unread_cache_forget(user_id)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.errors import show_error
 from tenant_apps.activity.emails import unsubscribe, unsubscribe_read
 from tenant_apps.activity.models import Category, Frequency
 from tenant_apps.activity.selectors import (
@@ -87,7 +88,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             email_preferences_update(actor=request.user, changes=changes)
         except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+            show_error(request, error)
         else:
             messages.success(request, "Your e-mail preferences are saved.")
             return redirect("notification-preferences")

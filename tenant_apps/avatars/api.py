@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -39,10 +38,6 @@ def _validated(serializer_class, request: Request):
     return next(iter(serializer.validated_data.values()))
 
 
-def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    return exceptions.ValidationError({"picture": error.messages})
-
-
 class MyPictureApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
@@ -54,10 +49,7 @@ class MyPictureApi(APIView):
     )
     def put(self, request: Request) -> Response:
         me = User.objects.get(pk=request.user.pk)
-        try:
-            avatar_set(actor=request.user, person=me, source=_validated(PictureInput, request))
-        except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+        avatar_set(actor=request.user, person=me, source=_validated(PictureInput, request))
         return Response({"picture": f"/people/{me.public_id}/picture?v={me.picture_sha256[:16]}"})
 
     @extend_schema(request=None, responses={204: None}, summary="Remove my profile picture")
@@ -76,12 +68,7 @@ class AdminLogoApi(APIView):
         summary="Set the institution's logo (re-encoded as a PNG of at most 400 px)",
     )
     def put(self, request: Request) -> Response:
-        try:
-            profile = institution_logo_set(
-                actor=request.user, source=_validated(LogoInput, request)
-            )
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError({"logo": error.messages}) from None
+        profile = institution_logo_set(actor=request.user, source=_validated(LogoInput, request))
         return Response({"picture": f"/institution/logo?v={profile.logo_id}"})
 
     @extend_schema(request=None, responses={204: None}, summary="Remove the institution's logo")

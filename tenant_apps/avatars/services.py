@@ -82,7 +82,12 @@ def institution_logo_set(*, actor: User, source: IO[bytes]) -> InstitutionProfil
         return previous
 
     picture_replace(
-        tenant=current_tenant(), source=source, side=LOGO_SIDE, square=False, attach=attach
+        tenant=current_tenant(),
+        source=source,
+        side=LOGO_SIDE,
+        square=False,
+        attach=attach,
+        field="logo",
     )
     return InstitutionProfile.objects.get(pk=InstitutionProfile.SINGLETON_PK)
 

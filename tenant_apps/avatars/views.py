@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.avatars.models import Avatar
 from tenant_apps.avatars.services import (
     avatar_remove,
@@ -19,18 +19,16 @@ from tenant_apps.avatars.services import (
 )
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_views import admin_required
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_by_public_id, profile_for
+from tenant_apps.people.selectors import profile_for
 
 
 @require_GET
 def person_picture(request: HttpRequest, public_id: str) -> HttpResponse:
     """A person's picture, to whoever may see their name (404 otherwise, or without one)."""
-    try:
-        person = person_by_public_id(request.user, public_id)
-    except NotFound:
-        raise Http404("No such picture.") from None
+    person = access_person(request.user, public_id)
     if "picture" not in profile_for(request.user, person):
         raise Http404("No such picture.")
     avatar = Avatar.objects.select_related("blob").filter(user=person).first()
@@ -66,7 +64,7 @@ def my_picture(request: HttpRequest) -> HttpResponse:
     try:
         avatar_set(actor=request.user, person=me, source=upload)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_error(request, error)
     else:
         messages.success(request, "Your picture is saved.")
     return redirect("profile-edit")
@@ -86,7 +84,7 @@ def manage_logo(request: HttpRequest) -> HttpResponse:
     try:
         institution_logo_set(actor=request.user, source=upload)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_error(request, error)
     else:
         messages.success(request, "The logo is saved.")
     return redirect("manage-institution")

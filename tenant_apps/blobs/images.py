@@ -25,11 +25,21 @@ MAX_PICTURE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 
 
-def picture_normalised(source: IO[bytes], *, side: int, square: bool) -> io.BytesIO:
+def picture_normalised(
+    source: IO[bytes], *, side: int, square: bool, field: str = "picture"
+) -> io.BytesIO:
     """``source`` as a PNG at most ``side`` pixels wide and high (cropped square if asked).
 
-    ValidationError with a message for people when it is not a picture we accept.
+    ValidationError on ``field`` with a message for people when it is not a picture we
+    accept (the API and the forms show it beside that field).
     """
+    try:
+        return _normalised(source, side=side, square=square)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from None
+
+
+def _normalised(source: IO[bytes], *, side: int, square: bool) -> io.BytesIO:
     size = getattr(source, "size", None)
     if size is not None and size > MAX_PICTURE_BYTES:
         raise ValidationError(
@@ -64,14 +74,16 @@ def picture_normalised(source: IO[bytes], *, side: int, square: bool) -> io.Byte
     return out
 
 
-def picture_replace(*, tenant, source: IO[bytes], side: int, square: bool, attach) -> Blob:
+def picture_replace(
+    *, tenant, source: IO[bytes], side: int, square: bool, attach, field: str = "picture"
+) -> Blob:
     """Store ``source`` as a normalised picture and hand the blob to ``attach(blob)``.
 
     ``attach`` sets the new picture on its owner and returns the blob id it replaced
     (or None); that blob loses a reference. The picture's object is written before
     the transaction in which ``attach`` runs (rule 3 of DESIGN.md).
     """
-    png = picture_normalised(source, side=side, square=square)
+    png = picture_normalised(source, side=side, square=square, field=field)
     with blob_staged(png) as staged:
         written = blob_put(tenant=tenant, staged=staged)
         with transaction.atomic():

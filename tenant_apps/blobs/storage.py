@@ -16,6 +16,8 @@ from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from config.errors import DomainError
+
 CHUNK = 1024 * 1024
 
 
@@ -56,8 +58,15 @@ def _local_path(content) -> str | None:
     return path
 
 
-class BlobWriteError(Exception):
-    """The object could not be written, or what was written is not what was sent."""
+class BlobWriteError(DomainError):
+    """The object could not be written, or what was written is not what was sent.
+
+    Nothing was saved; every edge answers 503 and asks for another try.
+    """
+
+    status = 503
+    slug = "storage-unavailable"
+    detail = "The file could not be stored just now; nothing was saved. Try again."
 
 
 def blob_storage() -> Storage:

@@ -5,17 +5,17 @@ Only the two people of a connection see it; anyone else gets 404 for its id.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
+from tenant_apps.connections.access import access_connection
 from tenant_apps.connections.models import Connection, ConnectionStatus
-from tenant_apps.connections.selectors import blocks_of, connection_by_public_id, connections_list
+from tenant_apps.connections.selectors import blocks_of, connections_list
 from tenant_apps.connections.services import (
     connection_accept,
     connection_end,
@@ -26,16 +26,16 @@ from tenant_apps.connections.services import (
 from tenant_apps.groups.api import PersonSummaryOutput
 from tenant_apps.groups.selectors import person_summary
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_by_public_id
+from tenant_apps.people.selectors import people_visible_to
 
 LISTS = ("accepted", "incoming", "outgoing")
 
 
 def _person(viewer: User, public_id: str) -> User:
-    try:
-        return person_by_public_id(viewer, public_id)
-    except exceptions.NotFound:
-        raise exceptions.ValidationError({"person": ["No such person."]}) from None
+    person = people_visible_to(viewer).filter(public_id=public_id).first()
+    if person is None:
+        raise exceptions.ValidationError({"person": ["No such person."]})
+    return person
 
 
 class ConnectionOutput(serializers.Serializer):
@@ -93,24 +93,21 @@ class ConnectionsApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
-        try:
-            connection = connection_invite(actor=request.user, person=person)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        connection = connection_invite(actor=request.user, person=person)
         return Response(connection_data(request.user, connection), status=status.HTTP_201_CREATED)
 
 
 class ConnectionApi(APIView):
     @extend_schema(responses=ConnectionOutput, summary="One of my connections or invitations")
     def get(self, request: Request, public_id: str) -> Response:
-        connection = connection_by_public_id(request.user, public_id)
+        connection = access_connection(request.user, public_id)
         return Response(connection_data(request.user, connection))
 
     @extend_schema(
         request=ConnectionStatusInput, responses=ConnectionOutput, summary="Accept an invitation"
     )
     def patch(self, request: Request, public_id: str) -> Response:
-        connection = connection_by_public_id(request.user, public_id)
+        connection = access_connection(request.user, public_id)
         validated(ConnectionStatusInput, request.data)
         connection = connection_accept(actor=request.user, connection=connection)
         return Response(connection_data(request.user, connection))
@@ -120,7 +117,7 @@ class ConnectionApi(APIView):
         summary="Decline an invitation, cancel one's own, or remove a connection",
     )
     def delete(self, request: Request, public_id: str) -> Response:
-        connection = connection_by_public_id(request.user, public_id)
+        connection = access_connection(request.user, public_id)
         connection_end(actor=request.user, connection=connection)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -151,10 +148,7 @@ class BlocksApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(ConnectionPersonInput, request.data)
         person = _person(request.user, data["person"])
-        try:
-            block = person_block(actor=request.user, person=person)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        block = person_block(actor=request.user, person=person)
         return Response(
             {"person": person_summary(request.user, person), "created": block.created},
             status=status.HTTP_201_CREATED,

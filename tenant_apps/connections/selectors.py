@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.connections.models import Block, Connection, ConnectionStatus
 from tenant_apps.people.models import User
@@ -27,14 +26,6 @@ def connections_list(*, user: User, which: str = "accepted") -> QuerySet[Connect
             Q(inviter=user) | Q(invitee=user), status=ConnectionStatus.ACCEPTED
         )
     return rows.select_related("inviter", "invitee").order_by("-id")
-
-
-def connection_by_public_id(user: User, public_id: str) -> Connection:
-    """A connection ``user`` is a party to; NotFound otherwise."""
-    row = connections_of(user).filter(public_id=public_id).first()
-    if row is None:
-        raise NotFound("No such connection.")
-    return row
 
 
 def connection_between(user: User, other: User) -> Connection | None:

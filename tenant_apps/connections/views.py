@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
+from tenant_apps.connections.access import access_connection
 from tenant_apps.connections.api import connection_data
 from tenant_apps.connections.selectors import (
     blocks_of,
     connection_between,
-    connection_by_public_id,
     connections_list,
     has_blocked,
     mutual_connections,
@@ -29,8 +29,8 @@ from tenant_apps.connections.services import (
     person_unblock,
 )
 from tenant_apps.groups.selectors import person_summary
+from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_by_public_id
 
 PAGE = 50
 MUTUAL_SHOWN = 10
@@ -89,12 +89,6 @@ def _back(request: HttpRequest):
     return redirect("connections-page")
 
 
-def _text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(m for ms in error.message_dict.values() for m in ms)
-    return " ".join(error.messages)
-
-
 @login_required(login_url="signin")
 @require_POST
 def connections_act(request: HttpRequest) -> HttpResponse:
@@ -102,10 +96,7 @@ def connections_act(request: HttpRequest) -> HttpResponse:
     actor = request.user
     try:
         if action in ("invite", "block", "unblock"):
-            try:
-                person = person_by_public_id(actor, request.POST.get("person", "").strip())
-            except NotFound:
-                raise Http404("No such person.") from None
+            person = access_person(actor, request.POST.get("person", "").strip())
             if action == "invite":
                 connection_invite(actor=actor, person=person)
                 messages.success(request, f"Invitation sent to {person}.")
@@ -116,10 +107,7 @@ def connections_act(request: HttpRequest) -> HttpResponse:
                 person_unblock(actor=actor, person=person)
                 messages.success(request, f"You unblocked {person}.")
         elif action in ("accept", "end"):
-            try:
-                connection = connection_by_public_id(actor, request.POST.get("connection", ""))
-            except NotFound:
-                raise Http404("No such connection.") from None
+            connection = access_connection(actor, request.POST.get("connection", ""))
             if action == "accept":
                 connection_accept(actor=actor, connection=connection)
                 messages.success(request, "You are connected.")
@@ -128,8 +116,6 @@ def connections_act(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Connection {what}.")
         else:
             messages.error(request, "Unknown action.")
-    except ValidationError as error:
-        messages.error(request, _text(error))
-    except PermissionDenied as denied:
-        messages.error(request, str(denied) or "You may not do that.")
+    except (ValidationError, PermissionDenied) as error:
+        show_error(request, error)
     return _back(request)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
@@ -21,14 +20,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.bodies import (
+    MULTIPART_SLACK,
+    LengthRequired,
+    TooLarge,
+    declared_length,
+    refuse_oversized_body,
+)
 from config.api.inputs import validated
 from config.api.pagination import CursorPagination
-from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
+from tenant_apps.content.access import access_content
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.models import Comment, ContentItem, Kind, ShareRole
-from tenant_apps.content.permissions import access_content
 from tenant_apps.content.selectors import (
     LIST_ORDER,
     comment_of,
@@ -41,38 +46,6 @@ from tenant_apps.content.selectors import (
     versions_of,
 )
 from tenant_apps.people.models import Visibility
-
-
-class StorageUnavailable(exceptions.APIException):
-    status_code = 503
-    default_detail = "The file could not be stored just now; nothing was saved. Try again."
-    default_code = "storage_unavailable"
-
-
-class TooLarge(exceptions.APIException):
-    status_code = 413
-    default_code = "too_large"
-
-
-def _call(function, **kwargs):
-    """Run a service; its refusals become problem documents (404 for "not allowed")."""
-    try:
-        return function(**kwargs)
-    except services.NotAllowed:
-        raise exceptions.NotFound("No such item.") from None
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise exceptions.ValidationError(error.message_dict) from None
-        raise exceptions.ValidationError({"non_field_errors": error.messages}) from None
-    except BlobWriteError:
-        raise StorageUnavailable() from None
-
-
-class LengthRequired(exceptions.APIException):
-    status_code = 411
-    default_detail = "Send the file's length as Content-Length."
-    default_code = "length_required"
-
 
 # Bodies that DRF parses into fields; any other body is the file's bytes (a raw upload).
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -92,14 +65,13 @@ def _too_large(limit: int) -> TooLarge:
 
 def _refuse_oversized_body(request: Request, *, raw: bool) -> None:
     """Answer 413 before reading a body that cannot fit the institution's limit."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return
     limit = services.upload_limit()
-    slack = 0 if raw else 64 * 1024  # room for the multipart envelope
-    if length > limit + slack:
-        raise _too_large(limit)
+    refuse_oversized_body(
+        request,
+        limit=limit,
+        slack=0 if raw else MULTIPART_SLACK,
+        message=_too_large(limit).detail,
+    )
 
 
 def _file_of(request: Request):
@@ -128,13 +100,12 @@ def _raw_filename(request: Request) -> str:
 def _raw_file(request: Request) -> Iterator[UploadedFile]:
     """The request's body as the uploaded file (checked against the limit and quota first)."""
     filename = _raw_filename(request)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        raise LengthRequired() from None
+    length = declared_length(request)
+    if length is None:
+        raise LengthRequired()
     if length <= 0:
         raise exceptions.ValidationError({"file": ["The body is empty: send the file's bytes."]})
-    _call(services.upload_precheck, size=length)
+    services.upload_precheck(size=length)
     limit = services.upload_limit()
     try:
         with raw_upload(
@@ -403,18 +374,14 @@ class ContentListApi(_UploadingApi):
                     {"kind": ["A raw body is a file; send links and documents as JSON."]}
                 )
             with _raw_file(request) as upload:
-                item = _call(
-                    services.content_upload_file, source=upload, filename=upload.name, **common
-                )
+                item = services.content_upload_file(source=upload, filename=upload.name, **common)
         elif data["kind"] == Kind.LINK:
-            item = _call(services.content_add_link, url=data.get("url", ""), **common)
+            item = services.content_add_link(url=data.get("url", ""), **common)
         elif data["kind"] == Kind.DOCUMENT:
-            item = _call(services.content_create_document, body=data.get("body", ""), **common)
+            item = services.content_create_document(body=data.get("body", ""), **common)
         else:
             upload = _file_of(request)
-            item = _call(
-                services.content_upload_file, source=upload, filename=upload.name, **common
-            )
+            item = services.content_upload_file(source=upload, filename=upload.name, **common)
         item = access_content(request.user, item.public_id)
         return Response(item_output(request, item), status=status.HTTP_201_CREATED)
 
@@ -430,13 +397,13 @@ class ContentApi(APIView):
     def patch(self, request: Request, public_id: str) -> Response:
         data = validated(UpdateInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
-        _call(services.content_update, actor=request.user, item=item, **data)
+        services.content_update(actor=request.user, item=item, **data)
         return Response(item_output(request, access_content(request.user, public_id)))
 
     @extend_schema(responses={204: None}, summary="Delete an item (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
-        _call(services.content_delete, actor=request.user, item=item)
+        services.content_delete(actor=request.user, item=item)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -522,8 +489,7 @@ class ContentVersionsApi(_UploadingApi):
                 upload = stack.enter_context(_raw_file(request))
             else:
                 upload = _file_of(request)
-            version = _call(
-                services.content_version_add,
+            version = services.content_version_add(
                 actor=request.user,
                 item=item,
                 source=upload,
@@ -543,9 +509,7 @@ class ContentVersionRestoreApi(APIView):
         version = version_of(item, version_id)
         if version is None:
             raise exceptions.NotFound("No such version.")
-        restored = _call(
-            services.content_version_restore, actor=request.user, item=item, version=version
-        )
+        restored = services.content_version_restore(actor=request.user, item=item, version=version)
         item.refresh_from_db()
         context = {"item": item, "request": request}
         return Response(VersionOutput(restored, context=context).data, status=201)
@@ -587,11 +551,8 @@ class ContentSharesApi(APIView):
     def post(self, request: Request, public_id: str) -> Response:
         data = validated(ShareInput, request.data)
         item = access_content(request.user, public_id, for_write=True)
-        principals = _call(
-            services.principals_by_ids, ids=data["principals"], visible_to=request.user
-        )
-        shares = _call(
-            services.content_share,
+        principals = services.principals_by_ids(ids=data["principals"], visible_to=request.user)
+        shares = services.content_share(
             actor=request.user,
             item=item,
             principals=principals,
@@ -603,8 +564,8 @@ class ContentSharesApi(APIView):
     def delete(self, request: Request, public_id: str) -> Response:
         data = validated(UnshareInput, request.data or request.query_params)
         item = access_content(request.user, public_id)
-        principal = _call(services.principals_by_ids, ids=[data["principal"]])[0]
-        _call(services.content_unshare, actor=request.user, item=item, principal=principal)
+        principal = services.principals_by_ids(ids=[data["principal"]])[0]
+        services.content_unshare(actor=request.user, item=item, principal=principal)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -655,8 +616,8 @@ class ContentCommentsApi(APIView):
             parent = comment_of(item, data["parent"])
             if parent is None:
                 raise exceptions.ValidationError({"parent": ["No such comment on this item."]})
-        comment = _call(
-            services.comment_create, actor=request.user, item=item, body=data["body"], parent=parent
+        comment = services.comment_create(
+            actor=request.user, item=item, body=data["body"], parent=parent
         )
         return Response(comment_output(request, comment), status=201)
 
@@ -677,13 +638,11 @@ class ContentCommentApi(APIView):
     def patch(self, request: Request, public_id: str, comment_id: str) -> Response:
         data = validated(CommentUpdateInput, request.data)
         comment = self._comment(request, public_id, comment_id)
-        comment = _call(
-            services.comment_update, actor=request.user, comment=comment, body=data["body"]
-        )
+        comment = services.comment_update(actor=request.user, comment=comment, body=data["body"])
         return Response(comment_output(request, comment))
 
     @extend_schema(responses={204: None}, summary="Delete a comment (author or managers)")
     def delete(self, request: Request, public_id: str, comment_id: str) -> Response:
         comment = self._comment(request, public_id, comment_id)
-        _call(services.comment_delete, actor=request.user, comment=comment)
+        services.comment_delete(actor=request.user, comment=comment)
         return Response(status=status.HTTP_204_NO_CONTENT)

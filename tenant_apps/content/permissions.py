@@ -13,7 +13,6 @@ conditions against that item.
 from __future__ import annotations
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.content.models import ContentItem, Share, ShareRole
 from tenant_apps.people.models import Visibility
@@ -67,19 +66,3 @@ def can_view(user, item: ContentItem) -> bool:
 
 def can_manage(user, item: ContentItem) -> bool:
     return ContentItem.objects.filter(pk=item.pk).filter(can_manage_q(user)).exists()
-
-
-def access_content(user, public_id: str, *, for_write: bool = False) -> ContentItem:
-    """The item ``public_id`` if ``user`` may see it (and manage it, with ``for_write``).
-
-    Raises NotFound otherwise: missing and not allowed answer alike, so ids cannot be probed.
-    """
-    item = (
-        content_visible_to(user)
-        .select_related("current_version", "current_version__blob", "created_by")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if item is None or (for_write and not item.viewer_can_manage):
-        raise NotFound("No such item.")
-    return item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
 from tenant_apps.content.permissions import content_visible_to
@@ -89,14 +90,12 @@ def items_page(
     """One keyset page of ``items`` (newest first) after the item ``after``.
 
     Returns the page and the public id to continue after (None on the last page);
-    NotFound when ``after`` is not in ``items``. The cost is the same at any depth.
+    Http404 when ``after`` is not in ``items``. The cost is the same at any depth.
     """
-    from rest_framework.exceptions import NotFound
-
     if after:
         anchor = items.filter(public_id=after).values("created", "id").first()
         if anchor is None:
-            raise NotFound("No such page.")
+            raise Http404("No such page.")
         # The plain ``created <= anchor`` lets the index scan start at the anchor.
         items = items.filter(created__lte=anchor["created"]).filter(
             Q(created__lt=anchor["created"]) | Q(created=anchor["created"], id__lt=anchor["id"])

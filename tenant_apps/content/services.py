@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import magic
 import nh3
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 
 from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.services import (
@@ -83,13 +84,18 @@ DOCUMENT_TAGS = COMMENT_TAGS | {
 LINK_RELS = "noopener noreferrer nofollow ugc"
 
 
-class NotAllowed(ValidationError):
-    """The actor may see the item but not do this to it (the UI and API answer 404)."""
+class NotAllowed(Http404):
+    """The actor may see the item but not do this to it.
+
+    An ``Http404``, so that every edge answers it like a missing item without catching it
+    (the API's problem handler, Django's 404 page); it is not a ValidationError, so a
+    caller showing input errors never has to catch it first.
+    """
 
 
 def _require_manager(actor: User, item: ContentItem) -> None:
     if not can_manage(actor, item):
-        raise NotAllowed("You may not change this item.", code="not_allowed")
+        raise NotAllowed("You may not change this item.")
 
 
 # --- input cleaning -------------------------------------------------------------
@@ -183,7 +189,7 @@ def check_upload_size(size: int) -> None:
 
 def library_settings_update(*, actor: User, max_upload_bytes: int | None) -> LibrarySettings:
     if not actor.is_staff:
-        raise NotAllowed("Only the institution's admins may change this.", code="not_allowed")
+        raise PermissionDenied("Only the institution's admins may change this.")
     row, _ = LibrarySettings.objects.update_or_create(
         pk=LibrarySettings.SINGLETON_PK, defaults={"max_upload_bytes": max_upload_bytes}
     )
@@ -556,7 +562,7 @@ def comment_create(
 ) -> Comment:
     """Anyone who may see an item (and is signed in) may comment; replies thread under a parent."""
     if not getattr(actor, "is_authenticated", False):
-        raise NotAllowed("Sign in to comment.", code="not_allowed")
+        raise NotAllowed("Sign in to comment.")
     if parent is not None and parent.item_id != item.pk:
         raise ValidationError({"parent": "That comment belongs to another item."})
     comment = Comment.objects.create(
@@ -568,7 +574,7 @@ def comment_create(
 
 def _require_comment_rights(actor: User, comment: Comment) -> None:
     if comment.author_id != actor.pk and not can_manage(actor, comment.item):
-        raise NotAllowed("You may not change this comment.", code="not_allowed")
+        raise NotAllowed("You may not change this comment.")
 
 
 @transaction.atomic

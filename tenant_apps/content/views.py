@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.content import services
+from tenant_apps.content.access import access_content
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.forms import (
     CommentForm,
@@ -27,7 +28,6 @@ from tenant_apps.content.forms import (
     VersionForm,
 )
 from tenant_apps.content.models import ContentItem, Kind
-from tenant_apps.content.permissions import access_content
 from tenant_apps.content.selectors import (
     comment_of,
     comments_of,
@@ -44,29 +44,15 @@ PAGE = 50
 
 
 def _item(request: HttpRequest, public_id: str, *, for_write: bool = False) -> ContentItem:
-    try:
-        return access_content(request.user, public_id, for_write=for_write)
-    except NotFound:
-        raise Http404("No such item.") from None
-
-
-def _errors_into(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
+    return access_content(request.user, public_id, for_write=for_write)
 
 
 def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
     tag = request.GET.get("tag", "").strip()[:50]
     selector = content_shared_with if shared else content_library
-    try:
-        page, next_after = items_page(
-            selector(viewer=request.user, tag=tag), after=request.GET.get("after"), size=PAGE
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = items_page(
+        selector(viewer=request.user, tag=tag), after=request.GET.get("after"), size=PAGE
+    )
     return render(
         request,
         "content/library.html",
@@ -117,10 +103,10 @@ def new_item(request: HttpRequest) -> HttpResponse:
                         source=upload, filename=upload.name, **common
                     )
             except ValidationError as error:
-                _errors_into(form, error)
-            except BlobWriteError:
-                form.add_error(None, "The file could not be stored just now; try again.")
-                status = 503
+                show_error(request, error, form=form)
+            except BlobWriteError as error:
+                show_error(request, error, form=form)
+                status = error.status
             else:
                 messages.success(request, f"Added \u201c{item.title}\u201d.")
                 return redirect("content-item", item.public_id)
@@ -182,13 +168,8 @@ def preview(request: HttpRequest, public_id: str) -> HttpResponse:
 def _act(request: HttpRequest, item: ContentItem, action, success: str) -> HttpResponse:
     try:
         action()
-    except services.NotAllowed:
-        raise Http404("No such item.") from None
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except BlobWriteError:
-        messages.error(request, "The file could not be stored just now; try again.")
+    except (ValidationError, BlobWriteError) as error:
+        show_error(request, error)
     else:
         messages.success(request, success)
     return redirect("content-item", item.public_id)
@@ -217,10 +198,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id, for_write=True)
-    try:
-        services.content_delete(actor=request.user, item=item)
-    except services.NotAllowed:
-        raise Http404("No such item.") from None
+    services.content_delete(actor=request.user, item=item)
     messages.success(request, f"Deleted \u201c{item.title}\u201d.")
     return redirect("content-library")
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.inputs import validated
 from tenant_apps.directory.models import LdapSettings, OidcSettings
 from tenant_apps.directory.services import (
     ldap_settings_set,
@@ -109,16 +108,10 @@ class OidcInput(serializers.Serializer):
 
 
 def _set(service, request: Request, serializer_class):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    if not serializer.validated_data:
+    data = validated(serializer_class, request.data)
+    if not data:
         raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-    try:
-        return service(actor=request.user, **serializer.validated_data)
-    except DjangoPermissionDenied:
-        raise exceptions.PermissionDenied() from None
-    except DjangoValidationError as error:
-        raise exceptions.ValidationError(error.message_dict) from None
+    return service(actor=request.user, **data)
 
 
 class AdminOidcApi(APIView):
@@ -161,10 +154,6 @@ class AdminSigninMethodsApi(APIView):
         summary="Allow or refuse password sign-in with local accounts (admins keep it)",
     )
     def patch(self, request: Request) -> Response:
-        serializer = SigninMethodsInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            local_signin_set(actor=request.user, enabled=serializer.validated_data["local"])
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from None
+        data = validated(SigninMethodsInput, request.data)
+        local_signin_set(actor=request.user, enabled=data["local"])
         return Response(SigninMethodsOutput(signin_methods()).data)

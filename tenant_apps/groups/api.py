@@ -7,8 +7,6 @@ anyone else answer 403 on a group the caller can see (404 for the managers' list
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -18,24 +16,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
+from config.api.bodies import MULTIPART_SLACK, refuse_oversized_body
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
-from tenant_apps.blobs.storage import BlobWriteError
-from tenant_apps.content.api import ItemDoc, StorageUnavailable, TooLarge, item_output
+from tenant_apps.content.api import ItemDoc, item_output
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.selectors import LIST_ORDER, content_of_group
+from tenant_apps.groups.access import access_group
 from tenant_apps.groups.models import Group, GroupMembership, JoinPolicy, Role
 from tenant_apps.groups.selectors import (
-    group_by_public_id,
     group_invitations,
     group_join_requests,
     group_member_count,
     group_members,
     groups_of,
     groups_visible_to,
-    is_manager,
     person_summary,
     viewer_state,
 )
@@ -54,7 +51,7 @@ from tenant_apps.groups.services import (
     group_update,
 )
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import person_by_public_id
+from tenant_apps.people.selectors import people_visible_to
 
 
 def picture_url(request: Request, group: Group) -> str | None:
@@ -151,14 +148,6 @@ def _one_of(rows, public_id: str) -> User:
     return row.user
 
 
-def _managed_group(request: Request, public_id: str):
-    """A group the caller manages; 404 when they may not see it or its managers' lists."""
-    group = group_by_public_id(request.user, public_id)
-    if not is_manager(group, request.user):
-        raise exceptions.NotFound("No such group.")
-    return group
-
-
 class GroupsApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
@@ -182,10 +171,7 @@ class GroupsApi(APIView):
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
     def post(self, request: Request) -> Response:
         data = validated(GroupInput, request.data)
-        try:
-            group = group_create(actor=request.user, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        group = group_create(actor=request.user, **data)
         return Response(group_detail(request, group), status=status.HTTP_201_CREATED)
 
 
@@ -194,24 +180,21 @@ class GroupApi(APIView):
 
     @extend_schema(responses=GroupOutput, summary="A group, with the caller's standing in it")
     def get(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         return Response(group_detail(request, group))
 
     @extend_schema(request=GroupPatchInput, responses=GroupOutput, summary="Edit a group")
     def patch(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         data = validated(GroupPatchInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-        try:
-            group = group_update(actor=request.user, group=group, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        group = group_update(actor=request.user, group=group, **data)
         return Response(group_detail(request, group))
 
     @extend_schema(responses={204: None}, summary="Delete a group (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         group_delete(actor=request.user, group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -223,7 +206,7 @@ class GroupMembersApi(APIView):
         responses=GroupMemberOutput(many=True), summary="Members, in the order they joined"
     )
     def get(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         paginator, page = _page(request, self, group_members(group))
         return paginator.get_paginated_response([_member(request.user, m) for m in page])
 
@@ -237,25 +220,19 @@ class GroupMemberApi(APIView):
         request=GroupRoleInput, responses=GroupMemberOutput, summary="Change a member's role"
     )
     def patch(self, request: Request, public_id: str, person_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         person = _one_of(group_members(group), person_id)
         data = validated(GroupRoleInput, request.data)
-        try:
-            membership = group_member_set_role(
-                actor=request.user, group=group, person=person, role=data["role"]
-            )
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        membership = group_member_set_role(
+            actor=request.user, group=group, person=person, role=data["role"]
+        )
         return Response(_member(request.user, membership))
 
     @extend_schema(responses={204: None}, summary="Remove a member (managers), or leave")
     def delete(self, request: Request, public_id: str, person_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         person = _one_of(group_members(group), person_id)
-        try:
-            group_member_remove(actor=request.user, group=group, person=person)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        group_member_remove(actor=request.user, group=group, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,11 +243,8 @@ class GroupJoinApi(APIView):
         summary="Join (open groups, or accepting an invitation) or ask to join",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
-        try:
-            group_join(actor=request.user, group=group)
-        except DjangoPermissionDenied as denied:
-            raise exceptions.PermissionDenied(str(denied)) from None
+        group = access_group(request.user, public_id)
+        group_join(actor=request.user, group=group)
         return Response(group_detail(request, group))
 
 
@@ -281,18 +255,15 @@ class GroupLeaveApi(APIView):
         summary="Leave; or withdraw one's request, or decline one's invitation",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
-        try:
-            group_leave(actor=request.user, group=group)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        group = access_group(request.user, public_id)
+        group_leave(actor=request.user, group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GroupRequestsApi(APIView):
     @extend_schema(responses=GroupPendingOutput(many=True), summary="Join requests (managers)")
     def get(self, request: Request, public_id: str) -> Response:
-        group = _managed_group(request, public_id)
+        group = access_group(request.user, public_id, for_write=True)
         paginator, page = _page(request, self, group_join_requests(group))
         return paginator.get_paginated_response([_pending(request.user, r) for r in page])
 
@@ -308,7 +279,7 @@ class GroupRequestApi(APIView):
         summary="Accept (200, the new member) or decline (204) a join request",
     )
     def post(self, request: Request, public_id: str, person_id: str) -> Response:
-        group = _managed_group(request, public_id)
+        group = access_group(request.user, public_id, for_write=True)
         person = _one_of(group_join_requests(group), person_id)
         data = validated(GroupRequestDecisionInput, request.data)
         membership = group_request_decide(
@@ -326,7 +297,7 @@ class GroupInviteInput(serializers.Serializer):
 class GroupInvitationsApi(APIView):
     @extend_schema(responses=GroupPendingOutput(many=True), summary="Invitations (managers)")
     def get(self, request: Request, public_id: str) -> Response:
-        group = _managed_group(request, public_id)
+        group = access_group(request.user, public_id, for_write=True)
         paginator, page = _page(request, self, group_invitations(group))
         return paginator.get_paginated_response([_pending(request.user, i) for i in page])
 
@@ -334,23 +305,19 @@ class GroupInvitationsApi(APIView):
         request=GroupInviteInput, responses={201: GroupPendingOutput}, summary="Invite a person"
     )
     def post(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         data = validated(GroupInviteInput, request.data)
-        try:
-            person = person_by_public_id(request.user, data["person"])
-        except exceptions.NotFound:
-            raise exceptions.ValidationError({"person": ["No such person."]}) from None
-        try:
-            invitation = group_invite(actor=request.user, group=group, person=person)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        person = people_visible_to(request.user).filter(public_id=data["person"]).first()
+        if person is None:
+            raise exceptions.ValidationError({"person": ["No such person."]})
+        invitation = group_invite(actor=request.user, group=group, person=person)
         return Response(_pending(request.user, invitation), status=status.HTTP_201_CREATED)
 
 
 class GroupInvitationApi(APIView):
     @extend_schema(responses={204: None}, summary="Withdraw an invitation (managers)")
     def delete(self, request: Request, public_id: str, person_id: str) -> Response:
-        group = _managed_group(request, public_id)
+        group = access_group(request.user, public_id, for_write=True)
         person = _one_of(group_invitations(group), person_id)
         group_invitation_cancel(actor=request.user, group=group, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -365,7 +332,7 @@ class GroupContentApi(APIView):
         summary="The group's library: items shared with the group that the caller may see",
     )
     def get(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         tag = request.query_params.get("tag", "")[:50]
         items = content_of_group(viewer=request.user, group=group, tag=tag)
         paginator, page = _page(request, self, items, LIST_ORDER)
@@ -388,21 +355,19 @@ class GroupPictureApi(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         # Before authentication: a session's CSRF check would read (and store) the body.
         if request.method == "PUT":
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > MAX_PICTURE_BYTES + 64 * 1024:  # room for the multipart envelope
-                raise TooLarge(
-                    f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MB."
-                )
+            refuse_oversized_body(
+                request,
+                limit=MAX_PICTURE_BYTES,
+                slack=MULTIPART_SLACK,
+                message=f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MB.",
+            )
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
         responses={(200, "image/png"): bytes}, summary="The group's picture (a square PNG)"
     )
     def get(self, request: Request, public_id: str):
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         if group.picture_id is None:
             raise exceptions.NotFound("This group has no picture.")
         blob = Blob.objects.get(pk=group.picture_id)
@@ -414,22 +379,17 @@ class GroupPictureApi(APIView):
         summary="Set or replace the group's picture (multipart, 'picture'; managers)",
     )
     def put(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         upload = request.FILES.get("picture")
         if upload is None:
             raise exceptions.ValidationError(
                 {"picture": ["Attach a JPEG, PNG, GIF or WebP image as the 'picture' part."]}
             )
-        try:
-            group = group_picture_set(actor=request.user, group=group, source=upload)
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError({"picture": error.messages}) from None
-        except BlobWriteError:
-            raise StorageUnavailable() from None
+        group = group_picture_set(actor=request.user, group=group, source=upload)
         return Response(group_detail(request, group))
 
     @extend_schema(responses=GroupOutput, summary="Remove the group's picture (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
-        group = group_by_public_id(request.user, public_id)
+        group = access_group(request.user, public_id)
         group = group_picture_remove(actor=request.user, group=group)
         return Response(group_detail(request, group))

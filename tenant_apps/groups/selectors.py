@@ -7,7 +7,7 @@ goes through it, so a private group is invisible to non-members everywhere.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from rest_framework.exceptions import NotFound
+from django.http import Http404
 
 from tenant_apps.groups.models import (
     Group,
@@ -41,14 +41,6 @@ def groups_visible_to(viewer) -> QuerySet[Group]:
 def groups_of(*, viewer, person: User) -> QuerySet[Group]:
     """The groups ``person`` belongs to that ``viewer`` may see."""
     return groups_visible_to(viewer).filter(memberships__user=person)
-
-
-def group_by_public_id(viewer, public_id: str) -> Group:
-    """The group, if ``viewer`` may see it; NotFound otherwise (missing looks the same)."""
-    group = groups_visible_to(viewer).filter(public_id=public_id).first()
-    if group is None:
-        raise NotFound("No such group.")
-    return group
 
 
 def membership_of(group: Group, user) -> GroupMembership | None:
@@ -116,13 +108,13 @@ def groups_page(
 ) -> tuple[list[Group], str | None]:
     """One keyset page of ``groups`` by (title, id) after the group ``after`` (a public id).
 
-    NotFound when ``after`` is not among ``groups``; the cost is the same at any depth.
+    Http404 when ``after`` is not among ``groups``; the cost is the same at any depth.
     """
     groups = groups.order_by("title", "id")
     if after:
         anchor = groups.filter(public_id=after).values("title", "id").first()
         if anchor is None:
-            raise NotFound("No such page.")
+            raise Http404("No such page.")
         groups = groups.filter(title__gte=anchor["title"]).exclude(
             title=anchor["title"], id__lte=anchor["id"]
         )

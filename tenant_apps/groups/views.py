@@ -10,18 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.content import services as content_services
 from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.models import ShareRole
-from tenant_apps.content.permissions import access_content
+from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.content.selectors import content_library, content_of_group, items_page
+from tenant_apps.groups.access import access_group
 from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
 from tenant_apps.groups.selectors import (
-    group_by_public_id,
     group_invitations,
     group_join_requests,
     group_member_count,
@@ -49,25 +49,12 @@ from tenant_apps.groups.services import (
     group_update,
 )
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_by_public_id
+from tenant_apps.people.selectors import people_visible_to
 
 PAGE = 50
 PENDING_SHOWN = 50
 LIBRARY_SHOWN = 5  # the newest items on the group's page; the library page has the rest
 SHAREABLE_SHOWN = 50  # the viewer's newest items offered for "share with this group"
-
-
-def _group_or_404(request: HttpRequest, public_id: str):
-    try:
-        return group_by_public_id(request.user, public_id)
-    except NotFound:
-        raise Http404("No such group.") from None
-
-
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(m for messages_ in error.message_dict.values() for m in messages_)
-    return " ".join(error.messages)
 
 
 def group_list(request: HttpRequest) -> HttpResponse:
@@ -77,10 +64,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
         if mine
         else groups_visible_to(request.user)
     )
-    try:
-        page, next_after = groups_page(groups, after=request.GET.get("after"), size=PAGE)
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = groups_page(groups, after=request.GET.get("after"), size=PAGE)
     return render(
         request,
         "groups/list.html",
@@ -100,7 +84,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
             try:
                 group = group_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "Your group is created; you are its manager.")
                 return redirect("group-page", public_id=group.public_id)
@@ -109,7 +93,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
 
 
 def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     standing = viewer_state(group, request.user)
     managing = standing["role"] == "manager"
     context = {
@@ -133,7 +117,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required(login_url="signin")
 def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     if not is_manager(group, request.user):
         raise PermissionDenied("Only the group's managers edit it.")
     form = GroupForm(request.POST or None, instance=group)
@@ -147,7 +131,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                     **{field: form.cleaned_data[field] for field in form.changed_data},
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "The group is saved.")
                 return redirect("group-page", public_id=group.public_id)
@@ -164,7 +148,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def group_picture(request: HttpRequest, public_id: str) -> HttpResponse:
     """The group's picture, for anyone who may see the group; 404 otherwise or without one."""
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     if group.picture_id is None:
         raise Http404("This group has no picture.")
     blob = Blob.objects.get(pk=group.picture_id)
@@ -175,7 +159,7 @@ def group_picture(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Upload or replace (action "upload") or remove (action "remove") the picture."""
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     if not is_manager(group, request.user):
         raise PermissionDenied("Only the group's managers change its picture.")
     if request.POST.get("action") == "remove":
@@ -190,10 +174,10 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                 actor=request.user, group=group, source=picture_form.cleaned_data["picture"]
             )
         except ValidationError as error:
-            picture_form.add_error("picture", error)
-        except BlobWriteError:
-            picture_form.add_error(None, "The picture could not be stored just now; try again.")
-            status = 503
+            show_error(request, error, form=picture_form)
+        except BlobWriteError as error:
+            show_error(request, error, form=picture_form)
+            status = error.status
         else:
             messages.success(request, "The picture is saved.")
             return redirect("group-edit", public_id=group.public_id)
@@ -208,16 +192,13 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
     """Items shared with the group that the visitor may see, newest first, by keyset;
     members may share one of their own items with the group from here."""
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     tag = request.GET.get("tag", "").strip()[:50]
-    try:
-        page, next_after = items_page(
-            content_of_group(viewer=request.user, group=group, tag=tag),
-            after=request.GET.get("after"),
-            size=PAGE,
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = items_page(
+        content_of_group(viewer=request.user, group=group, tag=tag),
+        after=request.GET.get("after"),
+        size=PAGE,
+    )
     standing = viewer_state(group, request.user)
     shareable = []
     if standing["role"]:
@@ -243,19 +224,19 @@ def _share_with_group(request: HttpRequest, group) -> None:
     role = request.POST.get("role", "")
     if role not in ShareRole.values:
         raise ValidationError("Choose viewer or manager.")
-    try:
-        item = access_content(request.user, request.POST.get("item", "")[:40], for_write=True)
-    except NotFound:
-        raise ValidationError("You can share only items you manage.") from None
-    try:
-        content_services.content_share(actor=request.user, item=item, principals=[group], role=role)
-    except content_services.NotAllowed:
-        raise ValidationError("You can share only items you manage.") from None
+    item = (
+        content_visible_to(request.user)
+        .filter(public_id=request.POST.get("item", "")[:40], viewer_can_manage=True)
+        .first()
+    )
+    if item is None:
+        raise ValidationError("You can share only items you manage.")
+    content_services.content_share(actor=request.user, item=item, principals=[group], role=role)
     messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
 
 
 def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     after = None
     if request.GET.get("after"):
         # The page continues after a member named by their public id, never a row number.
@@ -293,7 +274,7 @@ def _person_in(rows, public_id: str) -> User:
 @require_POST
 def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
     """One form target for every action on a group; each action is one service call."""
-    group = _group_or_404(request, public_id)
+    group = access_group(request.user, public_id)
     action = request.POST.get("action", "")
     person_id = request.POST.get("person", "").strip()
     actor = request.user
@@ -316,10 +297,9 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             group_request_decide(actor=actor, group=group, person=person, accept=action == "accept")
             messages.success(request, f"Request {action}d.")
         elif action == "invite":
-            try:
-                person = person_by_public_id(actor, person_id)
-            except NotFound:
-                raise ValidationError("There is no one with that id.") from None
+            person = people_visible_to(actor).filter(public_id=person_id).first()
+            if person is None:
+                raise ValidationError("There is no one with that id.")
             group_invite(actor=actor, group=group, person=person)
             messages.success(request, f"{person} is invited.")
         elif action == "cancel-invitation":
@@ -349,8 +329,6 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             return redirect("group-list")
         else:
             messages.error(request, "Unknown action.")
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    except PermissionDenied as denied:
-        messages.error(request, str(denied) or "You may not do that.")
+    except (ValidationError, PermissionDenied) as error:
+        show_error(request, error)
     return back

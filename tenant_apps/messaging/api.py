@@ -5,17 +5,17 @@ Only a thread's participants find it; anyone else gets 404 for its id.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
 from tenant_apps.groups.api import PersonSummaryOutput
 from tenant_apps.groups.selectors import person_summary
+from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.models import Message, ThreadState
 from tenant_apps.messaging.selectors import (
     FOLDERS,
@@ -24,7 +24,6 @@ from tenant_apps.messaging.selectors import (
     thread_messages,
     thread_participant_count,
     thread_participants,
-    thread_state_for,
     unread_counts,
 )
 from tenant_apps.messaging.services import (
@@ -129,11 +128,8 @@ class ThreadsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(MessageSendInput, request.data)
-        try:
-            thread = message_send(actor=request.user, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
-        state = thread_state_for(request.user, thread.public_id)
+        thread = message_send(actor=request.user, **data)
+        state = access_thread(request.user, thread.public_id)
         return Response(thread_detail(request.user, state), status=status.HTTP_201_CREATED)
 
 
@@ -152,7 +148,7 @@ class UnreadApi(APIView):
 class ThreadApi(APIView):
     @extend_schema(responses=ThreadOutput, summary="A thread the caller takes part in")
     def get(self, request: Request, public_id: str) -> Response:
-        state = thread_state_for(request.user, public_id)
+        state = access_thread(request.user, public_id)
         return Response(thread_detail(request.user, state))
 
     @extend_schema(
@@ -162,12 +158,9 @@ class ThreadApi(APIView):
         operation_id="v1_messages_reply",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        state = thread_state_for(request.user, public_id)
+        state = access_thread(request.user, public_id)
         data = validated(MessageReplyInput, request.data)
-        try:
-            message = message_reply(actor=request.user, state=state, body=data["body"])
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        message = message_reply(actor=request.user, state=state, body=data["body"])
         return Response(message_data(request.user, message), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -176,7 +169,7 @@ class ThreadApi(APIView):
         summary="Mark read or unread; move to inbox, archive or trash (for the caller alone)",
     )
     def patch(self, request: Request, public_id: str) -> Response:
-        state = thread_state_for(request.user, public_id)
+        state = access_thread(request.user, public_id)
         data = validated(ThreadPatchInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
@@ -188,7 +181,7 @@ class ThreadApi(APIView):
 
     @extend_schema(responses={204: None}, summary="Delete the thread for the caller alone")
     def delete(self, request: Request, public_id: str) -> Response:
-        state = thread_state_for(request.user, public_id)
+        state = access_thread(request.user, public_id)
         thread_delete(actor=request.user, state=state)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -196,7 +189,7 @@ class ThreadApi(APIView):
 class ThreadMessagesApi(APIView):
     @extend_schema(responses=MessageOutput(many=True), summary="A thread's messages, oldest first")
     def get(self, request: Request, public_id: str) -> Response:
-        state = thread_state_for(request.user, public_id)
+        state = access_thread(request.user, public_id)
         paginator = CursorPagination()
         paginator.ordering = ("id",)
         page = paginator.paginate_queryset(thread_messages(state), request, view=self)

@@ -7,7 +7,7 @@ is not found (404), and a page costs the same however many messages the institut
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
-from rest_framework.exceptions import NotFound
+from django.http import Http404
 
 from tenant_apps.connections.models import Block
 from tenant_apps.messaging.models import Folder, Message, ThreadState
@@ -53,21 +53,6 @@ def unread_counts(user: User) -> dict[str, int]:
     return counts
 
 
-def thread_state_for(user, public_id: str) -> ThreadState:
-    """``user``'s view of the thread; NotFound when they are not in it (or deleted it)."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound("No such thread.")
-    state = (
-        ThreadState.objects.filter(user=user, thread__public_id=public_id)
-        .exclude(folder=Folder.DELETED)
-        .select_related("thread")
-        .first()
-    )
-    if state is None:
-        raise NotFound("No such thread.")
-    return state
-
-
 def thread_messages(state: ThreadState) -> QuerySet[Message]:
     """The messages of the thread ``state``'s participant may read, oldest first: none from
     before they deleted it, none from people they have blocked."""
@@ -95,7 +80,7 @@ def message_page(
     if after:
         anchor = messages.filter(public_id=after).values_list("id", flat=True).first()
         if anchor is None:
-            raise NotFound("No such page.")
+            raise Http404("No such page.")
         messages = messages.filter(id__gt=anchor)
     page = list(messages[: size + 1])
     more = len(page) > size
@@ -112,7 +97,7 @@ def thread_page(
     if after:
         anchor = states.filter(thread__public_id=after).values(key, "id").first()
         if anchor is None:
-            raise NotFound("No such page.")
+            raise Http404("No such page.")
         # A row comparison, which PostgreSQL answers from the folder index directly.
         table = ThreadState._meta.db_table
         states = states.extra(  # noqa: S610 (column names are ours; values are parameters)

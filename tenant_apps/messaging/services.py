@@ -14,13 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.activity.services import activity_record
 from tenant_apps.connections.models import Block
 from tenant_apps.connections.selectors import blockers_among
 from tenant_apps.groups.models import GroupMembership
-from tenant_apps.groups.selectors import group_by_public_id
+from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.messaging.models import Folder, Message, Thread, ThreadState
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to
@@ -94,9 +93,8 @@ def recipients_resolve(*, actor: User, to: list[str]) -> list[int]:
             else:
                 reached.add(pk)
         elif address.startswith("g_"):
-            try:
-                group = group_by_public_id(actor, address)
-            except NotFound:
+            group = groups_visible_to(actor).filter(public_id=address).first()
+            if group is None:
                 errors.append(f"{address}: there is no group with this id that you can see.")
                 continue
             members = GroupMembership.objects.filter(group=group, user__is_active=True).exclude(

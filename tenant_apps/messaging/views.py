@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.groups.selectors import person_summary
+from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.forms import ComposeForm, ReplyForm
 from tenant_apps.messaging.selectors import (
     FOLDERS,
@@ -21,7 +22,6 @@ from tenant_apps.messaging.selectors import (
     thread_page,
     thread_participant_count,
     thread_participants,
-    thread_state_for,
     unread_counts,
 )
 from tenant_apps.messaging.services import (
@@ -36,32 +36,17 @@ PAGE = 50
 PARTICIPANTS_SHOWN = 20
 
 
-def _state_or_404(request: HttpRequest, public_id: str):
-    try:
-        return thread_state_for(request.user, public_id)
-    except NotFound:
-        raise Http404("No such thread.") from None
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, texts in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, texts)
-
-
 @login_required(login_url="signin")
 def folder_page(request: HttpRequest) -> HttpResponse:
     folder = request.GET.get("folder", "inbox")
     if folder not in FOLDERS:
         folder = "inbox"
-    try:
-        page, next_after = thread_page(
-            folder_threads(user=request.user, folder=folder),
-            folder=folder,
-            after=request.GET.get("after"),
-            size=PAGE,
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = thread_page(
+        folder_threads(user=request.user, folder=folder),
+        folder=folder,
+        after=request.GET.get("after"),
+        size=PAGE,
+    )
     return render(
         request,
         "messaging/folder.html",
@@ -83,7 +68,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             try:
                 thread = message_send(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "Your message is sent.")
                 return redirect("messages-thread", public_id=thread.public_id)
@@ -93,13 +78,10 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="signin")
 def thread_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    state = _state_or_404(request, public_id)
-    try:
-        page, next_after = message_page(
-            thread_messages(state), after=request.GET.get("after"), size=PAGE
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    state = access_thread(request.user, public_id)
+    page, next_after = message_page(
+        thread_messages(state), after=request.GET.get("after"), size=PAGE
+    )
     was_unread = state.is_unread
     if was_unread and request.tenant.is_writable:
         # Opening a thread reads it (not in a read-only institution, which takes no writes).
@@ -127,7 +109,7 @@ def thread_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required(login_url="signin")
 @require_POST
 def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
-    state = _state_or_404(request, public_id)
+    state = access_thread(request.user, public_id)
     action = request.POST.get("action", "")
     actor = request.user
     back = redirect("messages-thread", public_id=state.thread.public_id)
@@ -153,10 +135,5 @@ def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.error(request, "Unknown action.")
     except ValidationError as error:
-        texts = (
-            [t for ts in error.message_dict.values() for t in ts]
-            if hasattr(error, "error_dict")
-            else error.messages
-        )
-        messages.error(request, " ".join(texts))
+        show_error(request, error)
     return back

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from config.errors import show_error
 from tenant_apps.people.account_services import (
     RegistrationClosed,
     TooManyRequests,
@@ -40,14 +41,6 @@ def _base_url(request: HttpRequest) -> str:
 
 def _address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(None if name == "__all__" or name not in form.fields else name, messages)
-    else:
-        form.add_error(None, error)
 
 
 def password_reset(request: HttpRequest) -> HttpResponse:
@@ -101,7 +94,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refused.message)
                 status = 429
             except ValidationError as error:
-                _add_errors(form, error)
+                show_error(request, error, form=form)
             else:
                 return render(request, "people/account/register_sent.html")
     return render(

@@ -6,7 +6,6 @@ Anonymous callers get 401, signed-in non-admins 403, ids of other institutions 4
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import BasePermission
@@ -14,11 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.inputs import as_api_error, validated
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.selectors import institution_profile
-from tenant_apps.people.admin_selectors import people_for_admin, person_for_admin
+from tenant_apps.people.access import access_person
+from tenant_apps.people.admin_selectors import people_for_admin
 from tenant_apps.people.admin_services import (
     is_institution_admin,
     person_access_set,
@@ -104,16 +104,13 @@ class AdminPeopleApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(InviteInput, request.data)
-        try:
-            person = person_invite(
-                actor=request.user,
-                email=data["email"],
-                display_name=data["display_name"],
-                username=data.get("username") or None,
-                base_url=_base_url(request),
-            )
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        person = person_invite(
+            actor=request.user,
+            email=data["email"],
+            display_name=data["display_name"],
+            username=data.get("username") or None,
+            base_url=_base_url(request),
+        )
         return Response(AdminPersonOutput(person).data, status=status.HTTP_201_CREATED)
 
 
@@ -123,7 +120,7 @@ class AdminPersonApi(APIView):
     @extend_schema(responses=AdminPersonOutput, summary="One person (admins)")
     def get(self, request: Request, public_id: str) -> Response:
         return Response(
-            AdminPersonOutput(person_for_admin(actor=request.user, public_id=public_id)).data
+            AdminPersonOutput(access_person(request.user, public_id, for_write=True)).data
         )
 
     @extend_schema(
@@ -132,14 +129,11 @@ class AdminPersonApi(APIView):
         summary="(De)activate a person or grant/revoke admin (admins)",
     )
     def patch(self, request: Request, public_id: str) -> Response:
-        person = person_for_admin(actor=request.user, public_id=public_id)
+        person = access_person(request.user, public_id, for_write=True)
         data = validated(AccessInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-        try:
-            person = person_access_set(actor=request.user, person=person, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        person = person_access_set(actor=request.user, person=person, **data)
         return Response(AdminPersonOutput(person).data)
 
 
@@ -159,8 +153,5 @@ class AdminInstitutionApi(APIView):
         data = validated(InstitutionSettingsInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-        try:
-            profile = institution_settings_update(actor=request.user, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        profile = institution_settings_update(actor=request.user, **data)
         return Response(InstitutionSettingsOutput(profile).data)

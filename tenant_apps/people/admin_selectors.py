@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.people.admin_services import require_admin
 from tenant_apps.people.models import User
@@ -37,15 +36,6 @@ def people_for_admin(*, actor, query: str = "") -> QuerySet[User]:
             | Q(email__icontains=query)
         )
     return people.only(*ADMIN_PERSON_FIELDS).order_by("display_name", "id")
-
-
-def person_for_admin(*, actor, public_id: str) -> User:
-    """One person of the institution; NotFound if there is none with this id here."""
-    require_admin(actor)
-    person = User.objects.filter(public_id=public_id).first()
-    if person is None:
-        raise NotFound("No such person.")
-    return person
 
 
 def active_admin_count() -> int:

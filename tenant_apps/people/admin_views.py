@@ -11,15 +11,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_forms import ImportForm, InstitutionForm, InviteForm
-from tenant_apps.people.admin_selectors import people_for_admin, person_for_admin
+from tenant_apps.people.admin_selectors import people_for_admin
 from tenant_apps.people.admin_services import (
     IMPORT_MAX_BYTES,
     is_institution_admin,
@@ -55,13 +56,6 @@ def _base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def _person_or_404(request: HttpRequest, public_id: str):
-    try:
-        return person_for_admin(actor=request.user, public_id=public_id)
-    except NotFound:
-        raise Http404("No such person.") from None
-
-
 @admin_required
 def manage_home(request: HttpRequest) -> HttpResponse:
     return redirect("manage-people")
@@ -71,14 +65,11 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 def people_list(request: HttpRequest) -> HttpResponse:
     """Everyone, by name; keyset pages (``?after=<id>``) cost the same at any depth."""
     query = request.GET.get("q", "").strip()[:100]
-    try:
-        page, next_after = people_page(
-            people_for_admin(actor=request.user, query=query),
-            after=request.GET.get("after"),
-            size=PEOPLE_PAGE,
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = people_page(
+        people_for_admin(actor=request.user, query=query),
+        after=request.GET.get("after"),
+        size=PEOPLE_PAGE,
+    )
     return render(
         request,
         "people/manage/people.html",
@@ -106,7 +97,7 @@ def person_invite_page(request: HttpRequest) -> HttpResponse:
                     base_url=_base_url(request),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(
                     request, f"{person.display_name} is invited: a link is on its way."
@@ -141,14 +132,14 @@ def people_import_page(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    person = _person_or_404(request, public_id)
+    person = access_person(request.user, public_id, for_write=True)
     return render(request, "people/manage/person.html", {"person": person})
 
 
 @require_POST
 @admin_required
 def person_access(request: HttpRequest, public_id: str) -> HttpResponse:
-    person = _person_or_404(request, public_id)
+    person = access_person(request.user, public_id, for_write=True)
     action = ACCESS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         return render(
@@ -193,7 +184,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
             try:
                 institution_settings_update(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "The institution's settings are saved.")
                 return redirect("manage-institution")

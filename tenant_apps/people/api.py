@@ -6,7 +6,6 @@ every other response carries opaque ids and the profile fields the viewer may se
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.authentication import BearerTokenAuthentication
-from config.api.inputs import as_api_error, validated
+from config.api.inputs import validated
 from config.api.pagination import CursorPagination
+from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import (
     people_directory,
-    person_by_public_id,
     profile_for,
     tokens_of,
 )
@@ -81,10 +80,7 @@ class MeApi(APIView):
         data = validated(MeInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-        try:
-            person = profile_update(actor=request.user, person=request.user, **data)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        person = profile_update(actor=request.user, person=request.user, **data)
         return Response(MeOutput(person).data)
 
 
@@ -109,7 +105,7 @@ class PersonApi(APIView):
 
     @extend_schema(responses=ProfileOutput, summary="A person's profile, as the caller may see it")
     def get(self, request: Request, public_id: str) -> Response:
-        person = person_by_public_id(request.user, public_id)
+        person = access_person(request.user, public_id)
         return Response(profile_for(request.user, person))
 
 

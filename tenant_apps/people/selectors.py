@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
 from tenant_apps.people.services import token_hash
@@ -71,14 +71,6 @@ def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
     )
 
 
-def person_by_public_id(viewer, public_id: str) -> User:
-    """The person, if ``viewer`` may see them; NotFound otherwise (missing looks the same)."""
-    person = people_visible_to(viewer).filter(public_id=public_id).first()
-    if person is None:
-        raise NotFound("No such person.")
-    return person
-
-
 def profile_for(viewer, person: User) -> dict:
     """The fields of ``person``'s profile ``viewer`` may see (all of them for self and admins)."""
     everything = _is_admin(viewer) or (
@@ -105,13 +97,13 @@ def people_page(
     """One keyset page of ``people`` by (display name, id), after the person ``after``.
 
     Returns the page and the public id to continue after (None on the last page);
-    NotFound when ``after`` is not in ``people``. The cost is the same at any depth.
+    Http404 when ``after`` is not in ``people``. The cost is the same at any depth.
     """
     people = people.order_by("display_name", "id")
     if after:
         anchor = people.filter(public_id=after).values("display_name", "id").first()
         if anchor is None:
-            raise NotFound("No such page.")
+            raise Http404("No such page.")
         people = people.filter(display_name__gte=anchor["display_name"]).exclude(
             display_name=anchor["display_name"], id__lte=anchor["id"]
         )

@@ -9,21 +9,21 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import NotFound
 
+from config.errors import show_error
 from tenant_apps.connections.views import person_panel
 from tenant_apps.directory.oidc import oidc_settings_enabled
 from tenant_apps.directory.services import signin_methods
+from tenant_apps.people.access import access_person
 from tenant_apps.people.forms import ProfileForm, SigninForm
 from tenant_apps.people.models import PROFILE_FIELDS, User
 from tenant_apps.people.selectors import (
     people_directory,
     people_page,
-    person_by_public_id,
     profile_for,
 )
 from tenant_apps.people.services import profile_update
@@ -90,14 +90,11 @@ def signout(request: HttpRequest) -> HttpResponse:
 def directory(request: HttpRequest) -> HttpResponse:
     """Listed people by name; keyset pages (``?after=<id>``) cost the same at any depth."""
     query = request.GET.get("q", "").strip()[:100]
-    try:
-        page, next_after = people_page(
-            people_directory(viewer=request.user, query=query),
-            after=request.GET.get("after"),
-            size=DIRECTORY_PAGE,
-        )
-    except NotFound:
-        raise Http404("No such page.") from None
+    page, next_after = people_page(
+        people_directory(viewer=request.user, query=query),
+        after=request.GET.get("after"),
+        size=DIRECTORY_PAGE,
+    )
     return render(
         request,
         "people/directory.html",
@@ -110,10 +107,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    try:
-        person = person_by_public_id(request.user, public_id)
-    except NotFound:
-        raise Http404("No such person.") from None
+    person = access_person(request.user, public_id)
     profile = profile_for(request.user, person)
     fields = [
         (field.replace("_", " ").capitalize(), profile[field])
@@ -146,7 +140,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                     **{field: form.cleaned_data[field] for field in form.changed_data},
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("person-page", public_id=me.public_id)

@@ -92,13 +92,11 @@ def load_activities(viewer: User, people: list[int], total: int, viewer_entries:
         ),
     )
     first_item = ContentItem.objects.order_by("id").values_list("id", flat=True).first()
+    owners = list(ContentItem.objects.values_list("id", "created_by_id"))  # not during COPY
     _copy(
         "content_share",
         ("item_id", "user_id", "role", "created"),
-        (
-            f"{pk}\t{owner}\tmanager\t{_when(0)}"
-            for pk, owner in ContentItem.objects.values_list("id", "created_by_id").iterator()
-        ),
+        (f"{pk}\t{owner}\tmanager\t{_when(0)}" for pk, owner in owners),
     )
     _copy(
         "activity_activity",

@@ -1,8 +1,11 @@
 """RFC 9457 problem documents for every error under /api/.
 
-DRF's exceptions go through ``exception_handler``; Django's own 404/500 (an
-unknown API path, an unhandled error) go through ``handler404``/``handler500``
-of the URLconfs, which answer problem+json on API paths and HTML elsewhere.
+Errors are translated here, once: views never catch a service's error to re-raise it.
+``exception_handler`` answers for DRF's exceptions, for Django's ``ValidationError``
+(with its field errors), ``Http404`` and ``PermissionDenied`` (with their messages) and
+for the domain's ``config.errors.DomainError``. Django's own 404/500 (an unknown API
+path, an unhandled error) go through ``handler404``/``handler500`` of the URLconfs,
+which answer problem+json on API paths and HTML elsewhere.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+from config.errors import DomainError, error_messages
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://oae.example/problems/"  # stable identifiers, not fetched
@@ -63,12 +69,23 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _validation_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError by field ("non_field_errors" when it named none)."""
+    return {field or "non_field_errors": texts for field, texts in error_messages(error).items()}
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's exception handler, answering problem documents."""
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+    if isinstance(exc, DomainError):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+        body = problem(exc.status, slug=exc.slug, detail=exc.detail)
+        return Response(body, status=exc.status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_errors(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's handler500 answers (and Sentry hears of it)
 

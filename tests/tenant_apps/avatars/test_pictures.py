@@ -16,7 +16,6 @@ from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import blob_key, blob_storage
 from tenant_apps.institution.models import AdminAction, InstitutionProfile
 from tenant_apps.people.models import User
-from tenant_apps.people.services import token_create
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +30,6 @@ def _png(colour=(10, 120, 200), size=(300, 200)) -> bytes:
 
 def _upload(name="me.png", data=None, field="picture"):
     return {field: SimpleUploadedFile(name, data if data is not None else _png())}
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _put(client, path, data, **extra):
@@ -54,8 +48,8 @@ def _refs(world, sha: str) -> int:
         return Blob.objects.get(sha256=sha).refs
 
 
-def test_a_picture_is_stored_once_and_shown_to_those_who_see_the_name(world, client_a):
-    alice = _bearer(world, world.alice)
+def test_a_picture_is_stored_once_and_shown_to_those_who_see_the_name(world, client_a, bearer):
+    alice = bearer(world.alice)
     answer = _put(client_a, "/api/v1/me/picture", _upload(), **alice)
     assert answer.status_code == 200, answer.content
     url = answer.json()["picture"]
@@ -73,7 +67,7 @@ def test_a_picture_is_stored_once_and_shown_to_those_who_see_the_name(world, cli
     with Image.open(io.BytesIO(b"".join(picture.streaming_content))) as image:
         assert image.size == (256, 256)
     # The directory and the people API link it for Bob.
-    person = client_a.get(f"/api/v1/people/{world.alice.public_id}", **_bearer(world, world.bob))
+    person = client_a.get(f"/api/v1/people/{world.alice.public_id}", **bearer(world.bob))
     assert person.json()["picture"] == url
     # Anonymous visitors may not see Alice's name (signed-in members only): no picture either.
     assert Client().get(url, HTTP_HOST=world.host_a).status_code == 404
@@ -84,12 +78,12 @@ def test_a_picture_is_stored_once_and_shown_to_those_who_see_the_name(world, cli
         .json()
     )
     # Bob uploading the same picture adds a reference, not an object.
-    _put(client_a, "/api/v1/me/picture", _upload("copy.png"), **_bearer(world, world.bob))
+    _put(client_a, "/api/v1/me/picture", _upload("copy.png"), **bearer(world.bob))
     assert _refs(world, sha) == 2
 
 
-def test_a_private_name_hides_the_picture(world, client_a):
-    alice = _bearer(world, world.alice)
+def test_a_private_name_hides_the_picture(world, client_a, bearer):
+    alice = bearer(world.alice)
     url = _put(client_a, "/api/v1/me/picture", _upload(), **alice).json()["picture"]
     client_a.patch(
         "/api/v1/me",
@@ -105,8 +99,8 @@ def test_a_private_name_hides_the_picture(world, client_a):
     assert own.get(url).status_code == 200  # her own, always
 
 
-def test_replacing_and_removing_release_the_old_picture(world, client_a):
-    alice = _bearer(world, world.alice)
+def test_replacing_and_removing_release_the_old_picture(world, client_a, bearer):
+    alice = bearer(world.alice)
     _put(client_a, "/api/v1/me/picture", _upload(), **alice)
     with schema_context(world.tenant_a.schema_name):
         first = Avatar.objects.get(user=world.alice).blob.sha256
@@ -125,30 +119,23 @@ def test_replacing_and_removing_release_the_old_picture(world, client_a):
 @pytest.mark.parametrize(
     "data", [b"<svg onload='alert(1)'/>", b"<html><script>alert(1)</script>", b"not an image"]
 )
-def test_what_is_not_a_picture_is_refused_and_nothing_is_stored(world, client_a, data):
+def test_what_is_not_a_picture_is_refused_and_nothing_is_stored(world, client_a, data, bearer):
     with schema_context(world.tenant_a.schema_name):
         before = Blob.objects.count()
-    answer = _put(
-        client_a, "/api/v1/me/picture", _upload("x.png", data), **_bearer(world, world.alice)
-    )
+    answer = _put(client_a, "/api/v1/me/picture", _upload("x.png", data), **bearer(world.alice))
     assert answer.status_code == 400 and answer["Content-Type"] == PROBLEM
     assert "not a picture we can use" in str(answer.json()["errors"]["picture"])
     with schema_context(world.tenant_a.schema_name):
         assert Blob.objects.count() == before
 
 
-def test_pictures_are_404_from_another_institution(world, client_a, client_b):
-    url = _put(client_a, "/api/v1/me/picture", _upload(), **_bearer(world, world.alice)).json()[
-        "picture"
-    ]
+def test_pictures_are_404_from_another_institution(world, client_a, client_b, bearer):
+    url = _put(client_a, "/api/v1/me/picture", _upload(), **bearer(world.alice)).json()["picture"]
     charlie = sign_in(Client(HTTP_HOST=world.host_b), world.charlie, world.tenant_b)
     assert charlie.get(url).status_code == 404
     charlie.defaults["HTTP_HOST"] = world.host_a  # Charlie's session means nothing here
     assert charlie.get(url).status_code == 404
-    assert (
-        _put(client_b, "/api/v1/me/picture", _upload(), **_bearer(world, world.alice)).status_code
-        == 401
-    )
+    assert _put(client_b, "/api/v1/me/picture", _upload(), **bearer(world.alice)).status_code == 401
 
 
 def test_the_profile_page_uploads_and_removes_a_picture(world, client_a):
@@ -165,14 +152,14 @@ def test_the_profile_page_uploads_and_removes_a_picture(world, client_a):
     assert Client().post("/me/picture", _upload(), HTTP_HOST=world.host_a).status_code == 302
 
 
-def test_admins_brand_the_institution_with_a_logo(world, client_a):
-    admin = _bearer(world, world.admin_a)
+def test_admins_brand_the_institution_with_a_logo(world, client_a, bearer):
+    admin = bearer(world.admin_a)
     assert (
         _put(
             client_a,
             "/api/v1/admin/institution/logo",
             _upload(field="logo"),
-            **_bearer(world, world.bob),
+            **bearer(world.bob),
         ).status_code
         == 403
     )
@@ -208,16 +195,14 @@ def test_the_manage_page_uploads_a_logo(world, client_a):
 
 
 def test_serving_a_picture_or_the_logo_costs_a_bounded_number_of_queries(
-    world, client_a, django_assert_max_num_queries
+    world, client_a, django_assert_max_num_queries, bearer
 ):
-    url = _put(client_a, "/api/v1/me/picture", _upload(), **_bearer(world, world.alice)).json()[
-        "picture"
-    ]
+    url = _put(client_a, "/api/v1/me/picture", _upload(), **bearer(world.alice)).json()["picture"]
     _put(
         client_a,
         "/api/v1/admin/institution/logo",
         _upload(field="logo"),
-        **_bearer(world, world.admin_a),
+        **bearer(world.admin_a),
     )
     bob = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a)
     bob.get(url)

@@ -10,14 +10,9 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.connections.models import Connection
 from tenant_apps.connections.services import connection_accept, connection_invite
-from tenant_apps.people.services import token_create, user_create
+from tenant_apps.people.services import user_create
 
 pytestmark = pytest.mark.django_db
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _post(client, path, data=None, **headers):
@@ -30,8 +25,8 @@ def _is_problem(response, status):
     return response.json()
 
 
-def test_inviting_accepting_and_removing(client_a, world):
-    alice, bob = _bearer(world, world.alice), _bearer(world, world.bob)
+def test_inviting_accepting_and_removing(client_a, world, bearer):
+    alice, bob = bearer(world.alice), bearer(world.bob)
     invited = _post(client_a, "/api/v1/connections/", {"person": world.bob.public_id}, **alice)
     assert invited.status_code == 201
     body = invited.json()
@@ -63,34 +58,34 @@ def test_inviting_accepting_and_removing(client_a, world):
     ("payload", "field"),
     [({}, "person"), ({"person": "u_nosuch"}, "person"), ({"person": "x" * 41}, "person")],
 )
-def test_bad_invitations_are_400_problems(client_a, world, payload, field):
-    response = _post(client_a, "/api/v1/connections/", payload, **_bearer(world, world.alice))
+def test_bad_invitations_are_400_problems(client_a, world, payload, field, bearer):
+    response = _post(client_a, "/api/v1/connections/", payload, **bearer(world.alice))
     assert field in _is_problem(response, 400)["errors"]
 
 
-def test_a_bad_list_name_is_a_400_problem(client_a, world):
-    response = client_a.get("/api/v1/connections/?status=all", **_bearer(world, world.alice))
+def test_a_bad_list_name_is_a_400_problem(client_a, world, bearer):
+    response = client_a.get("/api/v1/connections/?status=all", **bearer(world.alice))
     assert "status" in _is_problem(response, 400)["errors"]
 
 
-def test_only_the_two_people_see_a_connection(client_a, client_b, world):
+def test_only_the_two_people_see_a_connection(client_a, client_b, world, bearer):
     with schema_context(world.tenant_a.schema_name):
         connection = connection_invite(actor=world.alice, person=world.bob)
     url = f"/api/v1/connections/{connection.public_id}"
-    admin = _bearer(world, world.admin_a)
+    admin = bearer(world.admin_a)
     _is_problem(client_a.get(url, **admin), 404)
     _is_problem(client_a.delete(url, **admin), 404)
-    charlie = _bearer(world, world.charlie, world.tenant_b)
+    charlie = bearer(world.charlie, world.tenant_b)
     _is_problem(client_b.get(url, **charlie), 404)
     invite = _post(client_b, "/api/v1/connections/", {"person": world.alice.public_id}, **charlie)
     _is_problem(invite, 400)
-    _is_problem(client_b.get("/api/v1/connections/", **_bearer(world, world.alice)), 401)
+    _is_problem(client_b.get("/api/v1/connections/", **bearer(world.alice)), 401)
     with schema_context(world.tenant_a.schema_name):
         assert Connection.objects.filter(pk=connection.pk).exists()
 
 
-def test_blocking_ends_the_connection_and_stops_invitations(client_a, world):
-    alice, bob = _bearer(world, world.alice), _bearer(world, world.bob)
+def test_blocking_ends_the_connection_and_stops_invitations(client_a, world, bearer):
+    alice, bob = bearer(world.alice), bearer(world.bob)
     with schema_context(world.tenant_a.schema_name):
         connection_accept(
             actor=world.bob, connection=connection_invite(actor=world.alice, person=world.bob)
@@ -116,7 +111,7 @@ def test_blocking_ends_the_connection_and_stops_invitations(client_a, world):
 
 
 def test_connection_lists_page_by_cursor_with_bounded_queries(
-    client_a, world, django_assert_max_num_queries
+    client_a, world, django_assert_max_num_queries, bearer
 ):
     with schema_context(world.tenant_a.schema_name):
         for index in range(12):
@@ -124,7 +119,7 @@ def test_connection_lists_page_by_cursor_with_bounded_queries(
             connection_accept(
                 actor=world.alice, connection=connection_invite(actor=person, person=world.alice)
             )
-    headers = _bearer(world, world.alice)
+    headers = bearer(world.alice)
     url = "/api/v1/connections/?limit=5"
     client_a.get(url, **headers)
     seen = []
@@ -148,7 +143,7 @@ def test_connection_lists_page_by_cursor_with_bounded_queries(
     ],
 )
 def test_every_connection_endpoint_refuses_ids_of_another_institution(
-    client_b, world, method, path, payload
+    client_b, world, method, path, payload, bearer
 ):
     with schema_context(world.tenant_a.schema_name):
         connection = connection_invite(actor=world.alice, person=world.bob)
@@ -158,7 +153,7 @@ def test_every_connection_endpoint_refuses_ids_of_another_institution(
     body = json.dumps(payload) if payload is not None else None
     for marker, value in ids.items():
         body = body.replace(marker, value) if body else body
-    headers = _bearer(world, world.charlie, world.tenant_b)
+    headers = bearer(world.charlie, world.tenant_b)
     call = getattr(client_b, method)
     response = (
         call(path, body, content_type="application/json", **headers)

@@ -5,14 +5,6 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
-
-from tenant_apps.people.services import token_create
-
-
-def bearer(user, tenant) -> dict:
-    with schema_context(tenant.schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def png_bytes(colour=(200, 30, 30), size=(40, 30)) -> bytes:
@@ -69,7 +61,7 @@ def upload_file(data: bytes, name: str = "notes.bin", content_type: str = "appli
 
 
 @pytest.fixture
-def api_upload(client_a, world):
+def api_upload(client_a, world, bearer):
     """POST a file to /api/v1/content/ as ``user`` (Alice by default); returns the response."""
     tokens: dict = {}
 

@@ -17,7 +17,6 @@ from tenant_apps.groups.models import Group, GroupMembership, Role
 from tenants.models import TenantUsage
 from tenants.services import tenant_suspend, tenant_update
 from tests.tenant_apps.content.conftest import (
-    bearer,
     png_bytes,
     random_bytes,
     upload_file,
@@ -27,17 +26,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice(world):
+def alice(world, bearer):
     return bearer(world.alice, world.tenant_a)
 
 
 @pytest.fixture
-def bob(world):
+def bob(world, bearer):
     return bearer(world.bob, world.tenant_a)
 
 
 @pytest.fixture
-def charlie(world):
+def charlie(world, bearer):
     return bearer(world.charlie, world.tenant_b)
 
 

@@ -12,7 +12,7 @@ from tenant_apps.content.models import ContentVersion, Processing
 from tenant_apps.content.processing import XLSX
 from tenant_apps.content.services import content_upload_file
 from tenant_apps.content.tasks import process_version, version_process
-from tests.tenant_apps.content.conftest import bearer, docx_bytes, pdf_bytes, png_bytes
+from tests.tenant_apps.content.conftest import docx_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _process(world, version) -> ContentVersion:
 
 
 def test_images_get_a_png_preview_served_through_the_permission_rule(
-    upload, world, client_a, client_b
+    upload, world, client_a, client_b, bearer
 ):
     item, version = upload(png_bytes(size=(1600, 1200)), "big.png")
     done = _process(world, version)

@@ -18,7 +18,6 @@ from tenant_apps.directory.services import (
 )
 from tenant_apps.institution.models import AdminAction, InstitutionProfile
 from tenant_apps.people.account_services import password_reset_request
-from tenant_apps.people.services import token_create
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +32,6 @@ OIDC = {
     "client_id": "oae",
     "client_secret": "very-secret-value",
 }
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _password_signin(world, username: str):
@@ -80,8 +74,8 @@ def test_without_local_passwords_only_admins_sign_in_with_one(world, mailoutbox)
     assert b"Forgotten your password" not in page.content
 
 
-def test_the_api_switches_local_passwords(world, client_a):
-    admin = _bearer(world, world.admin_a)
+def test_the_api_switches_local_passwords(world, client_a, bearer):
+    admin = bearer(world.admin_a)
     answer = client_a.patch(
         "/api/v1/admin/signin", {"local": False}, content_type="application/json", **admin
     )
@@ -96,8 +90,8 @@ def test_the_api_switches_local_passwords(world, client_a):
     assert client_a.get("/api/v1/admin/signin", **admin).json()["local"] is False
 
 
-def test_oidc_settings_through_the_api_never_return_the_secret(world, client_a):
-    admin = _bearer(world, world.admin_a)
+def test_oidc_settings_through_the_api_never_return_the_secret(world, client_a, bearer):
+    admin = bearer(world.admin_a)
     answer = client_a.patch(
         "/api/v1/admin/signin/oidc", OIDC, content_type="application/json", **admin
     )
@@ -124,12 +118,12 @@ def test_oidc_settings_through_the_api_never_return_the_secret(world, client_a):
         ({"sign_algorithm": "none"}, "sign_algorithm"),
     ],
 )
-def test_bad_oidc_settings_are_refused_field_by_field(world, client_a, change, field):
+def test_bad_oidc_settings_are_refused_field_by_field(world, client_a, change, field, bearer):
     answer = client_a.patch(
         "/api/v1/admin/signin/oidc",
         {**OIDC, **change},
         content_type="application/json",
-        **_bearer(world, world.admin_a),
+        **bearer(world.admin_a),
     )
     assert answer.status_code == 400 and answer["Content-Type"] == PROBLEM
     assert field in answer.json()["errors"]
@@ -198,8 +192,8 @@ def test_the_sign_in_methods_page(world, client_a):
     assert client_a.post("/manage/signin", {"section": "nothing"}).status_code == 302
 
 
-def test_admin_actions_land_in_the_institutions_audit_trail(world, client_a):
-    admin = _bearer(world, world.admin_a)
+def test_admin_actions_land_in_the_institutions_audit_trail(world, client_a, bearer):
+    admin = bearer(world.admin_a)
     client_a.patch("/api/v1/admin/signin/oidc", OIDC, content_type="application/json", **admin)
     client_a.patch(
         f"/api/v1/admin/people/{world.bob.public_id}",
@@ -228,7 +222,7 @@ def test_admin_actions_land_in_the_institutions_audit_trail(world, client_a):
     assert body["results"][0]["actor"] == world.admin_a.public_id
     assert "very-secret-value" not in str(body) and body["next"]
     # Charlie's institution has its own, empty, trail; alpha's is not reachable from beta.
-    charlie = _bearer(world, world.charlie, world.tenant_b)
+    charlie = bearer(world.charlie, world.tenant_b)
     assert (
         Client().get("/api/v1/admin/audit/", HTTP_HOST=world.host_b, **charlie).status_code == 403
     )
@@ -254,12 +248,12 @@ def test_the_audit_page_pages_by_keyset(world, client_a, django_assert_max_num_q
     assert client_a.get("/manage/audit?before=abc").status_code == 404
 
 
-def test_renaming_on_manage_renames_the_platforms_record_and_back(world, client_a):
+def test_renaming_on_manage_renames_the_platforms_record_and_back(world, client_a, bearer):
     from shared_apps.audit.services import Actor
     from tenants.models import Tenant
     from tenants.services import tenant_update
 
-    admin = _bearer(world, world.admin_a)
+    admin = bearer(world.admin_a)
     client_a.patch(
         "/api/v1/admin/institution",
         {"name": "Alpha  Institute"},
@@ -304,9 +298,9 @@ def test_reencrypt_secrets_rotates_to_the_newest_key(world, settings):
     ],
 )
 def test_the_sign_in_admin_endpoints_cost_a_bounded_number_of_queries(
-    world, client_a, django_assert_max_num_queries, path, most
+    world, client_a, django_assert_max_num_queries, path, most, bearer
 ):
-    admin = _bearer(world, world.admin_a)
+    admin = bearer(world.admin_a)
     client_a.get(path, **admin)
     with django_assert_max_num_queries(most):
         assert client_a.get(path, **admin).status_code == 200

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from tenant_apps.content.models import Share
 from tenant_apps.content.services import content_add_link, content_share
 from tenant_apps.groups.services import group_create, group_invite, group_join, group_leave
-from tenant_apps.people.services import token_create, user_create
+from tenant_apps.people.services import user_create
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 MEMBER_SEES = {"Private notes", "Campus news", "Open lecture", "Direct to Bob"}
 PEER_SEES = {"Campus news", "Open lecture", "Direct to Bob"}  # Bob: not a member
 VISITOR_SEES = {"Open lecture"}
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _is_problem(response, status):
@@ -74,21 +69,21 @@ def library(world):
 @pytest.mark.parametrize("visibility", ["public", "loggedin", "private"])
 @pytest.mark.parametrize("viewer", ["member", "peer", "visitor", "other institution"])
 def test_the_library_in_the_api_follows_the_one_rule(
-    client_a, client_b, world, library, visibility, viewer
+    client_a, client_b, world, library, visibility, viewer, bearer
 ):
     group, dora = library(visibility)
     path = f"/api/v1/groups/{group.public_id}/content/"
     expected = None  # 404
     if viewer == "member":
-        response, expected = client_a.get(path, **_bearer(world, dora)), MEMBER_SEES
+        response, expected = client_a.get(path, **bearer(dora)), MEMBER_SEES
     elif viewer == "peer":
-        response = client_a.get(path, **_bearer(world, world.bob))
+        response = client_a.get(path, **bearer(world.bob))
         expected = PEER_SEES if visibility != "private" else None
     elif viewer == "visitor":
         response = client_a.get(path)
         expected = VISITOR_SEES if visibility == "public" else None
     else:
-        response = client_b.get(path, **_bearer(world, world.charlie, world.tenant_b))
+        response = client_b.get(path, **bearer(world.charlie, world.tenant_b))
     if expected is None:
         body = _is_problem(response, 404)
         assert "Seminar" not in json.dumps(body) and "notes" not in json.dumps(body)
@@ -127,9 +122,11 @@ def test_the_library_page_follows_the_one_rule(
     assert set(re.findall(r'<a href="/content/c_[a-z2-7]+">([^<]+)</a>', group_page)) == expected
 
 
-def test_a_member_who_leaves_no_longer_sees_what_only_the_group_could(client_a, world, library):
+def test_a_member_who_leaves_no_longer_sees_what_only_the_group_could(
+    client_a, world, library, bearer
+):
     group, dora = library("loggedin")
-    headers = _bearer(world, dora)
+    headers = bearer(dora)
     path = f"/api/v1/groups/{group.public_id}/content/"
     assert "Private notes" in {i["title"] for i in client_a.get(path, **headers).json()["results"]}
     with schema_context(world.tenant_a.schema_name):
@@ -139,7 +136,7 @@ def test_a_member_who_leaves_no_longer_sees_what_only_the_group_could(client_a, 
 
 
 def test_the_library_pages_by_cursor_with_bounded_queries(
-    client_a, world, django_assert_max_num_queries
+    client_a, world, django_assert_max_num_queries, bearer
 ):
     with schema_context(world.tenant_a.schema_name):
         group = group_create(actor=world.alice, title="Big", visibility="loggedin")
@@ -147,7 +144,7 @@ def test_the_library_pages_by_cursor_with_bounded_queries(
         _link(world, f"Item {n:02d}", visibility="private", groups=[group]).public_id
         for n in range(30)
     ]
-    headers = _bearer(world, world.alice)
+    headers = bearer(world.alice)
     url = f"/api/v1/groups/{group.public_id}/content/?limit=7"
     client_a.get(url, **headers)  # warm the host cache
     seen = []
@@ -235,7 +232,7 @@ def test_the_content_share_form_accepts_the_groups_id(client_a, world):
     assert ">Handout</a>" in html
 
 
-def test_no_one_shares_into_a_private_group_they_cannot_see(client_a, world):
+def test_no_one_shares_into_a_private_group_they_cannot_see(client_a, world, bearer):
     with schema_context(world.tenant_a.schema_name):
         private = group_create(actor=world.alice, title="Staff", visibility="private")
     item = _link(world, "Bob's flyer", visibility="private", actor=world.bob)
@@ -243,7 +240,7 @@ def test_no_one_shares_into_a_private_group_they_cannot_see(client_a, world):
         f"/api/v1/content/{item.public_id}/shares/",
         json.dumps({"principals": [private.public_id], "role": "viewer"}),
         content_type="application/json",
-        **_bearer(world, world.bob),
+        **bearer(world.bob),
     )
     unknown = "No such person or group: " + private.public_id
     assert _is_problem(response, 400)["errors"]["principals"] == [unknown]

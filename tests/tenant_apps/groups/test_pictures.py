@@ -26,7 +26,6 @@ from tenant_apps.groups.services import (
     group_picture_remove,
     group_picture_set,
 )
-from tenant_apps.people.services import token_create
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +39,6 @@ def _image(colour=(200, 30, 30), size=(300, 200), fmt="JPEG") -> bytes:
 
 def _upload(data: bytes, name: str = "picture.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _put_picture(client, path, data: bytes | None, **headers):
@@ -82,9 +76,9 @@ def _refs(world, blob: Blob) -> int:
         return Blob.objects.get(pk=blob.pk).refs
 
 
-def test_a_manager_sets_reads_and_removes_the_picture_in_the_api(client_a, world):
+def test_a_manager_sets_reads_and_removes_the_picture_in_the_api(client_a, world, bearer):
     group = _group(world, visibility="loggedin")
-    alice = _bearer(world, world.alice)
+    alice = bearer(world.alice)
     url = f"/api/v1/groups/{group.public_id}"
     assert client_a.get(url, **alice).json()["picture"] is None
     saved = _put_picture(client_a, url + "/picture", _image(), **alice)
@@ -123,11 +117,11 @@ def test_a_manager_sets_reads_and_removes_the_picture_in_the_api(client_a, world
         None,  # no picture part at all
     ],
 )
-def test_bad_pictures_are_400_problems_and_store_nothing(client_a, world, data):
+def test_bad_pictures_are_400_problems_and_store_nothing(client_a, world, data, bearer):
     group = _group(world)
     before = _blob_count(world)
     response = _put_picture(
-        client_a, f"/api/v1/groups/{group.public_id}/picture", data, **_bearer(world, world.alice)
+        client_a, f"/api/v1/groups/{group.public_id}/picture", data, **bearer(world.alice)
     )
     body = _is_problem(response, 400)
     assert body["errors"]["picture"]
@@ -135,11 +129,11 @@ def test_bad_pictures_are_400_problems_and_store_nothing(client_a, world, data):
     assert _blob_count(world) == before
 
 
-def test_only_managers_change_the_picture(client_a, world):
+def test_only_managers_change_the_picture(client_a, world, bearer):
     group = _group(world, join_policy="open")
     with schema_context(world.tenant_a.schema_name):
         group_join(actor=world.bob, group=group)
-    bob = _bearer(world, world.bob)
+    bob = bearer(world.bob)
     path = f"/api/v1/groups/{group.public_id}/picture"
     before = _blob_count(world)
     _is_problem(_put_picture(client_a, path, _image(), **bob), 403)
@@ -148,14 +142,14 @@ def test_only_managers_change_the_picture(client_a, world):
     assert _blob_count(world) == before
 
 
-def test_pictures_of_groups_one_may_not_see_are_404(client_a, client_b, world):
+def test_pictures_of_groups_one_may_not_see_are_404(client_a, client_b, world, bearer):
     private = _group(world, title="Staff", visibility="private")
     loggedin = _group(world, title="Campus", visibility="loggedin")
     public = _group(world, title="Open day", visibility="public")
     with schema_context(world.tenant_a.schema_name):
         for group in (private, loggedin, public):
             group_picture_set(actor=world.alice, group=group, source=io.BytesIO(_image()))
-    bob = _bearer(world, world.bob)
+    bob = bearer(world.bob)
     base = f"/api/v1/groups/{private.public_id}/picture"
     _is_problem(client_a.get(base, **bob), 404)
     _is_problem(_put_picture(client_a, base, _image(), **bob), 404)
@@ -167,7 +161,7 @@ def test_pictures_of_groups_one_may_not_see_are_404(client_a, client_b, world):
     assert visitor.get(f"/groups/{loggedin.public_id}/picture").status_code == 404
     assert visitor.get(f"/groups/{public.public_id}/picture").status_code == 200
     assert visitor.get(f"/api/v1/groups/{public.public_id}/picture").status_code == 200
-    charlie = _bearer(world, world.charlie, world.tenant_b)
+    charlie = bearer(world.charlie, world.tenant_b)
     sign_in(client_b, world.charlie, world.tenant_b)
     for group in (private, public):
         path = f"/api/v1/groups/{group.public_id}/picture"
@@ -237,14 +231,14 @@ def test_a_miscounted_picture_is_not_collected_under_its_group(world):
     assert blob_storage().exists(blob_key(world.tenant_a.uuid, blob.sha256))
 
 
-def test_a_read_only_institution_refuses_picture_changes(client_a, world):
+def test_a_read_only_institution_refuses_picture_changes(client_a, world, bearer):
     from shared_apps.audit.services import Actor
     from tenants.services import tenant_suspend
 
     group = _group(world)
     tenant_suspend(tenant=world.tenant_a, actor=Actor.system("test"))
     path = f"/api/v1/groups/{group.public_id}/picture"
-    response = _put_picture(client_a, path, _image(), **_bearer(world, world.alice))
+    response = _put_picture(client_a, path, _image(), **bearer(world.alice))
     _is_problem(response, 423)
     assert _blob_of(world, group) is None
 

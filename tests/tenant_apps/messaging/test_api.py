@@ -12,14 +12,9 @@ from tenant_apps.connections.services import person_block
 from tenant_apps.groups.services import group_create
 from tenant_apps.messaging.models import Thread, ThreadState
 from tenant_apps.messaging.services import message_send
-from tenant_apps.people.services import token_create, user_create
+from tenant_apps.people.services import user_create
 
 pytestmark = pytest.mark.django_db
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _post(client, path, data=None, **headers):
@@ -46,8 +41,8 @@ def _thread(world, sender=None, to=None, body="Hello"):
         )
 
 
-def test_sending_reading_and_replying(client_a, world):
-    alice, bob = _bearer(world, world.alice), _bearer(world, world.bob)
+def test_sending_reading_and_replying(client_a, world, bearer):
+    alice, bob = bearer(world.alice), bearer(world.bob)
     sent = _post(
         client_a,
         "/api/v1/messages/",
@@ -79,9 +74,9 @@ def test_sending_reading_and_replying(client_a, world):
     assert "alice@example.edu" not in text and '"alice"' not in text
 
 
-def test_moving_and_deleting_for_oneself(client_a, world):
+def test_moving_and_deleting_for_oneself(client_a, world, bearer):
     thread = _thread(world)
-    alice, bob = _bearer(world, world.alice), _bearer(world, world.bob)
+    alice, bob = bearer(world.alice), bearer(world.bob)
     url = f"/api/v1/messages/{thread.public_id}"
     assert _patch(client_a, url, {"folder": "archive"}, **bob).json()["folder"] == "archive"
     archive = client_a.get("/api/v1/messages/?folder=archive", **bob).json()["results"]
@@ -106,18 +101,18 @@ def test_moving_and_deleting_for_oneself(client_a, world):
         ({"to": ["{bob}"], "subject": "s" * 201, "body": "b"}, "subject"),
     ],
 )
-def test_bad_messages_are_400_problems_and_write_nothing(client_a, world, payload, field):
+def test_bad_messages_are_400_problems_and_write_nothing(client_a, world, payload, field, bearer):
     if payload.get("to") and isinstance(payload["to"], list):
         payload["to"] = [t.replace("{bob}", world.bob.public_id) for t in payload["to"]]
-    response = _post(client_a, "/api/v1/messages/", payload, **_bearer(world, world.alice))
+    response = _post(client_a, "/api/v1/messages/", payload, **bearer(world.alice))
     assert field in _is_problem(response, 400)["errors"]
     with schema_context(world.tenant_a.schema_name):
         assert not Thread.objects.exists()
 
 
-def test_bad_patches_and_folders_are_400_problems(client_a, world):
+def test_bad_patches_and_folders_are_400_problems(client_a, world, bearer):
     thread = _thread(world)
-    bob = _bearer(world, world.bob)
+    bob = bearer(world.bob)
     url = f"/api/v1/messages/{thread.public_id}"
     _is_problem(_patch(client_a, url, {}, **bob), 400)
     _is_problem(_patch(client_a, url, {"folder": "deleted"}, **bob), 400)
@@ -125,11 +120,11 @@ def test_bad_patches_and_folders_are_400_problems(client_a, world):
     _is_problem(_post(client_a, url, {"body": " "}, **bob), 400)
 
 
-def test_a_blocked_sender_and_an_invisible_group_are_refused_clearly(client_a, world):
+def test_a_blocked_sender_and_an_invisible_group_are_refused_clearly(client_a, world, bearer):
     with schema_context(world.tenant_a.schema_name):
         person_block(actor=world.bob, person=world.alice)
         secret = group_create(actor=world.bob, title="Secret", visibility="private")
-    alice = _bearer(world, world.alice)
+    alice = bearer(world.alice)
     blocked = _post(
         client_a,
         "/api/v1/messages/",
@@ -149,10 +144,12 @@ def test_a_blocked_sender_and_an_invisible_group_are_refused_clearly(client_a, w
     assert "no group with this id that you can see" in _is_problem(hidden, 400)["errors"]["to"][0]
 
 
-def test_threads_are_404_to_non_participants_and_other_institutions(client_a, client_b, world):
+def test_threads_are_404_to_non_participants_and_other_institutions(
+    client_a, client_b, world, bearer
+):
     thread = _thread(world)
     url = f"/api/v1/messages/{thread.public_id}"
-    admin = _bearer(world, world.admin_a)
+    admin = bearer(world.admin_a)
     for response in (
         client_a.get(url, **admin),
         client_a.get(url + "/messages/", **admin),
@@ -161,10 +158,10 @@ def test_threads_are_404_to_non_participants_and_other_institutions(client_a, cl
         client_a.delete(url, **admin),
     ):
         assert "Reading group" not in json.dumps(_is_problem(response, 404))
-    charlie = _bearer(world, world.charlie, world.tenant_b)
+    charlie = bearer(world.charlie, world.tenant_b)
     _is_problem(client_b.get(url, **charlie), 404)
     _is_problem(_post(client_b, url, {"body": "x"}, **charlie), 404)
-    _is_problem(client_b.get(url, **_bearer(world, world.bob)), 401)
+    _is_problem(client_b.get(url, **bearer(world.bob)), 401)
     refused = _post(
         client_b,
         "/api/v1/messages/",
@@ -178,7 +175,7 @@ def test_threads_are_404_to_non_participants_and_other_institutions(client_a, cl
 
 
 def test_folders_and_threads_page_with_bounded_queries(
-    client_a, world, django_assert_max_num_queries
+    client_a, world, django_assert_max_num_queries, bearer
 ):
     for index in range(12):
         _thread(world, body=f"Message {index}")
@@ -189,7 +186,7 @@ def test_folders_and_threads_page_with_bounded_queries(
 
         for index in range(11):
             message_reply(actor=world.alice, state=state, body=f"Reply {index}")
-    headers = _bearer(world, world.bob)
+    headers = bearer(world.bob)
     for start, expected in (
         ("/api/v1/messages/?limit=5", 13),
         (f"/api/v1/messages/{last.public_id}/messages/?limit=5", 12),
@@ -204,27 +201,29 @@ def test_folders_and_threads_page_with_bounded_queries(
         assert len(seen) == len(set(seen)) == expected
 
 
-def test_many_participants_cost_the_same_queries(client_a, world, django_assert_max_num_queries):
+def test_many_participants_cost_the_same_queries(
+    client_a, world, django_assert_max_num_queries, bearer
+):
     with schema_context(world.tenant_a.schema_name):
         people = [user_create(username=f"p{i:02d}", display_name=f"P {i:02d}") for i in range(30)]
         thread = message_send(
             actor=world.alice, to=[p.public_id for p in people], subject="All", body="Hi"
         )
-    headers = _bearer(world, world.alice)
+    headers = bearer(world.alice)
     client_a.get(f"/api/v1/messages/{thread.public_id}", **headers)
     with django_assert_max_num_queries(5):
         body = client_a.get(f"/api/v1/messages/{thread.public_id}", **headers).json()
     assert body["participant_count"] == 31
 
 
-def test_unread_counts_and_folders_are_ones_own(client_a, client_b, world):
+def test_unread_counts_and_folders_are_ones_own(client_a, client_b, world, bearer):
     _thread(world)
-    assert client_a.get("/api/v1/messages/unread", **_bearer(world, world.admin_a)).json() == {
+    assert client_a.get("/api/v1/messages/unread", **bearer(world.admin_a)).json() == {
         "inbox": 0,
         "archive": 0,
         "trash": 0,
     }
-    charlie = _bearer(world, world.charlie, world.tenant_b)
+    charlie = bearer(world.charlie, world.tenant_b)
     assert client_b.get("/api/v1/messages/unread", **charlie).json()["inbox"] == 0
     assert client_b.get("/api/v1/messages/", **charlie).json()["results"] == []
-    _is_problem(client_b.get("/api/v1/messages/unread", **_bearer(world, world.bob)), 401)
+    _is_problem(client_b.get("/api/v1/messages/unread", **bearer(world.bob)), 401)

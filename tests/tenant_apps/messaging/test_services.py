@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.test import override_settings
 from django_tenants.utils import schema_context
-from rest_framework.exceptions import NotFound
 
 from tenant_apps.connections.services import person_block
 from tenant_apps.groups.services import group_create, group_join
+from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.models import Message, Thread, ThreadState
 from tenant_apps.messaging.selectors import (
     folder_threads,
     thread_messages,
-    thread_state_for,
     unread_counts,
 )
 from tenant_apps.messaging.services import (
@@ -75,8 +75,8 @@ def test_groups_are_expanded_to_their_members_at_send_time(alpha):
         alpha.bob.pk,
     }
     group_join(actor=alpha.admin_a, group=group)  # joins later: not in the thread
-    with pytest.raises(NotFound):
-        thread_state_for(alpha.admin_a, thread.public_id)
+    with pytest.raises(Http404):
+        access_thread(alpha.admin_a, thread.public_id)
 
 
 def test_a_group_one_cannot_see_is_refused(alpha):
@@ -172,14 +172,14 @@ def test_deleting_is_for_oneself_only(alpha):
     thread_move(actor=alpha.bob, state=_state(alpha.bob, thread), folder="trash")
     assert _threads(alpha.bob, "trash") == [thread]
     thread_delete(actor=alpha.bob, state=_state(alpha.bob, thread))
-    with pytest.raises(NotFound):
-        thread_state_for(alpha.bob, thread.public_id)
+    with pytest.raises(Http404):
+        access_thread(alpha.bob, thread.public_id)
     for folder in ("inbox", "sent", "archive", "trash"):
         assert _threads(alpha.bob, folder) == []
-    alice = thread_state_for(alpha.alice, thread.public_id)
+    alice = access_thread(alpha.alice, thread.public_id)
     assert [m.body for m in thread_messages(alice)] == ["First"]
     message_reply(actor=alpha.alice, state=alice, body="Second")
-    bob = thread_state_for(alpha.bob, thread.public_id)  # back, with only the new message
+    bob = access_thread(alpha.bob, thread.public_id)  # back, with only the new message
     assert [m.body for m in thread_messages(bob)] == ["Second"]
 
 

@@ -440,7 +440,8 @@ def test_every_admin_service_refuses_non_admins(world):
     from django.core.exceptions import PermissionDenied
 
     from tenant_apps.institution.admin_services import institution_settings_update
-    from tenant_apps.people.admin_selectors import people_for_admin, person_for_admin
+    from tenant_apps.people.access import access_person
+    from tenant_apps.people.admin_selectors import people_for_admin
     from tenant_apps.people.admin_services import people_import_csv, person_invite
 
     calls = [
@@ -449,7 +450,7 @@ def test_every_admin_service_refuses_non_admins(world):
         lambda: person_access_set(actor=world.bob, person=world.alice, is_active=False),
         lambda: institution_settings_update(actor=world.bob, name="Hacked"),
         lambda: people_for_admin(actor=world.bob),
-        lambda: person_for_admin(actor=world.bob, public_id=world.alice.public_id),
+        lambda: access_person(world.bob, world.alice.public_id, for_write=True),
     ]
     with schema_context(world.tenant_a.schema_name):
         for call in calls:

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.people.models import User
-from tenant_apps.people.services import token_create, user_create
+from tenant_apps.people.services import user_create
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +19,9 @@ pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
-
-
 @pytest.fixture
-def as_admin(world) -> dict:
-    return _bearer(world, world.admin_a)
+def as_admin(world, bearer) -> dict:
+    return bearer(world.admin_a)
 
 
 def _person(world, username: str) -> User:
@@ -69,8 +64,10 @@ def test_anonymous_callers_get_401(client_a, world, method, path, data):
 
 
 @pytest.mark.parametrize(("method", "path", "data"), ENDPOINTS)
-def test_members_who_are_not_admins_get_403_and_change_nothing(client_a, world, method, path, data):
-    response = _call(client_a, method, path, data, world, **_bearer(world, world.bob))
+def test_members_who_are_not_admins_get_403_and_change_nothing(
+    client_a, world, method, path, data, bearer
+):
+    response = _call(client_a, method, path, data, world, **bearer(world.bob))
     assert response.status_code == 403
     assert response["Content-Type"] == PROBLEM
     assert world.alice.email not in response.content.decode()
@@ -80,7 +77,9 @@ def test_members_who_are_not_admins_get_403_and_change_nothing(client_a, world, 
 
 
 @pytest.mark.parametrize(("method", "data"), [("get", None), ("patch", {"is_active": False})])
-def test_an_admin_of_another_institution_gets_404_for_its_ids(client_b, world, method, data):
+def test_an_admin_of_another_institution_gets_404_for_its_ids(
+    client_b, world, method, data, bearer
+):
     with schema_context(world.tenant_b.schema_name):
         beta_admin = user_create(username="beta-admin", password=PASSWORD, is_admin=True)
     response = _call(
@@ -89,16 +88,14 @@ def test_an_admin_of_another_institution_gets_404_for_its_ids(client_b, world, m
         "/api/v1/admin/people/{alice}",
         data,
         world,
-        **_bearer(world, beta_admin, world.tenant_b),
+        **bearer(beta_admin, world.tenant_b),
     )
     assert response.status_code == 404 and response["Content-Type"] == PROBLEM
     assert _person(world, "alice").is_active
 
 
-def test_charlies_token_is_worthless_on_alphas_host(client_a, world):
-    response = client_a.get(
-        "/api/v1/admin/people/", **_bearer(world, world.charlie, world.tenant_b)
-    )
+def test_charlies_token_is_worthless_on_alphas_host(client_a, world, bearer):
+    response = client_a.get("/api/v1/admin/people/", **bearer(world.charlie, world.tenant_b))
     assert response.status_code == 401
 
 
@@ -164,18 +161,18 @@ def test_a_bad_invitation_is_a_validation_problem(
     assert _count(world) == 3 and mailoutbox == []
 
 
-def test_deactivating_and_granting_admin(client_a, world, as_admin):
+def test_deactivating_and_granting_admin(client_a, world, as_admin, bearer):
     url = f"/api/v1/admin/people/{world.bob.public_id}"
     body = client_a.patch(
         url, {"is_active": False}, content_type="application/json", **as_admin
     ).json()
     assert body["is_active"] is False
-    assert client_a.get("/api/v1/me", **_bearer(world, world.bob)).status_code == 401
+    assert client_a.get("/api/v1/me", **bearer(world.bob)).status_code == 401
     body = client_a.patch(
         url, {"is_active": True, "is_admin": True}, content_type="application/json", **as_admin
     ).json()
     assert (body["is_active"], body["is_admin"]) == (True, True)
-    assert client_a.get("/api/v1/admin/people/", **_bearer(world, world.bob)).status_code == 200
+    assert client_a.get("/api/v1/admin/people/", **bearer(world.bob)).status_code == 200
 
 
 @pytest.mark.parametrize("data", [{"is_active": False}, {"is_admin": False}])

@@ -11,15 +11,10 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.services import profile_update, token_create, user_create
+from tenant_apps.people.services import profile_update, user_create
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _bearer(world, user, tenant=None) -> dict:
-    with schema_context((tenant or world.tenant_a).schema_name):
-        return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, name='t')[1]}"}
 
 
 def _set(world, person, tenant=None, **changes) -> None:
@@ -42,7 +37,7 @@ def _clear_signin_counters():
 
 
 # --- profiles -------------------------------------------------------------------
-def test_a_member_sees_loggedin_fields_and_never_username_or_email(client_a, world):
+def test_a_member_sees_loggedin_fields_and_never_username_or_email(client_a, world, bearer):
     _set(
         world,
         world.alice,
@@ -50,7 +45,7 @@ def test_a_member_sees_loggedin_fields_and_never_username_or_email(client_a, wor
         biography="Medievalist",
         biography_visibility=Visibility.PRIVATE,
     )
-    response = client_a.get(f"/api/v1/people/{world.alice.public_id}", **_bearer(world, world.bob))
+    response = client_a.get(f"/api/v1/people/{world.alice.public_id}", **bearer(world.bob))
     assert response.status_code == 200
     assert response.json() == {
         "id": world.alice.public_id,
@@ -61,12 +56,10 @@ def test_a_member_sees_loggedin_fields_and_never_username_or_email(client_a, wor
     _no_identifiers_of_others(response, world.alice)
 
 
-def test_the_person_and_an_admin_see_private_fields(client_a, world):
+def test_the_person_and_an_admin_see_private_fields(client_a, world, bearer):
     _set(world, world.alice, biography="Medievalist", biography_visibility=Visibility.PRIVATE)
     for viewer in (world.alice, world.admin_a):
-        body = client_a.get(
-            f"/api/v1/people/{world.alice.public_id}", **_bearer(world, viewer)
-        ).json()
+        body = client_a.get(f"/api/v1/people/{world.alice.public_id}", **bearer(viewer)).json()
         assert body["biography"] == "Medievalist"
 
 
@@ -87,29 +80,29 @@ def test_anonymous_visitors_see_only_public_profiles(client_a, world):
     }
 
 
-def test_a_hidden_display_name_hides_the_person_from_peers(client_a, world):
+def test_a_hidden_display_name_hides_the_person_from_peers(client_a, world, bearer):
     _set(world, world.alice, display_name_visibility=Visibility.PRIVATE)
-    response = client_a.get(f"/api/v1/people/{world.alice.public_id}", **_bearer(world, world.bob))
+    response = client_a.get(f"/api/v1/people/{world.alice.public_id}", **bearer(world.bob))
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_ids_of_another_institution_answer_404(client_b, world):
+def test_ids_of_another_institution_answer_404(client_b, world, bearer):
     response = client_b.get(
-        f"/api/v1/people/{world.alice.public_id}", **_bearer(world, world.charlie, world.tenant_b)
+        f"/api/v1/people/{world.alice.public_id}", **bearer(world.charlie, world.tenant_b)
     )
     assert response.status_code == 404
     assert "Alice" not in response.content.decode()
 
 
-def test_a_token_of_another_institution_is_refused(client_b, world):
-    assert client_b.get("/api/v1/people/", **_bearer(world, world.alice)).status_code == 401
+def test_a_token_of_another_institution_is_refused(client_b, world, bearer):
+    assert client_b.get("/api/v1/people/", **bearer(world.alice)).status_code == 401
 
 
 # --- the directory --------------------------------------------------------------
-def test_the_directory_lists_visible_listed_people_by_name(client_a, world):
+def test_the_directory_lists_visible_listed_people_by_name(client_a, world, bearer):
     _set(world, world.bob, listed_in_directory=False)
-    response = client_a.get("/api/v1/people/", **_bearer(world, world.alice))
+    response = client_a.get("/api/v1/people/", **bearer(world.alice))
     names = [person["display_name"] for person in response.json()["results"]]
     assert names == ["Ada Admin", "Alice Archer"]
     _no_identifiers_of_others(response, world.admin_a, world.bob)
@@ -123,20 +116,20 @@ def test_the_directory_is_empty_for_anonymous_until_someone_is_public(client_a, 
     ]
 
 
-def test_searching_never_finds_a_hidden_name(client_a, world):
+def test_searching_never_finds_a_hidden_name(client_a, world, bearer):
     _set(world, world.alice, display_name_visibility=Visibility.PRIVATE)
-    headers = _bearer(world, world.bob)
+    headers = bearer(world.bob)
     assert client_a.get("/api/v1/people/?q=Archer", **headers).json()["results"] == []
     assert len(client_a.get("/api/v1/people/?q=bak", **headers).json()["results"]) == 1
 
 
 def test_the_directory_pages_with_a_cursor_and_bounded_queries(
-    client_a, world, django_assert_max_num_queries
+    client_a, world, django_assert_max_num_queries, bearer
 ):
     with schema_context(world.tenant_a.schema_name):
         for index in range(30):
             user_create(username=f"student{index:02d}", display_name=f"Student {index:02d}")
-    headers = _bearer(world, world.alice)
+    headers = bearer(world.alice)
     client_a.get("/api/v1/people/?limit=5", **headers)  # warm the host cache
     seen = []
     url = "/api/v1/people/?limit=10"
@@ -148,17 +141,17 @@ def test_the_directory_pages_with_a_cursor_and_bounded_queries(
     assert len(seen) == len(set(seen)) == 33
 
 
-def test_deactivated_people_disappear(client_a, world):
+def test_deactivated_people_disappear(client_a, world, bearer):
     with schema_context(world.tenant_a.schema_name):
         User.objects.filter(pk=world.bob.pk).update(is_active=False)
-    headers = _bearer(world, world.alice)
+    headers = bearer(world.alice)
     assert client_a.get(f"/api/v1/people/{world.bob.public_id}", **headers).status_code == 404
     assert world.bob.public_id not in client_a.get("/api/v1/people/", **headers).content.decode()
 
 
 # --- one's own account ----------------------------------------------------------
-def test_me_shows_and_edits_ones_own_profile(client_a, world):
-    headers = _bearer(world, world.alice)
+def test_me_shows_and_edits_ones_own_profile(client_a, world, bearer):
+    headers = bearer(world.alice)
     response = client_a.patch(
         "/api/v1/me",
         json.dumps(
@@ -187,12 +180,14 @@ def test_me_shows_and_edits_ones_own_profile(client_a, world):
         ({"username": "new-name"}, "non_field_errors"),
     ],
 )
-def test_bad_profile_edits_are_400_problems_and_change_nothing(client_a, world, payload, field):
+def test_bad_profile_edits_are_400_problems_and_change_nothing(
+    client_a, world, payload, field, bearer
+):
     response = client_a.patch(
         "/api/v1/me",
         json.dumps(payload),
         content_type="application/json",
-        **_bearer(world, world.alice),
+        **bearer(world.alice),
     )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -260,15 +255,15 @@ def test_a_read_only_institution_still_lets_people_sign_in(client_a, world):
     assert response.status_code == 201
 
 
-def test_tokens_are_listed_created_and_revoked_by_their_owner_only(client_a, world):
-    headers = _bearer(world, world.alice)
+def test_tokens_are_listed_created_and_revoked_by_their_owner_only(client_a, world, bearer):
+    headers = bearer(world.alice)
     created = client_a.post("/api/v1/me/tokens/", {"name": "laptop"}, **headers)
     assert created.status_code == 201
     listed = client_a.get("/api/v1/me/tokens/", **headers).json()["results"]
     assert {token["name"] for token in listed} == {"t", "laptop"}
     assert all("token" not in token and "key_hash" not in token for token in listed)
     laptop = next(token for token in listed if token["name"] == "laptop")
-    bob = _bearer(world, world.bob)
+    bob = bearer(world.bob)
     assert client_a.delete(f"/api/v1/me/tokens/{laptop['id']}", **bob).status_code == 404
     assert client_a.delete(f"/api/v1/me/tokens/{laptop['id']}", **headers).status_code == 204
     revoked = client_a.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {created.json()['token']}")

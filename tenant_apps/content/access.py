@@ -1,0 +1,24 @@
+"""The content library's door: every page, endpoint and action fetches an item here."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from tenant_apps.content.models import ContentItem
+from tenant_apps.content.permissions import content_visible_to
+
+
+def access_content(viewer, public_id: str, *, for_write: bool = False) -> ContentItem:
+    """The item ``public_id`` if ``viewer`` may see it (and manage it, with ``for_write``).
+
+    Http404 otherwise: missing and not allowed answer alike, so ids cannot be probed.
+    """
+    item = (
+        content_visible_to(viewer)
+        .select_related("current_version", "current_version__blob", "created_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if item is None or (for_write and not item.viewer_can_manage):
+        raise Http404("No such item.")
+    return item

@@ -1,0 +1,22 @@
+"""The groups' door: every page and endpoint under a group fetches it here."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from tenant_apps.groups.models import Group
+from tenant_apps.groups.selectors import groups_visible_to, is_manager
+
+
+def access_group(viewer, public_id: str, *, for_write: bool = False) -> Group:
+    """The group, if ``viewer`` may see it (and manages it, with ``for_write``).
+
+    Http404 otherwise: missing and not allowed look the same. Managers' actions on a
+    group the viewer can see refuse with PermissionDenied in the services instead;
+    ``for_write`` is for the managers' own lists (requests, invitations), which a
+    non-manager must not learn about at all.
+    """
+    group = groups_visible_to(viewer).filter(public_id=public_id).first()
+    if group is None or (for_write and not is_manager(group, viewer)):
+        raise Http404("No such group.")
+    return group
