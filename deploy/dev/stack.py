@@ -740,7 +740,7 @@ def run(profile: Profile) -> int:
                 "--port",
                 str(live_port),
                 "--ws",
-                "websockets",
+                "websockets-sansio",
                 "--lifespan",
                 "off",
             ],

@@ -244,7 +244,14 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [LIVE_REDIS_URL],
+            # redis-py allows 100 connections per pool and fails past them: a burst of
+            # pages connecting at once (each subscribes) needs more.
+            "hosts": [
+                {
+                    "address": LIVE_REDIS_URL,
+                    "max_connections": env_int("LIVE_REDIS_MAX_CONNECTIONS", 500),
+                }
+            ],
             "prefix": env_str("LIVE_CHANNEL_PREFIX", "oae-live"),
             # A page keeps its membership for a day; it reconnects long before.
             "group_expiry": 86400,

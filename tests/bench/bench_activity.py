@@ -374,7 +374,7 @@ def bench_live() -> None:
             "--port",
             str(port),
             "--ws",
-            "websockets",
+            "websockets-sansio",
             "--lifespan",
             "off",
             "--no-access-log",
