@@ -240,12 +240,14 @@ CELERY_BEAT_SCHEDULE.update(
 # --- the live channel (config.live, served by uvicorn: config.asgi) -----------------
 # Pushes to open pages travel through Redis (channels-redis); the same Redis by default.
 LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", REDIS_URL)
+# The pub/sub layer: a push is one PUBLISH, and a live process holds one subscribing
+# connection for all its pages (the list-based core layer failed the 1,000-connection
+# bench: a connection and a blocking read per page, timeouts under load). Nothing is
+# queued for a page that is not connected - a push is only a nudge.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            # redis-py allows 100 connections per pool and fails past them: a burst of
-            # pages connecting at once (each subscribes) needs more.
             "hosts": [
                 {
                     "address": LIVE_REDIS_URL,
@@ -253,8 +255,6 @@ CHANNEL_LAYERS = {
                 }
             ],
             "prefix": env_str("LIVE_CHANNEL_PREFIX", "oae-live"),
-            # A page keeps its membership for a day; it reconnects long before.
-            "group_expiry": 86400,
         },
     }
 }
