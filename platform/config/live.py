@@ -39,6 +39,11 @@ def person_channel_group(schema: str, user_id: int) -> str:
     return f"live.{schema}.u{user_id}"
 
 
+def document_channel_group(schema: str, item_id: int) -> str:
+    """The channel-layer group of one document's open editors (every live process's room)."""
+    return f"doc.{schema}.{item_id}"
+
+
 def publish(groups: list[str], message: dict) -> None:
     """Send ``message`` to every channel-layer group in ``groups`` (from sync code)."""
     layer = get_channel_layer()

@@ -87,6 +87,7 @@ TENANT_APPS = [
     "tenant_apps.content",
     "tenant_apps.avatars",
     "tenant_apps.activity",
+    "tenant_apps.authoring",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -256,6 +257,24 @@ CHANNEL_LAYERS = {
 LIVE_URL_PORT = env_str("LIVE_URL_PORT", "")
 # Seconds between polls of a page that has no live connection.
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+# --- documents written together (tenant_apps.authoring, live in the ASGI process) -----
+# A revision is taken after this many seconds without a change (and when the last
+# editor leaves a document).
+AUTHORING_REVISION_PAUSE_SECONDS = env_float("AUTHORING_REVISION_PAUSE_SECONDS", 60.0)
+# The appended updates are folded into the snapshot once this many wait.
+AUTHORING_COMPACT_EVERY = env_int("AUTHORING_COMPACT_EVERY", 500)
+# Limits: the document's CRDT state (its whole history of text, compacted), the HTML a
+# revision may hold, one update from an editor, and the people on one document at once
+# (per live process).
+AUTHORING_MAX_DOCUMENT_BYTES = env_int("AUTHORING_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
+AUTHORING_MAX_HTML_CHARS = env_int("AUTHORING_MAX_HTML_CHARS", 2_000_000)
+AUTHORING_MAX_UPDATE_BYTES = env_int("AUTHORING_MAX_UPDATE_BYTES", 1024 * 1024)
+AUTHORING_MAX_EDITORS = env_int("AUTHORING_MAX_EDITORS", 100)
+# Viewers may watch a document live (read-only); False refuses their socket.
+AUTHORING_VIEWERS_WATCH = env_bool("AUTHORING_VIEWERS_WATCH", True)
+# Seconds between checks of every open editor's rights (shares are also pushed at once).
+AUTHORING_RECHECK_SECONDS = env_float("AUTHORING_RECHECK_SECONDS", 30.0)
+
 # Attempts at one e-mail before it is marked failed.
 ACTIVITY_EMAIL_ATTEMPTS = env_int("ACTIVITY_EMAIL_ATTEMPTS", 5)
 
