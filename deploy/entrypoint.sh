@@ -51,7 +51,7 @@ case "$role" in
     live)
         exec uvicorn config.asgi:application --app-dir platform \
             --host "${LIVE_HOST:-0.0.0.0}" --port "${LIVE_PORT:-8001}" \
-            --ws websockets --lifespan off --no-access-log --proxy-headers \
+            --ws websockets-sansio --lifespan off --no-access-log --proxy-headers \
             --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
             --timeout-graceful-shutdown "${LIVE_GRACEFUL_SECONDS:-20}" "$@"
         ;;

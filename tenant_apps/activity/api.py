@@ -76,13 +76,13 @@ class PersonSummary(serializers.Serializer):
 
 
 class ObjectOutput(serializers.Serializer):
-    type = serializers.ChoiceField(["content", "group", "thread"])
+    type = serializers.CharField(help_text="content, group or thread")
     id = serializers.CharField()
     title = serializers.CharField()
 
 
 class TargetOutput(serializers.Serializer):
-    type = serializers.ChoiceField(["person", "group"])
+    type = serializers.CharField(help_text="person or group")
     id = serializers.CharField()
     display_name = serializers.CharField(required=False)
     title = serializers.CharField(required=False)

@@ -12,11 +12,12 @@ UNREAD_CACHE_SECONDS = 120
 UNREAD_EPOCH_KEY = "activity:unread:epoch"
 
 
-def unread_key(user_id: int) -> str:
+def unread_key(user_id: int, epoch: int | None = None) -> str:
     # The cache's key function adds the institution's schema. The epoch moves when what
     # people may see changes (an item unshared, deleted, made private; someone leaving a
     # group): every cached count of the institution is then forgotten at once.
-    epoch = cache.get(UNREAD_EPOCH_KEY) or 0
+    if epoch is None:
+        epoch = cache.get(UNREAD_EPOCH_KEY) or 0
     return f"activity:unread:{epoch}:{user_id}"
 
 
@@ -25,7 +26,8 @@ def unread_cache_forget(user_id: int) -> None:
 
 
 def unread_cache_forget_many(user_ids) -> None:
-    keys = [unread_key(user_id) for user_id in user_ids]
+    epoch = cache.get(UNREAD_EPOCH_KEY) or 0  # once, not once a person
+    keys = [unread_key(user_id, epoch) for user_id in user_ids]
     for start in range(0, len(keys), 1000):
         cache.delete_many(keys[start : start + 1000])
 

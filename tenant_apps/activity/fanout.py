@@ -31,6 +31,10 @@ from tenant_apps.activity.models import (
 )
 
 BATCH = 2000
+# Feed nudges go to at most this many people per activity: past it, every open page of a
+# huge group reloading its feed at once would cost more than it gives (they see it on the
+# next page view or poll). Notifications are always pushed.
+FEED_PUSH_MAX = 1000
 
 
 def _connections_of(user_id: int) -> set[int]:
@@ -196,7 +200,7 @@ def _notify(activity: Activity, notify: dict[int, str]) -> list[int]:
 
 
 def _after_commit(feed: set[int], notified: set[int], deliveries: list[int]) -> None:
-    feed_only = sorted(feed - notified)
+    feed_only = sorted(feed - notified) if len(feed) <= FEED_PUSH_MAX else []
     notified_sorted = sorted(notified)
     unread_cache_forget_many(notified_sorted)  # and again after the commit, see services
 

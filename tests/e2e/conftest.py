@@ -78,7 +78,7 @@ def live_channel(live_server_url) -> int:
                 "--port",
                 str(LIVE_PORT),
                 "--ws",
-                "websockets",
+                "websockets-sansio",
                 "--lifespan",
                 "off",
                 "--no-access-log",
