@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -90,10 +91,23 @@ def _publish_revision(item_id: int, revision: Revision) -> None:
 
 
 # --- the CRDT log ---------------------------------------------------------------
+def _lock_item(item_id: int) -> None:
+    """Lock the item's row before the document's: the same order as deleting the item
+    (which takes the item, then its state by cascade), so the two never deadlock."""
+    if not (
+        ContentItem.objects.select_for_update(no_key=True)
+        .filter(pk=item_id)
+        .values_list("pk", flat=True)
+        .first()
+    ):
+        raise Http404("No such document.")
+
+
 def _state_locked(item: ContentItem) -> DocumentState:
     """The document's state row, locked; made on first use from the item's HTML
     (a document written before co-editing, or created with a body), which becomes
     revision 1."""
+    _lock_item(item.pk)
     state = DocumentState.objects.select_for_update().filter(item_id=item.pk).first()
     if state is not None:
         return state
@@ -147,6 +161,7 @@ def document_append(*, item_id: int, updates: list[tuple[int | None, bytes]]) ->
     Returns the number of updates waiting for compaction. When this returns, the
     updates are committed: the live process acknowledges them only then.
     """
+    _lock_item(item_id)
     state = DocumentState.objects.select_for_update().get(item_id=item_id)
     DocumentUpdate.objects.bulk_create(
         [DocumentUpdate(item_id=item_id, author_id=author, data=data) for author, data in updates]
@@ -171,6 +186,7 @@ def document_compact(*, item_id: int) -> int:
     Only the rows read are deleted: an update committed meanwhile stays in the log and
     is applied again on load (harmless). Returns the new snapshot's size.
     """
+    _lock_item(item_id)
     state = DocumentState.objects.select_for_update().get(item_id=item_id)
     rows = list(
         DocumentUpdate.objects.filter(item_id=item_id).order_by("id").values_list("id", "data")
