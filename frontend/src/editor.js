@@ -42,7 +42,7 @@ function start() {
     doc: ydoc,
     onStatus(state) {
       status.setAttribute("data-state", state);
-      status.textContent = STATUS_TEXT[state] || state;
+      status.textContent = (state === "saved" && !canEdit) ? "Up to date (read-only)" : (STATUS_TEXT[state] || state);
       root.setAttribute("data-saved", provider && provider.saved ? "true" : "false");
     },
     onHello(message) {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -58,7 +59,16 @@ def publish(groups: list[str], message: dict) -> None:
                 *(layer.group_send(group, message) for group in groups[start : start + 200])
             )
 
-    async_to_sync(send_all)()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+        return
+    # Called from a thread that runs an event loop (an async test driver, a sync view
+    # under an ASGI server's loop): send from a thread of its own.
+    worker = threading.Thread(target=lambda: asyncio.run(send_all()), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
 
 
 def _hostname(host: str) -> str:

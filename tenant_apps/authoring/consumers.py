@@ -8,11 +8,14 @@ frames whose first number is 0 (sync: step 1, step 2, update) or 1 (awareness), 
   committed (the page shows "Saved" only then);
 - text frames of JSON for everything else (hello, errors, revisions, ping).
 
-An editor's update is applied to the room's state, queued, written with the others
-queued meanwhile in one transaction (group commit), and only then sent to the other
-editors (in this process directly, in other processes through the channel layer) and
-acknowledged. A viewer's update is refused. Presence (awareness) is rewritten by the
-server: each connection speaks for its own client ids, under the person's visible name.
+An editor's update is applied to the room's state and sent on at once to the other
+editors (in this process directly, in other processes through the channel layer); it is
+queued, written with the others queued meanwhile in one transaction (group commit), and
+only then acknowledged to its sender. (Should the process die between the two, the
+editors who received it hold it and send it back when they reconnect: the CRDT's sync
+gives the server whatever it lacks.) A viewer's update is refused. Presence (awareness)
+is rewritten by the server: each connection speaks for its own client ids, under the
+person's visible name.
 """
 
 from __future__ import annotations
@@ -103,11 +106,16 @@ class Room:
 
     # --- fan-out ------------------------------------------------------------------
     async def send_local(self, *, bytes_data=None, text_data=None, exclude=None) -> None:
-        targets = [m for m in self.members if m is not exclude]
-        if targets:
-            await asyncio.gather(
-                *(m.send_safely(bytes_data=bytes_data, text_data=text_data) for m in targets)
-            )
+        # One by one: a send only hands the frame to the server's transport (buffered),
+        # so a slow reader does not hold up the others, and no task is made per frame.
+        for member in list(self.members):
+            if member is not exclude:
+                await member.send_safely(bytes_data=bytes_data, text_data=text_data)
+
+    async def forward(self, sender, update: bytes) -> None:
+        """Send an editor's update to every other editor, here and in other live processes."""
+        await self.send_local(bytes_data=_update_message(update), exclude=sender)
+        await self.publish({"type": "doc.update", "updates": [update]})
 
     async def publish(self, message: dict) -> None:
         await get_channel_layer().group_send(self.group, {**message, "origin": self.token})
@@ -162,10 +170,6 @@ class Room:
                 log.exception("authoring: could not store updates; editors reconnect")
                 await self.fail()
                 return
-            for consumer, _, update in batch:
-                if update != b"\x00\x00":
-                    await self.send_local(bytes_data=_update_message(update), exclude=consumer)
-            await self.publish({"type": "doc.update", "updates": [u for _, u in real]})
             self._schedule_revision()
             if waiting >= settings.AUTHORING_COMPACT_EVERY:
                 self.size = await _db(live.compact)(self.tenant, self.item_id)
@@ -394,10 +398,14 @@ class DocumentConsumer(AsyncWebsocketConsumer):
                 return
             if data[1] not in (STEP2, UPDATE):
                 raise ValueError("unknown sync message")
-            if self.rights != "edit":
-                await self.send_json({"kind": "error", "error": "read-only"})
-                return
             update = Decoder(data[2:]).read_message() or b""
+            if self.rights != "edit":
+                if update in (b"", b"\x00\x00"):  # a viewer's empty sync reply: nothing to store
+                    self.acked += 1
+                    await self.send(bytes_data=bytes([ACK]) + write_var_uint(self.acked))
+                else:
+                    await self.send_json({"kind": "error", "error": "read-only"})
+                return
             if len(update) > settings.AUTHORING_MAX_UPDATE_BYTES or (
                 room.size + len(update) > settings.AUTHORING_MAX_DOCUMENT_BYTES
             ):
@@ -406,6 +414,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
             if update != b"\x00\x00":
                 room.doc.apply_update(update)  # garbage raises here, before anything is stored
                 room.size += len(update)
+                await room.forward(self, update)
             await room.queue.put((self, self.user_id, update))
         elif data[0] == AWARENESS:
             entries = []

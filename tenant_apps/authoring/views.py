@@ -57,10 +57,10 @@ def editor(request: HttpRequest, public_id: str) -> HttpResponse:
     images = []
     if item.viewer_can_edit:
         images = [
-            {"id": i.public_id, "title": i.title}
-            for i in content_library(viewer=request.user)
+            {"id": public_id, "title": title}
+            for public_id, title in content_library(viewer=request.user)
             .filter(current_version__mime_type__startswith="image/")
-            .only("public_id", "title")[:IMAGES_SHOWN]
+            .values_list("public_id", "title")[:IMAGES_SHOWN]
         ]
     latest = latest_revision(item)
     return render(

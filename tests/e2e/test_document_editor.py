@@ -43,12 +43,21 @@ def _open_editor(browser, base, username, document):
 
 
 def _text(page) -> str:
-    return page.locator("#editor .ProseMirror").inner_text()
+    # The editor's own HTML (without the other people's carets drawn over it).
+    return page.evaluate("() => window.oaeDocument.editor.getHTML()")
 
 
 def _stored(world, django_db_blocker, document) -> str:
     with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         return ydoc.fragment_html(services.document_load(document)[0])
+
+
+def _type_at_start(page, text: str) -> None:
+    editor = page.locator("#editor .ProseMirror")
+    editor.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.type(text, delay=5)
+    page.keyboard.press("Enter")
 
 
 def _type_at_end(page, text: str) -> None:
@@ -67,8 +76,10 @@ def test_two_browsers_edit_at_once_and_converge(
     bob_context, bob = _open_editor(browser, base, "bob", document)
     try:
         assert alice.locator("#presence").inner_text() == "Bob Baker"
+        # Both type at once, in different places (two people typing at the very same
+        # spot interleave their keystrokes, as in any shared editor).
         for n in range(3):
-            _type_at_end(alice, f"Alice line {n}")
+            _type_at_start(alice, f"Alice line {n}")
             _type_at_end(bob, f"Bob line {n}")
         for page in (alice, bob):
             page.wait_for_function(
@@ -101,7 +112,7 @@ def test_an_editor_offline_keeps_writing_and_converges_on_reconnect(
         bob.evaluate("() => window.oaeDocument.provider.setOffline(true)")
         bob.wait_for_selector("#editor-status[data-state='offline']")
         _type_at_end(bob, "Written on the train")
-        _type_at_end(alice, "Written at the desk")
+        _type_at_start(alice, "Written at the desk")
         alice.wait_for_selector("#editor-status[data-state='saved']", timeout=10000)
         assert "Written on the train" not in _text(alice)
         bob_context.set_offline(False)

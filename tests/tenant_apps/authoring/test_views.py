@@ -76,3 +76,22 @@ def test_the_editor_page_loads_its_bundle_and_is_read_only_for_viewers(client_a,
     text = page.content.decode()
     assert 'data-rights="view"' in text and "frontend/editor.js" in text
     assert client_a.get(f"/content/{document.public_id}/write").status_code == 404
+
+
+def test_the_editor_offers_the_authors_own_images_by_reference(client_a, world, document):
+    from tenant_apps.content.services import content_upload_file
+    from tests.tenant_apps.content.conftest import png_bytes, upload_file
+
+    with schema_context(world.tenant_a.schema_name):
+        image = content_upload_file(
+            actor=world.alice, source=upload_file(png_bytes(), "figure.png"), filename="figure.png"
+        )
+        theirs = content_upload_file(
+            actor=world.bob, source=upload_file(png_bytes(), "private.png"), filename="private.png"
+        )
+    sign_in(client_a, world.alice, world.tenant_a)
+    page = client_a.get(f"/content/{document.public_id}/editor")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'value="{image.public_id}"' in text and 'data-rights="edit"' in text
+    assert theirs.public_id not in text  # not hers to see
