@@ -18,6 +18,14 @@ def _enter(tenant) -> None:
     connection.set_tenant(tenant)
 
 
+def _writable(tenant) -> bool:
+    """Whether the institution accepts writes now (a read-only or suspended one does not)."""
+    from tenants.models import Tenant, TenantStatus
+
+    status = Tenant.objects.filter(pk=tenant.pk).values_list("status", flat=True).first()
+    return status == TenantStatus.ACTIVE
+
+
 def presence_name(user: User) -> str:
     """The name co-editors see: the display name if every member may see it, else "Someone"."""
     if user.display_name and user.display_name_visibility in (
@@ -41,6 +49,8 @@ def connect_rights(tenant, user: User, public_id: str) -> tuple[int, str, str] |
     rights = live_rights(user, item_id)
     if rights is None:
         return None
+    if rights == "edit" and not _writable(tenant):
+        rights = "view"  # a read-only institution: everyone watches
     return item_id, rights, presence_name(user)
 
 
@@ -50,7 +60,8 @@ def recheck_rights(tenant, user_id: int, item_id: int) -> str | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
-    return live_rights(user, item_id)
+    rights = live_rights(user, item_id)
+    return "view" if rights == "edit" and not _writable(tenant) else rights
 
 
 def open_document(tenant, item_id: int) -> tuple[bytes, int]:

@@ -89,10 +89,13 @@ class SimEditor:
         self.acked = 0
         self.on_update = None
         self.ack_ms: list[float] = []
+        self.pong: asyncio.Future | None = None
 
     async def run(self) -> None:
         async for message in self.ws:
             if isinstance(message, str):
+                if self.pong is not None and '"pong"' in message:
+                    self.pong.set_result(time.perf_counter())
                 continue
             if message[0] == 0 and message[1] == 0:
                 self.sent_at.append(time.perf_counter())
@@ -175,6 +178,15 @@ async def _editing(port: int, host: str, cookies: list[str], public_id: str) -> 
         editor.sent_at.append(sent_at[message][0])
         await editor.ws.send(message)
 
+    # 0. the baseline of this run: a ping's round trip through the same process and socket
+    pings = []
+    for n in range(SEQUENTIAL_CHANGES):
+        editor = editors[n % len(editors)]
+        editor.pong = asyncio.get_running_loop().create_future()
+        started = time.perf_counter()
+        await editor.ws.send(json.dumps({"kind": "ping"}))
+        pings.append((await asyncio.wait_for(editor.pong, 10) - started) * 1000)
+        editor.pong = None
     # 1. one change at a time
     for n in range(SEQUENTIAL_CHANGES):
         editor = editors[n % len(editors)]
@@ -209,6 +221,10 @@ async def _editing(port: int, host: str, cookies: list[str], public_id: str) -> 
     elapsed = time.monotonic() - started
     print()
     print(f"{len(editors)} editors on one document, one uvicorn process, loopback")
+    print(
+        f"  baseline, same run: a ping's round trip p50 {_percentile(pings, 0.5):.1f} ms, "
+        f"p99 {_percentile(pings, 0.99):.1f} ms"
+    )
     await asyncio.sleep(2)
     typing_acks = [ms for e in editors for ms in e.ack_ms]
     for label, values, acks, count in (

@@ -244,3 +244,23 @@ def test_a_restore_reaches_open_editors_at_once(
     assert alice.pump(lambda: "to be undone" not in alice.html())
     assert alice.html() == "<p>Start</p>"
     alice.close()
+
+
+def test_in_a_suspended_institution_editors_only_watch(
+    world, django_db_blocker, document_server, document
+):
+    from shared_apps.audit.services import Actor
+    from tenants.services import tenant_resume, tenant_suspend
+
+    with django_db_blocker.unblock():
+        tenant_suspend(tenant=world.tenant_a, actor=Actor.cli())
+    try:
+        alice = _editor(document_server, world, django_db_blocker, world.alice, document)
+        assert alice.hello["rights"] == "view"
+        alice.type("written while suspended")
+        assert alice.pump(lambda: "read-only" in alice.errors)
+        assert "written while suspended" not in _stored_html(world, django_db_blocker, document)
+        alice.close()
+    finally:
+        with django_db_blocker.unblock():
+            tenant_resume(tenant=world.tenant_a, actor=Actor.cli())

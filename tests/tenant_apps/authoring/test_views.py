@@ -95,3 +95,23 @@ def test_the_editor_offers_the_authors_own_images_by_reference(client_a, world, 
     text = page.content.decode()
     assert f'value="{image.public_id}"' in text and 'data-rights="edit"' in text
     assert theirs.public_id not in text  # not hers to see
+
+
+def test_the_revisions_page_costs_a_fixed_number_of_queries(
+    client_a, world, document, django_assert_max_num_queries
+):
+    from tenant_apps.authoring import services
+
+    sign_in(client_a, world.alice, world.tenant_a)
+    url = f"/content/{document.public_id}/revisions/"
+    client_a.get(url)
+    with schema_context(world.tenant_a.schema_name):
+        for n in range(60):
+            latest = Revision.objects.filter(item=document).order_by("-number").first()
+            services.revision_write(
+                actor=world.alice, item=document, html=f"<p>v{n}</p>", base=latest.public_id
+            )
+    with django_assert_max_num_queries(16):
+        page = client_a.get(url)
+    assert page.status_code == 200 and page.content.decode().count("data-revision=") == 50
+    assert "?after=" in page.content.decode()
