@@ -87,6 +87,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
 ]
@@ -533,8 +534,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.openapi.document_pages_and_problems",
+    ],
     "ENUM_NAME_OVERRIDES": {
-        "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
+        "VisibilityEnum": "tenant_apps.institution.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
     },

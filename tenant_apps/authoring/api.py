@@ -19,7 +19,7 @@ from tenant_apps.authoring import services
 from tenant_apps.authoring.access import access_document, access_revision
 from tenant_apps.authoring.models import Revision
 from tenant_apps.authoring.selectors import revisions_diff, revisions_of
-from tenant_apps.content.selectors import person_summary
+from tenant_apps.content.selectors import person_ref
 
 
 def revision_output(request: Request, revision: Revision, *, with_html: bool = False) -> dict:
@@ -29,8 +29,8 @@ def revision_output(request: Request, revision: Revision, *, with_html: bool = F
         "kind": revision.kind,
         "name": revision.name,
         "created": serializers.DateTimeField().to_representation(revision.created),
-        "created_by": person_summary(request.user, revision.created_by),
-        "authors": [person_summary(request.user, a) for a in revision.authors.all()],
+        "created_by": person_ref(request.user, revision.created_by),
+        "authors": [person_ref(request.user, a) for a in revision.authors.all()],
         "restored_from": revision.restored_from.public_id if revision.restored_from_id else None,
     }
     if with_html:

@@ -27,7 +27,7 @@ from tenant_apps.authoring.selectors import (
     revisions_page,
 )
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.selectors import content_library, person_summary
+from tenant_apps.content.selectors import content_library, person_ref
 
 PAGE = 50
 IMAGES_SHOWN = 50
@@ -80,8 +80,8 @@ def _revision_rows(request: HttpRequest, revisions) -> list[dict]:
     return [
         {
             "revision": r,
-            "created_by": person_summary(request.user, r.created_by),
-            "authors": [person_summary(request.user, a) for a in r.authors.all()],
+            "created_by": person_ref(request.user, r.created_by),
+            "authors": [person_ref(request.user, a) for a in r.authors.all()],
         }
         for r in revisions
     ]
