@@ -3,6 +3,9 @@
 Only WebSockets under ``/ws/`` live here; every page and API request is served by
 gunicorn. The ASGI process answers plain HTTP only for its load-balancer heartbeat
 (``/__lbheartbeat__``) and with 404 otherwise.
+
+Why uvicorn (not Daphne, not server-sent events): see the commit that says so and the
+README's live-channel section.
 """
 
 from __future__ import annotations

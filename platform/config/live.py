@@ -17,12 +17,14 @@ function that touches the database from a consumer must first enter the scope's 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -46,10 +48,30 @@ def document_channel_group(schema: str, item_id: int) -> str:
     return f"doc.{schema}.{item_id}"
 
 
+@functools.cache
+def _redis(url: str, max_connections: int) -> redis.Redis:
+    return redis.Redis.from_url(url, max_connections=max_connections)
+
+
 def publish(groups: list[str], message: dict) -> None:
     """Send ``message`` to every channel-layer group in ``groups`` (from sync code)."""
     layer = get_channel_layer()
     if layer is None or not groups:
+        return
+    backend = settings.CHANNEL_LAYERS["default"]
+    hosts = backend["CONFIG"]["hosts"]
+    if backend["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer" and len(hosts) == 1:
+        # One pipeline of PUBLISH commands: a push to 10,000 people is one round trip, not
+        # 10,000 (each awaited in turn behind the layer's lock). The channel names are the
+        # layer's own (``<prefix>__group__<group>``); the live tests check the two agree.
+        prefix = backend["CONFIG"].get("prefix", "asgi")
+        payload = layer.serialize(message)
+        client = _redis(hosts[0]["address"], hosts[0].get("max_connections", 50))
+        for start in range(0, len(groups), 1000):
+            with client.pipeline(transaction=False) as pipe:
+                for group in groups[start : start + 1000]:
+                    pipe.publish(f"{prefix}__group__{group}", payload)
+                pipe.execute()
         return
 
     async def send_all() -> None:
