@@ -21,10 +21,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from config.live import PersonConsumer, TenantSessionMiddleware  # noqa: E402
+from tenant_apps.authoring.consumers import DocumentConsumer  # noqa: E402
 
-# Features add their routes here (co-editing: a document's channel).
+# Features add their routes here.
 websocket_urlpatterns = [
     path("ws/live", PersonConsumer.as_asgi()),
+    path("ws/documents/<str:public_id>", DocumentConsumer.as_asgi()),
 ]
 
 

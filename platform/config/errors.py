@@ -29,6 +29,8 @@ class DomainError(Exception):
     slug: str = "bad-request"
     detail: str = "The request could not be carried out."
     retry_after: int | None = None  # seconds, sent as Retry-After
+    # More members of the API's problem document (e.g. both versions of a 409).
+    extra: dict | None = None
 
     def __init__(self, *args: object, detail: str | None = None) -> None:
         if detail is not None:

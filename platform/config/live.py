@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -40,6 +41,11 @@ REFUSED = 4403
 def person_channel_group(schema: str, user_id: int) -> str:
     """The channel-layer group of one person's open pages in one institution."""
     return f"live.{schema}.u{user_id}"
+
+
+def document_channel_group(schema: str, item_id: int) -> str:
+    """The channel-layer group of one document's open editors (every live process's room)."""
+    return f"doc.{schema}.{item_id}"
 
 
 @functools.cache
@@ -75,7 +81,16 @@ def publish(groups: list[str], message: dict) -> None:
                 *(layer.group_send(group, message) for group in groups[start : start + 200])
             )
 
-    async_to_sync(send_all)()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+        return
+    # Called from a thread that runs an event loop (an async test driver, a sync view
+    # under an ASGI server's loop): send from a thread of its own.
+    worker = threading.Thread(target=lambda: asyncio.run(send_all()), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
 
 
 def _hostname(host: str) -> str:

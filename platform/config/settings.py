@@ -90,6 +90,7 @@ TENANT_APPS = [
     "tenant_apps.search",
     "tenant_apps.manage",
     "tenant_apps.activity",
+    "tenant_apps.authoring",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -318,6 +319,24 @@ CHANNEL_LAYERS = {
 LIVE_URL_PORT = env_str("LIVE_URL_PORT", "")
 # Seconds between polls of a page that has no live connection.
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+# --- documents written together (tenant_apps.authoring, live in the ASGI process) -----
+# A revision is taken after this many seconds without a change (and when the last
+# editor leaves a document).
+AUTHORING_REVISION_PAUSE_SECONDS = env_float("AUTHORING_REVISION_PAUSE_SECONDS", 60.0)
+# The appended updates are folded into the snapshot once this many wait.
+AUTHORING_COMPACT_EVERY = env_int("AUTHORING_COMPACT_EVERY", 500)
+# Limits: the document's CRDT state (its whole history of text, compacted), the HTML a
+# revision may hold, one update from an editor, and the people on one document at once
+# (per live process).
+AUTHORING_MAX_DOCUMENT_BYTES = env_int("AUTHORING_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
+AUTHORING_MAX_HTML_CHARS = env_int("AUTHORING_MAX_HTML_CHARS", 2_000_000)
+AUTHORING_MAX_UPDATE_BYTES = env_int("AUTHORING_MAX_UPDATE_BYTES", 1024 * 1024)
+AUTHORING_MAX_EDITORS = env_int("AUTHORING_MAX_EDITORS", 100)
+# Viewers may watch a document live (read-only); False refuses their socket.
+AUTHORING_VIEWERS_WATCH = env_bool("AUTHORING_VIEWERS_WATCH", True)
+# Seconds between checks of every open editor's rights (shares are also pushed at once).
+AUTHORING_RECHECK_SECONDS = env_float("AUTHORING_RECHECK_SECONDS", 30.0)
+
 # Attempts at one e-mail before it is marked failed.
 ACTIVITY_EMAIL_ATTEMPTS = env_int("ACTIVITY_EMAIL_ATTEMPTS", 5)
 
@@ -431,6 +450,9 @@ STORAGES = {
     },
 }
 STATIC_URL = "/static/"
+# The browser bundles built from frontend/package-lock.json (frontend/build.mjs; git-ignored,
+# built by `make run`/`make test` and by the image's node stage): /static/frontend/<name>.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "build")]
 # collectstatic's target in production images; elsewhere files come from the apps.
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")) if IS_PRODUCTION else None
 # Outside production, serve app static files straight from the apps (no collectstatic).

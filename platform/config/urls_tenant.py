@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
+from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatterns
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
@@ -43,6 +44,7 @@ api_v1 = [
     path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
+    path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
 ]
@@ -65,6 +67,7 @@ urlpatterns = [
     path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
+    path("content/", include("tenant_apps.authoring.urls")),
     path("content/", include("tenant_apps.content.urls")),
     path("", include("tenant_apps.search.urls")),
     path("", include("tenant_apps.activity.urls")),

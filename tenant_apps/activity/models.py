@@ -29,6 +29,7 @@ class Verb(models.TextChoices):
     CONTENT_CREATED = "content.created", "added"
     CONTENT_VERSION = "content.version", "uploaded a new version of"
     CONTENT_UPDATED = "content.updated", "updated"
+    CONTENT_EDITED = "content.edited", "edited"
     CONTENT_SHARED = "content.shared", "shared"
     CONTENT_COMMENTED = "content.commented", "commented on"
     GROUP_CREATED = "group.created", "created the group"

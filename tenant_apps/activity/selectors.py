@@ -276,6 +276,8 @@ def summary(viewer, entry: FeedItem) -> str:
         return f"{actors} uploaded a new version of {title}"
     if verb == Verb.CONTENT_UPDATED:
         return f"{actors} updated {title}"
+    if verb == Verb.CONTENT_EDITED:
+        return f"{actors} edited {title}"
     if verb == Verb.CONTENT_CREATED:
         return f"{actors} added {title}"
     if verb == Verb.GROUP_CREATED:

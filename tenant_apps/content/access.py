@@ -8,8 +8,11 @@ from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import content_visible_to
 
 
-def access_content(viewer, public_id: str, *, for_write: bool = False) -> ContentItem:
-    """The item ``public_id`` if ``viewer`` may see it (and manage it, with ``for_write``).
+def access_content(
+    viewer, public_id: str, *, for_write: bool = False, for_edit: bool = False
+) -> ContentItem:
+    """The item ``public_id`` if ``viewer`` may see it (and manage it, with ``for_write``;
+    change its content, with ``for_edit``).
 
     Http404 otherwise: missing and not allowed answer alike, so ids cannot be probed.
     """
@@ -19,6 +22,10 @@ def access_content(viewer, public_id: str, *, for_write: bool = False) -> Conten
         .filter(public_id=public_id)
         .first()
     )
-    if item is None or (for_write and not item.viewer_can_manage):
+    if (
+        item is None
+        or (for_write and not item.viewer_can_manage)
+        or (for_edit and not item.viewer_can_edit)
+    ):
         raise Http404("No such item.")
     return item

@@ -256,6 +256,7 @@ def item_output(request: Request, item: ContentItem) -> dict:
         "created_by": person_ref(request.user, item.created_by),
         "created": serializers.DateTimeField().to_representation(item.created),
         "modified": serializers.DateTimeField().to_representation(item.modified),
+        "can_edit": bool(getattr(item, "viewer_can_edit", False)),
         "can_manage": bool(getattr(item, "viewer_can_manage", False)),
     }
     if item.kind == Kind.LINK:
@@ -404,10 +405,14 @@ class ContentApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         return Response(item_output(request, access_content(request.user, public_id)))
 
-    @extend_schema(request=UpdateInput, responses=ItemDoc, summary="Change an item (managers)")
+    @extend_schema(
+        request=UpdateInput,
+        responses=ItemDoc,
+        summary="Change an item (editors; visibility: managers)",
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         data = validated(UpdateInput, request.data)
-        item = access_content(request.user, public_id, for_write=True)
+        item = access_content(request.user, public_id, for_edit=True)
         services.content_update(actor=request.user, item=item, **data)
         return Response(item_output(request, access_content(request.user, public_id)))
 
@@ -494,7 +499,7 @@ class ContentVersionsApi(_UploadingApi):
         ),
     )
     def post(self, request: Request, public_id: str) -> Response:
-        item = access_content(request.user, public_id, for_write=True)
+        item = access_content(request.user, public_id, for_edit=True)
         with contextlib.ExitStack() as stack:
             if _is_raw(request, self.field_types):
                 upload = stack.enter_context(_raw_file(request))
@@ -516,7 +521,7 @@ class ContentVersionRestoreApi(APIView):
         request=None, responses={201: VersionDoc}, summary="Make an old version current again"
     )
     def post(self, request: Request, public_id: str, version_id: str) -> Response:
-        item = access_content(request.user, public_id, for_write=True)
+        item = access_content(request.user, public_id, for_edit=True)
         version = version_of(item, version_id)
         if version is None:
             raise exceptions.NotFound("No such version.")

@@ -38,7 +38,10 @@ class Kind(models.TextChoices):
 
 
 class ShareRole(models.TextChoices):
+    """What a share lets its holder do: see; see and change the content; and share and delete."""
+
     VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
     MANAGER = "manager", "Manager"
 
 
@@ -148,7 +151,7 @@ class ContentVersion(models.Model):
 
 
 class Share(models.Model):
-    """An item shared with one person or one group, as viewer or manager."""
+    """An item shared with one person or one group, as viewer, editor or manager."""
 
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="shares")
     user = models.ForeignKey(

@@ -2,8 +2,10 @@
 
 Someone may **view** an item when it is public; or they are signed in and it is
 visible to signed-in members, or it is shared with them, or with a group they
-belong to. They may **manage** it when it is shared with them, or with a group
-they belong to, as manager. The creator holds a manager share from the start.
+belong to. They may **edit** it (a document's text, a file's new versions, a link's
+address, the title, description and tags) when it is shared with them, or with a group
+they belong to, as editor or manager; they may **manage** it (share, change its
+visibility, delete) as manager. The creator holds a manager share from the start.
 
 The rule is written once, as SQL conditions: lists filter with it, and the
 checks for one item (UI, API, downloads, previews, later search) run the same
@@ -39,8 +41,15 @@ def can_view_q(user) -> Q:
     if not _is_member(user):
         return Q(visibility=Visibility.PUBLIC)
     return Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN]) | _shared_with(
-        user, roles=(ShareRole.VIEWER, ShareRole.MANAGER)
+        user, roles=(ShareRole.VIEWER, ShareRole.EDITOR, ShareRole.MANAGER)
     )
+
+
+def can_edit_q(user) -> Q:
+    """The condition on ContentItem rows whose content ``user`` may change."""
+    if not _is_member(user):
+        return Q(pk__in=[])
+    return _shared_with(user, roles=(ShareRole.EDITOR, ShareRole.MANAGER))
 
 
 def can_manage_q(user) -> Q:
@@ -51,17 +60,23 @@ def can_manage_q(user) -> Q:
 
 
 def content_visible_to(user) -> QuerySet[ContentItem]:
-    """Every item ``user`` may see, each annotated with ``viewer_can_manage``."""
-    manage = (
-        ExpressionWrapper(can_manage_q(user), output_field=BooleanField())
-        if _is_member(user)
-        else Value(False)
+    """Every item ``user`` may see, annotated with ``viewer_can_edit`` and ``viewer_can_manage``."""
+    if not _is_member(user):
+        return ContentItem.objects.filter(can_view_q(user)).annotate(
+            viewer_can_edit=Value(False), viewer_can_manage=Value(False)
+        )
+    return ContentItem.objects.filter(can_view_q(user)).annotate(
+        viewer_can_edit=ExpressionWrapper(can_edit_q(user), output_field=BooleanField()),
+        viewer_can_manage=ExpressionWrapper(can_manage_q(user), output_field=BooleanField()),
     )
-    return ContentItem.objects.filter(can_view_q(user)).annotate(viewer_can_manage=manage)
 
 
 def can_view(user, item: ContentItem) -> bool:
     return ContentItem.objects.filter(pk=item.pk).filter(can_view_q(user)).exists()
+
+
+def can_edit(user, item: ContentItem) -> bool:
+    return ContentItem.objects.filter(pk=item.pk).filter(can_edit_q(user)).exists()
 
 
 def can_manage(user, item: ContentItem) -> bool:

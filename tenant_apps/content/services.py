@@ -16,10 +16,11 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
 
+from config.live import document_channel_group, publish
 from config.outbound import OutboundRefused, check_url
 from shared_apps.audit.services import Actor
 from tenant_apps.activity.services import activity_access_changed, activity_record
@@ -42,7 +43,7 @@ from tenant_apps.content.models import (
     Share,
     ShareRole,
 )
-from tenant_apps.content.permissions import can_manage
+from tenant_apps.content.permissions import can_edit, can_manage
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import AUDIENCE_WORDS, group_admits, groups_visible_to
 from tenant_apps.people.models import User, Visibility
@@ -80,6 +81,11 @@ DOCUMENT_TAGS = COMMENT_TAGS | {
     "span",
     "sub",
     "sup",
+    "img",
+    "s",
+    "u",
+    "h5",
+    "h6",
 }
 LINK_RELS = "noopener noreferrer nofollow ugc"
 
@@ -95,6 +101,23 @@ class NotAllowed(Http404):
 
 def _require_manager(actor: User, item: ContentItem) -> None:
     if not can_manage(actor, item):
+        raise NotAllowed("You may not change this item.")
+
+
+def _live_access_changed(item: ContentItem) -> None:
+    """After the commit, tell a document's live editors to check their rights again
+    (a share removed or lowered, the item made private or deleted closes their socket)."""
+    if item.kind != Kind.DOCUMENT:
+        return
+    schema, item_id = connection.schema_name, item.pk
+    transaction.on_commit(
+        lambda: publish([document_channel_group(schema, item_id)], {"type": "doc.access"}),
+        robust=True,
+    )
+
+
+def _require_editor(actor: User, item: ContentItem) -> None:
+    if not can_edit(actor, item):
         raise NotAllowed("You may not change this item.")
 
 
@@ -125,6 +148,42 @@ def sanitise_html(html: str, *, tags: set[str]) -> str:
         html,
         tags=tags,
         attributes={"a": {"href", "title"}, "td": {"colspan"}, "th": {"colspan"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=LINK_RELS,
+    )
+
+
+# An image in a document is a reference to an item of the library, shown through its
+# download (or preview) address on this host: never another site's address (no tracking
+# pixels, no mixed content), and each reader's own rights decide whether it shows.
+LIBRARY_IMAGE = re.compile(r"^/content/c_[A-Za-z0-9_-]{1,40}/(download|preview)$")
+
+
+def _document_attribute(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute == "src":
+        return value if LIBRARY_IMAGE.match(value) else None
+    if attribute in ("colspan", "rowspan"):
+        return value if value.isdigit() and 0 < int(value) <= 50 else None
+    if element == "ol" and attribute == "start":
+        return value if value.isdigit() and len(value) < 7 else None
+    return value
+
+
+def sanitise_document(html: str) -> str:
+    """A document's HTML as stored and shown: nh3 keeps headings, lists, links, tables,
+    code, quotes and library images (by their address on this host); scripts, event
+    handlers, styles and ``javascript:`` links are removed."""
+    return nh3.clean(
+        html,
+        tags=DOCUMENT_TAGS,
+        attributes={
+            "a": {"href", "title"},
+            "td": {"colspan", "rowspan"},
+            "th": {"colspan", "rowspan"},
+            "img": {"src", "alt", "title"},
+            "ol": {"start"},
+        },
+        attribute_filter=_document_attribute,
         url_schemes={"http", "https", "mailto"},
         link_rel=LINK_RELS,
     )
@@ -342,7 +401,7 @@ def content_create_document(
     return _create_simple(
         actor=actor,
         kind=Kind.DOCUMENT,
-        body_html=sanitise_html(body or "", tags=DOCUMENT_TAGS),
+        body_html=sanitise_document(body or ""),
         title=title.strip(),
         description=description,
         tags=tags,
@@ -374,8 +433,15 @@ def content_update(
     url: str | None = None,
     body: str | None = None,
 ) -> ContentItem:
-    """Change an item's metadata (managers only); a link's address; a document's text."""
-    _require_manager(actor, item)
+    """Change an item's title, description, tags or a link's address (editors and managers)
+    and its visibility (managers only).
+
+    A document's text is written as a revision (tenant_apps.authoring), never here: a
+    ``body`` is refused with a ValidationError naming the revisions endpoint.
+    """
+    _require_editor(actor, item)
+    if visibility is not None and visibility != item.visibility:
+        _require_manager(actor, item)
     if title is not None:
         if not title.strip():
             raise ValidationError({"title": "The title cannot be empty."})
@@ -385,6 +451,8 @@ def content_update(
     if tags is not None:
         item.tags = clean_tags(tags)
     if visibility is not None:
+        if visibility != item.visibility:
+            _live_access_changed(item)
         item.visibility = visibility
     if url is not None:
         if item.kind != Kind.LINK:
@@ -393,7 +461,12 @@ def content_update(
     if body is not None:
         if item.kind != Kind.DOCUMENT:
             raise ValidationError({"body": "Only documents have a text."})
-        item.body_html = sanitise_html(body, tags=DOCUMENT_TAGS)
+        raise ValidationError(
+            {
+                "body": "A document's text is written as a revision: "
+                "POST /api/v1/content/{id}/revisions/ with the revision it is based on."
+            }
+        )
     item.full_clean(exclude=["current_version", "created_by"])
     item.save()
     activity_record(actor=actor, verb="content.updated", item=item)
@@ -405,6 +478,7 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
     tenant = current_tenant()
     with transaction.atomic():
         _require_manager(actor, item)
+        _live_access_changed(item)
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
         item.delete()
@@ -419,9 +493,9 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
 def content_version_add(
     *, actor: User, item: ContentItem, source: IO[bytes], filename: str
 ) -> ContentVersion:
-    """Upload a new version of a file item (managers only); it becomes the current one."""
+    """Upload a new version of a file item (editors and managers); it becomes the current one."""
     tenant = current_tenant()
-    _require_manager(actor, item)
+    _require_editor(actor, item)
     if item.kind != Kind.FILE:
         raise ValidationError({"file": "Only files have versions."})
     _precheck_upload(source, tenant)
@@ -448,8 +522,8 @@ def content_version_add(
 def content_version_restore(
     *, actor: User, item: ContentItem, version: ContentVersion
 ) -> ContentVersion:
-    """Make an old version current again, as a new version holding the same bytes."""
-    _require_manager(actor, item)
+    """Make an old version current again, as a new version holding the same bytes (editors)."""
+    _require_editor(actor, item)
     if version.item_id != item.pk:
         raise ValidationError({"version": "That version belongs to another item."})
     locked = ContentItem.objects.select_for_update().get(pk=item.pk)
@@ -515,7 +589,7 @@ def _person_managers(item: ContentItem) -> int:
 def content_share(
     *, actor: User, item: ContentItem, principals: list[User | Group], role: str
 ) -> list[Share]:
-    """Share with people and groups as viewer or manager (managers only).
+    """Share with people and groups as viewer, editor or manager (managers only).
 
     Downgrading the item's last person with a manager share is refused: an item
     never loses its last manager. Sharing into a group's library is refused unless
@@ -542,6 +616,7 @@ def content_share(
             {"role": "The item would have no manager left; make someone else a manager first."}
         )
     activity_record(actor=actor, verb="content.shared", item=item, targets=principals)
+    _live_access_changed(item)
     return shares
 
 
@@ -554,6 +629,7 @@ def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) 
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     deleted, _ = Share.objects.filter(item=item, **_principal_filter(principal)).delete()
     activity_access_changed()
+    _live_access_changed(item)
     if not deleted:
         raise ValidationError({"principal": "The item is not shared with them."})
     if _person_managers(item) == 0:

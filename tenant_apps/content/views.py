@@ -47,8 +47,10 @@ from tenant_apps.groups.selectors import viewer_state
 PAGE = 50
 
 
-def _item(request: HttpRequest, public_id: str, *, for_write: bool = False) -> ContentItem:
-    return access_content(request.user, public_id, for_write=for_write)
+def _item(
+    request: HttpRequest, public_id: str, *, for_write: bool = False, for_edit: bool = False
+) -> ContentItem:
+    return access_content(request.user, public_id, for_write=for_write, for_edit=for_edit)
 
 
 def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
@@ -124,6 +126,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "item": item,
         "can_manage": can_manage,
+        "can_edit": bool(item.viewer_can_edit),
         "creator": person_ref(request.user, item.created_by),
         "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
         "shares": list(shares_of(item)[:200]) if can_manage else [],
@@ -182,7 +185,7 @@ def _act(request: HttpRequest, item: ContentItem, action, success: str) -> HttpR
 @login_required
 @require_POST
 def edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    item = _item(request, public_id, for_write=True)
+    item = _item(request, public_id, for_edit=True)
     form = EditForm(request.POST)
     if not form.is_valid():
         for field_errors in form.errors.values():
@@ -210,7 +213,7 @@ def delete(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_version(request: HttpRequest, public_id: str) -> HttpResponse:
-    item = _item(request, public_id, for_write=True)
+    item = _item(request, public_id, for_edit=True)
     form = VersionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose a file to upload.")
@@ -229,7 +232,7 @@ def add_version(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def restore_version(request: HttpRequest, public_id: str, version_id: str) -> HttpResponse:
-    item = _item(request, public_id, for_write=True)
+    item = _item(request, public_id, for_edit=True)
     version = version_of(item, version_id)
     if version is None:
         raise Http404("No such version.")

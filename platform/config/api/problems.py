@@ -82,6 +82,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
         body = problem(exc.status, slug=exc.slug, detail=exc.detail)
+        body.update({k: v for k, v in (exc.extra or {}).items() if k not in body})
         return Response(body, status=exc.status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_errors(exc))
