@@ -8,8 +8,8 @@ import pytest
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from tenant_apps.content.models import ContentVersion, Processing
 from tenant_apps.content.extraction import XLSX
+from tenant_apps.content.models import ContentVersion, Processing
 from tenant_apps.content.services import content_upload_file
 from tenant_apps.content.tasks import process_version, version_process
 from tests.tenant_apps.content.conftest import docx_bytes, pdf_bytes, png_bytes
