@@ -52,7 +52,7 @@ def test_oidc_people_get_the_providers_name_or_the_placeholder(world, claims, sh
 
 def test_the_migration_replaces_names_made_from_usernames_and_addresses(world):
     migration = importlib.import_module(
-        "tenant_apps.people.migrations.0005_display_names_not_usernames"
+        "tenant_apps.people.migrations.0006_display_names_not_usernames"
     )
     with schema_context(world.tenant_a.schema_name):
         leaked = user_create(username="pat", email="pat@alpha.example", display_name="x")

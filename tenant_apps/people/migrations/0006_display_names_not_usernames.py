@@ -19,6 +19,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0004_picture_db_default")]
+    dependencies = [("people", "0005_search")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
