@@ -10,7 +10,7 @@ A header a view set itself is kept (downloads set a stricter sandboxing policy).
 - Permissions-Policy: no camera, microphone, geolocation, payment, USB, ... for any page.
 - Cache-Control: ``no-store`` on every answer to a signed-in request (a session cookie or
   a bearer token) that did not choose its own caching, so private data stays out of
-  shared and back-button caches.
+  shared and back-button caches. Not on a 304, whose cached representation keeps its own.
 """
 
 from __future__ import annotations
@@ -80,6 +80,12 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         for header, value in STATIC_HEADERS.items():
             response.headers.setdefault(header, value)
-        if "Cache-Control" not in response.headers and is_signed_in_request(request):
+        # A 304 revalidates a representation whose own caching headers stand: no-store on
+        # it would make browsers drop the copy they just confirmed (a broken image).
+        if (
+            response.status_code != 304
+            and "Cache-Control" not in response.headers
+            and is_signed_in_request(request)
+        ):
             patch_cache_control(response, no_store=True, private=True)
         return response

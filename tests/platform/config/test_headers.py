@@ -81,3 +81,21 @@ def test_bearer_token_answers_are_not_stored_by_caches(world):
         raw = token_create(user=world.alice, name="t")[1]
     response = Client(HTTP_HOST=world.host_a).get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+
+
+def test_a_revalidation_keeps_the_cached_representations_own_caching(world):
+    import io
+
+    from django_tenants.utils import schema_context
+
+    from tenant_apps.groups.services import group_create, group_picture_set
+    from tests.tenant_apps.content.conftest import png_bytes
+
+    with schema_context(world.tenant_a.schema_name):
+        group = group_create(actor=world.alice, title="Cached")
+        group_picture_set(actor=world.alice, group=group, source=io.BytesIO(png_bytes()))
+    member = sign_in(Client(HTTP_HOST=world.host_a), world.alice, world.tenant_a)
+    first = member.get(f"/groups/{group.public_id}/picture")
+    again = member.get(f"/groups/{group.public_id}/picture", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert "no-store" not in again.get("Cache-Control", "")
