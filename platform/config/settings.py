@@ -86,6 +86,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.search",
     "tenant_apps.manage",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -283,6 +284,8 @@ CONTENT_PROCESSING_SWEEP_AFTER_SECONDS = env_int("CONTENT_PROCESSING_SWEEP_AFTER
 CONTENT_TEMP_MAX_AGE_SECONDS = env_int("CONTENT_TEMP_MAX_AGE_SECONDS", 6 * 3600)
 # What a 503 (a service we depend on is down: config.outages) asks clients to wait.
 SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 30)
+# Files larger than this are not read for their text (search); the version records why.
+CONTENT_EXTRACT_MAX_BYTES = env_int("CONTENT_EXTRACT_MAX_BYTES", 50 * 1024 * 1024)
 
 
 # Parallel part uploads per large object, and the part size: boto3's own defaults

@@ -37,11 +37,12 @@ def _sign_in(page, base, username):
 
 
 def _shown_width(page, selector: str) -> int:
-    # Wait for the image to finish loading: on a busy machine it may not have yet.
+    # Wait for the picture itself: the element can be there before its bytes are.
     page.wait_for_function(
-        "selector => document.querySelector(selector)?.complete", arg=selector, timeout=15_000
+        "s => { const img = document.querySelector(s); return img && img.complete; }",
+        arg=selector,
     )
-    return page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
+    return page.eval_on_selector(selector, "img => img.naturalWidth")
 
 
 @pytest.mark.usefixtures("_leave_no_trace")

@@ -123,7 +123,7 @@ def test_pdf_text_extraction_grows_linearly_with_pages(tmp_path):
 
     import pypdfium2 as pdfium
 
-    from tenant_apps.content.processing import extract_text
+    from tenant_apps.content.extraction import extract_text
 
     path = tmp_path / "many.pdf"
     pdf = pdfium.PdfDocument.new()
