@@ -27,6 +27,7 @@ from tenant_apps.people.api import (
     PeopleApi,
     PersonApi,
 )
+from tenant_apps.search.urls import api_urlpatterns as search_api_urlpatterns
 
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
@@ -45,6 +46,7 @@ api_v1 = [
     path("", include(messaging_api_urlpatterns)),
     path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
+    path("", include(search_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -68,6 +70,7 @@ urlpatterns = [
     path("content/", include("tenant_apps.authoring.urls")),
     path("content/", include("tenant_apps.content.urls")),
     path("", include("tenant_apps.activity.urls")),
+    path("", include("tenant_apps.search.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
