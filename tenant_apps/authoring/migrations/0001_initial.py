@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('content', '0002_share_role_editor'),
+        ('content', '0003_share_role_editor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
