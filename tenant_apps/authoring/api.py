@@ -43,13 +43,46 @@ class RevisionDoc(serializers.Serializer):
     id = serializers.CharField()
     number = serializers.IntegerField()
     kind = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
     created = serializers.DateTimeField()
     created_by = serializers.DictField(allow_null=True)
     authors = serializers.ListField(child=serializers.DictField())
     restored_from = serializers.CharField(allow_null=True)
-    html = serializers.CharField(required=False)
-    text = serializers.CharField(required=False)
+    html = serializers.CharField(required=False, allow_blank=True)
+    text = serializers.CharField(required=False, allow_blank=True)
+
+
+class _Version(serializers.Serializer):
+    id = serializers.CharField()
+    number = serializers.IntegerField()
+    html = serializers.CharField(allow_blank=True)
+    created = serializers.DateTimeField(allow_null=True)
+
+
+class ConflictDoc(serializers.Serializer):
+    """The 409 problem document: both versions, so the writer can merge them."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    base = _Version(allow_null=True)
+    current = _Version(allow_null=True)
+
+
+class TooLargeDoc(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+
+
+PROBLEM = "application/problem+json"
+WRITE_RESPONSES = {
+    201: RevisionDoc,
+    (409, PROBLEM): ConflictDoc,
+    (413, PROBLEM): TooLargeDoc,
+}
 
 
 class WriteInput(serializers.Serializer):
@@ -75,7 +108,7 @@ class RevisionsApi(APIView):
 
     @extend_schema(
         request=WriteInput,
-        responses={201: RevisionDoc},
+        responses=WRITE_RESPONSES,
         summary="Write the document's text as a new revision (editors)",
         description=(
             "`base` is the id of the latest revision the text was based on (null for a "
@@ -135,7 +168,7 @@ class RevisionDiffApi(APIView):
 
 class RevisionRestoreApi(APIView):
     @extend_schema(
-        request=None, responses={201: RevisionDoc}, summary="Restore a revision (as a new one)"
+        request=None, responses=WRITE_RESPONSES, summary="Restore a revision (as a new one)"
     )
     def post(self, request: Request, public_id: str, revision_id: str) -> Response:
         item = access_document(request.user, public_id, for_edit=True)
