@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 LOCK := requirements/dev.lock
 PYTEST_ARGS ?=
 
-.PHONY: run stop test bench loadtest lint format lock venv status clean
+.PHONY: run stop test bench loadtest lint format lock venv status clean frontend
 
 run: $(VENV)/.installed
 	$(PY) deploy/dev/stack.py run
@@ -40,6 +40,10 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 
 venv: $(VENV)/.installed
+
+# npm ci (when frontend/package-lock.json changed) and the browser bundles (frontend/build/).
+frontend: $(VENV)/.installed
+	$(PY) deploy/dev/stack.py frontend
 
 # Exact versions and hashes from the lock file: two installs a month apart are identical.
 $(VENV)/.installed: $(LOCK) requirements/base.lock

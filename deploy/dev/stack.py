@@ -20,6 +20,7 @@ Usage (normally through make):
     stack.py env [--profile P]   the environment variables that reach the profile's services
     stack.py test [pytest args]  fresh test services, ruff, pytest, then stop them
     stack.py bench [args]        bench services, tests/bench/run.py, then stop them
+    stack.py frontend            npm ci (when the lock changed) and the browser bundles' build
 """
 
 from __future__ import annotations
@@ -622,6 +623,73 @@ def system_deps() -> None:
             apt_install(package)
 
 
+# --- the browser bundles (frontend/) -------------------------------------------
+FRONTEND = ROOT / "frontend"
+
+
+def _digest(paths: list[Path]) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(paths):
+        sha.update(str(path.relative_to(FRONTEND)).encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()
+
+
+def npm_bin() -> str:
+    path = shutil.which("npm")
+    if path is None:
+        apt_install("npm")  # Debian's npm brings its nodejs
+        path = shutil.which("npm")
+    if path is None:
+        fail("cannot find npm even after installing it.")
+    return path
+
+
+def frontend_build() -> None:
+    """`npm ci` when package-lock.json changed, then the build when any input changed.
+
+    Works on a fresh clone, without a terminal and with CI=true: npm ci installs exactly
+    the lock (no prompts, no audit), and stamps in node_modules/ and build/ remember
+    what they were made from.
+    """
+    lock = FRONTEND / "package-lock.json"
+    if not lock.exists():
+        return
+    env = {
+        **os.environ,
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_update_notifier": "false",
+        "npm_config_progress": "false",
+    }
+    installed = FRONTEND / "node_modules" / ".oae-lock-sha256"
+    lock_sha = _digest([lock, FRONTEND / "package.json"])
+    if not installed.exists() or installed.read_text() != lock_sha:
+        say("npm ci (frontend/package-lock.json changed)")
+        subprocess.run(
+            [npm_bin(), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=FRONTEND,
+            env=env,
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )
+        installed.write_text(lock_sha)
+    inputs = [lock, FRONTEND / "build.mjs"]
+    inputs += [path for path in (FRONTEND / "src").rglob("*") if path.is_file()]
+    built = FRONTEND / "build" / ".oae-inputs-sha256"
+    inputs_sha = _digest(inputs)
+    if built.exists() and built.read_text() == inputs_sha:
+        return
+    say("building the browser bundles (frontend/build.mjs)")
+    subprocess.run(
+        [npm_bin(), "run", "--silent", "build"],
+        cwd=FRONTEND,
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    built.write_text(inputs_sha)
+
+
 # --- the whole stack --------------------------------------------------------
 def up(profile: Profile) -> None:
     profile.run_dir.mkdir(parents=True, exist_ok=True)
@@ -683,6 +751,7 @@ def run(profile: Profile) -> int:
     if read_pid(gunicorn_pid):
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
         return 0
+    frontend_build()
     up(profile)
     manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
@@ -797,6 +866,7 @@ def run_lint(env: dict[str, str]) -> int:
 
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     ensure_chromium()
+    frontend_build()
     # Every run starts from empty services: nothing left over can hide a bug.
     wipe(profile)
     try:
@@ -817,6 +887,7 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
 
 
 def run_bench(profile: Profile, args: list[str]) -> int:
+    frontend_build()
     # From empty: "with 10 institutions present" must mean 10.
     wipe(profile)
     try:
@@ -833,7 +904,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["up", "down", "status", "env", "run", "test", "bench", "system-deps"],
+        choices=["up", "down", "status", "env", "run", "test", "bench", "system-deps", "frontend"],
     )
     parser.add_argument("--profile", choices=["bench", "dev", "test"], default=None)
     args, rest = parser.parse_known_args(argv)
@@ -842,6 +913,8 @@ def main(argv: list[str]) -> int:
     profile = PROFILES[args.profile or default]
     if args.command == "system-deps":
         system_deps()
+    elif args.command == "frontend":
+        frontend_build()
     elif args.command == "up":
         up(profile)
     elif args.command == "down":

@@ -311,6 +311,9 @@ STORAGES = {
     },
 }
 STATIC_URL = "/static/"
+# The browser bundles built from frontend/package-lock.json (frontend/build.mjs; git-ignored,
+# built by `make run`/`make test` and by the image's node stage): /static/frontend/<name>.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "build")]
 # collectstatic's target in production images; elsewhere files come from the apps.
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")) if IS_PRODUCTION else None
 # Outside production, serve app static files straight from the apps (no collectstatic).

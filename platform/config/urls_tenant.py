@@ -10,7 +10,7 @@ from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.institution.api import InstitutionApi
-from tenant_apps.institution.views import home
+from tenant_apps.institution.views import home, theme
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import views as people_views
 from tenant_apps.people.admin_urls import api_urlpatterns as admin_api_urlpatterns
@@ -41,6 +41,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("theme.css", theme, name="theme-css"),
     path("signin", people_views.signin, name="signin"),
     path("signout", people_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),

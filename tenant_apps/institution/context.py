@@ -13,4 +13,9 @@ def institution(request: HttpRequest) -> dict:
     from tenant_apps.institution.selectors import institution_profile
 
     profile = institution_profile()
-    return {"institution": profile, "brand_colour": profile.primary_colour}
+    return {
+        "institution": profile,
+        "brand_colour": profile.primary_colour,
+        # A suspended institution: the shell shows a banner and its forms are disabled.
+        "tenant_read_only": not request.tenant.is_writable,
+    }

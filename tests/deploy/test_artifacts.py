@@ -64,7 +64,7 @@ def _stage(instructions: list[Instruction], name: str) -> list[Instruction]:
 
 def test_the_image_is_multi_stage_on_python_3_11(dockerfile):
     froms = [i for i in dockerfile if i.keyword == "FROM"]
-    assert [f.stage for f in froms] == ["build", "runtime"]
+    assert [f.stage for f in froms] == ["frontend", "build", "runtime"]
     args = {
         i.args.split("=", 1)[0]: i.args.split("=", 1)[1]
         for i in dockerfile
@@ -87,6 +87,20 @@ def test_dependencies_come_from_the_lock_with_hashes(dockerfile):
     lock = words[words.index("-r") + 1]
     copies = [i.args.split() for i in build if i.keyword == "COPY"]
     assert ["requirements/base.lock", lock] in copies
+
+
+def test_the_browser_bundles_are_built_from_the_npm_lock_before_collectstatic(dockerfile):
+    frontend = _stage(dockerfile, "frontend")
+    copies = [i.args.split() for i in frontend if i.keyword == "COPY"]
+    assert ["frontend/package.json", "frontend/package-lock.json", "./"] in copies
+    runs = [i.args for i in frontend if i.keyword == "RUN"]
+    assert any(run.startswith("npm ci") for run in runs)
+    assert runs[-1] == "npm run build"
+    build = _stage(dockerfile, "build")
+    taken = [n for n, i in enumerate(build) if i.args.startswith("--from=frontend ")]
+    collect = [n for n, i in enumerate(build) if "collectstatic" in i.args]
+    assert taken and collect and taken[0] < collect[0]
+    assert "frontend/node_modules" in (DEPLOY / "Dockerfile.dockerignore").read_text().split()
 
 
 def test_static_files_are_collected_at_build_time(dockerfile):

@@ -37,6 +37,8 @@ def _sign_in(page, base, username):
 
 
 def _shown_width(page, selector: str) -> int:
+    # The picture may still be on its way when the element appears: wait for it.
+    page.wait_for_function(f"document.querySelector({selector!r})?.complete === true")
     return page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
 
 
