@@ -35,7 +35,9 @@ def institutions_find(query: str) -> list[FoundInstitution]:
         # The domain and each parent with at least two labels: cs.uni.example, uni.example.
         candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)] if domain else []
         condition = Q(domains__domain__in=candidates) if candidates else Q(pk__in=[])
-    primary = Prefetch("domains", queryset=Domain.objects.filter(is_primary=True), to_attr="primary")
+    primary = Prefetch(
+        "domains", queryset=Domain.objects.filter(is_primary=True), to_attr="primary"
+    )
     tenants = (
         Tenant.objects.exclude(status=TenantStatus.DELETING)
         .exclude(schema_name="public")
