@@ -21,7 +21,8 @@ def test_the_home_page_links_to_sign_up_find_and_the_console(platform_client):
 def test_an_institution_is_found_by_name_without_its_people(
     platform_client, world, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(2):
+    # The schema switch, the institutions and their primary addresses.
+    with django_assert_max_num_queries(3):
         response = platform_client.get("/find", {"q": "alpha"})
     html = response.content.decode()
     assert response.status_code == 200

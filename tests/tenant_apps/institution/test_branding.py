@@ -55,7 +55,7 @@ def test_pages_link_the_institutions_stylesheet_and_it_carries_readable_text(cli
     assert "<style" not in html and " style=" not in html
     css = client_a.get("/theme.css?v=%23f5e663")
     assert css.status_code == 200 and css["Content-Type"].startswith("text/css")
-    assert css.content.decode() == ":root{--brand:#f5e663;--brand-ink:#111111}\n"
+    assert css.content.decode() == ":root{--brand:#f5e663;--brand-ink:#000000}\n"
     assert "immutable" in css["Cache-Control"]
 
 
