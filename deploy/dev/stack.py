@@ -100,6 +100,9 @@ class Profile:
             "S3_ACCESS_KEY_ID": S3_ACCESS_KEY,
             "S3_SECRET_ACCESS_KEY": S3_SECRET_KEY,
             "PLATFORM_DOMAIN": "localhost",
+            # The test LDAP server and OpenID provider run on loopback, which the outbound
+            # guard refuses unless allowed (tests of the guard itself clear this).
+            "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
             # A real OpenLDAP for the directory sign-in tests (test profile only).
             "OAE_TEST_LDAP_URI": f"ldap://127.0.0.1:{self.ldap}",
             "OAE_TEST_LDAP_ADMIN_DN": LDAP_ADMIN_DN,

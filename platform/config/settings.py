@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 from pathlib import Path
 
@@ -123,6 +124,8 @@ MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
     "config.logging.RequestContextMiddleware",
+    # A NUL byte in the path, the query or a cookie answers 400 before it reaches a query.
+    "config.malformed.MalformedRequestMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -343,6 +346,20 @@ for _key in FIELD_ENCRYPTION_KEYS:
             "base64-encoded bytes; make one with Fernet.generate_key())."
         ) from None
 
+# Networks the servers may connect to although they are not public (config.outbound):
+# comma-separated CIDRs, e.g. an institution's directory over a VPN. Empty by default:
+# loopback, private, link-local and metadata addresses are refused for LDAP servers,
+# OpenID Connect providers and anything else an institution's admins can point us at.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS holds {_network!r}, which is not a network "
+            "(write CIDRs such as 10.20.0.0/16, separated by commas)."
+        ) from None
+
 # OpenID Connect: identity providers must use https in production; plain http is
 # allowed elsewhere (the test provider runs on loopback).
 OIDC_ALLOW_HTTP = env_bool("OIDC_ALLOW_HTTP", not IS_PRODUCTION)
@@ -424,9 +441,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        # DRF's, refusing NUL, lone surrogates and deep nesting (config.malformed).
+        "config.malformed.JSONParser",
+        "config.malformed.MultiPartParser",
+        "config.malformed.FormParser",
     ],
     "EXCEPTION_HANDLER": "config.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

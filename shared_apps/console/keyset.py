@@ -48,7 +48,7 @@ def cursor_decode(cursor: str, kind: str) -> tuple[Any, int, bool] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk, direction = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
+    except (binascii.Error, ValueError, TypeError, RecursionError):
         return None
     if type(pk) is not int or direction not in ("n", "p"):
         return None

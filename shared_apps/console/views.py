@@ -27,7 +27,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
-from shared_apps.audit.services import Actor
+from config.signin_limits import SigninLimiter, SigninRefused
+from shared_apps.audit.services import Actor, audit_record
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
 from shared_apps.console.forms import (
     DEFAULT_PAGE_SIZE,
@@ -85,6 +86,15 @@ def tenant_url(tenant: Tenant) -> str:
 
 
 # --- signing in and out -------------------------------------------------------------------
+# The console's sign-in controls every institution: failures are limited per address and
+# per account from one address (config.signin_limits), and each is in the audit log.
+CONSOLE_LIMITER = SigninLimiter(scope="console-signin")
+
+
+def _login_page(request: HttpRequest, form, next_url: str, *, status: int) -> HttpResponse:
+    return render(request, "console/login.html", {"form": form, "next": next_url}, status=status)
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -97,11 +107,31 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and is_platform_admin(request.user):
         return redirect(next_url)
     form = ConsoleLoginForm(request, data=request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
+    if not form.is_bound:
+        return _login_page(request, form, next_url, status=200)
+    username = str(request.POST.get("username", ""))[:150]
+    address = request.META.get("REMOTE_ADDR") or None
+    try:
+        CONSOLE_LIMITER.check(username=username, address=address)
+    except SigninRefused as refused:
+        form = ConsoleLoginForm(request)  # not validated: no password is checked
+        form.cleaned_data = {}
+        form.add_error(None, refused.message)
+        response = _login_page(request, form, next_url, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    if form.is_valid():
+        CONSOLE_LIMITER.succeeded(username=username, address=address)
         login(request, form.get_user())
         return redirect(next_url)
-    status = 400 if form.is_bound else 200
-    return render(request, "console/login.html", {"form": form, "next": next_url}, status=status)
+    if username and request.POST.get("password"):  # a password was checked, and refused
+        CONSOLE_LIMITER.failed(username=username, address=address)
+        audit_record(
+            actor=Actor(kind="anonymous", name="anonymous", ip=address),
+            verb="console.signin_failed",
+            details={"username": username},
+        )
+    return _login_page(request, form, next_url, status=400)
 
 
 @require_POST

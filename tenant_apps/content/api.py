@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.http import parse_header_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +28,7 @@ from config.api.bodies import (
 )
 from config.api.inputs import validated
 from config.api.pagination import CursorPagination
+from config.malformed import FormParser, JSONParser, MultiPartParser
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
 from tenant_apps.content.access import access_content

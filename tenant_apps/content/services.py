@@ -8,10 +8,8 @@ and text extraction) are queued after the commit.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import IO
-from urllib.parse import urlsplit
 
 import magic
 import nh3
@@ -22,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 
+from config.outbound import OutboundRefused, check_url
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -132,24 +131,20 @@ def sanitise_html(html: str, *, tags: set[str]) -> str:
 def clean_url(url: str) -> str:
     """An http(s) address with a public host; never fetched by the server.
 
-    Internal addresses (loopback, private and link-local ranges, bare host names)
-    are refused so that nothing later that follows links (previews, crawlers) is
-    pointed inward.
+    Internal addresses (loopback, private and link-local ranges, bare host names,
+    names like ``metadata.google.internal.`` or ``127.0.0.1.nip.io``) are refused by
+    the outbound guard, so that nothing later that follows links (previews,
+    crawlers) is pointed inward. Not resolved: a link is only followed by browsers.
     """
     url = (url or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError({"url": "Enter a full http:// or https:// address."}) from None
-    host = (urlsplit(url).hostname or "").lower()
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            raise ValidationError({"url": "Links to internal addresses are not allowed."}) from None
-    else:
-        if not address.is_global:
-            raise ValidationError({"url": "Links to internal addresses are not allowed."})
+        check_url(url, resolve=False, use_allow_list=False)
+    except OutboundRefused:
+        raise ValidationError({"url": "Links to internal addresses are not allowed."}) from None
     return url
 
 

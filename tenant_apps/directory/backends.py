@@ -10,12 +10,22 @@ the institution's default visibility apply as for anyone else.
 
 from __future__ import annotations
 
+import logging
+
 import ldap
 from django.contrib.auth.backends import ModelBackend
 from django_auth_ldap.backend import LDAPBackend
 from django_auth_ldap.config import LDAPSearch, LDAPSettings
 
+from config.outbound import OutboundRefused, check_url
 from tenant_apps.directory.models import LdapSettings
+
+log = logging.getLogger(__name__)
+
+
+def ldap_uris(server_uri: str) -> list[str]:
+    """The addresses in an LDAP server setting (libldap takes several, space-separated)."""
+    return [uri for uri in server_uri.replace(",", " ").split() if uri]
 
 
 def in_institution() -> bool:
@@ -64,7 +74,13 @@ class InstitutionLDAPBackend(LDAPBackend):
                         "display_name": row.display_name_attribute,
                         "email": row.email_attribute,
                     },
-                    "CONNECTION_OPTIONS": {ldap.OPT_NETWORK_TIMEOUT: 5, ldap.OPT_TIMEOUT: 10},
+                    # No referral chasing: a referral could send the bind elsewhere,
+                    # past the outbound guard.
+                    "CONNECTION_OPTIONS": {
+                        ldap.OPT_NETWORK_TIMEOUT: 5,
+                        ldap.OPT_TIMEOUT: 10,
+                        ldap.OPT_REFERRALS: 0,
+                    },
                 }
             self._settings = LDAPSettings(self.settings_prefix, values)
             self._enabled = row is not None
@@ -77,6 +93,12 @@ class InstitutionLDAPBackend(LDAPBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         self.settings  # noqa: B018 (loads this institution's settings)
         if not getattr(self, "_enabled", False):
+            return None
+        try:  # again at connect time: the name may resolve elsewhere since it was saved
+            for uri in ldap_uris(self.settings.SERVER_URI):
+                check_url(uri, schemes=("ldap", "ldaps"))
+        except OutboundRefused as refused:
+            log.warning("LDAP sign-in refused by the outbound guard: %s", refused)
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 

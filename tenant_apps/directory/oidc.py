@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import mozilla_django_oidc.auth
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,10 +29,29 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from config.outbound import guarded_session
 from tenant_apps.directory.backends import in_institution
 from tenant_apps.directory.models import ExternalIdentity, OidcSettings
 
 log = logging.getLogger(__name__)
+
+
+class _GuardedRequests:
+    """What mozilla_django_oidc.auth calls ``requests`` (its only HTTP client): every call to
+    the provider's token, user-info and key endpoints, and every redirect they answer,
+    passes the outbound guard again at connect time (config.outbound). A refusal is a
+    requests.ConnectionError, which ``authenticate`` turns into a failed sign-in."""
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        with guarded_session() as session:
+            return session.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        with guarded_session() as session:
+            return session.post(url, **kwargs)
+
+
+mozilla_django_oidc.auth.requests = _GuardedRequests()
 
 
 def oidc_settings_enabled() -> OidcSettings | None:

@@ -9,6 +9,8 @@ import ldap.dn
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from config.outbound import url_problem
+from tenant_apps.directory.backends import ldap_uris
 from tenant_apps.directory.models import LdapSettings, OidcSettings
 from tenant_apps.institution.audit import admin_action_record
 
@@ -78,6 +80,12 @@ def ldap_settings_set(*, actor, **values) -> LdapSettings:
     errors: dict[str, list[str]] = {}
     if not current.server_uri.startswith(("ldap://", "ldaps://")):
         errors["server_uri"] = ["Use an ldap:// or ldaps:// address."]
+    else:
+        problems = [
+            url_problem(uri, schemes=("ldap", "ldaps")) for uri in ldap_uris(current.server_uri)
+        ]
+        if any(problems):
+            errors["server_uri"] = [next(problem for problem in problems if problem)]
     if "%(user)s" not in current.user_filter:
         errors["user_filter"] = ["The filter must contain %(user)s, e.g. (uid=%(user)s)."]
     else:
@@ -120,7 +128,8 @@ def _url_errors(value: str, *, required: bool) -> list[str]:
     schemes = {"https", "http"} if settings.OIDC_ALLOW_HTTP else {"https"}
     if parts.scheme not in schemes or not parts.hostname:
         return ["Use an https:// address." if "http" not in schemes else "Use an http(s) address."]
-    return []
+    problem = url_problem(value)  # not inside the platform's network (SSRF)
+    return [problem] if problem else []
 
 
 @transaction.atomic

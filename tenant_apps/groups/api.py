@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 from config.api.bodies import MULTIPART_SLACK, refuse_oversized_body
 from config.api.inputs import validated
 from config.api.pagination import CursorPagination
+from config.malformed import FormParser, MultiPartParser
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
 from tenant_apps.content.api import ItemDoc, item_output

@@ -45,7 +45,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = SigninForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -57,7 +57,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 )
             except SigninRefused as refused:
                 form.add_error(None, refused.message)
-                status = 429
+                status, retry_after = 429, refused.retry_after
             except SigninFailed:
                 form.add_error(None, "The username or password is not correct.")
                 status = 400
@@ -66,7 +66,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         else:
             status = 400
-    return render(
+    response = render(
         request,
         "people/signin.html",
         {
@@ -78,6 +78,9 @@ def signin(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST

@@ -225,6 +225,9 @@ def test_links_must_be_public_http_addresses(client_a, alice):
         "http://localhost:8000/",
         "ftp://example.org/x",
         "http://[::1]/",
+        "http://metadata.google.internal./computeMetadata/v1/",  # a trailing dot
+        "http://169.254.169.254.nip.io/latest/meta-data/",  # a name spelling an address
+        "http://7f000001.nip.io/",
     ):
         response = client_a.post(
             "/api/v1/content/",

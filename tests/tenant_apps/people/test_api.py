@@ -273,3 +273,19 @@ def test_tokens_are_listed_created_and_revoked_by_their_owner_only(client_a, wor
 def test_a_session_works_for_the_people_api(world):
     client = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a)
     assert client.get(f"/api/v1/people/{world.alice.public_id}").status_code == 200
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out(client_a):
+    for _ in range(8):
+        wrong = client_a.post(
+            "/api/v1/auth/token",
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.66",
+        )
+        assert wrong.status_code in (401, 429)
+    owner = client_a.post(
+        "/api/v1/auth/token",
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert owner.status_code == 201

@@ -192,3 +192,19 @@ def test_no_page_or_api_response_shows_another_persons_username_or_email(world, 
             assert person.email.lower() not in lowered, (path, person.username)
             assert f'"{person.username}"' not in lowered, (path, person.username)
             assert f">{person.username}<" not in lowered, (path, person.username)
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out_of_the_sign_in_page(client_a):
+    for _ in range(8):
+        client_a.post(
+            "/signin", {"username": "bob", "password": "wrong"}, REMOTE_ADDR="203.0.113.5"
+        )
+    refused = client_a.post(
+        "/signin", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="203.0.113.5"
+    )
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    owner = client_a.post(
+        "/signin", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="198.51.100.21"
+    )
+    assert owner.status_code == 302
