@@ -28,3 +28,28 @@ function disableWritesWhenReadOnly() {
 }
 
 onReady(disableWritesWhenReadOnly);
+
+// The people and group picker (tenant_apps/groups/picker.py): a suggestion ticked moves to
+// the field's chosen list and the typed text is cleared, ready for the next name.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.closest(".suggestions")) return;
+  const picker = box.closest("[data-picker]");
+  if (!picker || !box.checked) return;
+  const chosen = picker.querySelector(".chosen");
+  const text = picker.querySelector("input[type='text']");
+  if (box.type === "radio") chosen.replaceChildren();
+  chosen.append(box.closest("li"));
+  picker.querySelector(".suggestions").replaceChildren();
+  if (text) {
+    text.value = "";
+    text.focus();
+  }
+});
+
+// Unticking a chosen person removes them from the list.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.closest(".chosen") || box.checked) return;
+  box.closest("li").remove();
+});

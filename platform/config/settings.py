@@ -86,6 +86,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.home",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -104,3 +104,8 @@ def items_page(
     more = len(page) > size
     page = page[:size]
     return page, (page[-1].public_id if more else None)
+
+
+def content_by(*, viewer, person: User) -> QuerySet[ContentItem]:
+    """The items ``person`` created that ``viewer`` may see (their profile's Library tab)."""
+    return _for_lists(content_visible_to(viewer).filter(created_by=person))

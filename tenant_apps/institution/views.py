@@ -1,18 +1,12 @@
-"""The institution's home page and its colours."""
+"""The institution's colours, as a stylesheet."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tenant_apps.institution.branding import theme_css
 from tenant_apps.institution.selectors import institution_profile
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    # The profile comes from the context processor (one query per page).
-    return render(request, "institution/home.html")
 
 
 @require_GET

@@ -57,7 +57,7 @@ def test_a_group_and_a_conversation(page, live_server_url, world):
 
     _sign_in(page, base, "bob")
     nav.get_by_role("link", name="Messages").click()
-    assert page.get_by_text("(1 unread)").is_visible()
+    assert page.get_by_role("link", name="Inbox 1 unread").is_visible()
     screenshot(page, "inbox-with-an-unread-thread")
     page.get_by_role("link", name="Join the reading circle?").click()
     assert page.get_by_text("We meet on Thursdays.").is_visible()
