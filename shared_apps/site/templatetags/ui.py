@@ -46,11 +46,14 @@ def initials(name: str) -> str:
 
 
 @register.simple_tag
-def avatar(name: str, picture: str | None = None, size: str = "") -> SafeString:
-    """A decorative avatar: the picture, or the initials (the name is always shown beside it)."""
+def avatar(name: str, picture: str | None = None, size: str = "", alt: str = "") -> SafeString:
+    """An avatar: the picture, or the initials. Decorative (empty ``alt``) where the name is
+    shown beside it, as everywhere but a profile's own header."""
     classes = f"avatar {size}".strip()
     if picture:
-        return format_html('<img class="{}" src="{}" alt="" loading="lazy">', classes, picture)
+        return format_html(
+            '<img class="{}" src="{}" alt="{}" loading="lazy">', classes, picture, alt
+        )
     digest = hashlib.sha256((name or "").encode()).digest()[0]
     return format_html(
         '<span class="{} disc-{}" aria-hidden="true">{}</span>',

@@ -97,8 +97,11 @@ def test_suggestions_cost_a_bounded_number_of_queries(alice, world, django_asser
 def test_bad_input_is_harmless(alice):
     assert alice.get("/api/v1/suggestions").json() == []
     assert alice.get("/api/v1/suggestions", {"q": "x" * 5000, "kind": "robot"}).status_code == 200
-    weird = alice.get("/picker/suggestions", {"field": '"><script>', "q": "\x00bob"})
+    weird = alice.get("/picker/suggestions", {"field": '"><script>', "q": "<b>ob"})
     assert weird.status_code == 200 and "<script>" not in weird.content.decode()
+    assert "<b>" not in weird.content.decode()
+    # NUL bytes are refused before any view (a clear 400, nothing looked up).
+    assert alice.get("/picker/suggestions", {"q": "\x00bob"}).status_code == 400
 
 
 def test_typed_names_resolve_or_say_why_not(world):
