@@ -60,7 +60,9 @@ def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
     items = selector(viewer=request.user, tag=tag)
     if not shared:
         # "Shared" or "Only you" for private items, in the same query.
-        items = items.annotate(is_shared=Exists(Share.objects.filter(item=OuterRef("pk"))))
+        # (The creator's own manager share does not count as sharing.)
+        others = Share.objects.filter(item=OuterRef("pk")).exclude(user=OuterRef("created_by"))
+        items = items.annotate(is_shared=Exists(others))
     page, next_after = items_page(items, after=request.GET.get("after"), size=PAGE)
     return render(
         request,
@@ -181,7 +183,12 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
     comments = list(comments_of(item)[:500])
-    shares = list(shares_of(item)[:SHARES_SHOWN])
+    # The creator's own manager share is how they manage it, not sharing with anyone.
+    shares = [
+        share
+        for share in shares_of(item)[: SHARES_SHOWN + 1]
+        if not (share.user_id and share.user_id == item.created_by_id)
+    ][:SHARES_SHOWN]
     context = {
         "item": item,
         "can_manage": can_manage,

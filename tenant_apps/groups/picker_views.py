@@ -57,7 +57,8 @@ def suggestions_fragment(request: HttpRequest) -> HttpResponse:
 
 class SuggestionOutput(serializers.Serializer):
     id = serializers.CharField(help_text="u_... for a person, g_... for a group")
-    kind = serializers.ChoiceField(choices=KINDS)
+    # A plain string (not an enum in the schema: "kind" names other enums already).
+    kind = serializers.CharField(help_text="person or group")
     name = serializers.CharField()
     picture = serializers.CharField(allow_null=True)
 

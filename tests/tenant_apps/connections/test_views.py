@@ -65,7 +65,9 @@ def test_blocking_from_a_profile_and_a_friendly_refusal(client_a, world):
     refused = bobs.post(
         "/connections/act", {"action": "invite", "person": world.alice.public_id}, follow=True
     )
-    told = re.findall(r'<li class="message [^"]*"[^>]*>(.*?)</li>', refused.content.decode())
+    told = re.findall(
+        r'<li class="message [^"]*"><span role="alert">(.*?)</span></li>', refused.content.decode()
+    )
     assert told == ["This person cannot be invited to connect."]
 
 
