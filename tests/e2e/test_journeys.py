@@ -222,7 +222,7 @@ def test_a_new_institution_admin_gets_started(tab, live_server_url, world):
     go(page, page.get_by_role("link", name="Invite people"))
     check(page, "invite")
     page.get_by_label("E-mail address").fill("e2e-dora@example.edu")
-    page.get_by_label("Name").fill("Dora Diaz")
+    page.get_by_label("Name", exact=True).fill("Dora Diaz")
     page.get_by_label("Username").fill("e2e-dora")
     go(page, page.get_by_role("button", name="Invite"))
     page.goto(base + "/")
