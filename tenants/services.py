@@ -12,13 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor, audit_record
+from tenant_apps.institution.services import institution_profile_rename, institution_profile_set
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
 from tenants.provisioning import schema_create_from_template, template_current
+from tenants.storage import storage_delete_prefix
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset(
@@ -56,14 +57,6 @@ HOSTNAME_PATTERN = re.compile(
 )
 
 
-class QuotaExceeded(ValidationError):
-    """An institution is at one of its quotas."""
-
-
-class TenantNotWritable(ValidationError):
-    """The institution is suspended or read-only."""
-
-
 def schema_name_for_slug(slug: str) -> str:
     # Slugs are DNS labels (no underscores), so the mapping is one-to-one.
     return "t_" + slug.replace("-", "_")
@@ -99,7 +92,6 @@ def tenant_create(*, slug: str, name: str, actor: Actor | None = None) -> Tenant
     the tenant row and its domain vanish together. Raises ValidationError for a bad
     slug or name, TemplateStale when the template is behind the code.
     """
-    from tenant_apps.institution.services import institution_profile_set
 
     actor = actor or Actor.system()
     slug = slug.strip().lower()
@@ -197,8 +189,6 @@ def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
     Only after its grace period unless ``force``. Blobs go first: if the database
     step then fails, a re-run finishes the job (purging is idempotent).
     """
-    from tenants.storage import storage_delete_prefix
-
     tenant = Tenant.objects.get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
         raise ValidationError({"status": "Only a deleted institution can be purged."})
@@ -285,6 +275,29 @@ def tenant_remove_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> None
     )
 
 
+def _rename(tenant: Tenant, name: str) -> str:
+    """Set the new name on ``tenant`` (locked; the caller saves it) and its own profile."""
+    tenant.name = _clean_name(name)
+    with schema_context(tenant.schema_name):
+        institution_profile_rename(name=tenant.name)
+    return tenant.name
+
+
+@transaction.atomic
+def tenant_rename(*, tenant: Tenant, name: str, actor: Actor) -> Tenant:
+    """Give an institution a new name: the platform's record and the institution's own
+    profile (which its pages show) together. The one write path for a name, whether the
+    platform's operators (console, API) or the institution's admins (/manage/) change it.
+
+    ValidationError when the name is blank or longer than 200 characters.
+    """
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    details = {"name": _rename(tenant, name)}
+    tenant.save(update_fields=["name", "modified"])
+    audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=details)
+    return tenant
+
+
 @transaction.atomic
 def tenant_update(
     *,
@@ -293,18 +306,13 @@ def tenant_update(
     name: str | None = None,
     quota_people: int | str | None = "keep",
     quota_storage_bytes: int | str | None = "keep",
-    sync_profile: bool = True,
 ) -> Tenant:
-    """Change an institution's name or quotas (None lifts a quota; "keep" leaves it).
-
-    A new name is written to the institution's own profile as well (``sync_profile``;
-    off when the change comes from that profile).
-    """
+    """Change an institution's name (through ``tenant_rename``) or quotas (None lifts a
+    quota; "keep" leaves it)."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     changes: dict = {}
     if name is not None:
-        tenant.name = _clean_name(name)
-        changes["name"] = tenant.name
+        changes["name"] = _rename(tenant, name)
     for field, value in (
         ("quota_people", quota_people),
         ("quota_storage_bytes", quota_storage_bytes),
@@ -318,50 +326,7 @@ def tenant_update(
     if changes:
         tenant.save()
         audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=changes)
-        if "name" in changes and sync_profile:
-            # The institution's pages show its own profile's name: keep the two the same.
-            from tenant_apps.institution.models import InstitutionProfile
-
-            with schema_context(tenant.schema_name):
-                InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(
-                    name=tenant.name
-                )
     return tenant
 
 
 # --- usage and quotas (called from inside an institution's own requests) -------------
-def usage_add(tenant: Tenant, **deltas: int) -> None:
-    """Add to the institution's counters (people=1, bytes_stored=..., ...) and touch activity."""
-    values = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    TenantUsage.objects.filter(tenant_id=tenant.pk).update(**values, last_activity=timezone.now())
-
-
-def quota_check_people(tenant: Tenant, adding: int = 1) -> None:
-    if tenant.quota_people is None:
-        return
-    people = TenantUsage.objects.filter(tenant_id=tenant.pk).values_list("people", flat=True)
-    current = people.first() or 0
-    if current + adding > tenant.quota_people:
-        raise QuotaExceeded(
-            f"{tenant.name} has reached its limit of {tenant.quota_people} people. "
-            "Ask the platform's administrators to raise it.",
-            code="quota_people",
-        )
-
-
-def quota_check_storage(tenant: Tenant, adding_bytes: int) -> None:
-    if tenant.quota_storage_bytes is None:
-        return
-    stored = (
-        TenantUsage.objects.filter(tenant_id=tenant.pk)
-        .values_list("bytes_stored", flat=True)
-        .first()
-        or 0
-    )
-    if stored + adding_bytes > tenant.quota_storage_bytes:
-        raise QuotaExceeded(
-            f"{tenant.name} has used its storage allowance "
-            f"({tenant.quota_storage_bytes:,} bytes). Remove files or ask the platform's "
-            "administrators to raise it.",
-            code="quota_storage",
-        )

@@ -87,6 +87,7 @@ TENANT_APPS = [
     "tenant_apps.content",
     "tenant_apps.avatars",
     "tenant_apps.home",
+    "tenant_apps.manage",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -465,8 +466,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.openapi.document_pages_and_problems",
+    ],
     "ENUM_NAME_OVERRIDES": {
-        "VisibilityEnum": "tenant_apps.people.models.Visibility.choices",
+        "VisibilityEnum": "tenant_apps.institution.models.Visibility.choices",
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
     },

@@ -7,15 +7,18 @@ from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
 from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
+from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_urlpatterns
+from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
+from tenant_apps.directory import views as signin_views
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.groups.picker_views import SuggestionsApi, suggestions_fragment
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.home.views import home
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import theme
+from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import views as people_views
-from tenant_apps.people.admin_urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.people.api import (
     AuthTokenApi,
     MeApi,
@@ -37,6 +40,7 @@ api_v1 = [
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
     path("", include(groups_api_urlpatterns)),
+    path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
@@ -46,8 +50,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("theme.css", theme, name="theme-css"),
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
-    path("signin", people_views.signin, name="signin"),
-    path("signout", people_views.signout, name="signout"),
+    path("signin", signin_views.signin, name="signin"),
+    path("signout", signin_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
     path("people/", people_views.directory, name="people-directory"),
@@ -57,10 +61,11 @@ urlpatterns = [
     path("people/<str:public_id>/picture", avatar_views.person_picture, name="person-picture"),
     path("institution/logo", avatar_views.institution_logo, name="institution-logo"),
     path("groups/", include("tenant_apps.groups.urls")),
+    path("groups/", include(group_content_urlpatterns)),
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.people.account_urls")),
-    path("manage/", include("tenant_apps.people.admin_urls")),
+    path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.content.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
-from shared_apps.console.keyset import Ordering
 from tenant_apps.people.models import AccessToken, User
 from tenants.models import Domain, Tenant
 

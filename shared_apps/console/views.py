@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from config.keyset import keyset_page
 from config.signin_limits import SigninLimiter, SigninRefused
 from shared_apps.audit.services import Actor, audit_record
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
@@ -42,7 +43,6 @@ from shared_apps.console.forms import (
     TenantNameForm,
     TokenForm,
 )
-from shared_apps.console.keyset import keyset_page
 from shared_apps.console.selectors import (
     AUDIT_ORDERING,
     TENANT_SORT_LABELS,
@@ -60,6 +60,7 @@ from tenants.services import (
     tenant_create,
     tenant_delete,
     tenant_remove_domain,
+    tenant_rename,
     tenant_restore,
     tenant_resume,
     tenant_suspend,
@@ -309,62 +310,63 @@ def tenant_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _form_action(
+    request: HttpRequest,
+    slug: str,
+    form_class,
+    form_name: str,
+    act: Callable[[Tenant, dict, Actor], str],
+    *,
+    field: str | None = None,
+) -> HttpResponse:
+    """A POST of one of the detail page's forms: ``act(tenant, cleaned_data, actor)`` calls
+    the service and says what it did; a refusal is shown on the form (errors naming no
+    field on ``field``) and nothing changes."""
+    tenant = tenant_or_404(slug)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _invalid(request, tenant, **{form_name: form})
+    try:
+        done = act(tenant, form.cleaned_data, Actor.from_request(request))
+    except ValidationError as exc:
+        show_error(request, exc, form=form, field=field)
+        return _invalid(request, tenant, **{form_name: form})
+    return _done(request, tenant, done)
+
+
 @platform_admin_required
 @require_POST
 def tenant_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
-    tenant = tenant_or_404(slug)
-    form = TenantNameForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, tenant, name_form=form)
-    try:
-        tenant = tenant_update(
-            tenant=tenant, actor=Actor.from_request(request), name=form.cleaned_data["name"]
-        )
-    except ValidationError as exc:
-        show_error(request, exc, form=form, field="name")
-        return _invalid(request, tenant, name_form=form)
-    return _done(request, tenant, f"The institution is now called {tenant.name}.")
+    def act(tenant: Tenant, data: dict, actor: Actor) -> str:
+        renamed = tenant_rename(tenant=tenant, actor=actor, name=data["name"])
+        return f"The institution is now called {renamed.name}."
+
+    return _form_action(request, slug, TenantNameForm, "name_form", act, field="name")
 
 
 @platform_admin_required
 @require_POST
 def tenant_quotas_view(request: HttpRequest, slug: str) -> HttpResponse:
-    tenant = tenant_or_404(slug)
-    form = QuotaForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, tenant, quota_form=form)
-    try:
+    def act(tenant: Tenant, data: dict, actor: Actor) -> str:
         tenant = tenant_update(
             tenant=tenant,
-            actor=Actor.from_request(request),
-            quota_people=form.cleaned_data["quota_people"],
-            quota_storage_bytes=form.cleaned_data["quota_storage_bytes"],
+            actor=actor,
+            quota_people=data["quota_people"],
+            quota_storage_bytes=data["quota_storage_bytes"],
         )
-    except ValidationError as exc:
-        show_error(request, exc, form=form)
-        return _invalid(request, tenant, quota_form=form)
-    return _done(request, tenant, f"The quotas of {tenant.name} are saved.")
+        return f"The quotas of {tenant.name} are saved."
+
+    return _form_action(request, slug, QuotaForm, "quota_form", act)
 
 
 @platform_admin_required
 @require_POST
 def tenant_domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
-    tenant = tenant_or_404(slug)
-    form = DomainForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, tenant, domain_form=form)
-    try:
-        domain = tenant_add_domain(
-            tenant=tenant, hostname=form.cleaned_data["hostname"], actor=Actor.from_request(request)
-        )
-    except ValidationError as exc:
-        show_error(request, exc, form=form)
-        return _invalid(request, tenant, domain_form=form)
-    return _done(
-        request,
-        tenant,
-        f"{domain.domain} now routes to {tenant.name} (once its DNS points at the platform).",
-    )
+    def act(tenant: Tenant, data: dict, actor: Actor) -> str:
+        domain = tenant_add_domain(tenant=tenant, hostname=data["hostname"], actor=actor)
+        return f"{domain.domain} now routes to {tenant.name} (once its DNS points at the platform)."
+
+    return _form_action(request, slug, DomainForm, "domain_form", act)
 
 
 @platform_admin_required

@@ -16,7 +16,7 @@ from tenant_apps.avatars.services import (
     institution_logo_remove,
     institution_logo_set,
 )
-from tenant_apps.people.admin_api import IsInstitutionAdmin
+from tenant_apps.institution.api import IsInstitutionAdmin
 from tenant_apps.people.models import User
 
 

@@ -10,9 +10,9 @@ from django.db import transaction
 from tenant_apps.avatars.models import Avatar
 from tenant_apps.blobs.images import picture_remove, picture_replace
 from tenant_apps.blobs.tenancy import current_tenant
+from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
-from tenant_apps.people.admin_services import require_admin
 from tenant_apps.people.models import User
 
 AVATAR_SIDE = 256

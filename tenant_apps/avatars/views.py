@@ -17,10 +17,11 @@ from tenant_apps.avatars.services import (
     institution_logo_remove,
     institution_logo_set,
 )
-from tenant_apps.content.downloads import serve_blob
+from tenant_apps.blobs.downloads import serve_blob
+from tenant_apps.blobs.models import Blob
+from tenant_apps.institution.access import admin_required
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.access import access_person
-from tenant_apps.people.admin_views import admin_required
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import profile_for
 
@@ -42,8 +43,6 @@ def institution_logo(request: HttpRequest) -> HttpResponse:
     profile = institution_profile()
     if profile.logo_id is None:
         raise Http404("This institution has no logo.")
-    from tenant_apps.blobs.models import Blob
-
     return serve_blob(
         request, blob=Blob.objects.get(pk=profile.logo_id), filename="logo.png", mime="image/png"
     )

@@ -44,7 +44,7 @@ from tenant_apps.blobs.storage import (
     object_keys,
     object_write,
 )
-from tenants.services import usage_add
+from tenants.usage import usage_add
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tenants.models import Tenant
+
 
 def current_tenant():
     """The institution whose schema the connection is on; LookupError on the public schema."""
-    from tenants.models import Tenant
-
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Tenant):
         return tenant

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from tenant_apps.connections.access import access_connection
 from tenant_apps.connections.models import Connection, ConnectionStatus
 from tenant_apps.connections.selectors import blocks_of, connections_list
@@ -23,10 +23,9 @@ from tenant_apps.connections.services import (
     person_block,
     person_unblock,
 )
-from tenant_apps.groups.api import PersonSummaryOutput
-from tenant_apps.groups.selectors import person_summary
+from tenant_apps.people.api import PersonSummaryOutput
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_summary
 
 LISTS = ("accepted", "incoming", "outgoing")
 
@@ -78,12 +77,13 @@ class ConnectionsApi(APIView):
         which = request.query_params.get("status", "accepted")
         if which not in LISTS:
             raise exceptions.ValidationError({"status": [f"Choose one of: {', '.join(LISTS)}."]})
-        paginator = CursorPagination()
-        paginator.ordering = ("-id",)
-        page = paginator.paginate_queryset(
-            connections_list(user=request.user, which=which), request, view=self
+        return cursor_page(
+            request,
+            self,
+            connections_list(user=request.user, which=which),
+            ordering=("-id",),
+            output=lambda page: [connection_data(request.user, c) for c in page],
         )
-        return paginator.get_paginated_response([connection_data(request.user, c) for c in page])
 
     @extend_schema(
         request=ConnectionPersonInput,
@@ -130,14 +130,15 @@ class ConnectionBlockOutput(serializers.Serializer):
 class BlocksApi(APIView):
     @extend_schema(responses=ConnectionBlockOutput(many=True), summary="The people I have blocked")
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        paginator.ordering = ("-id",)
-        page = paginator.paginate_queryset(blocks_of(request.user), request, view=self)
-        return paginator.get_paginated_response(
-            [
+        return cursor_page(
+            request,
+            self,
+            blocks_of(request.user),
+            ordering=("-id",),
+            output=lambda page: [
                 {"person": person_summary(request.user, b.blocked), "created": b.created}
                 for b in page
-            ]
+            ],
         )
 
     @extend_schema(

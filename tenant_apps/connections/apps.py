@@ -5,3 +5,10 @@ class ConnectionsConfig(AppConfig):
     name = "tenant_apps.connections"
     label = "connections"
     verbose_name = "Connections"
+
+    def ready(self) -> None:
+        # A person's page shows the connection between the viewer and the person.
+        from tenant_apps.connections.views import person_panel_section
+        from tenant_apps.people.extensions import person_section_register
+
+        person_section_register(person_panel_section)

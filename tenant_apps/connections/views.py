@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from config.keyset import page_after
 from tenant_apps.connections.access import access_connection
 from tenant_apps.connections.api import connection_data
 from tenant_apps.connections.selectors import (
@@ -28,9 +29,9 @@ from tenant_apps.connections.services import (
     person_block,
     person_unblock,
 )
-from tenant_apps.groups.selectors import person_summary
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
+from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 MUTUAL_SHOWN = 10
@@ -42,22 +43,19 @@ def connections_page(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("show", "accepted")
     if which not in TABS:
         which = "accepted"
-    rows = connections_list(user=request.user, which=which)
-    after = request.GET.get("after")
-    if after:
-        anchor = rows.filter(public_id=after).values_list("id", flat=True).first()
-        if anchor is None:
-            raise Http404("No such page.")
-        rows = rows.filter(id__lt=anchor)
-    page = list(rows[: PAGE + 1])
-    next_after = page[PAGE - 1].public_id if len(page) > PAGE else None
+    page, next_after = page_after(
+        connections_list(user=request.user, which=which),
+        order=("-id",),
+        after=request.GET.get("after"),
+        size=PAGE,
+    )
     return render(
         request,
         "connections/list.html",
         {
             "tabs": TABS,
             "which": which,
-            "connections": [connection_data(request.user, c) for c in page[:PAGE]],
+            "connections": [connection_data(request.user, c) for c in page],
             "next_after": next_after,
             # Shown on the tab, so an invitation waiting is never hidden behind "nothing".
             "incoming_count": connections_list(user=request.user, which="incoming").count(),
@@ -68,6 +66,11 @@ def connections_page(request: HttpRequest) -> HttpResponse:
             else [],
         },
     )
+
+
+def person_panel_section(viewer, person: User) -> dict:
+    """A person's page: ``panel`` (registered in ConnectionsConfig.ready)."""
+    return {"panel": person_panel(viewer, person)}
 
 
 def person_panel(viewer, person: User) -> dict | None:

@@ -27,24 +27,26 @@ from config.api.bodies import (
     refuse_oversized_body,
 )
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from config.malformed import FormParser, JSONParser, MultiPartParser
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
 from tenant_apps.content.access import access_content
-from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.models import Comment, ContentItem, Kind, ShareRole
 from tenant_apps.content.selectors import (
     LIST_ORDER,
     comment_of,
     comments_of,
     content_library,
+    content_of_group,
     content_shared_with,
-    person_summary,
+    person_ref,
     shares_of,
     version_of,
     versions_of,
 )
+from tenant_apps.groups.access import access_group
 from tenant_apps.people.models import Visibility
 
 # Bodies that DRF parses into fields; any other body is the file's bytes (a raw upload).
@@ -220,7 +222,7 @@ class VersionOutput(serializers.Serializer):
             "size": version.size,
             "sha256": version.blob.sha256,
             "created": serializers.DateTimeField().to_representation(version.created),
-            "created_by": person_summary(request.user, version.created_by),
+            "created_by": person_ref(request.user, version.created_by),
             "is_current": version.pk == item.current_version_id,
             "preview_status": version.preview_status,
             "text_status": version.text_status,
@@ -239,7 +241,7 @@ def item_output(request: Request, item: ContentItem) -> dict:
         "description": item.description,
         "tags": item.tags,
         "visibility": item.visibility,
-        "created_by": person_summary(request.user, item.created_by),
+        "created_by": person_ref(request.user, item.created_by),
         "created": serializers.DateTimeField().to_representation(item.created),
         "modified": serializers.DateTimeField().to_representation(item.modified),
         "can_manage": bool(getattr(item, "viewer_can_manage", False)),
@@ -325,10 +327,13 @@ class ContentListApi(_UploadingApi):
             items = content_shared_with(viewer=request.user, tag=tag)
         else:
             items = content_library(viewer=request.user, tag=tag)
-        paginator = CursorPagination()
-        paginator.ordering = LIST_ORDER
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response([item_output(request, i) for i in page])
+        return cursor_page(
+            request,
+            self,
+            items,
+            ordering=LIST_ORDER,
+            output=lambda page: [item_output(request, i) for i in page],
+        )
 
     @extend_schema(
         request={
@@ -457,12 +462,13 @@ class ContentVersionsApi(_UploadingApi):
     @extend_schema(responses=VersionDoc(many=True), summary="An item's versions, newest first")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("-number",)
-        page = paginator.paginate_queryset(versions_of(item), request, view=self)
         context = {"item": item, "request": request}
-        return paginator.get_paginated_response(
-            VersionOutput(page, many=True, context=context).data
+        return cursor_page(
+            request,
+            self,
+            versions_of(item),
+            ordering=("-number",),
+            output=lambda page: VersionOutput(page, many=True, context=context).data,
         )
 
     @extend_schema(
@@ -528,7 +534,7 @@ class UnshareInput(serializers.Serializer):
 
 def share_output(request: Request, share) -> dict:
     if share.user_id:
-        principal = {"type": "person", **person_summary(request.user, share.user)}
+        principal = {"type": "person", **person_ref(request.user, share.user)}
     else:
         principal = {"type": "group", "id": share.group.public_id, "title": share.group.title}
     return {"principal": principal, "role": share.role}
@@ -538,10 +544,13 @@ class ContentSharesApi(APIView):
     @extend_schema(responses=ShareDoc(many=True), summary="Who an item is shared with (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id, for_write=True)
-        paginator = CursorPagination()
-        paginator.ordering = ("-created", "-id")
-        page = paginator.paginate_queryset(shares_of(item), request, view=self)
-        return paginator.get_paginated_response([share_output(request, s) for s in page])
+        return cursor_page(
+            request,
+            self,
+            shares_of(item),
+            ordering=("-created", "-id"),
+            output=lambda page: [share_output(request, s) for s in page],
+        )
 
     @extend_schema(
         request=ShareInput,
@@ -582,7 +591,7 @@ def comment_output(request: Request, comment: Comment) -> dict:
     return {
         "id": comment.public_id,
         "parent": comment.parent.public_id if comment.parent_id else None,
-        "author": person_summary(request.user, comment.author),
+        "author": person_ref(request.user, comment.author),
         "body": comment.body_html,
         "created": serializers.DateTimeField().to_representation(comment.created),
         "modified": serializers.DateTimeField().to_representation(comment.modified),
@@ -598,10 +607,13 @@ class ContentCommentsApi(APIView):
     )
     def get(self, request: Request, public_id: str) -> Response:
         item = access_content(request.user, public_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("created", "id")
-        page = paginator.paginate_queryset(comments_of(item), request, view=self)
-        return paginator.get_paginated_response([comment_output(request, c) for c in page])
+        return cursor_page(
+            request,
+            self,
+            comments_of(item),
+            ordering=("created", "id"),
+            output=lambda page: [comment_output(request, c) for c in page],
+        )
 
     @extend_schema(
         request=CommentInput,
@@ -646,3 +658,26 @@ class ContentCommentApi(APIView):
         comment = self._comment(request, public_id, comment_id)
         services.comment_delete(actor=request.user, comment=comment)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupContentApi(APIView):
+    """/api/v1/groups/{id}/content/: the library of a group, a list of the content library's."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tag", str)],
+        responses=ItemDoc(many=True),
+        summary="The group's library: items shared with the group that the caller may see",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        group = access_group(request.user, public_id)
+        tag = request.query_params.get("tag", "")[:50]
+        items = content_of_group(viewer=request.user, group=group, tag=tag)
+        return cursor_page(
+            request,
+            self,
+            items,
+            ordering=LIST_ORDER,
+            output=lambda page: [item_output(request, i) for i in page],
+        )

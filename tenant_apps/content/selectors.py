@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
+from config.keyset import page_after
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import profile_for
+from tenant_apps.people.selectors import person_summary
 
 LIST_ORDER = ("-created", "-id")
 
@@ -76,34 +76,20 @@ def comment_of(item: ContentItem, public_id: str) -> Comment | None:
     return item.comments.select_related("author", "item").filter(public_id=public_id).first()
 
 
-def person_summary(viewer, person: User | None) -> dict | None:
-    """A person as ``viewer`` may see them: their id and, if visible, their display name."""
+def person_ref(viewer, person: User | None) -> dict | None:
+    """A creator or author as ``viewer`` may see them (None for a removed account): the
+    people app's summary, with an empty display name when it is hidden."""
     if person is None:
         return None
-    profile = profile_for(viewer, person)
-    return {"id": person.public_id, "display_name": profile.get("display_name", "")}
+    summary = person_summary(viewer, person)
+    return {"id": summary["id"], "display_name": summary.get("display_name", "")}
 
 
 def items_page(
     items: QuerySet[ContentItem], *, after: str | None, size: int
 ) -> tuple[list[ContentItem], str | None]:
-    """One keyset page of ``items`` (newest first) after the item ``after``.
-
-    Returns the page and the public id to continue after (None on the last page);
-    Http404 when ``after`` is not in ``items``. The cost is the same at any depth.
-    """
-    if after:
-        anchor = items.filter(public_id=after).values("created", "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        # The plain ``created <= anchor`` lets the index scan start at the anchor.
-        items = items.filter(created__lte=anchor["created"]).filter(
-            Q(created__lt=anchor["created"]) | Q(created=anchor["created"], id__lt=anchor["id"])
-        )
-    page = list(items[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].public_id if more else None)
+    """One keyset page of ``items`` (newest first) after the item ``after`` (a public id)."""
+    return page_after(items, order=LIST_ORDER, after=after, size=size)
 
 
 def content_by(*, viewer, person: User) -> QuerySet[ContentItem]:

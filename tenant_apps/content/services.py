@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.http import Http404
 
 from config.outbound import OutboundRefused, check_url
+from shared_apps.audit.services import Actor
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -44,7 +45,7 @@ from tenant_apps.content.permissions import can_manage
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User, Visibility
-from tenants.services import quota_check_storage, usage_add
+from tenants.usage import quota_check_storage, usage_add
 
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"^[\w][\w .+#-]{0,49}$")
@@ -181,9 +182,19 @@ def check_upload_size(size: int) -> None:
         )
 
 
-def library_settings_update(*, actor: User, max_upload_bytes: int | None) -> LibrarySettings:
-    if not actor.is_staff:
+def library_settings_update(
+    *, actor: User | Actor, max_upload_bytes: int | None
+) -> LibrarySettings:
+    """Set the largest file the institution accepts (None: the platform's default).
+
+    ``actor`` is one of the institution's admins, or the platform's operators (an audit
+    ``Actor``: the command line); PermissionDenied for anyone else, ValidationError on
+    "max_upload_bytes" for a limit below one byte.
+    """
+    if not isinstance(actor, Actor) and not getattr(actor, "is_staff", False):
         raise PermissionDenied("Only the institution's admins may change this.")
+    if max_upload_bytes is not None and max_upload_bytes < 1:
+        raise ValidationError({"max_upload_bytes": "The limit must be at least 1 byte."})
     row, _ = LibrarySettings.objects.update_or_create(
         pk=LibrarySettings.SINGLETON_PK, defaults={"max_upload_bytes": max_upload_bytes}
     )

@@ -52,3 +52,11 @@ api_urlpatterns = [
         name="content-comment",
     ),
 ]
+
+# A group's library belongs to the content library; its addresses stay under /groups/.
+group_urlpatterns = [
+    path("<str:public_id>/library", views.group_library_page, name="group-library"),
+]
+group_api_urlpatterns = [
+    path("groups/<str:public_id>/content/", api.GroupContentApi.as_view(), name="group-content"),
+]

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.content import services
 from tenant_apps.content.access import access_content
-from tenant_apps.content.downloads import serve_blob
 from tenant_apps.content.forms import (
     CommentForm,
     DocumentForm,
@@ -28,21 +28,25 @@ from tenant_apps.content.forms import (
     UploadForm,
     VersionForm,
 )
-from tenant_apps.content.models import ContentItem, Kind, Share
+from tenant_apps.content.models import ContentItem, Kind, Share, ShareRole
+from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.content.selectors import (
     comment_of,
     comments_of,
     content_by,
     content_library,
+    content_of_group,
     content_shared_with,
     items_page,
-    person_summary,
+    person_ref,
     shares_of,
     version_of,
     versions_of,
 )
+from tenant_apps.groups.access import access_group
 from tenant_apps.groups.picker import PickerError
 from tenant_apps.groups.picker_views import picker_read, picker_state
+from tenant_apps.groups.selectors import viewer_state
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import profile_for
@@ -164,7 +168,7 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
         if share.user_id == request.user.pk:
             names.append("you")
         else:
-            names.append(person_summary(request.user, share.user)["display_name"] or "a person")
+            names.append(person_ref(request.user, share.user)["display_name"] or "a person")
     others = len(people) - len(names)
     if others:
         names.append(f"{others} other {'person' if others == 1 else 'people'}")
@@ -194,12 +198,12 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "audience": audience(request, item, shares),
         "last_shared": shares[0].created if shares else None,
-        "creator": person_summary(request.user, item.created_by),
+        "creator": person_ref(request.user, item.created_by),
         "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
         "shares": [
             {
                 "share": share,
-                "person": person_summary(request.user, share.user) if share.user_id else None,
+                "person": person_ref(request.user, share.user) if share.user_id else None,
             }
             for share in shares
         ]
@@ -208,7 +212,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "comments": [
             {
                 "comment": c,
-                "author": person_summary(request.user, c.author),
+                "author": person_ref(request.user, c.author),
                 "may_change": can_manage or c.author_id == request.user.pk,
             }
             for c in comments
@@ -427,3 +431,67 @@ def comment_delete(request: HttpRequest, public_id: str, comment_id: str) -> Htt
         lambda: services.comment_delete(actor=request.user, comment=found),
         "Comment deleted.",
     )
+
+
+# --- a group's library (/groups/<id>/library; a section of the group's page) -------------
+LIBRARY_SHOWN = 5  # the newest items on the group's page; the library page has the rest
+SHAREABLE_SHOWN = 50  # the viewer's newest items offered for "share with this group"
+
+
+def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Items shared with the group that the visitor may see, newest first, by keyset;
+    members may share one of their own items with the group from here."""
+    group = access_group(request.user, public_id)
+    tag = request.GET.get("tag", "").strip()[:50]
+    page, next_after = items_page(
+        content_of_group(viewer=request.user, group=group, tag=tag),
+        after=request.GET.get("after"),
+        size=PAGE,
+    )
+    standing = viewer_state(group, request.user)
+    shareable = []
+    if standing["role"]:
+        shareable = list(
+            content_library(viewer=request.user).filter(viewer_can_manage=True)[:SHAREABLE_SHOWN]
+        )
+    return render(
+        request,
+        "content/group_library.html",
+        {
+            "group": group,
+            "items": page,
+            "next_after": next_after,
+            "tag": tag,
+            "standing": standing,
+            "shareable": shareable,
+        },
+    )
+
+
+def group_library_section(request: HttpRequest, group) -> dict:
+    """The group's page shows its newest items (one more than shown: "the whole library")."""
+    return {
+        "library": list(content_of_group(viewer=request.user, group=group)[: LIBRARY_SHOWN + 1])
+    }
+
+
+def group_share_item(request: HttpRequest, group) -> HttpResponse:
+    """The group's "share-item" action: share one of the actor's items with the group
+    through the library's own service; back to the group's library either way."""
+    role = request.POST.get("role", "")
+    try:
+        if role not in ShareRole.values:
+            raise ValidationError("Choose viewer or manager.")
+        item = (
+            content_visible_to(request.user)
+            .filter(public_id=request.POST.get("item", "")[:40], viewer_can_manage=True)
+            .first()
+        )
+        if item is None:
+            raise ValidationError("You can share only items you manage.")
+        services.content_share(actor=request.user, item=item, principals=[group], role=role)
+    except ValidationError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
+    return redirect("group-library", public_id=group.public_id)

@@ -14,8 +14,8 @@ from tenant_apps.directory.services import (
     local_signin_set,
     oidc_settings_set,
 )
+from tenant_apps.institution.access import admin_required
 from tenant_apps.institution.selectors import institution_profile
-from tenant_apps.people.admin_views import admin_required
 
 SECRET_FIELDS = {"ldap": "bind_password", "oidc": "client_secret"}
 

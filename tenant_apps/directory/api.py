@@ -16,7 +16,7 @@ from tenant_apps.directory.services import (
     oidc_settings_set,
     signin_methods,
 )
-from tenant_apps.people.admin_api import IsInstitutionAdmin
+from tenant_apps.institution.api import IsInstitutionAdmin
 
 
 class LdapOutput(serializers.Serializer):

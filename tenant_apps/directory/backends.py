@@ -19,6 +19,9 @@ from django_auth_ldap.config import LDAPSearch, LDAPSettings
 
 from config.outbound import OutboundRefused, check_url
 from tenant_apps.directory.models import LdapSettings
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.models import User
+from tenant_apps.people.services import user_create
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,6 @@ class InstitutionModelBackend(ModelBackend):
             return False
         if user.is_staff or not in_institution():
             return True
-        from tenant_apps.institution.selectors import institution_profile
-
         return institution_profile().local_signin
 
 
@@ -109,9 +110,6 @@ class InstitutionLDAPBackend(LDAPBackend):
         return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
     def get_or_build_user(self, username, ldap_user):
-        from tenant_apps.people.models import User
-        from tenant_apps.people.services import user_create
-
         existing = User.objects.filter(username__iexact=username).first()
         if existing is not None:
             return existing, False

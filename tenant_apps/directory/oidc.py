@@ -32,6 +32,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from config.outbound import guarded_session
 from tenant_apps.directory.backends import in_institution
 from tenant_apps.directory.models import ExternalIdentity, OidcSettings
+from tenant_apps.people.services import user_create
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,6 @@ def oidc_person_for_claims(*, row: OidcSettings, claims: dict[str, Any]):
     """The person the provider vouches for: by (issuer, subject); else, if allowed, the one
     account with the same provider-verified e-mail address; else a new account (if allowed).
     None when none of these applies."""
-    from tenant_apps.people.services import user_create
-
     User = get_user_model()
     subject = str(claims["sub"])
     identity = (

@@ -12,7 +12,9 @@ from django.db import transaction
 from config.outbound import url_problem
 from tenant_apps.directory.backends import ldap_uris
 from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.audit import admin_action_record
+from tenant_apps.institution.selectors import institution_profile
 
 EDITABLE = (
     "enabled",
@@ -156,8 +158,6 @@ def oidc_settings_set(*, actor, **values) -> OidcSettings:
 # --- which methods are on -------------------------------------------------------------
 def signin_methods() -> dict[str, bool]:
     """Which ways in the institution offers (three small reads)."""
-    from tenant_apps.institution.selectors import institution_profile
-
     return {
         "local": institution_profile().local_signin,
         "ldap": LdapSettings.objects.filter(pk=LdapSettings.SINGLETON_PK, enabled=True).exists(),
@@ -181,8 +181,6 @@ def local_signin_set(*, actor, enabled: bool) -> None:
 
     Switching it off also closes self-registration, which creates local accounts.
     """
-    from tenant_apps.institution.admin_services import institution_settings_update
-
     _require_signin_admin(actor)
     if not enabled:
         errors: dict[str, list[str]] = {}

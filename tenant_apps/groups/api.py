@@ -17,13 +17,12 @@ from rest_framework.views import APIView
 
 from config.api.bodies import MULTIPART_SLACK, refuse_oversized_body
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from config.malformed import FormParser, MultiPartParser
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
 from tenant_apps.blobs.models import Blob
-from tenant_apps.content.api import ItemDoc, item_output
-from tenant_apps.content.downloads import serve_blob
-from tenant_apps.content.selectors import LIST_ORDER, content_of_group
+from tenant_apps.groups import services
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.models import Group, GroupMembership, JoinPolicy, Role
 from tenant_apps.groups.selectors import (
@@ -33,25 +32,11 @@ from tenant_apps.groups.selectors import (
     group_members,
     groups_of,
     groups_visible_to,
-    person_summary,
     viewer_state,
 )
-from tenant_apps.groups.services import (
-    group_create,
-    group_delete,
-    group_invitation_cancel,
-    group_invite,
-    group_join,
-    group_leave,
-    group_member_remove,
-    group_member_set_role,
-    group_picture_remove,
-    group_picture_set,
-    group_request_decide,
-    group_update,
-)
+from tenant_apps.people.api import PersonSummaryOutput
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_summary
 
 
 def picture_url(request: Request, group: Group) -> str | None:
@@ -106,11 +91,6 @@ class GroupPatchInput(GroupInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class PersonSummaryOutput(serializers.Serializer):
-    id = serializers.CharField()
-    display_name = serializers.CharField(required=False)
-
-
 class GroupMemberOutput(serializers.Serializer):
     person = PersonSummaryOutput()
     role = serializers.CharField()
@@ -132,12 +112,6 @@ def _member(viewer, membership: GroupMembership) -> dict:
 
 def _pending(viewer, row) -> dict:
     return {"person": person_summary(viewer, row.user), "created": row.created}
-
-
-def _page(request, view, rows, ordering=("id",)):
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    return paginator, paginator.paginate_queryset(rows, request, view=view)
 
 
 def _one_of(rows, public_id: str) -> User:
@@ -163,15 +137,20 @@ class GroupsApi(APIView):
             groups = groups_of(viewer=request.user, person=request.user)
         else:
             groups = groups_visible_to(request.user)
-        paginator, page = _page(request, self, groups, ("title", "id"))
-        return paginator.get_paginated_response(
-            GroupSummaryOutput(page, many=True, context={"request": request}).data
+        return cursor_page(
+            request,
+            self,
+            groups,
+            ordering=("title", "id"),
+            output=lambda page: (
+                GroupSummaryOutput(page, many=True, context={"request": request}).data
+            ),
         )
 
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
     def post(self, request: Request) -> Response:
         data = validated(GroupInput, request.data)
-        group = group_create(actor=request.user, **data)
+        group = services.group_create(actor=request.user, **data)
         return Response(group_detail(request, group), status=status.HTTP_201_CREATED)
 
 
@@ -189,13 +168,13 @@ class GroupApi(APIView):
         data = validated(GroupPatchInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
-        group = group_update(actor=request.user, group=group, **data)
+        group = services.group_update(actor=request.user, group=group, **data)
         return Response(group_detail(request, group))
 
     @extend_schema(responses={204: None}, summary="Delete a group (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        group_delete(actor=request.user, group=group)
+        services.group_delete(actor=request.user, group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -207,8 +186,13 @@ class GroupMembersApi(APIView):
     )
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        paginator, page = _page(request, self, group_members(group))
-        return paginator.get_paginated_response([_member(request.user, m) for m in page])
+        return cursor_page(
+            request,
+            self,
+            group_members(group),
+            ordering=("id",),
+            output=lambda page: [_member(request.user, m) for m in page],
+        )
 
 
 class GroupRoleInput(serializers.Serializer):
@@ -223,7 +207,7 @@ class GroupMemberApi(APIView):
         group = access_group(request.user, public_id)
         person = _one_of(group_members(group), person_id)
         data = validated(GroupRoleInput, request.data)
-        membership = group_member_set_role(
+        membership = services.group_member_set_role(
             actor=request.user, group=group, person=person, role=data["role"]
         )
         return Response(_member(request.user, membership))
@@ -232,7 +216,7 @@ class GroupMemberApi(APIView):
     def delete(self, request: Request, public_id: str, person_id: str) -> Response:
         group = access_group(request.user, public_id)
         person = _one_of(group_members(group), person_id)
-        group_member_remove(actor=request.user, group=group, person=person)
+        services.group_member_remove(actor=request.user, group=group, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -244,7 +228,7 @@ class GroupJoinApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        group_join(actor=request.user, group=group)
+        services.group_join(actor=request.user, group=group)
         return Response(group_detail(request, group))
 
 
@@ -256,7 +240,7 @@ class GroupLeaveApi(APIView):
     )
     def post(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        group_leave(actor=request.user, group=group)
+        services.group_leave(actor=request.user, group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -264,8 +248,13 @@ class GroupRequestsApi(APIView):
     @extend_schema(responses=GroupPendingOutput(many=True), summary="Join requests (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id, for_write=True)
-        paginator, page = _page(request, self, group_join_requests(group))
-        return paginator.get_paginated_response([_pending(request.user, r) for r in page])
+        return cursor_page(
+            request,
+            self,
+            group_join_requests(group),
+            ordering=("id",),
+            output=lambda page: [_pending(request.user, row) for row in page],
+        )
 
 
 class GroupRequestDecisionInput(serializers.Serializer):
@@ -282,7 +271,7 @@ class GroupRequestApi(APIView):
         group = access_group(request.user, public_id, for_write=True)
         person = _one_of(group_join_requests(group), person_id)
         data = validated(GroupRequestDecisionInput, request.data)
-        membership = group_request_decide(
+        membership = services.group_request_decide(
             actor=request.user, group=group, person=person, accept=data["decision"] == "accept"
         )
         if membership is None:
@@ -298,8 +287,13 @@ class GroupInvitationsApi(APIView):
     @extend_schema(responses=GroupPendingOutput(many=True), summary="Invitations (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id, for_write=True)
-        paginator, page = _page(request, self, group_invitations(group))
-        return paginator.get_paginated_response([_pending(request.user, i) for i in page])
+        return cursor_page(
+            request,
+            self,
+            group_invitations(group),
+            ordering=("id",),
+            output=lambda page: [_pending(request.user, row) for row in page],
+        )
 
     @extend_schema(
         request=GroupInviteInput, responses={201: GroupPendingOutput}, summary="Invite a person"
@@ -310,7 +304,7 @@ class GroupInvitationsApi(APIView):
         person = people_visible_to(request.user).filter(public_id=data["person"]).first()
         if person is None:
             raise exceptions.ValidationError({"person": ["No such person."]})
-        invitation = group_invite(actor=request.user, group=group, person=person)
+        invitation = services.group_invite(actor=request.user, group=group, person=person)
         return Response(_pending(request.user, invitation), status=status.HTTP_201_CREATED)
 
 
@@ -319,24 +313,8 @@ class GroupInvitationApi(APIView):
     def delete(self, request: Request, public_id: str, person_id: str) -> Response:
         group = access_group(request.user, public_id, for_write=True)
         person = _one_of(group_invitations(group), person_id)
-        group_invitation_cancel(actor=request.user, group=group, person=person)
+        services.group_invitation_cancel(actor=request.user, group=group, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class GroupContentApi(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("tag", str)],
-        responses=ItemDoc(many=True),
-        summary="The group's library: items shared with the group that the caller may see",
-    )
-    def get(self, request: Request, public_id: str) -> Response:
-        group = access_group(request.user, public_id)
-        tag = request.query_params.get("tag", "")[:50]
-        items = content_of_group(viewer=request.user, group=group, tag=tag)
-        paginator, page = _page(request, self, items, LIST_ORDER)
-        return paginator.get_paginated_response([item_output(request, i) for i in page])
 
 
 PICTURE_UPLOAD = {
@@ -385,11 +363,11 @@ class GroupPictureApi(APIView):
             raise exceptions.ValidationError(
                 {"picture": ["Attach a JPEG, PNG, GIF or WebP image as the 'picture' part."]}
             )
-        group = group_picture_set(actor=request.user, group=group, source=upload)
+        group = services.group_picture_set(actor=request.user, group=group, source=upload)
         return Response(group_detail(request, group))
 
-    @extend_schema(responses=GroupOutput, summary="Remove the group's picture (managers)")
+    @extend_schema(responses={200: GroupOutput}, summary="Remove the group's picture (managers)")
     def delete(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
-        group = group_picture_remove(actor=request.user, group=group)
+        group = services.group_picture_remove(actor=request.user, group=group)
         return Response(group_detail(request, group))

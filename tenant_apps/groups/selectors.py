@@ -7,8 +7,8 @@ goes through it, so a private group is invisible to non-members everywhere.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
+from config.keyset import page_after
 from tenant_apps.groups.models import (
     Group,
     GroupInvitation,
@@ -17,7 +17,6 @@ from tenant_apps.groups.models import (
     Role,
 )
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import profile_for
 
 
 def _signed_in(viewer) -> bool:
@@ -92,40 +91,18 @@ def viewer_state(group: Group, viewer) -> dict:
     }
 
 
-def keyset_page(rows: QuerySet, *, after: int | None, size: int) -> tuple[list, int | None]:
-    """One page of ``rows`` (ordered by id) after the row id ``after``; and the id to continue
-    after, None on the last page. The same cost at any depth."""
-    if after is not None:
-        rows = rows.filter(id__gt=after)
-    page = list(rows[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].id if more else None)
+def members_page(
+    group: Group, *, after: str | None, size: int
+) -> tuple[list[GroupMembership], str | None]:
+    """One keyset page of the group's members, in the order they joined, after the member
+    whose public id is ``after``."""
+    return page_after(
+        group_members(group), order=("id",), after=after, size=size, anchor="user__public_id"
+    )
 
 
 def groups_page(
     groups: QuerySet[Group], *, after: str | None, size: int
 ) -> tuple[list[Group], str | None]:
-    """One keyset page of ``groups`` by (title, id) after the group ``after`` (a public id).
-
-    Http404 when ``after`` is not among ``groups``; the cost is the same at any depth.
-    """
-    groups = groups.order_by("title", "id")
-    if after:
-        anchor = groups.filter(public_id=after).values("title", "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        groups = groups.filter(title__gte=anchor["title"]).exclude(
-            title=anchor["title"], id__lte=anchor["id"]
-        )
-    page = list(groups[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].public_id if more else None)
-
-
-def person_summary(viewer, person: User) -> dict:
-    """A person in a list (members, connections, message participants): their public id and
-    their display name when ``viewer`` may see it - never a username or an e-mail."""
-    profile = profile_for(viewer, person)
-    return {key: profile[key] for key in ("id", "display_name") if key in profile}
+    """One keyset page of ``groups`` by (title, id) after the group ``after`` (a public id)."""
+    return page_after(groups, order=("title", "id"), after=after, size=size)

@@ -31,7 +31,6 @@ api_urlpatterns = [
         api.GroupInvitationApi.as_view(),
         name="group-invitation",
     ),
-    path("groups/<str:public_id>/content/", api.GroupContentApi.as_view(), name="group-content"),
     path("groups/<str:public_id>/picture", api.GroupPictureApi.as_view(), name="group-picture"),
 ]
 
@@ -43,7 +42,6 @@ urlpatterns = [
     path("<str:public_id>/edit", views.group_edit, name="group-edit"),
     path("<str:public_id>/members", views.group_members_page, name="group-members-page"),
     path("<str:public_id>/act", views.group_act, name="group-act"),
-    path("<str:public_id>/library", views.group_library_page, name="group-library"),
     path("<str:public_id>/picture", views.group_picture, name="group-picture"),
     path("<str:public_id>/picture/edit", views.group_picture_edit, name="group-picture-edit"),
 ]

@@ -13,14 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import BlobWriteError
-from tenant_apps.content import services as content_services
-from tenant_apps.content.downloads import serve_blob
-from tenant_apps.content.models import ShareRole
-from tenant_apps.content.permissions import content_visible_to
-from tenant_apps.content.selectors import content_library, content_of_group, items_page
+from tenant_apps.groups import services
 from tenant_apps.groups.access import access_group
+from tenant_apps.groups.extensions import group_action, group_sections
 from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
 from tenant_apps.groups.picker import PERSON, PickerError
 from tenant_apps.groups.picker_views import picker_read
@@ -33,32 +31,15 @@ from tenant_apps.groups.selectors import (
     groups_page,
     groups_visible_to,
     is_manager,
-    keyset_page,
-    person_summary,
+    members_page,
     viewer_state,
-)
-from tenant_apps.groups.services import (
-    group_create,
-    group_delete,
-    group_invitation_cancel,
-    group_invite,
-    group_join,
-    group_leave,
-    group_member_remove,
-    group_member_set_role,
-    group_picture_remove,
-    group_picture_set,
-    group_request_decide,
-    group_update,
 )
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to, profile_for
+from tenant_apps.people.selectors import people_visible_to, person_summary, profile_for
 
 PAGE = 50
 PENDING_SHOWN = 50
-LIBRARY_SHOWN = 5  # the newest items on the group's page; the library page has the rest
-SHAREABLE_SHOWN = 50  # the viewer's newest items offered for "share with this group"
 
 
 def group_list(request: HttpRequest) -> HttpResponse:
@@ -86,7 +67,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = group_create(actor=request.user, **form.cleaned_data)
+                group = services.group_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
@@ -106,7 +87,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "standing": standing,
         "managing": managing,
         "member_count": group_member_count(group),
-        "library": list(content_of_group(viewer=request.user, group=group)[: LIBRARY_SHOWN + 1]),
+        **group_sections(request, group),  # e.g. the group's library (content)
     }
     if managing:
         context["requests"] = [
@@ -129,7 +110,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group_update(
+                services.group_update(
                     actor=request.user,
                     group=group,
                     **{field: form.cleaned_data[field] for field in form.changed_data},
@@ -167,14 +148,14 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if not is_manager(group, request.user):
         raise PermissionDenied("Only the group's managers change its picture.")
     if request.POST.get("action") == "remove":
-        group_picture_remove(actor=request.user, group=group)
+        services.group_picture_remove(actor=request.user, group=group)
         messages.success(request, "The picture is removed.")
         return redirect("group-edit", public_id=group.public_id)
     picture_form = GroupPictureForm(request.POST, request.FILES)
     status = 400
     if picture_form.is_valid():
         try:
-            group_picture_set(
+            services.group_picture_set(
                 actor=request.user, group=group, source=picture_form.cleaned_data["picture"]
             )
         except ValidationError as error:
@@ -193,67 +174,10 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Items shared with the group that the visitor may see, newest first, by keyset;
-    members may share one of their own items with the group from here."""
-    group = access_group(request.user, public_id)
-    tag = request.GET.get("tag", "").strip()[:50]
-    page, next_after = items_page(
-        content_of_group(viewer=request.user, group=group, tag=tag),
-        after=request.GET.get("after"),
-        size=PAGE,
-    )
-    standing = viewer_state(group, request.user)
-    shareable = []
-    if standing["role"]:
-        shareable = list(
-            content_library(viewer=request.user).filter(viewer_can_manage=True)[:SHAREABLE_SHOWN]
-        )
-    return render(
-        request,
-        "groups/library.html",
-        {
-            "group": group,
-            "items": page,
-            "next_after": next_after,
-            "tag": tag,
-            "standing": standing,
-            "shareable": shareable,
-        },
-    )
-
-
-def _share_with_group(request: HttpRequest, group) -> None:
-    """Share one of the actor's items with ``group`` through the content library's service."""
-    role = request.POST.get("role", "")
-    if role not in ShareRole.values:
-        raise ValidationError("Choose viewer or manager.")
-    item = (
-        content_visible_to(request.user)
-        .filter(public_id=request.POST.get("item", "")[:40], viewer_can_manage=True)
-        .first()
-    )
-    if item is None:
-        raise ValidationError("You can share only items you manage.")
-    content_services.content_share(actor=request.user, item=item, principals=[group], role=role)
-    messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
-
-
 def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
     group = access_group(request.user, public_id)
-    after = None
-    if request.GET.get("after"):
-        # The page continues after a member named by their public id, never a row number.
-        after = (
-            group_members(group)
-            .filter(user__public_id=request.GET["after"])
-            .values_list("id", flat=True)
-            .first()
-        )
-        if after is None:
-            raise Http404("No such page.")
-    page, next_after_row = keyset_page(group_members(group), after=after, size=PAGE)
-    next_after = page[-1].user.public_id if next_after_row is not None else None
+    # The page continues after a member named by their public id, never a row number.
+    page, next_after = members_page(group, after=request.GET.get("after"), size=PAGE)
     members = [(person_summary(request.user, m.user), m.role) for m in page]
     return render(
         request,
@@ -285,7 +209,7 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
     back = redirect("group-page", public_id=group.public_id)
     try:
         if action == "join":
-            joined = group_join(actor=actor, group=group)
+            joined = services.group_join(actor=actor, group=group)
             messages.success(
                 request,
                 "You are a member of the group."
@@ -293,12 +217,14 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 else "Your request to join is sent to the group's managers.",
             )
         elif action == "leave":
-            group_leave(actor=actor, group=group)
+            services.group_leave(actor=actor, group=group)
             messages.success(request, "Done: you are no longer in the group or its lists.")
             return redirect("group-list")
         elif action in ("accept", "decline"):
             person = _person_in(group_join_requests(group), person_id)
-            group_request_decide(actor=actor, group=group, person=person, accept=action == "accept")
+            services.group_request_decide(
+                actor=actor, group=group, person=person, accept=action == "accept"
+            )
             messages.success(
                 request,
                 f"{person.display_name} is now a member."
@@ -326,32 +252,31 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 raise ValidationError("There is no one with that id.")
             with transaction.atomic():  # all invited, or none
                 for invited in ids:
-                    group_invite(actor=actor, group=group, person=people[invited])
+                    services.group_invite(actor=actor, group=group, person=people[invited])
             names = ", ".join(people[i].display_name for i in ids)
             messages.success(request, f"{names} {'is' if len(ids) == 1 else 'are'} invited.")
         elif action == "cancel-invitation":
             person = _person_in(group_invitations(group), person_id)
-            group_invitation_cancel(actor=actor, group=group, person=person)
+            services.group_invitation_cancel(actor=actor, group=group, person=person)
             messages.success(request, "Invitation withdrawn.")
         elif action in ("make-manager", "make-member"):
             person = _person_in(group_members(group), person_id)
             role = "manager" if action == "make-manager" else "member"
-            group_member_set_role(actor=actor, group=group, person=person, role=role)
+            services.group_member_set_role(actor=actor, group=group, person=person, role=role)
             messages.success(request, "Role changed.")
             back = redirect("group-members-page", public_id=group.public_id)
         elif action == "remove":
             person = _person_in(group_members(group), person_id)
-            group_member_remove(actor=actor, group=group, person=person)
+            services.group_member_remove(actor=actor, group=group, person=person)
             messages.success(request, "Removed from the group.")
             back = redirect("group-members-page", public_id=group.public_id)
-        elif action == "share-item":
-            back = redirect("group-library", public_id=group.public_id)
-            _share_with_group(request, group)
+        elif (extension := group_action(action)) is not None:
+            return extension(request, group)  # an app above groups (the library's sharing)
         elif action == "delete":
             if request.POST.get("confirm") != "yes":
                 messages.error(request, "Tick the box to confirm that the group is to be deleted.")
                 return redirect("group-edit", public_id=group.public_id)
-            group_delete(actor=actor, group=group)
+            services.group_delete(actor=actor, group=group)
             messages.success(request, "The group is deleted.")
             return redirect("group-list")
         else:

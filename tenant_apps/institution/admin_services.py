@@ -8,11 +8,11 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.audit.services import Actor
+from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
-from tenant_apps.people.admin_services import require_admin
-from tenants.services import tenant_update
+from tenants.services import tenant_rename
 
 INSTITUTION_EDITABLE = (
     "name",
@@ -95,12 +95,12 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
     profile.full_clean()
     profile.save()
     if "name" in changes and connection.tenant.schema_name != get_public_schema_name():
-        # The platform's record (console, tenant_list) carries the same name.
-        tenant_update(
+        # One write path for a name: the platform's record (console, tenant_list) and
+        # this profile together.
+        tenant_rename(
             tenant=connection.tenant,
             actor=Actor(kind="institution", name=getattr(actor, "public_id", "command line")),
             name=profile.name,
-            sync_profile=False,
         )
     admin_action_record(
         actor=actor,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tenant_apps.institution.access import admin_required
 from tenant_apps.institution.selectors import admin_actions_page
-from tenant_apps.people.admin_views import admin_required
 
 AUDIT_PAGE = 50
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.pagination import CursorPagination
+from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.models import AdminAction
 from tenant_apps.institution.selectors import institution_profile
-from tenant_apps.people.admin_api import IsInstitutionAdmin
+
+
+class IsInstitutionAdmin(BasePermission):
+    """/api/v1/admin/: the institution's active admins (401 anonymous, 403 the rest)."""
+
+    message = "Only the institution's admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_institution_admin(request.user)
 
 
 class AuditPagination(CursorPagination):

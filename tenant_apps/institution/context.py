@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from tenant_apps.institution.selectors import institution_profile
 from tenants.models import Tenant
 
 
 def institution(request: HttpRequest) -> dict:
     if not isinstance(getattr(request, "tenant", None), Tenant):
         return {}  # the platform host, or no routing (tests of bare views)
-    from tenant_apps.institution.selectors import institution_profile
-
     profile = institution_profile()
     return {
         "institution": profile,

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 
-from tenant_apps.people.models import Visibility
+
+class Visibility(models.TextChoices):
+    """Who may see a profile field, a group or an item (and what new profiles start as)."""
+
+    PUBLIC = "public", "Everyone"
+    LOGGEDIN = "loggedin", "Signed-in members of the institution"
+    PRIVATE = "private", "Only me (and the institution's admins)"
+
 
 _colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f4e8c.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from config.keyset import page_after
 from tenant_apps.institution.models import AdminAction, InstitutionProfile
 
 
@@ -19,15 +20,7 @@ def institution_profile() -> InstitutionProfile:
 def admin_actions_page(*, before: str | None, size: int) -> tuple[list[AdminAction], int | None]:
     """One keyset page of the admins' audit trail, newest first, older than entry ``before``.
 
-    ValueError for a ``before`` that is not an entry number. One query at any depth.
+    Http404 for a ``before`` that is no entry's number (ValueError when it is not a number).
     """
-    actions = AdminAction.objects.select_related("actor").order_by("-id")
-    if before is not None:
-        position = int(before)
-        if position < 1:
-            raise ValueError(before)
-        actions = actions.filter(id__lt=position)
-    page = list(actions[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].id if more else None)
+    actions = AdminAction.objects.select_related("actor")
+    return page_after(actions, order=("-id",), after=before, size=size, anchor="id")

@@ -16,3 +16,9 @@ def institution_profile_set(*, name: str, primary_colour: str | None = None) -> 
     profile.full_clean()
     profile.save()
     return profile
+
+
+def institution_profile_rename(*, name: str) -> None:
+    """The current schema's profile takes the name the platform gave the institution
+    (called by ``tenants.services.tenant_rename`` alone, which writes both together)."""
+    InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(name=name)

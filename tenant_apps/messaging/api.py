@@ -12,9 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
-from tenant_apps.groups.api import PersonSummaryOutput
-from tenant_apps.groups.selectors import person_summary
+from config.api.pagination import cursor_page
 from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.models import Message, ThreadState
 from tenant_apps.messaging.selectors import (
@@ -35,6 +33,8 @@ from tenant_apps.messaging.services import (
     thread_mark,
     thread_move,
 )
+from tenant_apps.people.api import PersonSummaryOutput
+from tenant_apps.people.selectors import person_summary
 
 PARTICIPANTS_SHOWN = 50
 
@@ -114,12 +114,13 @@ class ThreadsApi(APIView):
         folder = request.query_params.get("folder", "inbox")
         if folder not in FOLDERS:
             raise exceptions.ValidationError({"folder": [f"Choose one of: {', '.join(FOLDERS)}."]})
-        paginator = CursorPagination()
-        paginator.ordering = folder_ordering(folder)
-        page = paginator.paginate_queryset(
-            folder_threads(user=request.user, folder=folder), request, view=self
+        return cursor_page(
+            request,
+            self,
+            folder_threads(user=request.user, folder=folder),
+            ordering=folder_ordering(folder),
+            output=lambda page: [thread_summary(s) for s in page],
         )
-        return paginator.get_paginated_response([thread_summary(s) for s in page])
 
     @extend_schema(
         request=MessageSendInput,
@@ -190,7 +191,10 @@ class ThreadMessagesApi(APIView):
     @extend_schema(responses=MessageOutput(many=True), summary="A thread's messages, oldest first")
     def get(self, request: Request, public_id: str) -> Response:
         state = access_thread(request.user, public_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("id",)
-        page = paginator.paginate_queryset(thread_messages(state), request, view=self)
-        return paginator.get_paginated_response([message_data(request.user, m) for m in page])
+        return cursor_page(
+            request,
+            self,
+            thread_messages(state),
+            ordering=("id",),
+            output=lambda page: [message_data(request.user, m) for m in page],
+        )

@@ -7,8 +7,8 @@ is not found (404), and a page costs the same however many messages the institut
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
+from config.keyset import page_after
 from tenant_apps.connections.models import Block
 from tenant_apps.messaging.models import Folder, Message, ThreadState
 from tenant_apps.people.models import User
@@ -77,34 +77,18 @@ def message_page(
     messages: QuerySet[Message], *, after: str | None, size: int
 ) -> tuple[list[Message], str | None]:
     """One keyset page of ``messages`` (by id) after the message ``after`` (a public id)."""
-    if after:
-        anchor = messages.filter(public_id=after).values_list("id", flat=True).first()
-        if anchor is None:
-            raise Http404("No such page.")
-        messages = messages.filter(id__gt=anchor)
-    page = list(messages[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].public_id if more else None)
+    return page_after(messages, order=("id",), after=after, size=size)
 
 
 def thread_page(
     states: QuerySet[ThreadState], *, folder: str, after: str | None, size: int
 ) -> tuple[list[ThreadState], str | None]:
-    """One keyset page of a folder after the thread ``after`` (a public id): the same cost
-    on the first page and the thousandth."""
-    key = "last_sent_at" if folder == "sent" else "last_message_at"
-    if after:
-        anchor = states.filter(thread__public_id=after).values(key, "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        # A row comparison, which PostgreSQL answers from the folder index directly.
-        table = ThreadState._meta.db_table
-        states = states.extra(  # noqa: S610 (column names are ours; values are parameters)
-            where=[f'("{table}"."{key}", "{table}"."id") < (%s, %s)'],
-            params=[anchor[key], anchor["id"]],
-        )
-    page = list(states[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].thread.public_id if more else None)
+    """One keyset page of a folder after the thread ``after`` (a public id), in the order
+    the folder's index holds: the same cost on the first page and the thousandth."""
+    return page_after(
+        states,
+        order=folder_ordering(folder),
+        after=after,
+        size=size,
+        anchor="thread__public_id",
+    )

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from config.errors import show_error
 from tenant_apps.groups.picker import PickerError, picker_describe
 from tenant_apps.groups.picker_views import picker_read, picker_state
-from tenant_apps.groups.selectors import person_summary
 from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.forms import ComposeForm, ReplyForm
 from tenant_apps.messaging.selectors import (
@@ -33,6 +32,7 @@ from tenant_apps.messaging.services import (
     thread_mark,
     thread_move,
 )
+from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 PARTICIPANTS_SHOWN = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from tenant_apps.people.admin_services import require_admin
+from tenant_apps.institution.access import require_admin
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to
 

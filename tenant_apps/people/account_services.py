@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
+from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.admin_services import (
     _clean_display_name,
     _clean_username,
@@ -75,8 +76,6 @@ def _clean_email(value: str) -> str:
 
 
 def _institution():
-    from tenant_apps.institution.selectors import institution_profile
-
     return institution_profile()
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from config.errors import show_error
+from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.account_services import (
     RegistrationClosed,
     TooManyRequests,
@@ -64,8 +65,6 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 
 def register(request: HttpRequest) -> HttpResponse:
-    from tenant_apps.institution.selectors import institution_profile
-
     if request.user.is_authenticated:
         return redirect("/")
     institution = institution_profile()

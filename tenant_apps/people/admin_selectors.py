@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from tenant_apps.people.admin_services import require_admin
+from tenant_apps.institution.access import require_admin
 from tenant_apps.people.models import User
 
 ADMIN_PERSON_FIELDS = (

@@ -18,7 +18,7 @@ from functools import partial
 import structlog
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
@@ -26,7 +26,9 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
+from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.models import User
 from tenant_apps.people.services import user_create
 
@@ -38,15 +40,6 @@ IMPORT_MAX_ROWS = 5000
 IMPORT_COLUMNS = ("username", "email", "display_name")
 _YES = {"yes", "y", "true", "1", "admin"}
 _NO = {"", "no", "n", "false", "0"}
-
-
-def is_institution_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
-
-
-def require_admin(actor) -> None:
-    if not is_institution_admin(actor):
-        raise PermissionDenied("Only the institution's admins may do this.")
 
 
 # --- invitations ---------------------------------------------------------------------
@@ -167,8 +160,6 @@ def person_invite(
 
 
 def _institution():
-    from tenant_apps.institution.selectors import institution_profile
-
     return institution_profile()
 
 
@@ -178,7 +169,7 @@ def _invitation_mail_send(*, person_id: str, to: str, context: dict) -> None:
     try:
         send_mail(
             subject=f"You are invited to {context['institution'].name}",
-            message=render_to_string("people/manage/invitation_email.txt", context),
+            message=render_to_string("people/invitation_email.txt", context),
             from_email=None,
             recipient_list=[to],
         )

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from config.api.authentication import BearerTokenAuthentication
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import (
@@ -25,6 +25,13 @@ from tenant_apps.people.selectors import (
 )
 from tenant_apps.people.services import profile_update, token_create, token_revoke
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
+
+
+class PersonSummaryOutput(serializers.Serializer):
+    """A person in someone else's list: ``people.selectors.person_summary``."""
+
+    id = serializers.CharField()
+    display_name = serializers.CharField(required=False)
 
 
 class ProfileOutput(serializers.Serializer):
@@ -94,10 +101,13 @@ class PeopleApi(APIView):
     )
     def get(self, request: Request) -> Response:
         people = people_directory(viewer=request.user, query=request.query_params.get("q", ""))
-        paginator = CursorPagination()
-        paginator.ordering = ("display_name", "id")
-        page = paginator.paginate_queryset(people, request, view=self)
-        return paginator.get_paginated_response([profile_for(request.user, p) for p in page])
+        return cursor_page(
+            request,
+            self,
+            people,
+            ordering=("display_name", "id"),
+            output=lambda page: [profile_for(request.user, p) for p in page],
+        )
 
 
 class PersonApi(APIView):
@@ -173,10 +183,13 @@ class AuthTokenApi(APIView):
 class MyTokensApi(APIView):
     @extend_schema(responses=TokenOutput(many=True), summary="The caller's live tokens")
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        paginator.ordering = ("-created", "-id")
-        page = paginator.paginate_queryset(tokens_of(request.user), request, view=self)
-        return paginator.get_paginated_response(TokenOutput(page, many=True).data)
+        return cursor_page(
+            request,
+            self,
+            tokens_of(request.user),
+            ordering=("-created", "-id"),
+            output=lambda page: TokenOutput(page, many=True).data,
+        )
 
     @extend_schema(
         request=TokenInput,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from tenant_apps.institution.models import Visibility
 
 
 def new_user_id() -> str:
@@ -15,14 +16,6 @@ def new_user_id() -> str:
 
 def new_token_id() -> str:
     return new_public_id("pat")
-
-
-class Visibility(models.TextChoices):
-    """Who may see a profile field (and, later, a content item)."""
-
-    PUBLIC = "public", "Everyone"
-    LOGGEDIN = "loggedin", "Signed-in members of the institution"
-    PRIVATE = "private", "Only me (and the institution's admins)"
 
 
 # The profile fields that carry their own visibility, in display order.

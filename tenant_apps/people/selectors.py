@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from config.keyset import page_after
 from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
 from tenant_apps.people.services import token_hash
 
@@ -94,20 +94,13 @@ def tokens_of(user: User) -> QuerySet[AccessToken]:
 def people_page(
     people: QuerySet[User], *, after: str | None, size: int
 ) -> tuple[list[User], str | None]:
-    """One keyset page of ``people`` by (display name, id), after the person ``after``.
+    """One keyset page of ``people`` by (display name, id) after the person ``after``."""
+    return page_after(people, order=("display_name", "id"), after=after, size=size)
 
-    Returns the page and the public id to continue after (None on the last page);
-    Http404 when ``after`` is not in ``people``. The cost is the same at any depth.
-    """
-    people = people.order_by("display_name", "id")
-    if after:
-        anchor = people.filter(public_id=after).values("display_name", "id").first()
-        if anchor is None:
-            raise Http404("No such page.")
-        people = people.filter(display_name__gte=anchor["display_name"]).exclude(
-            display_name=anchor["display_name"], id__lte=anchor["id"]
-        )
-    page = list(people[: size + 1])
-    more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].public_id if more else None)
+
+def person_summary(viewer, person: User) -> dict:
+    """A person in a list (members, connections, message participants, authors): their
+    public id and their display name when ``viewer`` may see it - never a username or an
+    e-mail."""
+    profile = profile_for(viewer, person)
+    return {key: profile[key] for key in ("id", "display_name") if key in profile}

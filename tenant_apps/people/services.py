@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
-from tenants.services import quota_check_people, usage_add
+from tenants.models import Tenant
+from tenants.usage import quota_check_people, usage_add
 
 TOKEN_PREFIX = "oae_"  # noqa: S105 (a public marker, not a secret)
 # Recording every use would turn each API read into a write; once in this
@@ -64,8 +66,6 @@ def user_create(
 
 
 def _default_visibility() -> str:
-    from tenant_apps.institution.models import InstitutionProfile
-
     chosen = (
         InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK)
         .values_list("default_visibility", flat=True)
@@ -77,8 +77,6 @@ def _default_visibility() -> str:
 def _current_tenant():
     """The institution whose schema the connection is on, or None on the public schema."""
     from django_tenants.utils import get_public_schema_name
-
-    from tenants.models import Tenant
 
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Tenant):

@@ -17,7 +17,6 @@ from shared_apps.audit.services import Actor
 from tenant_apps.people.services import user_create
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
 from tenants.services import (
-    QuotaExceeded,
     tenant_add_domain,
     tenant_create,
     tenant_delete,
@@ -30,6 +29,7 @@ from tenants.services import (
     tenant_update,
 )
 from tenants.storage import storage_list_prefix, storage_upload, tenant_prefix
+from tenants.usage import QuotaExceeded
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

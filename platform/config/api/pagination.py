@@ -6,6 +6,8 @@ never an offset. Views order by a unique key (``ordering``) so pages are stable.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
@@ -67,3 +69,19 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request) -> int:
         # A bad ?limit= falls back to the default rather than failing the read.
         return super().get_page_size(request) or self.page_size
+
+
+def cursor_page(
+    request,
+    view,
+    rows,
+    *,
+    ordering: Sequence[str],
+    output: Callable[[list], list],
+) -> Response:
+    """The API's answer for a list: one cursor page of ``rows`` in ``ordering`` (a unique
+    key), each row turned into its output by ``output(page)``."""
+    paginator = CursorPagination()
+    paginator.ordering = tuple(ordering)
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(output(page))

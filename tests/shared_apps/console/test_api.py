@@ -11,7 +11,8 @@ from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.services import Actor
 from tenant_apps.people.services import token_create
 from tenants.models import Domain, Tenant, TenantStatus
-from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend, usage_add
+from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend
+from tenants.usage import usage_add
 from tests.conftest import sign_in
 from tests.shared_apps.console.conftest import unique_slug
 

@@ -11,7 +11,8 @@ from django.test import Client
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.services import Actor, audit_record
 from tenants.models import Domain, Tenant, TenantStatus
-from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend, usage_add
+from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend
+from tenants.usage import usage_add
 from tests.conftest import PASSWORD, sign_in
 from tests.shared_apps.console.conftest import unique_slug
 
@@ -540,7 +541,7 @@ def test_an_admin_cannot_revoke_another_admins_token(console, db):
 
 
 def test_a_forged_cursor_with_a_nul_is_not_a_500(console, world):
-    from shared_apps.console.keyset import cursor_encode
+    from config.keyset import cursor_encode
 
     response = console.get("/console/", {"cursor": cursor_encode("a\x00", 1)})
     assert response.status_code == 200

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
 
-from tenant_apps.content.models import LibrarySettings
+from tenant_apps.content.services import library_settings_update
 from tenants.management.base import TenantCommand
 
 
@@ -26,11 +26,7 @@ class Command(TenantCommand):
                 raise CommandError(
                     f"'{raw}' is not a whole number of bytes (or 'default')."
                 ) from None
-            if value < 1:
-                raise CommandError("The limit must be at least 1 byte.")
         with tenant_context(tenant):
-            LibrarySettings.objects.update_or_create(
-                pk=LibrarySettings.SINGLETON_PK, defaults={"max_upload_bytes": value}
-            )
+            library_settings_update(actor=self.actor, max_upload_bytes=value)
         shown = "the platform default" if value is None else f"{value:,} bytes"
         self.stdout.write(self.style.SUCCESS(f"{tenant.slug}: upload limit {shown}"))

@@ -1,9 +1,16 @@
-"""Keyset (cursor) pagination for the console's HTML lists.
+"""Keyset pagination for every HTML list: a page is "the next rows after this key" in a
+total order, never an OFFSET, so page 500 costs what page 1 costs.
 
-A page is "the next ``limit`` rows after this key" in a total order (a sort value,
-then the primary key), never an OFFSET: page 500 costs what page 1 costs. The
-cursor is the key of the row at the page's edge, base64-encoded JSON; a cursor
-that does not parse is ignored (the first page is shown) rather than failing.
+Two ways to name the key, one comparison underneath:
+
+- ``page_after``: the pages of an institution (library, groups, directory, members,
+  connections, messages) continue ``?after=<public id>`` of the last row shown; an id
+  that is not in the list is a 404.
+- ``keyset_page``: the console's lists walk both ways with an opaque cursor (the key of
+  the row at the page's edge, base64-encoded JSON); a cursor that does not parse is
+  ignored (the first page is shown) rather than failing.
+
+The API's lists use DRF's cursor pagination (``config.api.pagination``).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 KINDS = ("str", "int", "datetime")
 
@@ -107,3 +115,58 @@ def keyset_page(queryset: QuerySet, *, ordering: Ordering, cursor: str | None, l
         next_cursor = key(items[-1], back=False) if has_more else None
         prev_cursor = key(items[0], back=True) if decoded is not None else None
     return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+def _after_row(order: tuple[str, ...], anchor: dict[str, Any]) -> Q:
+    """Rows strictly after ``anchor`` in ``order`` (fields, "-" for descending; the last one
+    unique): (a > x) or (a = x and b > y) or ..., compared field by field."""
+    beyond = Q(pk__in=[])
+    equal = Q()
+    for term in order:
+        field = term.lstrip("-")
+        op = "lt" if term.startswith("-") else "gt"
+        beyond |= equal & Q(**{f"{field}__{op}": anchor[field]})
+        equal &= Q(**{field: anchor[field]})
+    return beyond
+
+
+def page_after(
+    rows: QuerySet,
+    *,
+    order: tuple[str, ...],
+    after: str | None,
+    size: int,
+    anchor: str = "public_id",
+    key=None,
+) -> tuple[list, str | None]:
+    """One page of ``rows`` in ``order`` after the row whose ``anchor`` field is ``after``.
+
+    Returns the page and the value to continue after (the last row's ``key``, by default
+    its ``anchor`` field; None on the last page). Http404 when ``after`` names no row of
+    ``rows``. Two queries on a later page (the anchor's key, then the page), one on the
+    first, whatever the depth: the first field's plain bound lets an index on ``order``
+    start at the anchor.
+    """
+    rows = rows.order_by(*order)
+    if after:
+        fields = [term.lstrip("-") for term in order]
+        position = rows.filter(**{anchor: after}).values(*fields).first()
+        if position is None:
+            raise Http404("No such page.")
+        first = order[0]
+        bound = "lte" if first.startswith("-") else "gte"
+        rows = rows.filter(**{f"{first.lstrip('-')}__{bound}": position[fields[0]]}).filter(
+            _after_row(order, position)
+        )
+    page = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    if not more:
+        return page, None
+    last = page[-1]
+    if key is not None:
+        return page, key(last)
+    value = last
+    for part in anchor.split("__"):
+        value = getattr(value, part)
+    return page, value

@@ -1,4 +1,4 @@
-"""Serving a version's bytes (and previews): one function for the UI and the API.
+"""Serving a blob's bytes (files, previews, pictures, logos): one function for the UI and the API.
 
 - ``Content-Type`` is what libmagic found in the bytes, never what the client said.
 - Only raster images and plain text may display inline; everything else (HTML, SVG,

@@ -8,7 +8,8 @@ from tenant_apps.directory import admin_views as directory_admin_views
 from tenant_apps.directory.api import AdminLdapApi, AdminOidcApi, AdminSigninMethodsApi
 from tenant_apps.institution import admin_views as institution_admin_views
 from tenant_apps.institution.api import AdminAuditApi
-from tenant_apps.people import admin_api, admin_views
+from tenant_apps.manage import api as admin_api
+from tenant_apps.manage import views as admin_views
 
 urlpatterns = [
     path("", admin_views.manage_home, name="manage"),

@@ -8,30 +8,19 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.inputs import validated
-from config.api.pagination import CursorPagination
+from config.api.pagination import cursor_page
 from tenant_apps.institution.admin_services import institution_settings_update
+from tenant_apps.institution.api import IsInstitutionAdmin
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_selectors import people_for_admin
-from tenant_apps.people.admin_services import (
-    is_institution_admin,
-    person_access_set,
-    person_invite,
-)
+from tenant_apps.people.admin_services import person_access_set, person_invite
 from tenant_apps.people.models import Visibility
-
-
-class IsInstitutionAdmin(BasePermission):
-    message = "Only the institution's admins may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return is_institution_admin(request.user)
 
 
 class AdminPersonOutput(serializers.Serializer):
@@ -92,10 +81,13 @@ class AdminPeopleApi(APIView):
     )
     def get(self, request: Request) -> Response:
         people = people_for_admin(actor=request.user, query=request.query_params.get("q", "")[:100])
-        paginator = CursorPagination()
-        paginator.ordering = ("display_name", "id")
-        page = paginator.paginate_queryset(people, request, view=self)
-        return paginator.get_paginated_response(AdminPersonOutput(page, many=True).data)
+        return cursor_page(
+            request,
+            self,
+            people,
+            ordering=("display_name", "id"),
+            output=lambda page: AdminPersonOutput(page, many=True).data,
+        )
 
     @extend_schema(
         request=InviteInput,

@@ -6,24 +6,21 @@ Anonymous visitors are sent to sign in; signed-in non-admins get 403.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from tenant_apps.institution.access import admin_required, is_institution_admin
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.manage.forms import ImportForm, InstitutionForm, InviteForm
 from tenant_apps.people.access import access_person
-from tenant_apps.people.admin_forms import ImportForm, InstitutionForm, InviteForm
 from tenant_apps.people.admin_selectors import people_for_admin
 from tenant_apps.people.admin_services import (
     IMPORT_MAX_BYTES,
-    is_institution_admin,
     people_import_csv,
     person_access_set,
     person_invite,
@@ -37,18 +34,6 @@ ACCESS_ACTIONS = {
     "grant-admin": ({"is_admin": True}, "{} is now an admin."),
     "revoke-admin": ({"is_admin": False}, "{} is no longer an admin."),
 }
-
-
-def admin_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), "signin")
-        if not is_institution_admin(request.user):
-            raise PermissionDenied("Only the institution's admins may see this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -72,7 +57,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "people/manage/people.html",
+        "manage/people.html",
         {
             "people": page,
             "query": query,
@@ -103,8 +88,8 @@ def person_invite_page(request: HttpRequest) -> HttpResponse:
                     request, f"{person.display_name} is invited: a link is on its way."
                 )
                 return redirect("manage-person", public_id=person.public_id)
-        return render(request, "people/manage/invite.html", {"form": form}, status=400)
-    return render(request, "people/manage/invite.html", {"form": form})
+        return render(request, "manage/invite.html", {"form": form}, status=400)
+    return render(request, "manage/invite.html", {"form": form})
 
 
 @admin_required
@@ -112,28 +97,28 @@ def people_import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     context = {"form": form, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
     if request.method != "POST":
-        return render(request, "people/manage/import.html", context)
+        return render(request, "manage/import.html", context)
     if not form.is_valid():
-        return render(request, "people/manage/import.html", context, status=400)
+        return render(request, "manage/import.html", context, status=400)
     upload = form.cleaned_data["file"]
     if upload.size > IMPORT_MAX_BYTES:
         form.add_error("file", f"The file is larger than {context['max_mb']} MB; split it.")
-        return render(request, "people/manage/import.html", context, status=400)
+        return render(request, "manage/import.html", context, status=400)
     try:
         report = people_import_csv(
             actor=request.user, data=upload.read(), base_url=_base_url(request)
         )
     except ValidationError as error:
         form.add_error("file", error)
-        return render(request, "people/manage/import.html", context, status=400)
+        return render(request, "manage/import.html", context, status=400)
     context["report"] = report
-    return render(request, "people/manage/import.html", context)
+    return render(request, "manage/import.html", context)
 
 
 @admin_required
 def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
     person = access_person(request.user, public_id, for_write=True)
-    return render(request, "people/manage/person.html", {"person": person})
+    return render(request, "manage/person.html", {"person": person})
 
 
 @require_POST
@@ -144,7 +129,7 @@ def person_access(request: HttpRequest, public_id: str) -> HttpResponse:
     if action is None:
         return render(
             request,
-            "people/manage/person.html",
+            "manage/person.html",
             {"person": person, "error": "Choose one of the actions on this page."},
             status=400,
         )
@@ -154,7 +139,7 @@ def person_access(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as error:
         return render(
             request,
-            "people/manage/person.html",
+            "manage/person.html",
             {"person": person, "error": " ".join(error.messages)},
             status=400,
         )
@@ -188,5 +173,5 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "The institution's settings are saved.")
                 return redirect("manage-institution")
-        return render(request, "people/manage/institution.html", {"form": form}, status=400)
-    return render(request, "people/manage/institution.html", {"form": form})
+        return render(request, "manage/institution.html", {"form": form}, status=400)
+    return render(request, "manage/institution.html", {"form": form})

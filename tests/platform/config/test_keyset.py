@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared_apps.console.keyset import cursor_decode, cursor_encode
+from config.keyset import cursor_decode, cursor_encode
 
 
 @pytest.mark.parametrize(
