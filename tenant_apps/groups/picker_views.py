@@ -80,7 +80,8 @@ class SuggestionsApi(APIView):
             query=request.query_params.get("q", "")[:MAX_QUERY],
             kinds=_kinds(request.query_params.get("kind")),
         )
-        return Response(SuggestionOutput(found, many=True).data)
+        # The API's list shape (a page); suggestions are one short page, never a next one.
+        return Response({"results": SuggestionOutput(found, many=True).data, "next": None})
 
 
 def picker_read(request: HttpRequest, field: str, *, kinds: tuple[str, ...] = KINDS) -> list[str]:

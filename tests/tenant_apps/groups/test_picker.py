@@ -40,7 +40,7 @@ def test_suggestions_show_visible_names_and_pictures_only(alice, world):
     assert "Bob Baker" in html and f'value="{world.bob.public_id}"' in html
     assert 'name="to_pick"' in html and 'type="checkbox"' in html
     _no_private_fields(html)
-    data = alice.get("/api/v1/suggestions", {"q": "bo"}).json()
+    data = alice.get("/api/v1/suggestions", {"q": "bo"}).json()["results"]
     assert data == [
         {"id": world.bob.public_id, "kind": "person", "name": "Bob Baker", "picture": None}
     ]
@@ -51,23 +51,23 @@ def test_a_person_whose_name_is_private_is_never_suggested(alice, world):
         bob = User.objects.get(pk=world.bob.pk)
         profile_update(actor=bob, person=bob, display_name_visibility="private")
         assert picker_suggestions(viewer=world.alice, query="Bob") == []
-    assert alice.get("/api/v1/suggestions", {"q": "bob"}).json() == []
+    assert alice.get("/api/v1/suggestions", {"q": "bob"}).json()["results"] == []
 
 
 def test_private_groups_are_suggested_to_members_only(alice, world):
     with _in_a(world):
         group_create(actor=world.bob, title="Bob's secret circle", visibility="private")
         group_create(actor=world.bob, title="Bob's reading club", visibility="loggedin")
-    names = [s["name"] for s in alice.get("/api/v1/suggestions", {"q": "bob's"}).json()]
+    names = [s["name"] for s in alice.get("/api/v1/suggestions", {"q": "bob's"}).json()["results"]]
     assert names == ["Bob's reading club"]
-    people_only = alice.get("/api/v1/suggestions", {"q": "bob", "kind": "person"}).json()
+    people_only = alice.get("/api/v1/suggestions", {"q": "bob", "kind": "person"}).json()["results"]
     assert [s["kind"] for s in people_only] == ["person"]
 
 
 def test_another_institution_gets_nothing(world, bearer):
     charlie = sign_in(Client(HTTP_HOST=world.host_b), world.charlie, world.tenant_b)
     # On his own institution's host: Alpha's people do not exist.
-    assert charlie.get("/api/v1/suggestions", {"q": "bob"}).json() == []
+    assert charlie.get("/api/v1/suggestions", {"q": "bob"}).json()["results"] == []
     html = charlie.get("/picker/suggestions", {"field": "q", "q": "bob"}).content.decode()
     assert "Bob" not in html
     # Charlie's session or token on Alpha's host is no one there: no data.
@@ -88,14 +88,14 @@ def test_suggestions_cost_a_bounded_number_of_queries(alice, world, django_asser
             user_create(username=f"bo{n}", email=f"bo{n}@example.edu", display_name=f"Bo {n}")
     alice.get("/api/v1/suggestions", {"q": "x"})  # session and routing warm
     with django_assert_max_num_queries(6):
-        found = alice.get("/api/v1/suggestions", {"q": "bo"}).json()
+        found = alice.get("/api/v1/suggestions", {"q": "bo"}).json()["results"]
     assert len(found) == 8
     with django_assert_max_num_queries(6):
         alice.get("/picker/suggestions", {"field": "q", "q": "bo"})
 
 
 def test_bad_input_is_harmless(alice):
-    assert alice.get("/api/v1/suggestions").json() == []
+    assert alice.get("/api/v1/suggestions").json() == {"results": [], "next": None}
     assert alice.get("/api/v1/suggestions", {"q": "x" * 5000, "kind": "robot"}).status_code == 200
     weird = alice.get("/picker/suggestions", {"field": '"><script>', "q": "<b>ob"})
     assert weird.status_code == 200 and "<script>" not in weird.content.decode()
