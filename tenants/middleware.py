@@ -26,10 +26,23 @@ def hostname_from_request(request: HttpRequest) -> str:
 
 
 def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
-    """A plain, branded 404 page: no stack trace, not the platform site, no DB access."""
+    """A plain, branded 404 page: no stack trace, not the platform site, no DB access.
+
+    It links back to the platform site (same scheme and port), where people can find
+    their institution.
+    """
+    try:
+        _host, port = split_domain_port(request.get_host())
+    except DisallowedHost:
+        port = ""
+    platform_url = f"{request.scheme}://{settings.PLATFORM_DOMAIN}" + (f":{port}" if port else "")
     body = render_to_string(
         "unknown_host.html",
-        {"hostname": hostname, "platform_domain": settings.PLATFORM_DOMAIN},
+        {
+            "hostname": hostname,
+            "platform_domain": settings.PLATFORM_DOMAIN,
+            "platform_url": platform_url,
+        },
     )
     return HttpResponseNotFound(body)
 

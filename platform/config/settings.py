@@ -87,6 +87,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.home",
     "tenant_apps.search",
     "tenant_apps.manage",
     "tenant_apps.activity",

@@ -3,10 +3,11 @@
 from django.urls import include, path
 
 from config.metrics import metrics_view
-from shared_apps.site.views import home
+from shared_apps.site.views import find, home
 
 urlpatterns = [
     path("", home, name="platform-home"),
+    path("find", find, name="platform-find"),
     path("console/", include("shared_apps.console.urls")),
     path("signup/", include("shared_apps.signup.urls")),
     path("api/v1/platform/", include("shared_apps.console.api_urls")),

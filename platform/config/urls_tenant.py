@@ -13,9 +13,11 @@ from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_
 from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
 from tenant_apps.directory import views as signin_views
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
+from tenant_apps.groups.picker_views import SuggestionsApi, suggestions_fragment
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
+from tenant_apps.home.views import home
 from tenant_apps.institution.api import InstitutionApi
-from tenant_apps.institution.views import home
+from tenant_apps.institution.views import theme
 from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import views as people_views
@@ -36,6 +38,7 @@ api_v1 = [
     path("me/tokens/", MyTokensApi.as_view(), name="my-tokens"),
     path("me/tokens/<str:public_id>", MyTokenApi.as_view(), name="my-token"),
     path("people/", PeopleApi.as_view(), name="people"),
+    path("suggestions", SuggestionsApi.as_view(), name="suggestions"),
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
@@ -51,6 +54,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("theme.css", theme, name="theme-css"),
+    path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
     path("signin", signin_views.signin, name="signin"),
     path("signout", signin_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),

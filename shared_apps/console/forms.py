@@ -94,8 +94,9 @@ class TenantCreateForm(forms.Form):
     slug = forms.CharField(
         label="Slug (subdomain)",
         max_length=63,
-        help_text=f"The institution's address: <slug>.{settings.PLATFORM_DOMAIN}. "
-        "Lower-case letters, digits and hyphens.",
+        # Help texts are HTML: "<slug>" would vanish as an unknown tag.
+        help_text=f"It becomes the institution's address, for example "
+        f"<code>history.{settings.PLATFORM_DOMAIN}</code>. Lower-case letters, digits and hyphens.",
         error_messages={"required": "Choose a slug: it becomes the institution's subdomain."},
     )
     name = forms.CharField(

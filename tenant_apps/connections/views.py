@@ -57,6 +57,8 @@ def connections_page(request: HttpRequest) -> HttpResponse:
             "which": which,
             "connections": [connection_data(request.user, c) for c in page],
             "next_after": next_after,
+            # Shown on the tab, so an invitation waiting is never hidden behind "nothing".
+            "incoming_count": connections_list(user=request.user, which="incoming").count(),
             "blocks": [
                 person_summary(request.user, b.blocked) for b in blocks_of(request.user)[:PAGE]
             ]

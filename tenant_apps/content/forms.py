@@ -41,10 +41,8 @@ class VersionForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    principals = forms.CharField(
-        label="People or groups (ids like u_... or g_..., separated by commas)", max_length=4000
-    )
-    role = forms.ChoiceField(choices=ShareRole.choices, initial=ShareRole.VIEWER)
+    # The people and groups come from the picker field "principals" (groups.picker).
+    role = forms.ChoiceField(label="Role", choices=ShareRole.choices, initial=ShareRole.VIEWER)
 
 
 class CommentForm(forms.Form):

@@ -90,3 +90,8 @@ def items_page(
 ) -> tuple[list[ContentItem], str | None]:
     """One keyset page of ``items`` (newest first) after the item ``after`` (a public id)."""
     return page_after(items, order=LIST_ORDER, after=after, size=size)
+
+
+def content_by(*, viewer, person: User) -> QuerySet[ContentItem]:
+    """The items ``person`` created that ``viewer`` may see (their profile's Library tab)."""
+    return _for_lists(content_visible_to(viewer).filter(created_by=person))

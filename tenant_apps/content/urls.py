@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.library, name="content-library"),
     path("shared", views.shared_with_me, name="content-shared"),
     path("new", views.new_item, name="content-new"),
+    path("people/<str:public_id>", views.person_library, name="person-library"),
     path("<str:public_id>", views.item_page, name="content-item"),
     path("<str:public_id>/download", views.download, name="content-item-download"),
     path("<str:public_id>/preview", views.preview, name="content-item-preview"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -27,11 +28,12 @@ from tenant_apps.content.forms import (
     UploadForm,
     VersionForm,
 )
-from tenant_apps.content.models import ContentItem, Kind, ShareRole
+from tenant_apps.content.models import ContentItem, Kind, Share, ShareRole
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.content.selectors import (
     comment_of,
     comments_of,
+    content_by,
     content_library,
     content_of_group,
     content_shared_with,
@@ -42,7 +44,12 @@ from tenant_apps.content.selectors import (
     versions_of,
 )
 from tenant_apps.groups.access import access_group
+from tenant_apps.groups.picker import PickerError
+from tenant_apps.groups.picker_views import picker_read, picker_state
 from tenant_apps.groups.selectors import viewer_state
+from tenant_apps.people.access import access_person
+from tenant_apps.people.models import Visibility
+from tenant_apps.people.selectors import profile_for
 
 PAGE = 50
 
@@ -56,13 +63,30 @@ def _item(
 def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
     tag = request.GET.get("tag", "").strip()[:50]
     selector = content_shared_with if shared else content_library
-    page, next_after = items_page(
-        selector(viewer=request.user, tag=tag), after=request.GET.get("after"), size=PAGE
-    )
+    items = selector(viewer=request.user, tag=tag)
+    if not shared:
+        # "Shared" or "Only you" for private items, in the same query.
+        # (The creator's own manager share does not count as sharing.)
+        others = Share.objects.filter(item=OuterRef("pk")).exclude(user=OuterRef("created_by"))
+        items = items.annotate(is_shared=Exists(others))
+    page, next_after = items_page(items, after=request.GET.get("after"), size=PAGE)
     return render(
         request,
         "content/library.html",
         {"items": page, "next_after": next_after, "tag": tag, "shared": shared},
+    )
+
+
+def person_library(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A profile's Library tab: what the person added that the viewer may see."""
+    person = access_person(request.user, public_id)
+    page, next_after = items_page(
+        content_by(viewer=request.user, person=person), after=request.GET.get("after"), size=PAGE
+    )
+    return render(
+        request,
+        "content/person_library.html",
+        {"profile": profile_for(request.user, person), "items": page, "next_after": next_after},
     )
 
 
@@ -119,17 +143,75 @@ def new_item(request: HttpRequest) -> HttpResponse:
     return render(request, "content/new.html", {"form": form, "kind": kind}, status=status)
 
 
+SHARES_SHOWN = 200
+
+
+def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
+    """Who may see the item, in words: "Everyone", "Shared with Bob Baker and 1 group"...
+
+    Names follow the viewer's view of each person; a private item shared with no one is
+    "Only you" to its creator (and "Private" to an admin looking at it).
+    """
+    if item.visibility == Visibility.PUBLIC:
+        base = "Everyone, including people not signed in"
+    elif item.visibility == Visibility.LOGGEDIN:
+        base = "Everyone signed in at the institution"
+    elif shares:
+        base = ""
+    else:
+        mine = request.user.is_authenticated and item.created_by_id == request.user.pk
+        return "Only you" if mine else "Private"
+    if not shares:
+        return base
+    names = []
+    people = [s for s in shares if s.user_id]
+    groups = [s for s in shares if s.group_id]
+    for share in people[:2]:
+        if share.user_id == request.user.pk:
+            names.append("you")
+        else:
+            names.append(person_ref(request.user, share.user)["display_name"] or "a person")
+    others = len(people) - len(names)
+    if others:
+        names.append(f"{others} other {'person' if others == 1 else 'people'}")
+    if groups:
+        count = len(groups)
+        # A group is named only to the item's managers (a private group's title is not
+        # for every viewer of the item); others read "1 group".
+        named = count == 1 and item.viewer_can_manage
+        names.append(groups[0].group.title if named else f"{count} group{'s' if count > 1 else ''}")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    shared = f"Shared with {listed}"
+    return f"{base}; also {shared[0].lower()}{shared[1:]}" if base else shared
+
+
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
     comments = list(comments_of(item)[:500])
+    # The creator's own manager share is how they manage it, not sharing with anyone.
+    shares = [
+        share
+        for share in shares_of(item)[: SHARES_SHOWN + 1]
+        if not (share.user_id and share.user_id == item.created_by_id)
+    ][:SHARES_SHOWN]
     context = {
         "item": item,
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
+        "audience": audience(request, item, shares),
+        "last_shared": shares[0].created if shares else None,
         "creator": person_ref(request.user, item.created_by),
         "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
-        "shares": list(shares_of(item)[:200]) if can_manage else [],
+        "shares": [
+            {
+                "share": share,
+                "person": person_ref(request.user, share.user) if share.user_id else None,
+            }
+            for share in shares
+        ]
+        if can_manage
+        else [],
         "comments": [
             {
                 "comment": c,
@@ -140,6 +222,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         ],
         "comment_form": CommentForm(),
         "share_form": ShareForm(),
+        "picker": {"chosen": [], "typed": "", "choices": {}, "errors": []},
         "version_form": VersionForm(),
         "edit_form": EditForm(
             initial={
@@ -245,25 +328,38 @@ def restore_version(request: HttpRequest, public_id: str, version_id: str) -> Ht
 
 
 @login_required
-@require_POST
 def share(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The share form (GET) and sharing (POST): people and groups picked by name."""
     item = _item(request, public_id, for_write=True)
-    form = ShareForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give at least one id and a role.")
-        return redirect("content-item", item.public_id)
-    ids = [part.strip() for part in form.cleaned_data["principals"].split(",") if part.strip()]
-    role = form.cleaned_data["role"]
-    return _act(
+    form = ShareForm(request.POST or None)
+    picker = picker_state(request, "principals")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            ids = picker_read(request, "principals")
+            if not ids:
+                raise PickerError(["Choose at least one person or group."], {})
+        except PickerError as error:
+            picker = picker_state(request, "principals", error=error)
+        else:
+            if form.is_valid():
+                return _act(
+                    request,
+                    item,
+                    lambda: services.content_share(
+                        actor=request.user,
+                        item=item,
+                        principals=services.principals_by_ids(ids, visible_to=request.user),
+                        role=form.cleaned_data["role"],
+                    ),
+                    "Shared.",
+                )
+    return render(
         request,
-        item,
-        lambda: services.content_share(
-            actor=request.user,
-            item=item,
-            principals=services.principals_by_ids(ids, visible_to=request.user),
-            role=role,
-        ),
-        "Shared.",
+        "content/share.html",
+        {"item": item, "form": form, "picker": picker},
+        status=status,
     )
 
 

@@ -37,6 +37,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("", views.group_list, name="group-list"),
     path("new", views.group_new, name="group-new"),
+    path("people/<str:public_id>", views.person_groups, name="person-groups"),
     path("<str:public_id>", views.group_page, name="group-page"),
     path("<str:public_id>/edit", views.group_edit, name="group-edit"),
     path("<str:public_id>/members", views.group_members_page, name="group-members-page"),

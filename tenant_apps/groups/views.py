@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,6 +20,8 @@ from tenant_apps.groups import services
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.extensions import group_action, group_sections
 from tenant_apps.groups.forms import VISIBILITY_LABELS, GroupForm, GroupPictureForm
+from tenant_apps.groups.picker import PERSON, PickerError
+from tenant_apps.groups.picker_views import picker_read
 from tenant_apps.groups.selectors import (
     group_invitations,
     group_join_requests,
@@ -31,8 +34,9 @@ from tenant_apps.groups.selectors import (
     members_page,
     viewer_state,
 )
+from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to, person_summary
+from tenant_apps.people.selectors import people_visible_to, person_summary, profile_for
 
 PAGE = 50
 PENDING_SHOWN = 50
@@ -221,13 +225,36 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             services.group_request_decide(
                 actor=actor, group=group, person=person, accept=action == "accept"
             )
-            messages.success(request, f"Request {action}d.")
+            messages.success(
+                request,
+                f"{person.display_name} is now a member."
+                if action == "accept"
+                else f"{person.display_name}'s request is declined.",
+            )
         elif action == "invite":
-            person = people_visible_to(actor).filter(public_id=person_id).first()
-            if person is None:
+            # Names typed or picked (groups.picker); each invitation is one service call.
+            try:
+                ids = picker_read(request, "person", kinds=(PERSON,))
+            except PickerError as error:
+                if error.choices:
+                    raise ValidationError(
+                        [
+                            f"Several people match \u201c{name[:100]}\u201d: type more of "
+                            "the name, or pick from the suggestions."
+                            for name in error.choices
+                        ]
+                    ) from None
+                raise
+            if not ids:
+                raise ValidationError("Choose someone to invite.")
+            people = {p.public_id: p for p in people_visible_to(actor).filter(public_id__in=ids)}
+            if any(i not in people for i in ids):
                 raise ValidationError("There is no one with that id.")
-            services.group_invite(actor=actor, group=group, person=person)
-            messages.success(request, f"{person} is invited.")
+            with transaction.atomic():  # all invited, or none
+                for invited in ids:
+                    services.group_invite(actor=actor, group=group, person=people[invited])
+            names = ", ".join(people[i].display_name for i in ids)
+            messages.success(request, f"{names} {'is' if len(ids) == 1 else 'are'} invited.")
         elif action == "cancel-invitation":
             person = _person_in(group_invitations(group), person_id)
             services.group_invitation_cancel(actor=actor, group=group, person=person)
@@ -257,3 +284,14 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         show_error(request, error)
     return back
+
+
+def person_groups(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A profile's Groups tab: the person's groups that the viewer may see."""
+    person = access_person(request.user, public_id)
+    groups = list(groups_of(viewer=request.user, person=person).order_by("title", "id")[:200])
+    return render(
+        request,
+        "groups/person_groups.html",
+        {"profile": profile_for(request.user, person), "groups": groups},
+    )

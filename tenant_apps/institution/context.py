@@ -12,4 +12,9 @@ def institution(request: HttpRequest) -> dict:
     if not isinstance(getattr(request, "tenant", None), Tenant):
         return {}  # the platform host, or no routing (tests of bare views)
     profile = institution_profile()
-    return {"institution": profile, "brand_colour": profile.primary_colour}
+    return {
+        "institution": profile,
+        "brand_colour": profile.primary_colour,
+        # A suspended institution: the shell shows a banner and its forms are disabled.
+        "tenant_read_only": not request.tenant.is_writable,
+    }

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from tenant_apps.groups.picker import PickerError, picker_describe
+from tenant_apps.groups.picker_views import picker_read, picker_state
 from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.forms import ComposeForm, ReplyForm
 from tenant_apps.messaging.selectors import (
@@ -62,18 +64,31 @@ def folder_page(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="signin")
 def compose(request: HttpRequest) -> HttpResponse:
-    form = ComposeForm(request.POST or None, initial={"to": request.GET.get("to", "")[:200]})
-    if request.method == "POST":
+    form = ComposeForm(request.POST or None)
+    if request.method != "POST":
+        # "Send a message" on a profile links here with ?to=<their id>.
+        wanted = request.GET.get("to", "")[:40]
+        chosen = picker_describe(viewer=request.user, ids=[wanted]) if wanted else []
+        picker = {"chosen": chosen, "typed": "", "choices": {}, "errors": []}
+        return render(request, "messaging/compose.html", {"form": form, "picker": picker})
+    picker = picker_state(request, "to")
+    try:
+        to = picker_read(request, "to")
+    except PickerError as error:
+        picker = picker_state(request, "to", error=error)
+        form.is_valid()
+    else:
         if form.is_valid():
+            data = {**form.cleaned_data, "to": to}
             try:
-                thread = message_send(actor=request.user, **form.cleaned_data)
+                thread = message_send(actor=request.user, **data)
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
                 messages.success(request, "Your message is sent.")
                 return redirect("messages-thread", public_id=thread.public_id)
-        return render(request, "messaging/compose.html", {"form": form}, status=400)
-    return render(request, "messaging/compose.html", {"form": form})
+    picker["errors"] = [*picker["errors"], *form.errors.get("to", [])]
+    return render(request, "messaging/compose.html", {"form": form, "picker": picker}, status=400)
 
 
 @login_required(login_url="signin")

@@ -34,7 +34,7 @@ def test_a_member_uploads_comments_downloads_and_deletes(page, live_server_url, 
 
     page.get_by_label("Comment", exact=True).fill("Labels are on the left.")
     page.get_by_role("button", name="Comment", exact=True).click()
-    assert page.locator("#comments div", has_text="Labels are on the left.").is_visible()
+    assert page.locator("#comments .comment-body", has_text="Labels are on the left.").is_visible()
     screenshot(page, "content-item-page")
 
     # Fetched by the browser itself (it resolves the institution's *.localhost host).
@@ -58,7 +58,8 @@ def test_a_member_uploads_comments_downloads_and_deletes(page, live_server_url, 
     screenshot(page, "content-library")
 
     page.goto(item_url)
-    page.get_by_role("button", name="Delete this item").click()
+    page.get_by_role("button", name="Delete this item").click()  # asks first
+    page.get_by_role("button", name="Yes, delete it").click()
     page.wait_for_url(base + "/content/")
     assert page.get_by_text("Deleted \u201cCell diagram (e2e)\u201d.").is_visible()
     assert page.goto(item_url).status == 404

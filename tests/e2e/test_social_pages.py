@@ -57,13 +57,13 @@ def test_a_group_and_a_conversation(page, live_server_url, world):
 
     _sign_in(page, base, "bob")
     nav.get_by_role("link", name="Messages").click()
-    assert page.get_by_text("(1 unread)").is_visible()
+    assert page.get_by_role("link", name="Inbox 1 unread").is_visible()
     screenshot(page, "inbox-with-an-unread-thread")
     page.get_by_role("link", name="Join the reading circle?").click()
     assert page.get_by_text("We meet on Thursdays.").is_visible()
     page.get_by_label("Your reply").fill("Count me in.")
     page.get_by_role("button", name="Reply").click()
-    assert page.get_by_text("Your reply is sent.").is_visible()
+    page.get_by_text("Your reply is sent.").wait_for()  # the next page, not the old one
     assert page.get_by_text("Count me in.").is_visible()
     screenshot(page, "thread-with-a-reply")
     html = page.content()

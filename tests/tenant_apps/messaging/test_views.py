@@ -51,12 +51,14 @@ def test_the_inbox_shows_unread_threads_and_opening_reads_them(client_a, world):
     thread = _thread(world, body="<p>Chapter <em>one</em></p><script>x()</script>")
     sign_in(client_a, world.bob, world.tenant_a)
     inbox = client_a.get("/messages/").content.decode()
-    assert "(1 unread)" in inbox and "Reading group" in inbox
+    assert '<span class="badge">1<span class="visually-hidden"> unread</span>' in inbox
+    assert "(unread)" in inbox and "Reading group" in inbox
     page = client_a.get(f"/messages/{thread.public_id}").content.decode()
     assert "<p>Chapter <em>one</em></p>" in page and "x()" not in page
     assert "Alice Archer" in page and "alice@example.edu" not in page
     assert _state(world, world.bob, thread).is_unread is False
-    assert "unread)" not in client_a.get("/messages/").content.decode()
+    after = client_a.get("/messages/").content.decode()
+    assert "(unread)" not in after and 'class="badge"' not in after
 
 
 def test_replying_moving_and_deleting(client_a, world):

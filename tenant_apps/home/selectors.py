@@ -1,0 +1,66 @@
+"""Reads of the home dashboard: what a person sees first, and an admin's first-run checklist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from tenant_apps.connections.selectors import connections_list
+from tenant_apps.content.selectors import content_library, content_shared_with
+from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.groups.models import Group
+from tenant_apps.groups.selectors import groups_of
+from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.messaging.selectors import folder_threads, unread_counts
+from tenant_apps.people.models import User
+
+RECENT = 5
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    done: bool
+    url: str
+
+
+def dashboard(user: User) -> dict:
+    """The signed-in dashboard: recent items (mine and shared with me), my groups, unread
+    messages and invitations waiting. A fixed number of queries, whatever the volumes."""
+    unread = unread_counts(user)
+    return {
+        "my_items": list(content_library(viewer=user)[:RECENT]),
+        "shared_items": list(content_shared_with(viewer=user)[:RECENT]),
+        "groups": list(groups_of(viewer=user, person=user).order_by("title", "id")[:8]),
+        "unread": unread,
+        "unread_threads": list(
+            folder_threads(user=user, folder="inbox").filter(is_unread=True)[:RECENT]
+        )
+        if unread["inbox"]
+        else [],
+        "invitations": connections_list(user=user, which="incoming").count(),
+    }
+
+
+def first_run_checklist(profile: InstitutionProfile) -> list[Step]:
+    """A new institution admin's first steps, each done or not (four small queries)."""
+    default_colour = InstitutionProfile._meta.get_field("primary_colour").default
+    signin = (
+        LdapSettings.objects.filter(enabled=True).exists()
+        or OidcSettings.objects.filter(enabled=True).exists()
+    )
+    return [
+        Step(
+            "Add your logo and colour",
+            bool(profile.logo_id) or profile.primary_colour != default_colour,
+            reverse("manage-institution"),
+        ),
+        Step("Choose how people sign in", signin, reverse("manage-signin")),
+        Step(
+            "Invite people",
+            User.objects.filter(is_active=True).count() > 1,
+            reverse("manage-invite"),
+        ),
+        Step("Create the first group", Group.objects.exists(), reverse("group-new")),
+    ]
