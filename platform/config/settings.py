@@ -86,6 +86,7 @@ TENANT_APPS = [
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
+    "tenant_apps.search",
     "tenant_apps.manage",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -263,6 +264,8 @@ CONTENT_PRESIGNED_REDIRECT_BYTES = env_int("CONTENT_PRESIGNED_REDIRECT_BYTES", 0
 CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
 # Attempts at previews and text extraction before the item records a failure for good.
 CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
+# Files larger than this are not read for their text (search); the version records why.
+CONTENT_EXTRACT_MAX_BYTES = env_int("CONTENT_EXTRACT_MAX_BYTES", 50 * 1024 * 1024)
 
 
 # Parallel part uploads per large object, and the part size: boto3's own defaults

@@ -25,6 +25,7 @@ from tenant_apps.people.api import (
     PeopleApi,
     PersonApi,
 )
+from tenant_apps.search.urls import api_urlpatterns as search_api_urlpatterns
 
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
@@ -41,6 +42,7 @@ api_v1 = [
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
+    path("", include(search_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -62,6 +64,7 @@ urlpatterns = [
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.content.urls")),
+    path("", include("tenant_apps.search.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
@@ -70,9 +71,18 @@ class ContentItem(models.Model):
     current_version = models.ForeignKey(
         "ContentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Search (tenant_apps.search): title and tags (A), description (B), the link's
+    # address, the document's text and the file's name (C), the current version's
+    # extracted text (D); kept by triggers in the write's transaction and when the
+    # extracted text arrives.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [
+            GinIndex(fields=["search_vector"], name="content_search_idx"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="content_title_trgm_idx"),
+            models.Index(fields=["-created", "-id"], name="content_recent_idx"),
+            models.Index(fields=["-modified", "-id"], name="content_active_idx"),
             models.Index(fields=["created_by", "-created", "-id"], name="content_library_idx"),
             models.Index(fields=["visibility", "-created", "-id"], name="content_visibility_idx"),
             GinIndex(fields=["tags"], name="content_tags_idx"),

@@ -19,13 +19,9 @@ from django.db import transaction
 from tenant_apps.blobs.services import blob_acquire, blob_staged
 from tenant_apps.blobs.storage import blob_key, blob_storage, object_read
 from tenant_apps.blobs.tenancy import current_tenant
+from tenant_apps.content.extraction import ExtractionRefused, can_extract, extract_text
 from tenant_apps.content.models import ContentVersion, Processing
-from tenant_apps.content.processing import (
-    can_extract,
-    can_preview,
-    extract_text,
-    render_preview,
-)
+from tenant_apps.content.processing import can_preview, render_preview
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +58,12 @@ def version_process(*, version_id: int) -> ContentVersion | None:
     try:
         with _local_copy(tenant, version) as path:
             preview = render_preview(path, mime) if wants_preview and can_preview(mime) else None
-            text = extract_text(path, mime) if wants_text and can_extract(mime) else None
+            text, refused = None, ""
+            if wants_text and can_extract(mime):
+                try:
+                    text = extract_text(path, mime)
+                except ExtractionRefused as error:
+                    refused = str(error)  # recorded, not retried: the file will not change
         with transaction.atomic():
             locked = ContentVersion.objects.select_for_update().get(pk=version.pk)
             if wants_preview:
@@ -70,10 +71,14 @@ def version_process(*, version_id: int) -> ContentVersion | None:
                     with blob_staged(io.BytesIO(preview)) as staged:
                         locked.preview_blob = blob_acquire(tenant=tenant, staged=staged)
                 locked.preview_status = Processing.DONE if preview else Processing.NONE
+            locked.processing_error = ""
             if wants_text:
+                # The search index follows in this transaction (a trigger on the text).
                 locked.extracted_text = text or ""
                 locked.text_status = Processing.DONE if text is not None else Processing.NONE
-            locked.processing_error = ""
+                if refused:
+                    locked.text_status = Processing.FAILED
+                    locked.processing_error = refused[:500]
             locked.save()
         return locked
     except Exception as error:

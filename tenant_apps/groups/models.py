@@ -7,6 +7,8 @@ The content library shares items with groups and decides access through
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
@@ -52,6 +54,15 @@ class Group(models.Model):
     picture = models.ForeignKey(
         Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Search (tenant_apps.search): title and description, kept by a trigger.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector"], name="group_search_idx"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="group_title_trgm_idx"),
+            models.Index(fields=["-modified", "-id"], name="group_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -12,12 +12,14 @@ from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.institution.signals import search_language_changed
 from tenants.services import tenant_rename
 
 INSTITUTION_EDITABLE = (
     "name",
     "primary_colour",
     "default_visibility",
+    "search_language",
     "self_registration",
     "registration_domains",
     "local_signin",  # through tenant_apps.directory.services.local_signin_set
@@ -68,6 +70,7 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     profile = institution_profile()
     profile.pk = InstitutionProfile.SINGLETON_PK
+    old_language = profile.search_language
     if "registration_domains" in changes:
         try:
             changes["registration_domains"] = registration_domains_clean(
@@ -102,6 +105,11 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
             actor=Actor(kind="institution", name=getattr(actor, "public_id", "command line")),
             name=profile.name,
         )
+    if profile.search_language != old_language:
+        # The search app rebuilds the index in the new language (after commit, in the
+        # background): every vector was made with the old one.
+        schema = connection.tenant.schema_name
+        transaction.on_commit(lambda: search_language_changed.send(sender=None, schema=schema))
     admin_action_record(
         actor=actor,
         verb="institution.updated",

@@ -14,6 +14,28 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Only me (and the institution's admins)"
 
 
+
+class SearchLanguage(models.TextChoices):
+    """PostgreSQL's built-in text-search configurations (stemming and stop words)."""
+
+    SIMPLE = "simple", "No language (exact words)"
+    DANISH = "danish", "Danish"
+    DUTCH = "dutch", "Dutch"
+    ENGLISH = "english", "English"
+    FINNISH = "finnish", "Finnish"
+    FRENCH = "french", "French"
+    GERMAN = "german", "German"
+    HUNGARIAN = "hungarian", "Hungarian"
+    ITALIAN = "italian", "Italian"
+    NORWEGIAN = "norwegian", "Norwegian"
+    PORTUGUESE = "portuguese", "Portuguese"
+    ROMANIAN = "romanian", "Romanian"
+    RUSSIAN = "russian", "Russian"
+    SPANISH = "spanish", "Spanish"
+    SWEDISH = "swedish", "Swedish"
+    TURKISH = "turkish", "Turkish"
+
+
 _colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f4e8c.")
 
 
@@ -37,6 +59,12 @@ class InstitutionProfile(models.Model):
     # else uses LDAP or OpenID Connect.
     local_signin = models.BooleanField(default=True)
     registration_domains = models.JSONField(default=list, blank=True)
+    # The text-search language of the institution's content, groups and profile fields
+    # (a PostgreSQL text-search configuration; names always use 'simple' as well).
+    # Changing it rebuilds the search index (tenant_apps.search).
+    search_language = models.CharField(
+        max_length=20, choices=SearchLanguage.choices, default=SearchLanguage.ENGLISH
+    )
     # Shown on every page next to the name (tenant_apps.avatars.services sets it).
     logo = models.ForeignKey(
         "blobs.Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -16,6 +16,7 @@ from config.api.inputs import validated
 from config.api.pagination import cursor_page
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.api import IsInstitutionAdmin
+from tenant_apps.institution.models import SearchLanguage
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_selectors import people_for_admin
@@ -53,6 +54,7 @@ class InstitutionSettingsOutput(serializers.Serializer):
     name = serializers.CharField()
     primary_colour = serializers.CharField()
     default_visibility = serializers.CharField()
+    search_language = serializers.CharField()
     self_registration = serializers.BooleanField()
     registration_domains = serializers.ListField(child=serializers.CharField())
 
@@ -61,6 +63,7 @@ class InstitutionSettingsInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     primary_colour = serializers.CharField(max_length=7, required=False)
     default_visibility = serializers.ChoiceField(Visibility.choices, required=False)
+    search_language = serializers.ChoiceField(SearchLanguage.choices, required=False)
     self_registration = serializers.BooleanField(required=False)
     registration_domains = serializers.ListField(
         child=serializers.CharField(max_length=253), required=False, max_length=100

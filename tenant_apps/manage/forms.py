@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from tenant_apps.institution.models import SearchLanguage
 from tenant_apps.people.models import Visibility
 
 
@@ -37,6 +38,13 @@ class InstitutionForm(forms.Form):
         label="Who can see a new person's profile",
         choices=Visibility.choices,
         help_text="People can change it for their own profile.",
+    )
+    search_language = forms.ChoiceField(
+        label="Search language",
+        choices=SearchLanguage.choices,
+        required=False,  # left out: unchanged
+        help_text="How words are matched in search (stemming and stop words). "
+        "Changing it rebuilds the search index in the background.",
     )
     self_registration = forms.BooleanField(
         label="Let people register themselves at /register",

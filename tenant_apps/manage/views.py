@@ -156,6 +156,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "name": profile.name,
         "primary_colour": profile.primary_colour,
         "default_visibility": profile.default_visibility,
+        "search_language": profile.search_language,
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
     }
@@ -167,7 +168,10 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                institution_settings_update(actor=request.user, **form.cleaned_data)
+                changes = dict(form.cleaned_data)
+                if not changes.get("search_language"):
+                    changes.pop("search_language", None)  # a form without the field
+                institution_settings_update(actor=request.user, **changes)
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:

@@ -9,6 +9,8 @@ participant's unread rows: neither grows with the number of messages in the inst
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
@@ -33,6 +35,11 @@ class Thread(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField()
+    # Search (tenant_apps.search): the subject, kept by a trigger.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [GinIndex(fields=["search_vector"], name="thread_search_idx")]
 
     def __str__(self) -> str:
         return self.subject
@@ -49,9 +56,14 @@ class Message(models.Model):
     # Sanitised HTML (nh3) - safe to render as it is.
     body = models.TextField()
     created = models.DateTimeField()
+    # Search (tenant_apps.search): the body's text, kept by a trigger.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["thread", "id"], name="message_thread_page_idx")]
+        indexes = [
+            models.Index(fields=["thread", "id"], name="message_thread_page_idx"),
+            GinIndex(fields=["search_vector"], name="message_search_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
@@ -52,6 +54,12 @@ class User(AbstractUser):
     )
     # A person may keep out of the directory altogether (FERPA directory opt-out).
     listed_in_directory = models.BooleanField(default=True)
+    # Search (tenant_apps.search): kept by a trigger in the write's transaction. The
+    # name (in the 'simple' configuration and the institution's language) and each
+    # profile field carry the weight of their visibility: A public, B signed-in
+    # members, C private; searches are limited to the weights the viewer may see.
+    # The username and e-mail address are never in it.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -60,6 +68,24 @@ class User(AbstractUser):
             models.Index(
                 fields=["display_name", "id"],
                 name="people_directory_idx",
+                condition=models.Q(listed_in_directory=True, is_active=True),
+            ),
+            GinIndex(
+                fields=["search_vector"],
+                name="people_search_idx",
+                condition=models.Q(listed_in_directory=True, is_active=True),
+            ),
+            # Typo-tolerant and partial name search (pg_trgm).
+            GinIndex(
+                fields=["display_name"],
+                opclasses=["gin_trgm_ops"],
+                name="people_name_trgm_idx",
+                condition=models.Q(listed_in_directory=True, is_active=True),
+            ),
+            # The World's newest people who chose to be listed.
+            models.Index(
+                models.F("date_joined").desc(),
+                name="people_newest_idx",
                 condition=models.Q(listed_in_directory=True, is_active=True),
             ),
         ]

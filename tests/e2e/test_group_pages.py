@@ -37,7 +37,12 @@ def _sign_in(page, base, username):
 
 
 def _shown_width(page, selector: str) -> int:
-    return page.eval_on_selector(selector, "img => img.complete ? img.naturalWidth : 0")
+    # Wait for the picture itself: the element can be there before its bytes are.
+    page.wait_for_function(
+        "s => { const img = document.querySelector(s); return img && img.complete; }",
+        arg=selector,
+    )
+    return page.eval_on_selector(selector, "img => img.naturalWidth")
 
 
 @pytest.mark.usefixtures("_leave_no_trace")

@@ -212,6 +212,7 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "name": "Alpha University",
         "primary_colour": "#1f4e8c",
         "default_visibility": "loggedin",
+        "search_language": "english",
         "self_registration": False,
         "registration_domains": [],
     }

@@ -1,0 +1,735 @@
+"""One search across what a viewer may see, and the World's explore page.
+
+Each scope starts from its app's own permission rule (``content_visible_to``,
+``groups_visible_to``, ``people_visible_to``, the viewer's own ``ThreadState`` rows),
+so search shows nothing the rest of the product would hide, and the rule runs in SQL.
+
+**Bounded cost.** A scope's matches are read newest first up to a cap
+(``CANDIDATES``): a word that matches half of 200,000 items costs the same as one
+that matches 500, because PostgreSQL walks the recency index and stops (or, for a
+rare word, reads the few matches from the GIN index). The candidates are ranked in
+Python by text rank (``ts_rank``), trigram similarity of the title or name to the
+query, and recency; filter counts are counted over them and reported as capped when
+the cap was reached. Only the page's rows are then read in full, with snippets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils import timezone
+
+from tenant_apps.content.models import ContentItem, Share
+from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.groups.selectors import groups_visible_to
+from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.messaging.models import Folder, ThreadState
+from tenant_apps.people.models import User, Visibility
+from tenant_apps.people.selectors import people_visible_to, profile_for, visibilities_for
+from tenant_apps.search.query import Query, headline_html, highlight
+
+TYPES = ("all", "content", "people", "groups", "messages")
+CANDIDATES = {"content": 500, "people": 100, "groups": 100, "messages": 200}
+WORD_SIMILARITY = "0.4"  # pg_trgm's word_similarity threshold for typo tolerance
+SNIPPET_CHARS = 50_000  # of a document's text given to ts_headline
+_HEADLINE_OPTIONS = (
+    "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxFragments=2, MaxWords=24, "
+    'MinWords=8, FragmentDelimiter=" … "\''
+)
+
+
+def search_language() -> str:
+    """The institution's text-search configuration (english unless its admins chose another)."""
+    language = (
+        InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK)
+        .values_list("search_language", flat=True)
+        .first()
+    )
+    return language or "english"
+
+
+def _signed_in(viewer) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_active)
+
+
+def _is_admin(viewer) -> bool:
+    return _signed_in(viewer) and bool(viewer.is_staff)
+
+
+def _prepare() -> None:
+    # Typo tolerance: pg_trgm's operators read their threshold from the session
+    # (set once per database connection).
+    connection.ensure_connection()
+    raw = id(connection.connection)
+    if getattr(connection, "oae_trgm_ready", None) == raw:
+        return
+    with connection.cursor() as cursor:
+        # JIT compilation costs more than these short queries take (100+ ms measured).
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
+            "set_config('jit', 'off', false)",
+            [WORD_SIMILARITY],
+        )
+    connection.oae_trgm_ready = raw
+
+
+@contextmanager
+def _bitmap_scans_only():
+    """Plans from the GIN indexes only, for prefix and trigram queries.
+
+    PostgreSQL's statistics know whole words, not prefixes or near spellings, and
+    misjudged they make a LIMIT query read the whole table "until enough rows match"
+    (10 s over 1,000,000 people, measured). Inside this block only bitmap scans of
+    the indexes are allowed: the cost follows the number of matches, never the table.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true)"
+        )
+        yield
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', 'on', true), "
+            "set_config('enable_indexscan', 'on', true)"
+        )
+
+
+@dataclass
+class Filters:
+    kind: str = ""
+    tag: str = ""
+    owner: User | None = None
+    group: Any = None
+    after: date | None = None
+    before: date | None = None
+
+    @property
+    def any_content_only(self) -> bool:
+        return bool(self.kind or self.tag or self.owner or self.group or self.after or self.before)
+
+
+@dataclass
+class Hit:
+    type: str
+    pk: int
+    score: float
+    created: datetime
+    kind: str = ""
+    tags: list = field(default_factory=list)
+    owner_id: int | None = None
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    type: str
+    results: list[dict]
+    total: int
+    capped: bool
+    counts: dict[str, int]
+    facets: dict[str, list[dict]]
+    next_offset: int | None
+    did_you_mean: str | None = None
+
+
+def _recency(moment: datetime, now: datetime) -> float:
+    days = max((now - moment).total_seconds() / 86400.0, 0.0)
+    return 1.0 / (1.0 + days / 30.0)
+
+
+def _score(
+    rank: float, similarity: float, moment: datetime, now: datetime, exact: bool = True
+) -> float:
+    # ts_rank with normalisation 32 is rank/(rank+1), in [0, 1); similarity is in [0, 1].
+    # Rows that match every word come before rows let in only by a near spelling.
+    return (
+        (1.0 if exact else 0.0)
+        + 1.0 * (rank or 0.0)
+        + 0.6 * (similarity or 0.0)
+        + 0.15 * _recency(moment, now)
+    )
+
+
+def _matching(vector: str, title: str, tsq: str, params: list, query: Query) -> RawSQL:
+    """The row matches every word; or, for a fuzzy query, its title is a near spelling.
+
+    The trigram condition is left out entirely unless fuzzy: with nothing to compare,
+    pg_trgm's index would read every entry.
+    """
+    if not query.fuzzy_text:
+        return RawSQL(f"{vector} @@ {tsq}", params, output_field=BooleanField())
+    return RawSQL(
+        f"({vector} @@ {tsq} OR %s <%% {title})",
+        [*params, query.fuzzy_text],
+        output_field=BooleanField(),
+    )
+
+
+# --- content ---------------------------------------------------------------------
+_ITEM = '"content_contentitem"'
+
+
+def _content_matches(viewer, query: Query, filters: Filters) -> QuerySet[ContentItem]:
+    tsq, params = query.tsquery()
+    match = _matching(f"{_ITEM}.search_vector", f"{_ITEM}.title", tsq, params, query)
+    items = content_visible_to(viewer).filter(match)
+    if filters.kind:
+        items = items.filter(kind=filters.kind)
+    if filters.tag:
+        items = items.filter(tags__contains=[filters.tag.lower()])
+    if filters.owner is not None:
+        items = items.filter(created_by=filters.owner)
+    if filters.group is not None:
+        same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))
+        items = items.filter(Exists(Share.objects.filter(same_item, group=filters.group)))
+    if filters.after:
+        items = items.filter(created__date__gte=filters.after)
+    if filters.before:
+        items = items.filter(created__date__lte=filters.before)
+    return items
+
+
+def _content_hits(viewer, query: Query, filters: Filters, cap: int, now) -> list[Hit]:
+    tsq, params = query.tsquery()
+    rows = (
+        _content_matches(viewer, query, filters)
+        .annotate(
+            rank=RawSQL(f"ts_rank({_ITEM}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(f"word_similarity(%s, {_ITEM}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{_ITEM}.search_vector @@ {tsq}", params, BooleanField()),
+        )
+        .order_by("-created", "-id")
+        .values_list(
+            "pk", "created", "kind", "tags", "created_by_id", "rank", "similarity", "exact"
+        )[:cap]
+    )
+    return [
+        Hit("content", pk, _score(rank, sim, created, now, exact), created, kind, tags, owner)
+        for pk, created, kind, tags, owner, rank, sim, exact in rows
+    ]
+
+
+def _content_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    if not pks:
+        return {}
+    tsq, params = query.tsquery()
+    source = (
+        "translate(coalesce(" + _ITEM + ".description, '') || ' ' || "
+        "coalesce((SELECT left(v.extracted_text, %s) FROM content_contentversion v "
+        "WHERE v.id = " + _ITEM + ".current_version_id), '') || ' ' || "
+        "left(oae_html_text(" + _ITEM + ".body_html), %s), chr(2) || chr(3), '')"
+    )
+    headline = RawSQL(
+        f"ts_headline(%s::regconfig, {source}, {tsq}, {_HEADLINE_OPTIONS})",
+        [query.config, SNIPPET_CHARS, SNIPPET_CHARS, *params],
+    )
+    items = (
+        ContentItem.objects.filter(pk__in=pks)
+        .select_related("created_by")
+        .annotate(headline=headline)
+        .defer("body_html", "search_vector", "created_by__search_vector")
+    )
+    out = {}
+    for item in items:
+        owner = None
+        if item.created_by is not None:
+            profile = profile_for(viewer, item.created_by)
+            owner = {
+                "id": item.created_by.public_id,
+                "display_name": profile.get("display_name", ""),
+            }
+        out[item.pk] = {
+            "type": "content",
+            "id": item.public_id,
+            "kind": item.kind,
+            "title": item.title,
+            "title_html": highlight(item.title, query.words),
+            "snippet_html": headline_html(item.headline),
+            "url": reverse("content-item", args=[item.public_id]),
+            "link": item.url or None,
+            "tags": item.tags,
+            "owner": owner,
+            "created": item.created,
+            "modified": item.modified,
+        }
+    return out
+
+
+# --- groups ----------------------------------------------------------------------
+_GROUP = '"groups_group"'
+
+
+def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    tsq, params = query.tsquery()
+    rows = (
+        groups_visible_to(viewer)
+        .filter(_matching(f"{_GROUP}.search_vector", f"{_GROUP}.title", tsq, params, query))
+        .annotate(
+            rank=RawSQL(f"ts_rank({_GROUP}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(f"word_similarity(%s, {_GROUP}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{_GROUP}.search_vector @@ {tsq}", params, BooleanField()),
+        )
+        .order_by("-modified", "-id")
+        .values_list("pk", "modified", "rank", "similarity", "exact")[:cap]
+    )
+    return [Hit("groups", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
+
+
+def _group_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    from tenant_apps.groups.models import Group
+
+    out = {}
+    for group in Group.objects.filter(pk__in=pks).only(
+        "public_id", "title", "description", "visibility", "created", "modified"
+    ):
+        out[group.pk] = {
+            "type": "group",
+            "id": group.public_id,
+            "title": group.title,
+            "title_html": highlight(group.title, query.words),
+            "snippet_html": highlight(group.description[:300], query.words),
+            "url": reverse("group-page", args=[group.public_id]),
+            "visibility": group.visibility,
+            "created": group.created,
+            "modified": group.modified,
+        }
+    return out
+
+
+# --- people ----------------------------------------------------------------------
+_USER = '"people_user"'
+_PROFILE_TEXT = ("department", "role", "biography")
+
+
+def _people_weights(viewer) -> str:
+    if _is_admin(viewer):
+        return "ABC"
+    return "AB" if Visibility.LOGGEDIN in visibilities_for(viewer) else "A"
+
+
+def _people_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    """Listed, active people whose visible name or visible fields match.
+
+    Fields are matched only at the weights of the visibilities the viewer may see;
+    a username or an e-mail address is in nobody's vector, and matches only the
+    person themselves (their own account, found by exact address or username).
+    """
+    tsq, params = query.tsquery_weighted(_people_weights(viewer))
+    match = _matching(f"{_USER}.search_vector", f"{_USER}.display_name", tsq, params, query)
+    people = people_visible_to(viewer).filter(listed_in_directory=True)
+    if not _is_admin(viewer):
+        people = people.filter(display_name_visibility__in=visibilities_for(viewer))
+    condition = Q(match)
+    if _signed_in(viewer) and query.text:
+        own = query.text.lower()
+        condition |= Q(pk=viewer.pk) & (Q(username__iexact=own) | Q(email__iexact=own))
+    rows = (
+        people.filter(condition)
+        .annotate(
+            rank=RawSQL(f"ts_rank({_USER}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(
+                f"word_similarity(%s, {_USER}.display_name)", [query.text], FloatField()
+            ),
+            exact=RawSQL(f"{_USER}.search_vector @@ {tsq}", params, BooleanField()),
+        )
+        .order_by()
+        .values_list("pk", "date_joined", "rank", "similarity", "exact")[:cap]
+    )
+    # People are not news: recency counts for nothing among them.
+    return [
+        Hit("people", pk, _score(r, s, now, now, e) + 0.5 * (s or 0), d) for pk, d, r, s, e in rows
+    ]
+
+
+def _people_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    out = {}
+    for person in User.objects.filter(pk__in=pks).defer("search_vector"):
+        profile = profile_for(viewer, person)
+        details = " · ".join(profile[f] for f in ("role", "department") if profile.get(f))
+        out[person.pk] = {
+            "type": "person",
+            "id": person.public_id,
+            "title": profile.get("display_name", ""),
+            "title_html": highlight(profile.get("display_name", ""), query.words),
+            "snippet_html": highlight(details[:300], query.words),
+            "url": reverse("person-page", args=[person.public_id]),
+            "picture": profile.get("picture"),
+        }
+    return out
+
+
+# --- the viewer's own message threads -------------------------------------------
+def _thread_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    if not _signed_in(viewer):
+        return []
+    tsq, params = query.tsquery()
+    in_messages = RawSQL(
+        "EXISTS (SELECT 1 FROM messaging_message m WHERE m.thread_id = "
+        '"messaging_threadstate"."thread_id" AND m.search_vector @@ ' + tsq + " AND m.created > "
+        'coalesce("messaging_threadstate"."hidden_before", \'-infinity\'::timestamptz))',
+        params,
+        output_field=BooleanField(),
+    )
+    subject = (
+        '(SELECT t.search_vector FROM messaging_thread t WHERE t.id = "messaging_threadstate".'
+        '"thread_id")'
+    )
+    in_subject = RawSQL(f"{subject} @@ {tsq}", params, output_field=BooleanField())
+    rows = (
+        ThreadState.objects.filter(user=viewer)
+        .exclude(folder=Folder.DELETED)
+        .filter(Q(in_subject) | Q(in_messages))
+        .annotate(rank=RawSQL(f"ts_rank({subject}, {tsq}, 32)", params, FloatField()))
+        .order_by("-last_message_at", "-id")
+        .values_list("pk", "last_message_at", "rank")[:cap]
+    )
+    return [Hit("messages", pk, _score(r, 0.0, m, now) + 0.2, m) for pk, m, r in rows]
+
+
+def _thread_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    if not pks:
+        return {}
+    tsq, params = query.tsquery()
+    headline = RawSQL(
+        "(SELECT ts_headline(%s::regconfig, "
+        "translate(oae_html_text(m.body), chr(2) || chr(3), ''), "
+        + tsq
+        + ", "
+        + _HEADLINE_OPTIONS
+        + ') FROM messaging_message m WHERE m.thread_id = "messaging_threadstate"."thread_id"'
+        " AND m.search_vector @@ "
+        + tsq
+        + ' AND m.created > coalesce("messaging_threadstate"."hidden_before", '
+        "'-infinity'::timestamptz) ORDER BY m.id DESC LIMIT 1)",
+        [query.config, *params, *params],
+    )
+    out = {}
+    states = ThreadState.objects.filter(pk__in=pks, user=viewer).select_related("thread")
+    for state in states.annotate(headline=headline):
+        thread = state.thread
+        out[state.pk] = {
+            "type": "thread",
+            "id": thread.public_id,
+            "title": thread.subject,
+            "title_html": highlight(thread.subject, query.words),
+            "snippet_html": headline_html(state.headline),
+            "url": reverse("messages-thread", args=[thread.public_id]),
+            "folder": state.folder,
+            "unread": state.is_unread,
+            "modified": state.last_message_at,
+        }
+    return out
+
+
+_ROWS = {
+    "content": _content_rows,
+    "groups": _group_rows,
+    "people": _people_rows,
+    "messages": _thread_rows,
+}
+
+
+# --- facets and "did you mean" --------------------------------------------------
+def _facets(viewer, hits: list[Hit], capped: bool) -> dict[str, list[dict]]:
+    content = [h for h in hits if h.type == "content"]
+    if not content:
+        return {}
+    kinds: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    owners: dict[int, int] = {}
+    for hit in content:
+        kinds[hit.kind] = kinds.get(hit.kind, 0) + 1
+        for tag in hit.tags or []:
+            tags[tag] = tags.get(tag, 0) + 1
+        if hit.owner_id:
+            owners[hit.owner_id] = owners.get(hit.owner_id, 0) + 1
+    top_owners = sorted(owners.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    owner_rows = {
+        p.pk: p for p in people_visible_to(viewer).filter(pk__in=[pk for pk, _ in top_owners])
+    }
+    owner_facet = []
+    for pk, count in top_owners:
+        person = owner_rows.get(pk)
+        name = profile_for(viewer, person).get("display_name") if person else None
+        if name:
+            owner_facet.append({"value": person.public_id, "label": name, "count": count})
+    group_counts = (
+        Share.objects.filter(item_id__in=[h.pk for h in content], group__isnull=False)
+        .filter(group__in=groups_visible_to(viewer))
+        .values_list("group__public_id", "group__title")
+    )
+    groups: dict[tuple[str, str], int] = {}
+    for key in group_counts:
+        groups[key] = groups.get(key, 0) + 1
+    by_day = {"week": 0, "month": 0, "year": 0}
+    now = timezone.now()
+    for hit in content:
+        age = now - hit.created
+        for name, days in (("week", 7), ("month", 31), ("year", 366)):
+            if age <= timedelta(days=days):
+                by_day[name] += 1
+    return {
+        "kind": [{"value": k, "count": n} for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])],
+        "tag": [
+            {"value": t, "count": n}
+            for t, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+        ],
+        "owner": owner_facet,
+        "group": [
+            {"value": gid, "label": title, "count": n}
+            for (gid, title), n in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
+        "date": [{"value": k, "count": n} for k, n in by_day.items()],
+    }
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word.lower()} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def _similarity(a: str, b: str) -> float:
+    ta, tb = _trigrams(a), _trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def did_you_mean(viewer, query: Query) -> str | None:
+    """A corrected query from words of titles and names the viewer may see, or None.
+
+    Three queries (content titles, group titles, people's visible names), each the
+    five closest by trigram word similarity; each query word is replaced by the
+    closest word among them when that is close enough and not the same word.
+    """
+    if not query.words or len(query.text) > 100:
+        return None
+    _prepare()
+    text = query.text
+    order = RawSQL(f"word_similarity(%s, {_ITEM}.title)", [text], FloatField())
+    titles = list(
+        content_visible_to(viewer)
+        .filter(RawSQL(f"%s <%% {_ITEM}.title", [text], output_field=BooleanField()))
+        .annotate(s=order)
+        .order_by("-s")
+        .values_list("title", flat=True)[:5]
+    )
+    titles += list(
+        groups_visible_to(viewer)
+        .filter(RawSQL(f"%s <%% {_GROUP}.title", [text], output_field=BooleanField()))
+        .annotate(s=RawSQL(f"word_similarity(%s, {_GROUP}.title)", [text], FloatField()))
+        .order_by("-s")
+        .values_list("title", flat=True)[:5]
+    )
+    people = people_visible_to(viewer).filter(listed_in_directory=True)
+    if not _is_admin(viewer):
+        people = people.filter(display_name_visibility__in=visibilities_for(viewer))
+    titles += list(
+        people.filter(RawSQL(f"%s <%% {_USER}.display_name", [text], output_field=BooleanField()))
+        .annotate(s=RawSQL(f"word_similarity(%s, {_USER}.display_name)", [text], FloatField()))
+        .order_by("-s")
+        .values_list("display_name", flat=True)[:5]
+    )
+    vocabulary = {w.lower() for title in titles for w in re.findall(r"[^\W_]{3,}", title)}
+    if not vocabulary:
+        return None
+    corrected = text
+    changed = False
+    for word in query.words:
+        if len(word) < 3 or word in vocabulary:
+            continue
+        best = max(vocabulary, key=lambda v: (_similarity(word, v), -abs(len(v) - len(word))))
+        if _similarity(word, best) >= 0.35:
+            corrected = re.sub(rf"(?i)(?<![\w]){re.escape(word)}(?![\w])", best, corrected)
+            changed = True
+    return corrected if changed and corrected.lower() != text.lower() else None
+
+
+# --- the one search --------------------------------------------------------------
+FEW = 3  # fewer exact matches than this: typo tolerance and "did you mean" step in
+
+
+def _collect(viewer, query: Query, filters: Filters, scopes: list[str], now):
+    hits: list[Hit] = []
+    counts: dict[str, int] = {}
+    capped = False
+    for scope in scopes:
+        cap = CANDIDATES[scope]
+        if scope == "content":
+            found = _content_hits(viewer, query, filters, cap, now)
+        elif scope == "groups":
+            found = _group_hits(viewer, query, cap, now)
+        elif scope == "people":
+            found = _people_hits(viewer, query, cap, now)
+        else:
+            found = _thread_hits(viewer, query, cap, now)
+        counts[scope] = len(found)
+        capped = capped or len(found) >= cap
+        hits.extend(found)
+    return hits, counts, capped
+
+
+def search(
+    *,
+    viewer,
+    query: Query,
+    type: str = "all",
+    filters: Filters | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> SearchResult:
+    """Results for ``viewer`` of ``query`` in one scope (or all but messages), best first.
+
+    ``type`` is one of TYPES; messages (the viewer's own threads) are their own scope.
+    Content filters (kind, tag, owner, group, dates) limit the content scope and, in
+    "all", leave only content. Pages are offsets into the ranked candidates (bounded).
+    """
+    filters = filters or Filters()
+    now = timezone.now()
+    empty = SearchResult(query, type, [], 0, False, {}, {}, None)
+    if query.is_empty:
+        return empty
+    _prepare()
+    scopes = [type] if type != "all" else ["content", "people", "groups"]
+    if type == "all" and filters.any_content_only:
+        scopes = ["content"]
+    hits, counts, capped = _collect(viewer, query, filters, scopes, now)
+    if len(hits) < FEW and query.is_plain and scopes != ["messages"]:
+        # Few exact matches: let near spellings of titles and names in too. Trying
+        # exact words first keeps the trigram index (whose cost grows with the
+        # institution) out of the common case.
+        query = replace(query, fuzzy=True, prefix=True)
+        with _bitmap_scans_only():
+            hits, counts, capped = _collect(viewer, query, filters, scopes, now)
+    hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
+    page = hits[offset : offset + limit]
+    rows: dict[tuple[str, int], dict] = {}
+    for scope in scopes:
+        pks = [h.pk for h in page if h.type == scope]
+        if pks:
+            for pk, row in _ROWS[scope](viewer, query, pks).items():
+                rows[(scope, pk)] = row
+    results = []
+    for hit in page:
+        row = rows.get((hit.type, hit.pk))
+        if row is not None:
+            row["score"] = round(hit.score, 4)
+            results.append(row)
+    more = offset + limit < len(hits)
+    result = SearchResult(
+        query=query,
+        type=type,
+        results=results,
+        total=len(hits),
+        capped=capped,
+        counts=counts,
+        facets=_facets(viewer, hits, capped) if "content" in scopes else {},
+        next_offset=offset + limit if more else None,
+    )
+    if len(hits) < FEW and offset == 0:
+        with _bitmap_scans_only():
+            result.did_you_mean = did_you_mean(viewer, query)
+    return result
+
+
+def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
+    """Suggestions while typing: the best few people, groups and items, labels and links."""
+    if query.is_empty:
+        return []
+    _prepare()
+    query = replace(query, prefix=True)
+    now = timezone.now()
+
+    def collect(query: Query) -> list[Hit]:
+        return (
+            _people_hits(viewer, query, 5, now)
+            + _group_hits(viewer, query, 5, now)
+            + _content_hits(viewer, query, Filters(), 10, now)
+        )
+
+    with _bitmap_scans_only():
+        hits = collect(query)
+        if len(hits) < FEW and query.is_plain:
+            query = replace(query, fuzzy=True)
+            hits = collect(query)
+    hits.sort(key=lambda h: (-h.score, h.type, -h.pk))
+    hits = hits[:limit]
+    rows: dict[tuple[str, int], dict] = {}
+    for scope in ("people", "groups", "content"):
+        pks = [h.pk for h in hits if h.type == scope]
+        if pks:
+            if scope == "content":
+                items = ContentItem.objects.filter(pk__in=pks).only("public_id", "title", "kind")
+                for item in items:
+                    rows[(scope, item.pk)] = {
+                        "type": "content",
+                        "id": item.public_id,
+                        "label": item.title,
+                        "kind": item.kind,
+                        "url": reverse("content-item", args=[item.public_id]),
+                    }
+            else:
+                for pk, row in _ROWS[scope](viewer, query, pks).items():
+                    rows[(scope, pk)] = {
+                        "type": row["type"],
+                        "id": row["id"],
+                        "label": row["title"],
+                        "url": row["url"],
+                    }
+    return [rows[(h.type, h.pk)] for h in hits if (h.type, h.pk) in rows]
+
+
+# --- the World -------------------------------------------------------------------
+def _world_visibilities(viewer) -> list[str]:
+    # Only what is open to everyone (visitors) or to every member: never a private
+    # item, even one shared with the viewer - the World is for exploring.
+    if _signed_in(viewer):
+        return [Visibility.PUBLIC, Visibility.LOGGEDIN]
+    return [Visibility.PUBLIC]
+
+
+def world(*, viewer, size: int = 10) -> dict:
+    """The explore page: recently active content and groups, popular tags, new people."""
+    from tenant_apps.groups.models import Group
+
+    allowed = _world_visibilities(viewer)
+    items = list(
+        ContentItem.objects.filter(visibility__in=allowed)
+        .order_by("-modified", "-id")
+        .only("public_id", "title", "kind", "tags", "modified", "visibility")[:size]
+    )
+    groups = list(
+        Group.objects.filter(visibility__in=allowed)
+        .order_by("-modified", "-id")
+        .only("public_id", "title", "description", "modified", "visibility")[:size]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tag, count(*) AS n FROM (SELECT tags FROM content_contentitem "
+            "WHERE visibility = ANY(%s) ORDER BY modified DESC, id DESC LIMIT 1000) recent, "
+            "unnest(recent.tags) AS tag GROUP BY tag ORDER BY n DESC, tag LIMIT 20",
+            [allowed],
+        )
+        tags = [{"tag": tag, "count": n} for tag, n in cursor.fetchall()]
+    people = people_visible_to(viewer).filter(
+        listed_in_directory=True, display_name_visibility__in=visibilities_for(viewer)
+    )
+    newest = list(people.order_by("-date_joined")[:size])
+    return {
+        "content": items,
+        "groups": groups,
+        "tags": tags,
+        "people": [profile_for(viewer, p) for p in newest],
+    }
+
+
+def log_scale(count: int, top: int) -> float:
+    """A tag's size in a cloud, from 1 to 2."""
+    return 1.0 + (math.log1p(count) / math.log1p(top) if top else 0.0)

@@ -1,0 +1,54 @@
+"""Writes of the search index: rebuilding it (the triggers keep it current otherwise).
+
+Every vector is computed by a trigger in its own app's table (see the ``*_search``
+migrations of people, groups, content and messaging), in the transaction of the write
+that changed the text. A rebuild re-fires those triggers, in batches of rows, for
+when the institution's language changed or the index is suspected stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection, transaction
+
+# (table, the column whose self-assignment fires the table's search trigger)
+TABLES = (
+    ("people_user", "display_name"),
+    ("groups_group", "title"),
+    ("content_contentitem", "title"),
+    ("messaging_thread", "subject"),
+    ("messaging_message", "body"),
+)
+BATCH = 2000
+
+
+def search_index_rebuild(
+    *, batch: int = BATCH, progress: Callable[[str, int, int], None] | None = None
+) -> dict[str, int]:
+    """Recompute every search vector of the current schema; returns rows per table.
+
+    Each batch is its own transaction, so a long rebuild holds no lock for long and
+    a crash loses at most a batch (run it again). ``progress(table, done, total)``
+    is called after each batch.
+    """
+    done_by_table: dict[str, int] = {}
+    for table, column in TABLES:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {table}")
+            total, last = cursor.fetchone()
+        done, start = 0, 0
+        while start <= last and total:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = {column} WHERE id > %s AND id <= %s",
+                    [start, start + batch],
+                )
+                done += cursor.rowcount
+            start += batch
+            if progress:
+                progress(table, done, total)
+        if progress and not total:
+            progress(table, 0, 0)
+        done_by_table[table] = done
+    return done_by_table
