@@ -15,7 +15,7 @@ user `nobody`. Missing server packages (postgresql, redis-server) are
 installed with apt-get when running as root.
 
 Usage (normally through make):
-    stack.py run                 up dev, migrate, demo data, worker + gunicorn; Ctrl-C stops all
+    stack.py run                 up dev, migrate, demo data, worker, web, live; Ctrl-C stops all
     stack.py up|down|status [--profile P]
     stack.py env [--profile P]   the environment variables that reach the profile's services
     stack.py test [pytest args]  fresh test services, ruff, pytest, then stop them
@@ -704,6 +704,7 @@ def up(profile: Profile) -> None:
 
 def down(profile: Profile) -> None:
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
+    stop_pid(profile.run_dir / "live.pid", "uvicorn (live channel)")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
     slapd_stop(profile)
     pgbouncer_stop(profile)
@@ -768,7 +769,7 @@ def run(profile: Profile) -> int:
                 child.wait(timeout=15)
             if child.poll() is None:
                 child.kill()
-        for name in ("gunicorn.pid", "celery.pid"):
+        for name in ("gunicorn.pid", "celery.pid", "live.pid"):
             (profile.run_dir / name).unlink(missing_ok=True)
         down(profile)
 
@@ -796,6 +797,28 @@ def run(profile: Profile) -> int:
         )
         children.append(celery)
         (profile.run_dir / "celery.pid").write_text(str(celery.pid))
+        # The live channel (WebSockets, config.asgi) on the next port; pages connect there
+        # (LIVE_URL_PORT) since no nginx joins the two here.
+        live_port = profile.web + 1
+        env["LIVE_URL_PORT"] = str(live_port)
+        live = subprocess.Popen(
+            [
+                str(VENV_BIN / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(live_port),
+                "--ws",
+                "websockets-sansio",
+                "--lifespan",
+                "off",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        children.append(live)
+        (profile.run_dir / "live.pid").write_text(str(live.pid))
         web = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
