@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.apps import apps as global_apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -224,10 +225,25 @@ def is_replayable(plan: list[Migration]) -> bool:
     )
 
 
+def _tenant_app_labels() -> frozenset[str]:
+    return frozenset(
+        config.label
+        for config in global_apps.get_app_configs()
+        if config.name in settings.TENANT_APPS
+    )
+
+
 def changes_models(plan: list[Migration]) -> bool:
+    """Whether the plan adds or changes models of a tenant app (content types, permissions).
+
+    A public-only app's new model (the tenant router drops its operations in institution
+    schemas) creates nothing there: no post-migrate work in 10,000 schemas for it.
+    """
+    tenant_apps = _tenant_app_labels()
     return any(
         isinstance(operation, MODEL_CHANGES)
         for migration in plan
+        if migration.app_label in tenant_apps
         for operation in migration.operations
     )
 
