@@ -15,7 +15,7 @@ user `nobody`. Missing server packages (postgresql, redis-server) are
 installed with apt-get when running as root.
 
 Usage (normally through make):
-    stack.py run                 up dev, migrate, demo data, worker + gunicorn; Ctrl-C stops all
+    stack.py run                 up dev, migrate, demo data, worker, web, live; Ctrl-C stops all
     stack.py up|down|status [--profile P]
     stack.py env [--profile P]   the environment variables that reach the profile's services
     stack.py test [pytest args]  fresh test services, ruff, pytest, then stop them
@@ -660,6 +660,7 @@ def down(profile: Profile) -> None:
     # A supervising `make run` first (it would restart the processes stopped below).
     stop_pid(profile.run_dir / "run.pid", "make run", timeout=60)
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
+    stop_pid(profile.run_dir / "live.pid", "uvicorn (live channel)")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
     stop_pid(profile.run_dir / "celerybeat.pid", "Celery beat")
     slapd_stop(profile)
@@ -724,7 +725,23 @@ def run(profile: Profile) -> int:
     run_pid.write_text(str(os.getpid()))
     env = child_env(profile)
     queue = env.get("CELERY_QUEUE", "oae")
+    # The live channel (WebSockets, config.asgi) on the next port; pages connect there
+    # (LIVE_URL_PORT) since no nginx joins the two here.
+    live_port = profile.web + 1
+    env["LIVE_URL_PORT"] = str(live_port)
     programs = {
+        "live": [
+            str(VENV_BIN / "uvicorn"),
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(live_port),
+            "--ws",
+            "websockets-sansio",
+            "--lifespan",
+            "off",
+        ],
         "gunicorn": [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",
@@ -762,6 +779,7 @@ def run(profile: Profile) -> int:
     try:
         supervisor.start("celery")
         supervisor.start("celerybeat")
+        supervisor.start("live")
         web = supervisor.start("gunicorn")
         wait_for(lambda: port_open(profile.web) or web.poll() is not None, "gunicorn", 60)
         if web.poll() is not None:
