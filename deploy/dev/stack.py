@@ -866,6 +866,18 @@ def run(profile: Profile) -> int:
     live_port = profile.web + 1
     env["LIVE_URL_PORT"] = str(live_port)
     programs = {
+        "live": [
+            str(VENV_BIN / "uvicorn"),
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(live_port),
+            "--ws",
+            "websockets-sansio",
+            "--lifespan",
+            "off",
+        ],
         "gunicorn": [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",
