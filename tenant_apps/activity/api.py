@@ -169,7 +169,10 @@ class NotificationsApi(APIView):
         parameters=PAGE_PARAMETERS,
         responses=inline_serializer(
             "NotificationPage",
-            {"results": NotificationOutput(many=True), "next": serializers.URLField()},
+            {
+                "results": NotificationOutput(many=True),
+                "next": serializers.URLField(allow_null=True),
+            },
         ),
         summary="My notifications, newest first",
     )
@@ -186,10 +189,12 @@ class NotificationsApi(APIView):
 
     @extend_schema(
         request=MarkReadInput,
-        responses=inline_serializer(
-            "MarkedRead",
-            {"changed": serializers.IntegerField(), "unread": serializers.IntegerField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "MarkedRead",
+                {"changed": serializers.IntegerField(), "unread": serializers.IntegerField()},
+            )
+        },
         summary='Mark notifications read: {"read": ["n_..."]} or {"all": true}',
     )
     def post(self, request: Request) -> Response:
