@@ -4,6 +4,8 @@
 #   web      migrate_tenants once per deploy (deploy/migrate_once.py), then gunicorn on
 #            GUNICORN_BIND (127.0.0.1:8000: only the nginx container of the task reaches it)
 #   nginx    render deploy/nginx/*.conf from the environment and run nginx in the foreground
+#   live     uvicorn serving the live channel (WebSockets under /ws/, config.asgi) on
+#            LIVE_HOST:LIVE_PORT (0.0.0.0:8001: the load balancer sends /ws/* to it)
 #   worker   a Celery worker on CELERY_QUEUE
 #   beat     Celery beat (exactly one per platform: the beat service runs one task)
 #   migrate  only the migration step (a one-off ECS task, or by hand)
@@ -45,6 +47,13 @@ case "$role" in
     nginx)
         conf="$(python deploy/nginx/render.py --out "${NGINX_RUN_DIR:-/tmp/oae-nginx}")"
         exec nginx -c "$conf" -g "daemon off;" "$@"
+        ;;
+    live)
+        exec uvicorn config.asgi:application --app-dir platform \
+            --host "${LIVE_HOST:-0.0.0.0}" --port "${LIVE_PORT:-8001}" \
+            --ws websockets-sansio --lifespan off --no-access-log --proxy-headers \
+            --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+            --timeout-graceful-shutdown "${LIVE_GRACEFUL_SECONDS:-20}" "$@"
         ;;
     worker)
         exec celery -A config worker --loglevel "${LOG_LEVEL:-INFO}" \

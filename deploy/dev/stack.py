@@ -15,7 +15,7 @@ user `nobody`. Missing server packages (postgresql, redis-server) are
 installed with apt-get when running as root.
 
 Usage (normally through make):
-    stack.py run                 up dev, migrate, demo data, worker + gunicorn; Ctrl-C stops all
+    stack.py run                 up dev, migrate, demo data, worker, web, live; Ctrl-C stops all
     stack.py up|down|status [--profile P]
     stack.py env [--profile P]   the environment variables that reach the profile's services
     stack.py test [pytest args]  fresh test services, ruff, pytest, then stop them
@@ -83,6 +83,10 @@ class Profile:
         return self.pg - 15400  # 38930 for test, shifted with the slot like the others
 
     @property
+    def pgbouncer(self) -> int:
+        return self.pg - 10000  # 44330 for test, shifted with the slot like the others
+
+    @property
     def bucket(self) -> str:
         return f"oae-{self.name}"
 
@@ -107,6 +111,8 @@ class Profile:
             "OAE_TEST_LDAP_URI": f"ldap://127.0.0.1:{self.ldap}",
             "OAE_TEST_LDAP_ADMIN_DN": LDAP_ADMIN_DN,
             "OAE_TEST_LDAP_ADMIN_PASSWORD": LDAP_ADMIN_PASSWORD,
+            # PgBouncer in transaction mode in front of this PostgreSQL (test profile).
+            "OAE_TEST_PGBOUNCER_PORT": str(self.pgbouncer),
         }
 
 
@@ -619,6 +625,65 @@ def slapd_stop(profile: Profile) -> None:
     stop_pid(profile.run_dir / "slapd.pid", "slapd")
 
 
+# --- PgBouncer (test profile: the transaction-pooling tests) ------------------------
+def pgbouncer_dir(profile: Profile) -> Path:
+    return pg_root(profile) / "pgbouncer"  # where `nobody` may write (see pg_root)
+
+
+def pgbouncer_start(profile: Profile) -> None:
+    """Debian's PgBouncer on loopback, transaction mode, one server connection per database.
+
+    One server connection makes every client share it: the pooling tests interleave two
+    clients on it and check that neither sees the other's schema.
+    """
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        apt_install("pgbouncer")
+    directory = pgbouncer_dir(profile)
+    pidfile = directory / "pgbouncer.pid"
+    if read_pid(pidfile):
+        return
+    if port_open(profile.pgbouncer):
+        fail(f"port {profile.pgbouncer} is taken by another program; PgBouncer cannot start.")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "userlist.txt").write_text('"oae" ""\n')
+    config = directory / "pgbouncer.ini"
+    config.write_text(
+        "\n".join(
+            [
+                "[databases]",
+                f"* = host=127.0.0.1 port={profile.pg}",
+                "[pgbouncer]",
+                "listen_addr = 127.0.0.1",
+                f"listen_port = {profile.pgbouncer}",
+                "unix_socket_dir =",
+                "auth_type = trust",
+                "admin_users = oae",
+                f"auth_file = {directory / 'userlist.txt'}",
+                "pool_mode = transaction",
+                "default_pool_size = 1",
+                "max_client_conn = 50",
+                "ignore_startup_parameters = extra_float_digits,options",
+                f"logfile = {directory / 'pgbouncer.log'}",
+                f"pidfile = {pidfile}",
+                "",
+            ]
+        )
+    )
+    if is_root():
+        shutil.chown(directory, PG_USER_WHEN_ROOT)
+        for path in directory.iterdir():
+            shutil.chown(path, PG_USER_WHEN_ROOT)
+    say(f"starting PgBouncer (transaction mode) on 127.0.0.1:{profile.pgbouncer}")
+    subprocess.run(as_pg_user([binary, "-d", "-q", str(config)]), check=True)
+    wait_for(lambda: port_open(profile.pgbouncer), "PgBouncer", 20, directory / "pgbouncer.log")
+
+
+def pgbouncer_stop(profile: Profile) -> None:
+    if (profile.var / "pg").exists():
+        stop_pid(pgbouncer_dir(profile) / "pgbouncer.pid", "PgBouncer")
+
+
 def system_deps() -> None:
     """What must be on the machine before the venv's packages build (root installs it)."""
     for header, package in SYSTEM_BUILD_PACKAGES.items():
@@ -701,13 +766,16 @@ def up(profile: Profile) -> None:
     s3_start(profile)
     if profile.kind == "test":
         slapd_start(profile)
+        pgbouncer_start(profile)
     say(f"services of profile '{profile.name}' are up")
 
 
 def down(profile: Profile) -> None:
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
+    stop_pid(profile.run_dir / "live.pid", "uvicorn (live channel)")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
     slapd_stop(profile)
+    pgbouncer_stop(profile)
     s3_stop(profile)
     redis_stop(profile)
     pg_stop(profile)
@@ -770,7 +838,7 @@ def run(profile: Profile) -> int:
                 child.wait(timeout=15)
             if child.poll() is None:
                 child.kill()
-        for name in ("gunicorn.pid", "celery.pid"):
+        for name in ("gunicorn.pid", "celery.pid", "live.pid"):
             (profile.run_dir / name).unlink(missing_ok=True)
         down(profile)
 
@@ -798,6 +866,28 @@ def run(profile: Profile) -> int:
         )
         children.append(celery)
         (profile.run_dir / "celery.pid").write_text(str(celery.pid))
+        # The live channel (WebSockets, config.asgi) on the next port; pages connect there
+        # (LIVE_URL_PORT) since no nginx joins the two here.
+        live_port = profile.web + 1
+        env["LIVE_URL_PORT"] = str(live_port)
+        live = subprocess.Popen(
+            [
+                str(VENV_BIN / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(live_port),
+                "--ws",
+                "websockets-sansio",
+                "--lifespan",
+                "off",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        children.append(live)
+        (profile.run_dir / "live.pid").write_text(str(live.pid))
         web = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),

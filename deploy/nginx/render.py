@@ -35,6 +35,9 @@ VARIABLES: dict[str, tuple[str, str | None, str]] = {
     "PLATFORM_DOMAIN": ("PLATFORM_DOMAIN", "localhost", HOST),
     "LISTEN": ("NGINX_LISTEN", "8080", rf"\d+|{ADDRESS}"),
     "UPSTREAM": ("NGINX_UPSTREAM", None, ADDRESS),  # default: GUNICORN_BIND
+    # The live channel's ASGI server (uvicorn; deploy/systemd/oae-live.service).
+    "LIVE_UPSTREAM": ("NGINX_LIVE_UPSTREAM", "127.0.0.1:8001", ADDRESS),
+    "LIVE_IDLE_TIMEOUT": ("NGINX_LIVE_IDLE_TIMEOUT", "120s", TIME),
     "CLIENT_MAX_BODY_SIZE": ("NGINX_CLIENT_MAX_BODY_SIZE", "100m", SIZE),
     "MAX_HEADER_SIZE": ("NGINX_MAX_HEADER_SIZE", "8k", SIZE),
     "CLIENT_TIMEOUT": ("NGINX_CLIENT_TIMEOUT", "10s", TIME),

@@ -14,6 +14,7 @@ import ipaddress
 import json
 from pathlib import Path
 
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -89,6 +90,7 @@ TENANT_APPS = [
     "tenant_apps.home",
     "tenant_apps.search",
     "tenant_apps.manage",
+    "tenant_apps.activity",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -126,6 +128,8 @@ LOGIN_URL = "signin"
 MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
+    # Counts and times every response per institution (Prometheus, console's last day).
+    "config.metrics.MetricsMiddleware",
     "config.logging.RequestContextMiddleware",
     # A NUL byte in the path, the query or a cookie answers 400 before it reaches a query.
     "config.malformed.MalformedRequestMiddleware",
@@ -141,6 +145,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
+ASGI_APPLICATION = "config.asgi.application"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -155,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenant_apps.institution.context.institution",
+                "tenant_apps.activity.context.live",
             ],
         },
     },
@@ -163,6 +169,9 @@ TEMPLATES = [
 # --- database ---------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "postgres://oae@127.0.0.1:54320/oae")
 _database = database_from_url(DATABASE_URL)
+DATABASE_POOLING = env_str("DATABASE_POOLING", "")
+if DATABASE_POOLING not in ("", "transaction", "session"):
+    raise ImproperlyConfigured("DATABASE_POOLING must be empty, 'session' or 'transaction'.")
 DATABASES = {
     "default": {
         **_database,
@@ -178,6 +187,11 @@ DATABASES = {
             **_database["OPTIONS"],
         },
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_database['NAME']}")},
+        # Behind PgBouncer in transaction mode (or RDS Proxy): the search path travels
+        # with every statement (SET LOCAL), never as session state; no server-side
+        # cursors. Migrations and pg_dump still need a direct DATABASE_URL.
+        "TRANSACTION_POOLING": DATABASE_POOLING == "transaction",
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLING == "transaction",
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -212,12 +226,69 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
 # Keep our JSON log configuration in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- metrics (config.metrics) -------------------------------------------------
+# Bearer token of GET /metrics (Prometheus); empty: the endpoint answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Institutions with a Prometheus label of their own per process; the rest count as _other.
+METRICS_MAX_INSTITUTIONS = env_int("METRICS_MAX_INSTITUTIONS", 100)
+
 CELERY_BEAT_SCHEDULE = {
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
+    # Per-institution request and task counters: Redis -> tenants_tenanttraffic.
+    "flush-traffic-counters": {"task": "tenants.traffic_flush", "schedule": 300.0},
 }
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Activities whose fan-out message the broker lost, and e-mails not yet sent.
+        "activity-sweep": {"task": "activity.sweep_all", "schedule": 60.0},
+        # Digests: each institution's people with a daily or weekly e-mail frequency.
+        "activity-daily-digests": {
+            "task": "activity.digests_all",
+            "schedule": crontab(hour=env_int("ACTIVITY_DIGEST_HOUR", 7), minute=0),
+            "kwargs": {"frequency": "daily"},
+        },
+        "activity-weekly-digests": {
+            "task": "activity.digests_all",
+            "schedule": crontab(
+                hour=env_int("ACTIVITY_DIGEST_HOUR", 7), minute=0, day_of_week="monday"
+            ),
+            "kwargs": {"frequency": "weekly"},
+        },
+    }
+)
+
+# --- the live channel (config.live, served by uvicorn: config.asgi) -----------------
+# Pushes to open pages travel through Redis (channels-redis); the same Redis by default.
+LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", REDIS_URL)
+# The pub/sub layer: a push is one PUBLISH, and a live process holds one subscribing
+# connection for all its pages (the list-based core layer failed the 1,000-connection
+# bench: a connection and a blocking read per page, timeouts under load). Nothing is
+# queued for a page that is not connected - a push is only a nudge.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": LIVE_REDIS_URL,
+                    "max_connections": env_int("LIVE_REDIS_MAX_CONNECTIONS", 500),
+                }
+            ],
+            "prefix": env_str("LIVE_CHANNEL_PREFIX", "oae-live"),
+        },
+    }
+}
+# Where pages open the live channel: same host, this path (nginx sends /ws/ to uvicorn).
+# LIVE_URL_PORT: a port for make run, where uvicorn listens apart from gunicorn.
+LIVE_URL_PORT = env_str("LIVE_URL_PORT", "")
+# Seconds between polls of a page that has no live connection.
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+# Attempts at one e-mail before it is marked failed.
+ACTIVITY_EMAIL_ATTEMPTS = env_int("ACTIVITY_EMAIL_ATTEMPTS", 5)
 
 # --- object storage (S3) ----------------------------------------------------
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "" if IS_PRODUCTION else "http://127.0.0.1:18333")

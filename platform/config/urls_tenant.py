@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
@@ -40,6 +41,7 @@ api_v1 = [
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("admin/", include(admin_api_urlpatterns)),
+    path("", include(activity_api_urlpatterns)),
     path("", include(groups_api_urlpatterns)),
     path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
@@ -69,6 +71,7 @@ urlpatterns = [
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.content.urls")),
+    path("", include("tenant_apps.activity.urls")),
     path("", include("tenant_apps.search.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenant_apps.activity.services import activity_record
 from tenant_apps.connections.models import Block, Connection, ConnectionStatus
 from tenant_apps.connections.selectors import connection_between, has_blocked
 from tenant_apps.people.models import User
@@ -39,7 +40,9 @@ def connection_invite(*, actor: User, person: User) -> Connection:
         raise ValidationError({"person": ["You are already connected or invited."]})
     try:
         with transaction.atomic():
-            return Connection.objects.create(inviter=actor, invitee=person)
+            connection = Connection.objects.create(inviter=actor, invitee=person)
+        activity_record(actor=actor, verb="connection.requested", person=person)
+        return connection
     except IntegrityError:
         # They invited at the same moment: the pair's unique index let one through.
         raise ValidationError({"person": ["You are already connected or invited."]}) from None
@@ -53,6 +56,7 @@ def connection_accept(*, actor: User, connection: Connection) -> Connection:
     connection.status = ConnectionStatus.ACCEPTED
     connection.accepted = timezone.now()
     connection.save(update_fields=["status", "accepted"])
+    activity_record(actor=actor, verb="connection.accepted", person=connection.inviter)
     return connection
 
 

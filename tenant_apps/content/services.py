@@ -22,6 +22,7 @@ from django.http import Http404
 
 from config.outbound import OutboundRefused, check_url
 from shared_apps.audit.services import Actor
+from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -301,6 +302,7 @@ def content_upload_file(
                 tenant=tenant,
                 written=written,
             )
+            activity_record(actor=actor, verb="content.created", item=item)
             transaction.on_commit(lambda: usage_add(tenant, items=1))
     return item
 
@@ -354,6 +356,7 @@ def _create_simple(*, actor: User, tags, **fields) -> ContentItem:
     item.full_clean(exclude=["current_version"])
     item.save()
     Share.objects.create(item=item, user=actor, role=ShareRole.MANAGER)
+    activity_record(actor=actor, verb="content.created", item=item)
     transaction.on_commit(lambda: usage_add(tenant, items=1))
     return item
 
@@ -392,6 +395,7 @@ def content_update(
         item.body_html = sanitise_html(body, tags=DOCUMENT_TAGS)
     item.full_clean(exclude=["current_version", "created_by"])
     item.save()
+    activity_record(actor=actor, verb="content.updated", item=item)
     return item
 
 
@@ -403,6 +407,7 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
         item.delete()
+        activity_access_changed()
         for blob_id, preview_id in refs:
             blob_release(blob_id=blob_id)
             if preview_id:
@@ -433,6 +438,7 @@ def content_version_add(
                 tenant=tenant,
                 written=written,
             )
+            activity_record(actor=actor, verb="content.version", item=locked)
     item.refresh_from_db()
     return version
 
@@ -469,6 +475,7 @@ def content_version_restore(
     locked.save(update_fields=["current_version", "modified"])
     if Processing.PENDING in (version.preview_status, version.text_status):
         _after_commit_process(restored)
+    activity_record(actor=actor, verb="content.version", item=locked)
     item.refresh_from_db()
     return restored
 
@@ -524,6 +531,7 @@ def content_share(
         raise ValidationError(
             {"role": "The item would have no manager left; make someone else a manager first."}
         )
+    activity_record(actor=actor, verb="content.shared", item=item, targets=principals)
     return shares
 
 
@@ -535,6 +543,7 @@ def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) 
         _require_manager(actor, item)
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     deleted, _ = Share.objects.filter(item=item, **_principal_filter(principal)).delete()
+    activity_access_changed()
     if not deleted:
         raise ValidationError({"principal": "The item is not shared with them."})
     if _person_managers(item) == 0:
@@ -562,9 +571,11 @@ def comment_create(
         raise NotAllowed("Sign in to comment.")
     if parent is not None and parent.item_id != item.pk:
         raise ValidationError({"parent": "That comment belongs to another item."})
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         item=item, parent=parent, author=actor, body_html=_clean_comment(body)
     )
+    activity_record(actor=actor, verb="content.commented", comment=comment, reply_to=parent)
+    return comment
 
 
 def _require_comment_rights(actor: User, comment: Comment) -> None:

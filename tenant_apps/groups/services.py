@@ -15,6 +15,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.images import picture_remove, picture_replace
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.services import blob_release
@@ -72,6 +73,7 @@ def group_create(
     _clean(group)
     group.save()
     GroupMembership.objects.create(group=group, user=actor, role=Role.MANAGER)
+    activity_record(actor=actor, verb="group.created", group=group)
     return group
 
 
@@ -98,6 +100,7 @@ def group_delete(*, actor: User, group: Group) -> None:
     group = _locked(group)
     picture_id = group.picture_id
     group.delete()
+    activity_access_changed()
     if picture_id is not None:
         blob_release(blob_id=picture_id)
 
@@ -158,9 +161,12 @@ def group_join(*, actor: User, group: Group) -> GroupMembership | GroupJoinReque
     if invitation is not None or group.join_policy == JoinPolicy.OPEN:
         GroupInvitation.objects.filter(group=group, user=actor).delete()
         GroupJoinRequest.objects.filter(group=group, user=actor).delete()
+        activity_record(actor=actor, verb="group.joined", group=group)
         return GroupMembership.objects.create(group=group, user=actor, role=Role.MEMBER)
     if group.join_policy == JoinPolicy.REQUEST:
-        request, _created = GroupJoinRequest.objects.get_or_create(group=group, user=actor)
+        request, created = GroupJoinRequest.objects.get_or_create(group=group, user=actor)
+        if created:
+            activity_record(actor=actor, verb="group.join_requested", group=group)
         return request
     raise PermissionDenied("This group is by invitation only.")
 
@@ -190,6 +196,7 @@ def group_leave(*, actor: User, group: Group) -> None:
     if _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     membership.delete()
+    activity_access_changed()
 
 
 @transaction.atomic
@@ -206,6 +213,7 @@ def group_member_remove(*, actor: User, group: Group, person: User) -> None:
     if _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     membership.delete()
+    activity_access_changed()
 
 
 @transaction.atomic
@@ -223,6 +231,7 @@ def group_member_set_role(*, actor: User, group: Group, person: User, role: str)
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
+        activity_record(actor=actor, verb="group.role_changed", group=group, person=person)
     return membership
 
 
@@ -241,6 +250,7 @@ def group_request_decide(
     membership, _created = GroupMembership.objects.get_or_create(
         group=group, user=person, defaults={"role": Role.MEMBER}
     )
+    activity_record(actor=actor, verb="group.member_added", group=group, person=person)
     return membership
 
 
@@ -254,9 +264,11 @@ def group_invite(*, actor: User, group: Group, person: User) -> GroupInvitation:
         raise ValidationError({"person": ["No such person."]})
     if GroupMembership.objects.filter(group=group, user=person).exists():
         raise ValidationError({"person": ["This person is already a member."]})
-    invitation, _created = GroupInvitation.objects.get_or_create(
+    invitation, created = GroupInvitation.objects.get_or_create(
         group=group, user=person, defaults={"invited_by": actor}
     )
+    if created:
+        activity_record(actor=actor, verb="group.invited", group=group, person=person)
     return invitation
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenant_apps.activity.services import activity_record
 from tenant_apps.connections.models import Block
 from tenant_apps.connections.selectors import blockers_among
 from tenant_apps.groups.models import GroupMembership
@@ -145,6 +146,7 @@ def message_send(*, actor: User, to: list[str], subject: str, body: str) -> Thre
         for pk in recipients
     ]
     ThreadState.objects.bulk_create(states, batch_size=1000)
+    activity_record(actor=actor, verb="message.sent", thread=thread)
     return thread
 
 
@@ -170,6 +172,7 @@ def message_reply(*, actor: User, state: ThreadState, body: str) -> Message:
     mine = ThreadState.objects.filter(pk=state.pk)
     mine.filter(Q(folder=Folder.TRASH) | Q(folder=Folder.DELETED)).update(folder=Folder.INBOX)
     mine.update(last_message_at=now, last_sent_at=now, is_unread=False)
+    activity_record(actor=actor, verb="message.sent", thread=thread)
     state.refresh_from_db()
     return message
 

@@ -220,7 +220,12 @@ def test_the_systemd_units_verify(tmp_path):
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed: the units are not verified")
     units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert {u.name for u in units} == {"oae-web.service", "oae-worker.service", "oae-beat.service"}
+    assert {u.name for u in units} == {
+        "oae-web.service",
+        "oae-worker.service",
+        "oae-beat.service",
+        "oae-live.service",
+    }
     for unit in units:
         # As installed, with the checkout in place of /srv/oae (so the programs exist).
         (tmp_path / unit.name).write_text(unit.read_text().replace("/srv/oae", str(ROOT)))

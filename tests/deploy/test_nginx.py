@@ -243,3 +243,52 @@ def test_nginx_runs_unprivileged_as_in_the_container(gunicorn, world):
         assert "[emerg]" not in log.read_text() and "[crit]" not in log.read_text()
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_the_live_channel_passes_through_nginx(nginx, world, deploy_tmp, django_db_blocker):
+    """/ws/ reaches uvicorn (the container's `live` role) with the upgrade and the Host."""
+    from django.conf import settings
+    from django.test import Client
+    from websockets.sync.client import connect
+
+    from tests.conftest import sign_in
+    from tests.deploy.conftest import test_database_url
+
+    port = next_port()
+    log = deploy_tmp / f"uvicorn-{port}.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DATABASE_URL": test_database_url(),
+        "LOG_LEVEL": "WARNING",
+        "LIVE_HOST": "127.0.0.1",
+        "LIVE_PORT": str(port),
+        "APP_DIR": str(Path(__file__).resolve().parents[2]),
+    }
+    with log.open("w") as out:
+        live = subprocess.Popen(
+            ["sh", "deploy/entrypoint.sh", "live"],
+            cwd=env["APP_DIR"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_listening(port, live, log)
+        site = nginx(NGINX_LIVE_UPSTREAM=f"127.0.0.1:{port}")
+        with django_db_blocker.unblock():
+            client = sign_in(Client(), world.bob, world.tenant_a)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        host = f"{world.host_a}:{site.port}"
+        sock = socket.create_connection(("127.0.0.1", site.port), timeout=5)
+        with connect(
+            f"ws://{host}/ws/live",
+            sock=sock,
+            additional_headers={
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}",
+                "Origin": f"http://{host}",
+            },
+            open_timeout=10,
+        ) as ws:
+            assert json.loads(ws.recv(timeout=10)) == {"kind": "hello"}
+    finally:
+        stop(live)

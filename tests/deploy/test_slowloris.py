@@ -99,7 +99,11 @@ def test_slowloris_starves_a_bare_gunicorn(gunicorn, deploy_tmp, world):
     # leaves threads stuck, which the session's server must not inherit.
     bare = start_gunicorn(deploy_tmp, workers=1, threads=2)
     try:
-        assert timed_get(bare.port, world.host_a, "/api/v1/institution", 5)[0] == 200
+        # Its worker loads the application on its first request: on a loaded machine that
+        # alone can take longer than the timeouts below, so wait until it has answered once.
+        deadline = time.monotonic() + 60
+        while timed_get(bare.port, world.host_a, "/api/v1/institution", 5)[0] != 200:
+            assert time.monotonic() < deadline, "the bare gunicorn never answered"
         with slowloris(bare.port, world.host_a):
             status, _ = timed_get(bare.port, world.host_a, "/api/v1/institution", 3)
         assert status is None, "gunicorn answered while under attack: the control is void"

@@ -28,21 +28,111 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
-    """Base URL template ``http://{host}:PORT`` of gunicorn serving the test database."""
-    port = _free_port()
+# The live channel's port (uvicorn, started by ``live_channel`` when a test needs it) and
+# the Celery queue of the pages' background work (a worker runs it when a test needs it):
+# both fixed for the session, as gunicorn's pages name them.
+LIVE_PORT = _free_port()
+E2E_QUEUE = f"oae-e2e-{os.getpid()}"
+
+
+def _server_env() -> dict[str, str]:
     settings_dict = connection.settings_dict
-    env = {
+    return {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": (
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
             f"{settings_dict['PORT']}/{settings_dict['NAME']}"
         ),
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "4",
         "LOG_LEVEL": "WARNING",
+        "LIVE_URL_PORT": str(LIVE_PORT),
+        "CELERY_QUEUE": E2E_QUEUE,
+        # Pages without a live connection poll this often (the fallback test waits on it).
+        "LIVE_POLL_SECONDS": "2",
     }
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    pytest.fail(f"{what} did not listen on {port}: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_channel(live_server_url) -> int:
+    """uvicorn serving the live channel (config.asgi) on LIVE_PORT; yields the port."""
+    log = ARTIFACTS / "uvicorn.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(LIVE_PORT),
+                "--ws",
+                "websockets-sansio",
+                "--lifespan",
+                "off",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=_server_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_for_port(LIVE_PORT, server, log, "uvicorn")
+    yield LIVE_PORT
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(live_server_url):
+    """A Celery worker running the background work of gunicorn's pages (fan-out, e-mail)."""
+    log = ARTIFACTS / "celery.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                E2E_QUEUE,
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=_server_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while "ready" not in log.read_text() and time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"celery exited: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    """Base URL template ``http://{host}:PORT`` of gunicorn serving the test database."""
+    port = _free_port()
+    env = {**_server_env(), "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}
     log = ARTIFACTS / "gunicorn.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:

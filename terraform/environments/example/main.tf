@@ -97,6 +97,7 @@ module "compute" {
   vpc_cidr_block          = module.network.vpc_cidr_block
   target_group_arn        = module.edge.target_group_arn
   target_group_arn_suffix = module.edge.target_group_arn_suffix
+  live_target_group_arn   = module.edge.live_target_group_arn
   alb_arn_suffix          = module.edge.alb_arn_suffix
   execution_role_arn      = module.iam.execution_role_arn
   task_role_arn           = module.iam.task_role_arn

@@ -92,7 +92,7 @@ locals {
   tmp_volume = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
 
   logging = {
-    for role in ["web", "nginx", "worker", "beat"] : role => {
+    for role in ["web", "nginx", "worker", "beat", "live"] : role => {
       logDriver = "awslogs"
       options = {
         awslogs-group         = aws_cloudwatch_log_group.app.name
@@ -226,6 +226,62 @@ resource "aws_appautoscaling_policy" "web_requests" {
 }
 
 # --- worker ---------------------------------------------------------------------
+# --- live channel (uvicorn: WebSockets under /ws/, straight from the load balancer) ---
+resource "aws_ecs_task_definition" "live" {
+  family                   = "${var.name}-live"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.live_cpu
+  memory                   = var.live_memory
+  execution_role_arn       = var.execution_role_arn
+  task_role_arn            = var.task_role_arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  volume {
+    name = "tmp"
+  }
+  container_definitions = jsonencode([
+    merge(local.app_container, {
+      name             = "live"
+      command          = ["live"]
+      logConfiguration = local.logging["live"]
+      portMappings     = [{ containerPort = var.live_port, protocol = "tcp" }]
+      environment      = concat(local.environment, [{ name = "LIVE_PORT", value = tostring(var.live_port) }])
+      stopTimeout      = 30
+    }),
+  ])
+}
+
+resource "aws_ecs_service" "live" {
+  name                              = "live"
+  cluster                           = aws_ecs_cluster.this.id
+  task_definition                   = aws_ecs_task_definition.live.arn
+  desired_count                     = var.live_count
+  launch_type                       = "FARGATE"
+  health_check_grace_period_seconds = 60
+  propagate_tags                    = "SERVICE"
+  enable_ecs_managed_tags           = true
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [var.security_group_id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = var.live_target_group_arn
+    container_name   = "live"
+    container_port   = var.live_port
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+}
+
 resource "aws_ecs_task_definition" "worker" {
   family                   = "${var.name}-worker"
   requires_compatibilities = ["FARGATE"]

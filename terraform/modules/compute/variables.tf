@@ -215,3 +215,32 @@ variable "log_retention_days" {
   type        = number
   default     = 30
 }
+
+variable "live_port" {
+  description = "The port the live channel's tasks (uvicorn, WebSockets under /ws/) listen on."
+  type        = number
+  default     = 8001
+}
+
+variable "live_target_group_arn" {
+  description = "Target group of the live channel's service (from the edge module)."
+  type        = string
+}
+
+variable "live_cpu" {
+  description = "CPU units of a live-channel task."
+  type        = number
+  default     = 256
+}
+
+variable "live_memory" {
+  description = "Memory (MiB) of a live-channel task (idle connections cost little each; see the README's figures)."
+  type        = number
+  default     = 512
+}
+
+variable "live_count" {
+  description = "Live-channel tasks to run."
+  type        = number
+  default     = 2
+}

@@ -70,6 +70,42 @@ resource "aws_lb_target_group" "web" {
   }
 }
 
+# The live channel: WebSockets under /ws/ go straight to the uvicorn tasks (the ALB
+# upgrades the connection itself; pages ping within its idle timeout).
+resource "aws_lb_target_group" "live" {
+  name                 = "${var.name}-live"
+  port                 = var.live_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+
+  health_check {
+    path                = "/__lbheartbeat__"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener_rule" "live" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.live.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/ws/*"]
+    }
+  }
+}
+
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.this.arn
   port              = 80

@@ -22,3 +22,8 @@ output "certificate_arn" {
   description = "The validated wildcard certificate."
   value       = aws_acm_certificate_validation.platform.certificate_arn
 }
+
+output "live_target_group_arn" {
+  description = "Target group of the live channel's service (WebSockets under /ws/)."
+  value       = aws_lb_target_group.live.arn
+}

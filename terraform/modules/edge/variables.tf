@@ -63,3 +63,9 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "live_port" {
+  description = "The port the live channel's tasks (uvicorn, WebSockets under /ws/) listen on."
+  type        = number
+  default     = 8001
+}

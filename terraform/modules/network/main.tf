@@ -138,6 +138,15 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
   referenced_security_group_id = aws_security_group.app.id
 }
 
+resource "aws_vpc_security_group_egress_rule" "alb_to_live" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "to the live channel's tasks (uvicorn)"
+  ip_protocol                  = "tcp"
+  from_port                    = var.live_port
+  to_port                      = var.live_port
+  referenced_security_group_id = aws_security_group.app.id
+}
+
 resource "aws_security_group" "app" {
   name        = "${var.name}-app"
   description = "ECS tasks (web, worker, beat)"
@@ -150,6 +159,15 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
   ip_protocol                  = "tcp"
   from_port                    = var.app_port
   to_port                      = var.app_port
+  referenced_security_group_id = aws_security_group.alb.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "app_live_from_alb" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "the live channel (uvicorn), from the load balancer only"
+  ip_protocol                  = "tcp"
+  from_port                    = var.live_port
+  to_port                      = var.live_port
   referenced_security_group_id = aws_security_group.alb.id
 }
 

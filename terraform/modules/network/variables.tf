@@ -30,3 +30,9 @@ variable "app_port" {
   type        = number
   default     = 8080
 }
+
+variable "live_port" {
+  description = "The port the live channel's tasks (uvicorn, WebSockets under /ws/) listen on."
+  type        = number
+  default     = 8001
+}

@@ -1,0 +1,361 @@
+"""Reads of the activity app: feeds and notifications, filtered by the permission rule now.
+
+Every read applies the *current* rules in SQL: an activity about an item shows only if
+the viewer may see the item now (the content library's ``can_view_q``), one about a
+group only if they may see the group now (``groups_visible_to``). Feeds are keyset
+pages over an index (a person's feed entries, a group's or an item's activities,
+newest first) and are aggregated as they are read: "Alice and 3 others commented on
+Week 1 notes" is one entry made of four activities of one page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
+from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
+from tenant_apps.content.models import ContentItem
+from tenant_apps.content.permissions import can_view_q
+from tenant_apps.groups.models import Group
+from tenant_apps.groups.selectors import groups_visible_to
+from tenant_apps.people.models import User
+from tenant_apps.people.selectors import profile_for
+
+# Raw activities read for one page of aggregated entries: bounds a page's cost.
+WINDOW_FACTOR = 3
+RELATED = ("actor", "item", "group", "person", "thread")
+
+
+def visible_q(viewer, prefix: str = "") -> Q:
+    """The condition on activities (or rows pointing at one through ``prefix``) that
+    ``viewer`` may see now: their item and group, where they have one, are visible."""
+    item = ContentItem.objects.filter(can_view_q(viewer)).filter(pk=OuterRef(f"{prefix}item_id"))
+    group = groups_visible_to(viewer).filter(pk=OuterRef(f"{prefix}group_id"))
+    return (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item))) & (
+        Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group))
+    )
+
+
+def _anchor(after: str | None) -> int | None:
+    if not after:
+        return None
+    anchor = Activity.objects.filter(public_id=after).values_list("id", flat=True).first()
+    if anchor is None:
+        raise Http404("No such page.")
+    return anchor
+
+
+# --- aggregation ---------------------------------------------------------------------
+@dataclass
+class FeedItem:
+    """One line of a feed: one or more activities with the same verb and object."""
+
+    id: str
+    verb: str
+    created: datetime
+    item: ContentItem | None
+    group: Group | None
+    thread: object | None
+    actors: list[User] = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    count: int = 0
+    data: dict = field(default_factory=dict)
+
+
+def _key(activity: Activity) -> tuple:
+    if activity.verb.startswith("content."):
+        return (activity.verb, "i", activity.item_id)
+    if activity.verb.startswith("group."):
+        return (activity.verb, "g", activity.group_id)
+    if activity.verb == Verb.MESSAGE_SENT:
+        return (activity.verb, "t", activity.thread_id)
+    return (activity.verb, "a", activity.actor_id)
+
+
+def _target(activity: Activity):
+    if activity.verb == Verb.CONTENT_SHARED:
+        return activity.person or activity.group
+    return activity.person
+
+
+def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem], int | None]:
+    """Merge ``activities`` (newest first) into at most ``size`` feed items.
+
+    Returns the items and the id of the last activity consumed (where the next page
+    starts), or None when every activity was consumed and fewer than a window were read.
+    """
+    items: dict[tuple, FeedItem] = {}
+    last_consumed = None
+    for activity in activities:
+        key = _key(activity)
+        entry = items.get(key)
+        if entry is None:
+            if len(items) == size:
+                return list(items.values()), last_consumed
+            entry = items[key] = FeedItem(
+                id=activity.public_id,
+                verb=activity.verb,
+                created=activity.created,
+                item=activity.item,
+                group=activity.group,
+                thread=activity.thread,
+                data=activity.data,
+            )
+        entry.count += 1
+        if activity.actor is not None and all(a.pk != activity.actor_id for a in entry.actors):
+            entry.actors.append(activity.actor)
+        target = _target(activity)
+        if target is not None and not any(
+            type(t) is type(target) and t.pk == target.pk for t in entry.targets
+        ):
+            entry.targets.append(target)
+        last_consumed = activity.pk
+    return list(items.values()), last_consumed
+
+
+def _page(
+    activities: list[Activity], *, size: int, window: int
+) -> tuple[list[FeedItem], str | None]:
+    entries, last = aggregate(activities, size=size)
+    if last is None:
+        return entries, None
+    exhausted = len(activities) < window and last == activities[-1].pk
+    if exhausted:
+        return entries, None
+    return entries, next(a.public_id for a in activities if a.pk == last)
+
+
+# --- feeds ----------------------------------------------------------------------------
+def feed_of(*, viewer: User, after: str | None = None, size: int = 25):
+    """``viewer``'s own feed: their connections', groups' and own items' activities and what
+    was shared with them, as they may see them now. Returns (entries, next cursor)."""
+    anchor = _anchor(after)
+    entries = FeedEntry.objects.filter(user=viewer).filter(visible_q(viewer, "activity__"))
+    if anchor is not None:
+        entries = entries.filter(activity_id__lt=anchor)
+    window = size * WINDOW_FACTOR
+    rows = list(
+        entries.select_related(*(f"activity__{name}" for name in RELATED)).order_by("-activity_id")[
+            :window
+        ]
+    )
+    return _page([row.activity for row in rows], size=size, window=window)
+
+
+def _activities_page(activities: QuerySet[Activity], *, after: str | None, size: int):
+    anchor = _anchor(after)
+    if anchor is not None:
+        activities = activities.filter(id__lt=anchor)
+    window = size * WINDOW_FACTOR
+    rows = list(activities.select_related(*RELATED).order_by("-id")[:window])
+    return _page(rows, size=size, window=window)
+
+
+def feed_of_group(*, viewer, group: Group, after: str | None = None, size: int = 25):
+    """A group's feed: what happened in the group and what was shared with it, as ``viewer``
+    may see it now. Whether ``viewer`` may see the group is the caller's door."""
+    activities = Activity.objects.filter(group=group).exclude(verb=Verb.MESSAGE_SENT)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: int = 25):
+    """An item's feed (the caller's door has checked that ``viewer`` may see the item)."""
+    activities = Activity.objects.filter(item=item)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+# --- notifications --------------------------------------------------------------------
+def notifications_of(*, viewer: User) -> QuerySet[Notification]:
+    """``viewer``'s notifications about what they may see now, newest first."""
+    return (
+        Notification.objects.filter(recipient=viewer)
+        .filter(visible_q(viewer, "activity__"))
+        .select_related(*(f"activity__{name}" for name in RELATED))
+        .order_by("-id")
+    )
+
+
+def notifications_page(
+    *, viewer: User, after: str | None = None, size: int = 25
+) -> tuple[list[Notification], str | None]:
+    rows = notifications_of(viewer=viewer)
+    if after:
+        anchor = (
+            Notification.objects.filter(recipient=viewer, public_id=after)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if anchor is None:
+            raise Http404("No such page.")
+        rows = rows.filter(id__lt=anchor)
+    page = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].public_id if more else None)
+
+
+def unread_count(viewer: User) -> int:
+    """How many of ``viewer``'s notifications are unread (cached; every change forgets it)."""
+    key = unread_key(viewer.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    count = (
+        Notification.objects.filter(recipient=viewer, is_read=False)
+        .filter(visible_q(viewer, "activity__"))
+        .count()
+    )
+    cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+# --- presentation ---------------------------------------------------------------------
+def _name(viewer, person: User | None) -> str:
+    if person is None:
+        return "Someone"
+    return profile_for(viewer, person).get("display_name") or "Someone"
+
+
+def _label(viewer, who) -> str:
+    return _name(viewer, who) if isinstance(who, User) else who.title
+
+
+def _names(viewer, people: list) -> str:
+    """ "Alice", "Alice and Bob", "Alice and 3 others"."""
+    if not people:
+        return "Someone"
+    if len(people) == 2:
+        return f"{_label(viewer, people[0])} and {_label(viewer, people[1])}"
+    names = [_label(viewer, people[0])]
+    rest = len(people) - 1
+    if rest > 0:
+        return f"{names[0]} and {rest} other{'s' if rest > 1 else ''}"
+    return names[0] if names else "Someone"
+
+
+def _object_title(entry: FeedItem) -> str:
+    if entry.item is not None:
+        return entry.item.title
+    if entry.group is not None:
+        return entry.group.title
+    if entry.thread is not None:
+        return entry.thread.subject
+    return ""
+
+
+def summary(viewer, entry: FeedItem) -> str:
+    """The entry in words, as ``viewer`` may read them (names they may not see are "Someone";
+    the viewer is "You")."""
+    actors = _names(viewer, entry.actors) if entry.actors else "Someone"
+    if len(entry.actors) == 1 and getattr(viewer, "pk", None) == entry.actors[0].pk:
+        actors = "You"
+    title = _object_title(entry)
+    targets = [t for t in entry.targets]
+    if getattr(viewer, "pk", None) is not None:
+        targets = sorted(targets, key=lambda t: not (isinstance(t, User) and t.pk == viewer.pk))
+    target_words = ""
+    if targets:
+        first = targets[0]
+        if isinstance(first, User) and first.pk == getattr(viewer, "pk", None):
+            target_words = "you" if len(targets) == 1 else f"you and {len(targets) - 1} other"
+            if len(targets) > 2:
+                target_words += "s"
+        else:
+            target_words = _names(viewer, targets)
+    verb = entry.verb
+    if verb == Verb.CONTENT_SHARED:
+        return f"{actors} shared {title}" + (f" with {target_words}" if target_words else "")
+    if verb == Verb.CONTENT_COMMENTED:
+        return f"{actors} commented on {title}"
+    if verb == Verb.CONTENT_VERSION:
+        return f"{actors} uploaded a new version of {title}"
+    if verb == Verb.CONTENT_UPDATED:
+        return f"{actors} updated {title}"
+    if verb == Verb.CONTENT_CREATED:
+        return f"{actors} added {title}"
+    if verb == Verb.GROUP_CREATED:
+        return f"{actors} created the group {title}"
+    if verb == Verb.GROUP_JOINED:
+        return f"{actors} joined {title}"
+    if verb == Verb.GROUP_MEMBER_ADDED:
+        return f"{actors} added {target_words or 'someone'} to {title}"
+    if verb == Verb.GROUP_ROLE_CHANGED:
+        return f"{actors} changed the role of {target_words or 'someone'} in {title}"
+    if verb == Verb.GROUP_JOIN_REQUESTED:
+        return f"{actors} asked to join {title}"
+    if verb == Verb.GROUP_INVITED:
+        return f"{actors} invited {target_words or 'someone'} to {title}"
+    if verb == Verb.CONNECTION_REQUESTED:
+        return f"{actors} asked to connect with {target_words or 'someone'}"
+    if verb == Verb.CONNECTION_ACCEPTED:
+        return f"{actors} connected with {target_words or 'someone'}"
+    if verb == Verb.MESSAGE_SENT:
+        return f"{actors} sent a message: {title}"
+    return f"{actors} {verb}"
+
+
+def _person(viewer, person: User) -> dict:
+    profile = profile_for(viewer, person)
+    return {key: profile[key] for key in ("id", "display_name") if key in profile}
+
+
+def _link(entry: FeedItem) -> str:
+    if entry.item is not None:
+        return f"/content/{entry.item.public_id}"
+    if entry.group is not None:
+        return f"/groups/{entry.group.public_id}"
+    if entry.thread is not None:
+        return f"/messages/{entry.thread.public_id}"
+    if entry.verb.startswith("connection."):
+        return "/connections/"
+    return "/"
+
+
+def entry_data(viewer, entry: FeedItem) -> dict:
+    """A feed entry as the API and the pages show it: opaque ids and visible names only."""
+    obj = None
+    if entry.item is not None:
+        obj = {"type": "content", "id": entry.item.public_id, "title": entry.item.title}
+    elif entry.group is not None:
+        obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}
+    elif entry.thread is not None:
+        obj = {"type": "thread", "id": entry.thread.public_id, "title": entry.thread.subject}
+    targets = []
+    for target in entry.targets[:10]:
+        if isinstance(target, User):
+            targets.append({"type": "person", **_person(viewer, target)})
+        else:
+            targets.append({"type": "group", "id": target.public_id, "title": target.title})
+    return {
+        "id": entry.id,
+        "verb": entry.verb,
+        "summary": summary(viewer, entry),
+        "actors": [_person(viewer, actor) for actor in entry.actors[:10]],
+        "actor_count": len(entry.actors),
+        "object": obj,
+        "targets": targets,
+        "count": entry.count,
+        "created": entry.created,
+        "url": _link(entry),
+    }
+
+
+def notification_entry(notification: Notification) -> FeedItem:
+    activity = notification.activity
+    entry, _ = aggregate([activity], size=1)
+    return entry[0]
+
+
+def notification_data(viewer, notification: Notification) -> dict:
+    return {
+        "id": notification.public_id,
+        "category": notification.category,
+        "is_read": notification.is_read,
+        "created": notification.created,
+        "activity": entry_data(viewer, notification_entry(notification)),
+    }
