@@ -127,3 +127,28 @@ class SchemaTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"template {self.fingerprint[:12]} ({self.migrations} migrations)"
+
+
+class TenantTraffic(models.Model):
+    """One institution's requests, errors, latency and Celery tasks in one hour (UTC).
+
+    Written by ``tenants.traffic_flush`` from the per-hour Redis counters that every
+    request and task adds to (config.metrics); read by the console. Public schema only.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="traffic")
+    hour = models.DateTimeField()
+    requests = models.BigIntegerField(default=0)
+    errors = models.BigIntegerField(default=0)
+    latency_ms = models.BigIntegerField(default=0)  # the sum: latency_ms / requests = mean
+    tasks = models.BigIntegerField(default=0)
+    queue_ms = models.BigIntegerField(default=0)  # the sum of the tasks' queue times
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "hour"], name="tenants_traffic_tenant_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.hour:%Y-%m-%d %H}:00"

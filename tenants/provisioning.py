@@ -37,7 +37,7 @@ from tenants.schemas import (
 log = structlog.get_logger(__name__)
 
 # Advisory lock key: one template refresh at a time, across processes.
-_TEMPLATE_LOCK = 0x0AE7E3A1
+TEMPLATE_LOCK = 0x0AE7E3A1
 _cache_lock = threading.Lock()
 _cached: tuple[int, str, str] | None = None  # (pk, fingerprint, dump)
 
@@ -96,7 +96,7 @@ def template_refresh(*, verbosity: int = 0) -> SchemaTemplate:
             "run `manage.py migrate_tenants`."
         )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_TEMPLATE_LOCK])
+        cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
     try:
         # Again under the lock: another process may have refreshed it meanwhile.
         current = SchemaTemplate.objects.only("id", "fingerprint").first()
@@ -123,7 +123,7 @@ def template_refresh(*, verbosity: int = 0) -> SchemaTemplate:
     finally:
         connection.set_schema_to_public()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_TEMPLATE_LOCK])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
 
 
 def template_current() -> tuple[str, str]:

@@ -7,7 +7,7 @@ records itself in the audit log in the same transaction.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor, audit_record
 from tenant_apps.institution.services import institution_profile_rename, institution_profile_set
-from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
+from tenants.models import Domain, Tenant, TenantStatus, TenantTraffic, TenantUsage
 from tenants.provisioning import schema_create_from_template, template_current
 from tenants.storage import storage_delete_prefix
 
@@ -330,3 +330,47 @@ def tenant_update(
 
 
 # --- usage and quotas (called from inside an institution's own requests) -------------
+
+
+TRAFFIC_KEEP_DAYS = 7
+
+
+def traffic_flush() -> int:
+    """Copy the last 25 hours of Redis counters into ``TenantTraffic``; drop rows past a week.
+
+    Idempotent (the counters are cumulative per hour: rows are overwritten, not added
+    to). Returns the number of rows written. One query for the schemas' tenants, one
+    upsert, one delete: flat in the number of institutions' schemas.
+    """
+    from config.metrics import traffic_hours
+
+    hours = traffic_hours(25)
+    schemas = {schema for per_schema in hours.values() for schema in per_schema}
+    tenant_ids = dict(
+        Tenant.objects.filter(schema_name__in=schemas).values_list("schema_name", "pk")
+    )
+    rows = [
+        TenantTraffic(
+            tenant_id=tenant_ids[schema],
+            hour=datetime.strptime(hour, "%Y%m%d%H").replace(tzinfo=UTC),
+            requests=counts.get("requests", 0),
+            errors=counts.get("errors", 0),
+            latency_ms=counts.get("latency_ms", 0),
+            tasks=counts.get("tasks", 0),
+            queue_ms=counts.get("queue_ms", 0),
+        )
+        for hour, per_schema in hours.items()
+        for schema, counts in per_schema.items()
+        if schema in tenant_ids
+    ]
+    TenantTraffic.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["tenant", "hour"],
+        update_fields=["requests", "errors", "latency_ms", "tasks", "queue_ms"],
+    )
+    TenantTraffic.objects.filter(
+        hour__lt=timezone.now() - timedelta(days=TRAFFIC_KEEP_DAYS)
+    ).delete()
+    return len(rows)

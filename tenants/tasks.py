@@ -23,3 +23,12 @@ def pool_fill() -> int:
 
     connection.set_schema_to_public()
     return fill()
+
+
+@shared_task(name="tenants.traffic_flush")
+def traffic_flush() -> int:
+    """Copy the per-hour request and task counters from Redis into the public schema."""
+    from tenants.services import traffic_flush as flush
+
+    connection.set_schema_to_public()
+    return flush()

@@ -85,6 +85,10 @@ class Profile:
         return self.pg - 15400  # 38930 for test, shifted with the slot like the others
 
     @property
+    def pgbouncer(self) -> int:
+        return self.pg - 10000  # 44330 for test, shifted with the slot like the others
+
+    @property
     def bucket(self) -> str:
         return f"oae-{self.name}"
 
@@ -109,6 +113,8 @@ class Profile:
             "OAE_TEST_LDAP_URI": f"ldap://127.0.0.1:{self.ldap}",
             "OAE_TEST_LDAP_ADMIN_DN": LDAP_ADMIN_DN,
             "OAE_TEST_LDAP_ADMIN_PASSWORD": LDAP_ADMIN_PASSWORD,
+            # PgBouncer in transaction mode in front of this PostgreSQL (test profile).
+            "OAE_TEST_PGBOUNCER_PORT": str(self.pgbouncer),
         }
 
 
@@ -621,6 +627,65 @@ def slapd_stop(profile: Profile) -> None:
     stop_pid(profile.run_dir / "slapd.pid", "slapd")
 
 
+# --- PgBouncer (test profile: the transaction-pooling tests) ------------------------
+def pgbouncer_dir(profile: Profile) -> Path:
+    return pg_root(profile) / "pgbouncer"  # where `nobody` may write (see pg_root)
+
+
+def pgbouncer_start(profile: Profile) -> None:
+    """Debian's PgBouncer on loopback, transaction mode, one server connection per database.
+
+    One server connection makes every client share it: the pooling tests interleave two
+    clients on it and check that neither sees the other's schema.
+    """
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        apt_install("pgbouncer")
+    directory = pgbouncer_dir(profile)
+    pidfile = directory / "pgbouncer.pid"
+    if read_pid(pidfile):
+        return
+    if port_open(profile.pgbouncer):
+        fail(f"port {profile.pgbouncer} is taken by another program; PgBouncer cannot start.")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "userlist.txt").write_text('"oae" ""\n')
+    config = directory / "pgbouncer.ini"
+    config.write_text(
+        "\n".join(
+            [
+                "[databases]",
+                f"* = host=127.0.0.1 port={profile.pg}",
+                "[pgbouncer]",
+                "listen_addr = 127.0.0.1",
+                f"listen_port = {profile.pgbouncer}",
+                "unix_socket_dir =",
+                "auth_type = trust",
+                "admin_users = oae",
+                f"auth_file = {directory / 'userlist.txt'}",
+                "pool_mode = transaction",
+                "default_pool_size = 1",
+                "max_client_conn = 50",
+                "ignore_startup_parameters = extra_float_digits,options",
+                f"logfile = {directory / 'pgbouncer.log'}",
+                f"pidfile = {pidfile}",
+                "",
+            ]
+        )
+    )
+    if is_root():
+        shutil.chown(directory, PG_USER_WHEN_ROOT)
+        for path in directory.iterdir():
+            shutil.chown(path, PG_USER_WHEN_ROOT)
+    say(f"starting PgBouncer (transaction mode) on 127.0.0.1:{profile.pgbouncer}")
+    subprocess.run(as_pg_user([binary, "-d", "-q", str(config)]), check=True)
+    wait_for(lambda: port_open(profile.pgbouncer), "PgBouncer", 20, directory / "pgbouncer.log")
+
+
+def pgbouncer_stop(profile: Profile) -> None:
+    if (profile.var / "pg").exists():
+        stop_pid(pgbouncer_dir(profile) / "pgbouncer.pid", "PgBouncer")
+
+
 def system_deps() -> None:
     """What must be on the machine before the venv's packages build (root installs it)."""
     for header, package in SYSTEM_BUILD_PACKAGES.items():
@@ -653,6 +718,7 @@ def up(profile: Profile) -> None:
     s3_start(profile)
     if profile.kind == "test":
         slapd_start(profile)
+        pgbouncer_start(profile)
     say(f"services of profile '{profile.name}' are up")
 
 
@@ -664,6 +730,7 @@ def down(profile: Profile) -> None:
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
     stop_pid(profile.run_dir / "celerybeat.pid", "Celery beat")
     slapd_stop(profile)
+    pgbouncer_stop(profile)
     s3_stop(profile)
     redis_stop(profile)
     pg_stop(profile)

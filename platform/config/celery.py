@@ -11,7 +11,7 @@ import os
 
 import sentry_sdk
 import structlog
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 from tenant_schemas_celery.app import get_schema_name_from_task
 
@@ -34,6 +34,16 @@ def _bind_task_context(task_id=None, task=None, **_kwargs) -> None:
         task_id=task_id, task=getattr(task, "name", None), tenant=schema
     )
     sentry_sdk.get_isolation_scope().set_tag("tenant", schema)
+    from config.metrics import task_started
+
+    task_started(task, schema)
+
+
+@before_task_publish.connect
+def _stamp_sent_at(headers=None, **_kwargs) -> None:
+    from config.metrics import task_sent
+
+    task_sent(headers)
 
 
 @task_postrun.connect

@@ -127,6 +127,8 @@ LOGIN_URL = "signin"
 MIDDLEWARE = [
     # Health endpoints answer before anything else: no tenant lookup, no session.
     "config.health.HealthCheckMiddleware",
+    # Counts and times every response per institution (Prometheus, console's last day).
+    "config.metrics.MetricsMiddleware",
     "config.logging.RequestContextMiddleware",
     # A NUL byte in the path, the query or a cookie answers 400 before it reaches a query.
     "config.malformed.MalformedRequestMiddleware",
@@ -166,6 +168,9 @@ TEMPLATES = [
 # --- database ---------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "postgres://oae@127.0.0.1:54320/oae")
 _database = database_from_url(DATABASE_URL)
+DATABASE_POOLING = env_str("DATABASE_POOLING", "")
+if DATABASE_POOLING not in ("", "transaction", "session"):
+    raise ImproperlyConfigured("DATABASE_POOLING must be empty, 'session' or 'transaction'.")
 DATABASES = {
     "default": {
         **_database,
@@ -181,6 +186,11 @@ DATABASES = {
             **_database["OPTIONS"],
         },
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_database['NAME']}")},
+        # Behind PgBouncer in transaction mode (or RDS Proxy): the search path travels
+        # with every statement (SET LOCAL), never as session state; no server-side
+        # cursors. Migrations and pg_dump still need a direct DATABASE_URL.
+        "TRANSACTION_POOLING": DATABASE_POOLING == "transaction",
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLING == "transaction",
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -238,6 +248,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.3,
     "interval_max": 0.5,
 }
+# --- metrics (config.metrics) -------------------------------------------------
+# Bearer token of GET /metrics (Prometheus); empty: the endpoint answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Institutions with a Prometheus label of their own per process; the rest count as _other.
+METRICS_MAX_INSTITUTIONS = env_int("METRICS_MAX_INSTITUTIONS", 100)
+
 CELERY_BEAT_SCHEDULE = {
     # Work left pending (a lost message, a killed worker) is queued again, and
     # temporary copies left by killed processes are removed (tenant_apps.content.tasks).
@@ -249,6 +265,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
+    # Per-institution request and task counters: Redis -> tenants_tenanttraffic.
+    "flush-traffic-counters": {"task": "tenants.traffic_flush", "schedule": 300.0},
 }
 
 CELERY_BEAT_SCHEDULE.update(

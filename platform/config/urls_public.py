@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from config.metrics import metrics_view
 from shared_apps.site.views import home
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("console/", include("shared_apps.console.urls")),
     path("signup/", include("shared_apps.signup.urls")),
     path("api/v1/platform/", include("shared_apps.console.api_urls")),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "config.api.problems.handler400"

@@ -7,16 +7,17 @@ usage, then their domains) whatever its length or depth.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
 from tenant_apps.people.models import AccessToken, User
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, Tenant, TenantTraffic
 
 # Institutions that never saw activity sort as if last active at the epoch.
 _NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
@@ -103,3 +104,22 @@ def audit_with_actors(entries: list[AuditEntry]) -> list[AuditEntry]:
 def admin_tokens(user: User) -> QuerySet[AccessToken]:
     """A platform admin's own access tokens, newest first."""
     return AccessToken.objects.filter(user=user).order_by("-created", "-id")
+
+
+def tenant_traffic_day(tenant: Tenant) -> dict:
+    """The last 24 hours of one institution: hourly rows (newest first) and totals."""
+    since = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    rows = list(TenantTraffic.objects.filter(tenant=tenant, hour__gte=since).order_by("-hour"))
+    requests = sum(row.requests for row in rows)
+    tasks = sum(row.tasks for row in rows)
+    for row in rows:
+        row.mean_ms = round(row.latency_ms / row.requests) if row.requests else None
+        row.mean_queue_ms = round(row.queue_ms / row.tasks) if row.tasks else None
+    return {
+        "rows": rows,
+        "requests": requests,
+        "errors": sum(row.errors for row in rows),
+        "mean_ms": round(sum(row.latency_ms for row in rows) / requests) if requests else None,
+        "tasks": tasks,
+        "mean_queue_ms": round(sum(row.queue_ms for row in rows) / tasks) if tasks else None,
+    }

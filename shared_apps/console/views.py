@@ -51,6 +51,7 @@ from shared_apps.console.selectors import (
     console_audit,
     console_tenants,
     tenant_sorted,
+    tenant_traffic_day,
 )
 from tenant_apps.people.services import token_create, token_revoke
 from tenants.models import Tenant, TenantStatus
@@ -214,6 +215,7 @@ def _detail(request: HttpRequest, tenant: Tenant, *, status: int = 200, **forms)
         "usage": usage,
         "url": tenant_url(tenant),
         "domains": list(tenant.domains.all()),
+        "traffic": tenant_traffic_day(tenant),
         "entries": entries,
         "grace_days": settings.TENANT_DELETE_GRACE_DAYS,
         "is_deleting": tenant.status == TenantStatus.DELETING,

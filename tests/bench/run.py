@@ -16,7 +16,7 @@ routed/plain is the cost of tenancy itself (goal: >= 0.85); api/plain adds a
 database round trip and DRF, reported so that their cost stays visible.
 Rounds alternate so that machine noise hits every case alike; the median counts.
 Then the modules (tests/bench/bench_*.py) run in turn. ``--only NAME`` (repeatable:
-routing, tenants, people, social, content, search, activity) runs just those, e.g.
+routing, tenants, people, social, content, search, activity, fleet) runs just those, e.g.
 ``make bench BENCH_ARGS="--only content"``.
 """
 
@@ -45,6 +45,7 @@ MODULES = {
     "content": ("bench_content.py", "content library"),
     "search": ("bench_search.py", "search: relevance and scale"),
     "activity": ("bench_activity.py", "activity feeds, a post to a large group, live connections"),
+    "fleet": ("bench_fleet.py", "the fleet: migrating it, and 10,000 institutions"),
 }
 
 

@@ -15,3 +15,12 @@ ROOT_URLCONF = "tests.bench.urls_tenant"
 if os.environ.get("OAE_BENCH_TRIVIAL") == "1":
     TENANT_APPS = [*TENANT_APPS, "tests.bench.trivial"]
     INSTALLED_APPS = [*INSTALLED_APPS, "tests.bench.trivial"]
+
+# OAE_BENCH_WIDEN=1: a tenant app with a table; =2: plus a migration adding a column and
+# an index to it (tests/bench/widen; the migrations module picks the version).
+if os.environ.get("OAE_BENCH_WIDEN") in ("1", "2"):
+    TENANT_APPS = [*TENANT_APPS, "tests.bench.widen"]
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.bench.widen"]
+    MIGRATION_MODULES = {
+        "bench_widen": f"tests.bench.widen.migrations_v{os.environ['OAE_BENCH_WIDEN']}"
+    }

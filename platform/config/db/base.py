@@ -11,15 +11,84 @@ Correctness rests on django-tenants forgetting the applied path whenever the
 database may have dropped it: on ``close()`` (also used by the health checks of
 ``CONN_HEALTH_CHECKS``), ``rollback()`` and ``savepoint_rollback()`` - a ``SET``
 is transactional in PostgreSQL.
+
+**Transaction pooling** (PgBouncer ``pool_mode = transaction``, RDS Proxy): a server
+connection serves one client for one transaction only, so a session-level ``SET
+search_path`` would apply to whichever client gets that server connection next, and
+an autocommit query may run on a server connection whose path another client set.
+With ``TRANSACTION_POOLING`` in the database settings (``DATABASE_POOLING=transaction``)
+no session ``SET`` is ever issued; instead every statement is sent as
+``SET LOCAL search_path = ...; <statement>`` in one round trip. PostgreSQL runs a
+multi-statement query as one (implicit) transaction, so the path holds for exactly
+that statement, or, inside ``atomic()``, for the rest of that transaction - on
+whatever server connection the pooler picked for it, and for no other client.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django_tenants.postgresql_backend import base as tenants_base
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, quote_schema_name
+from psycopg2 import extensions
+
+
+class SearchPathCursor(extensions.cursor):
+    """A psycopg2 cursor that sends its connection's search path with every statement."""
+
+    wrapper: DatabaseWrapper
+
+    def _prefixed(self, query):
+        prefix = self.wrapper.search_path_statement()
+        if isinstance(query, bytes):
+            return prefix.encode() + query
+        if isinstance(query, str):
+            return prefix + query
+        return query  # a psycopg2.sql.Composed: sent as built (not used by Django)
+
+    def execute(self, query, vars=None):
+        return super().execute(self._prefixed(query), vars)
+
+    def executemany(self, query, vars_list):
+        return super().executemany(self._prefixed(query), vars_list)
+
+    def copy_expert(self, sql, file, size=8192):
+        # COPY cannot share a query string; inside atomic() the pooler keeps this
+        # transaction on one server connection, so a SET LOCAL just before holds.
+        super().execute(self.wrapper.search_path_statement())
+        return super().copy_expert(sql, file, size)
 
 
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
+    @property
+    def transaction_pooling(self) -> bool:
+        return bool(self.settings_dict.get("TRANSACTION_POOLING"))
+
+    def search_path_statement(self) -> str:
+        """``SET LOCAL search_path = ...;`` for the schema this connection is set to."""
+        if not self.schema_name:
+            raise ImproperlyConfigured(
+                "Database schema not set. Did you forget to call set_schema() or set_tenant()?"
+            )
+        paths = ", ".join(quote_schema_name(schema) for schema in self._get_cursor_search_paths())
+        return f"SET LOCAL search_path = {paths};\n"
+
+    def _handle_search_path(self, cursor=None) -> None:
+        if self.transaction_pooling:
+            return  # carried by every statement instead (SearchPathCursor)
+        super()._handle_search_path(cursor)
+
+    def create_cursor(self, name=None):
+        if not self.transaction_pooling:
+            return super().create_cursor(name)
+        if name:
+            raise ImproperlyConfigured(
+                "Server-side cursors do not work through a transaction pooler; "
+                "set DISABLE_SERVER_SIDE_CURSORS (DATABASE_POOLING=transaction does)."
+            )
+        cursor = self.connection.cursor(cursor_factory=SearchPathCursor)
+        cursor.wrapper = self
+        return cursor
+
     def set_tenant(self, tenant, include_public: bool = True) -> None:
         unchanged = (
             self.tenant is not None

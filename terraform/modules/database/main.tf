@@ -86,3 +86,77 @@ resource "aws_db_instance" "this" {
   performance_insights_kms_key_id = aws_kms_key.database.arn
   enabled_cloudwatch_logs_exports = ["postgresql"]
 }
+
+# --- RDS Proxy (optional): connection pooling for thousands of task threads ----------------
+# The application sends the search path with every statement (SET LOCAL, never a session
+# SET), so the proxy multiplexes without pinning; see README "Connection pooling".
+data "aws_iam_policy_document" "proxy_assume" {
+  count = var.proxy_enabled ? 1 : 0
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["rds.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "proxy_secret" {
+  count = var.proxy_enabled ? 1 : 0
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_db_instance.this.master_user_secret[0].secret_arn]
+  }
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.database.arn]
+  }
+}
+
+resource "aws_iam_role" "proxy" {
+  count              = var.proxy_enabled ? 1 : 0
+  name               = "${var.name}-rds-proxy"
+  assume_role_policy = data.aws_iam_policy_document.proxy_assume[0].json
+}
+
+resource "aws_iam_role_policy" "proxy" {
+  count  = var.proxy_enabled ? 1 : 0
+  name   = "read-master-secret"
+  role   = aws_iam_role.proxy[0].id
+  policy = data.aws_iam_policy_document.proxy_secret[0].json
+}
+
+resource "aws_db_proxy" "this" {
+  count                  = var.proxy_enabled ? 1 : 0
+  name                   = var.name
+  engine_family          = "POSTGRESQL"
+  role_arn               = aws_iam_role.proxy[0].arn
+  vpc_subnet_ids         = var.subnet_ids
+  vpc_security_group_ids = [var.security_group_id]
+  require_tls            = true
+  idle_client_timeout    = 1800
+
+  auth {
+    auth_scheme = "SECRETS"
+    iam_auth    = "DISABLED"
+    secret_arn  = aws_db_instance.this.master_user_secret[0].secret_arn
+  }
+}
+
+resource "aws_db_proxy_default_target_group" "this" {
+  count         = var.proxy_enabled ? 1 : 0
+  db_proxy_name = aws_db_proxy.this[0].name
+
+  connection_pool_config {
+    max_connections_percent      = 90
+    max_idle_connections_percent = 50
+    connection_borrow_timeout    = 30
+  }
+}
+
+resource "aws_db_proxy_target" "this" {
+  count                  = var.proxy_enabled ? 1 : 0
+  db_proxy_name          = aws_db_proxy.this[0].name
+  target_group_name      = aws_db_proxy_default_target_group.this[0].name
+  db_instance_identifier = aws_db_instance.this.identifier
+}

@@ -37,3 +37,8 @@ output "allocated_storage_gb" {
   description = "Allocated storage in GB."
   value       = aws_db_instance.this.allocated_storage
 }
+
+output "proxy_endpoint" {
+  description = "Host name of the RDS Proxy (web and worker DATABASE_URL, with DATABASE_POOLING=transaction); empty without proxy_enabled."
+  value       = var.proxy_enabled ? aws_db_proxy.this[0].endpoint : ""
+}

@@ -80,3 +80,9 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "proxy_enabled" {
+  description = "Put an RDS Proxy (transaction-level connection pooling) in front of the instance. The web and worker tasks then connect to the proxy endpoint with DATABASE_POOLING=transaction; migrations and pg_dump keep connecting to the instance directly (README: Operating the fleet)."
+  type        = bool
+  default     = false
+}
