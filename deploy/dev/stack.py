@@ -42,6 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 PG_USER_WHEN_ROOT = "nobody"
+# make run: a supervised child that exits this often within the window is given up.
+RESTART_LIMIT = 5
+RESTART_WINDOW = 60.0
 S3_ACCESS_KEY = "oaedev"
 S3_SECRET_KEY = "oaedevsecret"
 LDAP_SUFFIX = "dc=oae,dc=test"
@@ -756,6 +759,21 @@ def frontend_build() -> None:
         stdin=subprocess.DEVNULL,
     )
     built.write_text(inputs_sha)
+# --- one service at a time (the fault tests stop and start them) ------------
+# name -> (start, stop). tests/faults/conftest.py stops one of the running test
+# stack's services and always starts it again, so later tests find it as it was.
+SERVICES = {
+    "postgresql": (pg_start, pg_stop),
+    "redis": (redis_start, redis_stop),
+    "s3": (s3_start, s3_stop),
+}
+
+
+def service_pid(profile: Profile, name: str) -> int | None:
+    """The running service's main process (to pause it: SIGSTOP/SIGCONT), if known."""
+    if name == "postgresql":
+        return read_pid(pg_root(profile) / "data" / "postmaster.pid")
+    return read_pid(profile.run_dir / {"redis": "redis.pid", "s3": "seaweedfs.pid"}[name])
 
 
 # --- the whole stack --------------------------------------------------------
@@ -771,9 +789,12 @@ def up(profile: Profile) -> None:
 
 
 def down(profile: Profile) -> None:
+    # A supervising `make run` first (it would restart the processes stopped below).
+    stop_pid(profile.run_dir / "run.pid", "make run", timeout=60)
     stop_pid(profile.run_dir / "gunicorn.pid", "gunicorn")
     stop_pid(profile.run_dir / "live.pid", "uvicorn (live channel)")
     stop_pid(profile.run_dir / "celery.pid", "Celery worker")
+    stop_pid(profile.run_dir / "celerybeat.pid", "Celery beat")
     slapd_stop(profile)
     pgbouncer_stop(profile)
     s3_stop(profile)
@@ -817,7 +838,15 @@ def manage(profile: Profile, *args: str) -> None:
 
 
 def run(profile: Profile) -> int:
-    """make run: the dev stack in the foreground; Ctrl-C (or make stop) stops all of it."""
+    """make run: the dev stack in the foreground; Ctrl-C (or make stop) stops all of it.
+
+    The web server, the Celery worker and Celery beat are supervised: one that exits is
+    started again with a message (a killed worker, a crash on a lost broker), while the
+    services (PostgreSQL, Redis, S3) and the other processes keep running. One that
+    keeps failing at once (RESTART_LIMIT times within RESTART_WINDOW seconds) is given
+    up with a message; the stack stops only when the web server is given up. In
+    production systemd (deploy/systemd, Restart=always) or ECS restarts them instead.
+    """
     gunicorn_pid = profile.run_dir / "gunicorn.pid"
     if read_pid(gunicorn_pid):
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
@@ -826,96 +855,138 @@ def run(profile: Profile) -> int:
     up(profile)
     manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
+    run_pid = profile.run_dir / "run.pid"  # make stop stops the supervisor first
+    run_pid.write_text(str(os.getpid()))
     env = child_env(profile)
-    children: list[subprocess.Popen] = []
-
-    def stop_all(*_args) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=15)
-            if child.poll() is None:
-                child.kill()
-        for name in ("gunicorn.pid", "celery.pid", "live.pid"):
-            (profile.run_dir / name).unlink(missing_ok=True)
-        down(profile)
-
+    queue = env.get("CELERY_QUEUE", "oae")
+    # The live channel (WebSockets, config.asgi) on the next port; pages connect there
+    # (LIVE_URL_PORT) since no nginx joins the two here.
+    live_port = profile.web + 1
+    env["LIVE_URL_PORT"] = str(live_port)
+    programs = {
+        "live": [
+            str(VENV_BIN / "uvicorn"),
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(live_port),
+            "--ws",
+            "websockets-sansio",
+            "--lifespan",
+            "off",
+        ],
+        "gunicorn": [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{profile.web}",
+        ],
+        "celery": [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            queue,
+        ],
+        # Beat on its own (as in production), so a killed worker never orphans it.
+        "celerybeat": [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "INFO",
+            "--schedule",
+            str(profile.var / "celerybeat-schedule"),
+        ],
+    }
+    supervisor = Supervisor(programs, env=env, run_dir=profile.run_dir, essential="gunicorn")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
-        celery = subprocess.Popen(
-            [
-                str(VENV_BIN / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "INFO",
-                "--concurrency",
-                "2",
-                "-Q",
-                env.get("CELERY_QUEUE", "oae"),
-                # Embedded beat for the periodic purge (production runs beat on its own).
-                "--beat",
-                "--schedule",
-                str(profile.var / "celerybeat-schedule"),
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        children.append(celery)
-        (profile.run_dir / "celery.pid").write_text(str(celery.pid))
-        # The live channel (WebSockets, config.asgi) on the next port; pages connect there
-        # (LIVE_URL_PORT) since no nginx joins the two here.
-        live_port = profile.web + 1
-        env["LIVE_URL_PORT"] = str(live_port)
-        live = subprocess.Popen(
-            [
-                str(VENV_BIN / "uvicorn"),
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(live_port),
-                "--ws",
-                "websockets-sansio",
-                "--lifespan",
-                "off",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        children.append(live)
-        (profile.run_dir / "live.pid").write_text(str(live.pid))
-        web = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{profile.web}",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        children.append(web)
-        gunicorn_pid.write_text(str(web.pid))
+        supervisor.start("celery")
+        supervisor.start("celerybeat")
+        supervisor.start("live")
+        web = supervisor.start("gunicorn")
         wait_for(lambda: port_open(profile.web) or web.poll() is not None, "gunicorn", 60)
         if web.poll() is not None:
             fail("gunicorn exited at start; see the lines above.")
         say(f"the platform:         http://localhost:{profile.web}/")
         say(f"the demo institution: http://demo.localhost:{profile.web}/")
         say("Ctrl-C (or make stop in another terminal) stops everything")
-        while web.poll() is None and celery.poll() is None:
+        while (code := supervisor.check()) is None:
             time.sleep(0.5)
-        return web.returncode or celery.returncode or 0
+        return code
     except KeyboardInterrupt:
         say("stopping")
         return 0
     finally:
-        stop_all()
+        supervisor.stop_all()
+        run_pid.unlink(missing_ok=True)
+        down(profile)
+
+
+class Supervisor:
+    """make run's children: one that exits is started again with a message, the rest (and
+    the services) untouched. One that exits RESTART_LIMIT times within RESTART_WINDOW
+    seconds is given up; giving up the ``essential`` one ends the run (check returns 1)."""
+
+    def __init__(
+        self, programs: dict[str, list[str]], *, env: dict, run_dir: Path, essential: str
+    ) -> None:
+        self.programs = programs
+        self.env = env
+        self.run_dir = run_dir
+        self.essential = essential
+        self.children: dict[str, subprocess.Popen] = {}
+        self.starts: dict[str, list[float]] = {name: [] for name in programs}
+
+    def start(self, name: str) -> subprocess.Popen:
+        child = subprocess.Popen(self.programs[name], env=self.env, cwd=ROOT)
+        self.children[name] = child
+        self.starts[name].append(time.monotonic())
+        (self.run_dir / f"{name}.pid").write_text(str(child.pid))
+        return child
+
+    def check(self) -> int | None:
+        """Restart what exited; None while the run goes on, else its exit code."""
+        for name, child in list(self.children.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            recent = [t for t in self.starts[name] if time.monotonic() - t < RESTART_WINDOW]
+            if len(recent) >= RESTART_LIMIT:
+                say(
+                    f"{name} exited (code {code}) {RESTART_LIMIT} times within "
+                    f"{RESTART_WINDOW:.0f}s: not restarting it; see the lines above"
+                )
+                del self.children[name]
+                (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+                if name == self.essential:
+                    return 1
+                continue
+            say(f"{name} exited (code {code}); restarting it (the rest keeps running)")
+            self.start(name)
+        return None if self.children else 0
+
+    def stop_all(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=15)
+            if child.poll() is None:
+                child.kill()
+        for name in self.programs:
+            (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
 
 def wipe(profile: Profile) -> None:

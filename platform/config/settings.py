@@ -226,6 +226,29 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "oae")
 # Keep our JSON log configuration in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Broker loss (a Redis restart or fail-over) must not end the worker: it keeps
+# reconnecting for as long as it takes, and tasks running when the connection drops
+# finish (acks_late: a message whose ack was lost is delivered again, and every task
+# is idempotent). Timeouts make a dead connection noticed instead of hanging on it.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+    "socket_keepalive": True,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+    "visibility_timeout": 3600,
+}
+# Sending a task while Redis is down gives up after about a second (the caller's
+# request must not hang): the work is in the database and the sweep re-sends it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
 # --- metrics (config.metrics) -------------------------------------------------
 # Bearer token of GET /metrics (Prometheus); empty: the endpoint answers 404.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
@@ -233,6 +256,12 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_MAX_INSTITUTIONS = env_int("METRICS_MAX_INSTITUTIONS", 100)
 
 CELERY_BEAT_SCHEDULE = {
+    # Work left pending (a lost message, a killed worker) is queued again, and
+    # temporary copies left by killed processes are removed (tenant_apps.content.tasks).
+    "sweep-background-work": {
+        "task": "content.sweep",
+        "schedule": env_float("CONTENT_SWEEP_INTERVAL_SECONDS", 300.0),
+    },
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
@@ -318,6 +347,15 @@ CONTENT_PRESIGNED_REDIRECT_BYTES = env_int("CONTENT_PRESIGNED_REDIRECT_BYTES", 0
 CONTENT_PRESIGNED_SECONDS = env_int("CONTENT_PRESIGNED_SECONDS", 300)
 # Attempts at previews and text extraction before the item records a failure for good.
 CONTENT_PROCESSING_ATTEMPTS = env_int("CONTENT_PROCESSING_ATTEMPTS", 3)
+# Seconds before a failed attempt is retried (times the attempts made so far).
+CONTENT_PROCESSING_RETRY_SECONDS = env_int("CONTENT_PROCESSING_RETRY_SECONDS", 30)
+# A version still pending this long after it was queued is queued again by the sweep.
+CONTENT_PROCESSING_SWEEP_AFTER_SECONDS = env_int("CONTENT_PROCESSING_SWEEP_AFTER_SECONDS", 600)
+# Temporary copies (oae-process-*, oae-blob-*) older than this are removed by the sweep
+# even when their process still runs; those of processes that are gone go at once.
+CONTENT_TEMP_MAX_AGE_SECONDS = env_int("CONTENT_TEMP_MAX_AGE_SECONDS", 6 * 3600)
+# What a 503 (a service we depend on is down: config.outages) asks clients to wait.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 30)
 # Files larger than this are not read for their text (search); the version records why.
 CONTENT_EXTRACT_MAX_BYTES = env_int("CONTENT_EXTRACT_MAX_BYTES", 50 * 1024 * 1024)
 

@@ -8,6 +8,9 @@
 - ``ETag`` is the SHA-256; ``If-None-Match`` answers 304; one ``Range`` is honoured (206/416).
 - Files of at least CONTENT_PRESIGNED_REDIRECT_BYTES redirect to a short-lived
   presigned S3 URL (when the blob storage is S3).
+- The object is opened before the response starts: when storage is down the answer is
+  a 503 (problem+json under /api/, with ``Retry-After``; see config.outages), never a
+  body cut off after a 200.
 """
 
 from __future__ import annotations
@@ -25,7 +28,13 @@ from django.http import (
 from django.utils.http import content_disposition_header
 
 from tenant_apps.blobs.models import Blob
-from tenant_apps.blobs.storage import blob_key, blob_storage, object_read, object_url
+from tenant_apps.blobs.storage import (
+    ObjectMissing,
+    blob_key,
+    blob_storage,
+    object_read,
+    object_url,
+)
 from tenant_apps.blobs.tenancy import current_tenant
 
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
@@ -101,8 +110,12 @@ def serve_blob(
     if blob.size == 0:
         response = HttpResponse(b"", content_type=content_type)
     else:
+        try:
+            chunks = object_read(storage, key, start=start, end=end if status == 206 else None)
+        except ObjectMissing:
+            raise Http404("The bytes of this file are missing from storage.") from None
         response = StreamingHttpResponse(
-            object_read(storage, key, start=start, end=end if status == 206 else None),
+            chunks,
             status=status,
             content_type=content_type,
         )

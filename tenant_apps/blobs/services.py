@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +43,7 @@ from tenant_apps.blobs.storage import (
     object_keys,
     object_write,
 )
+from tenant_apps.blobs.tempfiles import temp_file
 from tenants.usage import usage_add
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,7 @@ def blob_staged(source: IO[bytes]) -> Iterator[Staged]:
         return
     hasher = hashlib.sha256()
     size = 0
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed in finally
-        prefix="oae-blob-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
-    )
+    handle = temp_file("blob")  # removed in finally (or by temp_files_sweep)
     try:
         with handle:
             if hasattr(source, "seek"):

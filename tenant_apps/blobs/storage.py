@@ -68,6 +68,12 @@ class BlobWriteError(DomainError):
     slug = "storage-unavailable"
     detail = "The file could not be stored just now; nothing was saved. Try again."
 
+    @property
+    def retry_after(self) -> int:  # type: ignore[override] - as every 503 (config.outages)
+        from django.conf import settings
+
+        return settings.SERVICE_UNAVAILABLE_RETRY_AFTER
+
 
 def blob_storage() -> Storage:
     return storages["blobs"]
@@ -125,22 +131,59 @@ def object_is_whole(storage: Storage, key: str, size: int) -> bool:
         return False
 
 
+class StorageUnavailable(Exception):
+    """The object store cannot be reached (or timed out): answer 503 and try again later."""
+
+
+class ObjectMissing(Exception):
+    """The store answered, and it holds no object under this key."""
+
+
 def object_read(
     storage: Storage, key: str, *, start: int = 0, end: int | None = None
 ) -> Iterator[bytes]:
-    """The object's bytes from ``start`` to ``end`` (inclusive), in chunks, never all at once."""
+    """The object's bytes from ``start`` to ``end`` (inclusive), in chunks, never all at once.
+
+    The object is opened *now*, before the iterator is returned: a caller that builds a
+    streaming response from it learns of an unreachable store (StorageUnavailable) or a
+    missing object (ObjectMissing) while it can still answer with a status code, not
+    halfway through a body that has already started.
+    """
     if is_s3(storage):
+        from botocore.exceptions import BotoCoreError, ClientError
+
         params = {}
         if start or end is not None:
             params["Range"] = f"bytes={start}-{'' if end is None else end}"
-        body = storage.bucket.Object(storage._normalize_name(key)).get(**params)["Body"]
         try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
-        return
+            body = storage.bucket.Object(storage._normalize_name(key)).get(**params)["Body"]
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404"):
+                raise ObjectMissing(key) from error
+            raise StorageUnavailable(f"reading {key}: {code or error}") from error
+        except BotoCoreError as error:  # connection refused, timeouts, closed connections
+            raise StorageUnavailable(f"reading {key}: {error}") from error
+        return _s3_chunks(body)
+    try:
+        handle = storage.open(key, "rb")
+    except FileNotFoundError as error:
+        raise ObjectMissing(key) from error
+    except OSError as error:
+        raise StorageUnavailable(f"reading {key}: {error}") from error
+    return _file_chunks(handle, start, end)
+
+
+def _s3_chunks(body) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
+
+
+def _file_chunks(handle, start: int, end: int | None) -> Iterator[bytes]:
     remaining = None if end is None else end - start + 1
-    with storage.open(key, "rb") as handle:
+    with handle:
         handle.seek(start)
         while remaining is None or remaining > 0:
             chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))

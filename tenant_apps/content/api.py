@@ -77,9 +77,21 @@ def _refuse_oversized_body(request: Request, *, raw: bool) -> None:
 
 
 def _file_of(request: Request):
+    """The multipart body's file: 413 when it is over the limit (a file just over it fits
+    the envelope's slack, so only now is it known), 411 for a chunked body."""
     upload = request.FILES.get("file")
     if upload is None:
+        if declared_length(request) is None:
+            # A chunked (length-less) multipart body is never parsed into parts: say
+            # so rather than claim the file was not attached.
+            raise LengthRequired(
+                "A multipart upload needs Content-Length (chunked multipart bodies are "
+                "not read). Send the length, or send the file's bytes as the raw body."
+            )
         raise exceptions.ValidationError({"file": ["Attach the file as the 'file' part."]})
+    limit = services.upload_limit()
+    if upload.size > limit:
+        raise _too_large(limit)
     return upload
 
 

@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from tenant_apps.blobs.models import Blob
@@ -121,12 +122,25 @@ class ContentVersion(models.Model):
         max_length=8, choices=Processing.choices, default=Processing.PENDING
     )
     extracted_text = models.TextField(blank=True)
+    # Attempts are counted when one starts (a worker killed mid-task has used one).
     processing_attempts = models.PositiveSmallIntegerField(default=0)
     processing_error = models.CharField(max_length=500, blank=True)
+    # When the work was last queued: the sweep (content.sweep) queues it again when a
+    # pending version has waited past CONTENT_PROCESSING_SWEEP_AFTER_SECONDS, so no
+    # work depends on a queued message surviving.
+    processing_queued_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["item", "number"], name="content_version_number"),
+        ]
+        indexes = [
+            # The sweep's question, "which versions still wait?", reads only those.
+            models.Index(
+                fields=["processing_queued_at"],
+                name="content_version_pending_idx",
+                condition=models.Q(preview_status="pending") | models.Q(text_status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -214,8 +214,9 @@ def _after_commit_process(version: ContentVersion) -> None:
     from tenant_apps.content.tasks import process_version
 
     version_id = version.pk
-    # robust: a broker outage must not fail an upload that has already committed;
-    # the version stays pending and `content_process --pending` picks it up later.
+    # robust: a broker outage must not fail an upload that has already committed. The
+    # pending state committed with the version is what counts: when this message is
+    # lost, the periodic sweep (content.sweep) queues the version again.
     transaction.on_commit(lambda: process_version.delay(version_id=version_id), robust=True)
 
 

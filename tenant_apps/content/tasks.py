@@ -1,7 +1,15 @@
 """Background work on versions (Celery; tenant-schemas-celery runs each task in its institution).
 
-Failures are recorded on the version and retried; the upload that queued the work
-has long been answered.
+Nothing depends on a queued message surviving. A version's pending state is in the
+database, written in the transaction that creates it; the message queued after commit
+is only a nudge. When it is lost (a broker outage, a worker killed mid-task, a retry
+that could not be sent), the periodic sweep (``content.sweep``, run by beat) queues
+the version again once it has waited past CONTENT_PROCESSING_SWEEP_AFTER_SECONDS.
+
+Attempts are counted in the database when one *starts*, so a worker killed mid-task
+has still used one; after CONTENT_PROCESSING_ATTEMPTS the version records its failure
+for good. Failure handlers never need the database to decide on a retry: when the
+database is what failed, the task retries anyway (and the sweep is the net under that).
 """
 
 from __future__ import annotations
@@ -10,27 +18,41 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
+from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from tenant_apps.blobs.services import blob_acquire, blob_staged
 from tenant_apps.blobs.storage import blob_key, blob_storage, object_read
+from tenant_apps.blobs.tempfiles import temp_file, temp_files_sweep
 from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.content.extraction import ExtractionRefused, can_extract, extract_text
 from tenant_apps.content.models import ContentVersion, Processing
 from tenant_apps.content.processing import can_preview, render_preview
+from tenants.models import Tenant, TenantStatus
 
 log = logging.getLogger(__name__)
+PENDING = Q(preview_status=Processing.PENDING) | Q(text_status=Processing.PENDING)
+SWEEP_BATCH = 500  # versions queued again per institution per sweep
+
+
+class ProcessingFailed(Exception):
+    """One attempt failed (recorded on the version when the database allowed it)."""
+
+    def __init__(self, attempts: int, error: Exception):
+        super().__init__(f"attempt {attempts}: {type(error).__name__}: {error}")
+        self.attempts = attempts
 
 
 @contextlib.contextmanager
 def _local_copy(tenant, version: ContentVersion):
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed in finally
-        prefix="oae-process-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
-    )
+    handle = temp_file("process")  # removed in finally, or by temp_files_sweep when killed
     try:
         with handle:
             for chunk in object_read(blob_storage(), blob_key(tenant.uuid, version.blob.sha256)):
@@ -41,18 +63,77 @@ def _local_copy(tenant, version: ContentVersion):
             os.unlink(handle.name)
 
 
+def _pending_parts(version: ContentVersion) -> dict[str, str]:
+    parts = {}
+    if version.preview_status == Processing.PENDING:
+        parts["preview_status"] = Processing.FAILED
+    if version.text_status == Processing.PENDING:
+        parts["text_status"] = Processing.FAILED
+    return parts
+
+
+def _attempt_start(version_id: int) -> tuple[ContentVersion, int] | None:
+    """Count an attempt (committed before any work starts); None when there is nothing
+    to do or the attempts are used up (the failure is then recorded for good)."""
+    limit = settings.CONTENT_PROCESSING_ATTEMPTS
+    with transaction.atomic():
+        version = (
+            ContentVersion.objects.select_for_update(of=("self",))
+            .select_related("blob")
+            .filter(pk=version_id)
+            .first()
+        )
+        if version is None:
+            return None
+        failed_parts = _pending_parts(version)
+        if not failed_parts:
+            return None
+        if version.processing_attempts >= limit:
+            # The last attempts ended without a word (a worker killed mid-task): give up.
+            error = version.processing_error or (
+                f"Gave up after {limit} attempts: the worker stopped mid-task each time."
+            )
+            ContentVersion.objects.filter(pk=version.pk).update(
+                **failed_parts, processing_error=error[:500]
+            )
+            log.warning("content.processing_gave_up", extra={"version": version.pk})
+            return None
+        version.processing_attempts += 1
+        ContentVersion.objects.filter(pk=version.pk).update(
+            processing_attempts=version.processing_attempts
+        )
+    return version, version.processing_attempts
+
+
+def _record_failure(version: ContentVersion, attempts: int, error: Exception) -> None:
+    """Write the error (and, after the last attempt, the failure) on the version.
+
+    Best effort: when the database is what failed this raises nothing; the version
+    stays pending and the next attempt (or the sweep) finds it.
+    """
+    final = attempts >= settings.CONTENT_PROCESSING_ATTEMPTS
+    updates: dict = {"processing_error": f"{type(error).__name__}: {error}"[:500]}
+    if final:
+        updates.update(_pending_parts(version))
+    try:
+        ContentVersion.objects.filter(pk=version.pk).update(**updates)
+    except Exception:
+        log.warning("content.processing_failure_unrecorded", extra={"version": version.pk})
+    log.warning("content.processing_failed", extra={"version": version.pk, "final": final})
+
+
 def version_process(*, version_id: int) -> ContentVersion | None:
     """Make the preview and extract the text of one version (in the current schema).
 
-    Raises on failure after recording it on the version (attempts and the error).
+    Counts the attempt before starting. Raises ProcessingFailed after recording the
+    error (and, on the last attempt, the failure) on the version.
     """
-    version = ContentVersion.objects.select_related("blob").filter(pk=version_id).first()
-    if version is None:
-        return None
+    started = _attempt_start(version_id)
+    if started is None:
+        return ContentVersion.objects.filter(pk=version_id).first()
+    version, attempts = started
     wants_preview = version.preview_status == Processing.PENDING
     wants_text = version.text_status == Processing.PENDING
-    if not (wants_preview or wants_text):
-        return version
     tenant = current_tenant()
     mime = version.mime_type
     try:
@@ -82,32 +163,80 @@ def version_process(*, version_id: int) -> ContentVersion | None:
             locked.save()
         return locked
     except Exception as error:
-        attempts = version.processing_attempts + 1
-        final = attempts >= settings.CONTENT_PROCESSING_ATTEMPTS
-        updates = {
-            "processing_attempts": attempts,
-            "processing_error": f"{type(error).__name__}: {error}"[:500],
-        }
-        if final:
-            if wants_preview:
-                updates["preview_status"] = Processing.FAILED
-            if wants_text:
-                updates["text_status"] = Processing.FAILED
-        ContentVersion.objects.filter(pk=version.pk).update(**updates)
-        log.warning("content.processing_failed", extra={"version": version.pk, "final": final})
-        raise
+        _record_failure(version, attempts, error)
+        raise ProcessingFailed(attempts, error) from error
 
 
 @shared_task(name="content.process_version", bind=True, max_retries=None)
 def process_version(self, version_id: int) -> None:
+    limit = settings.CONTENT_PROCESSING_ATTEMPTS
+    delay = settings.CONTENT_PROCESSING_RETRY_SECONDS
     try:
         version_process(version_id=version_id)
+    except ProcessingFailed as failure:
+        if failure.attempts < limit:
+            raise self.retry(exc=failure, countdown=delay * failure.attempts) from failure
     except Exception as error:
-        attempts = (
-            ContentVersion.objects.filter(pk=version_id)
-            .values_list("processing_attempts", flat=True)
-            .first()
-            or 0
+        # Not even the attempt could be counted (the database is down): try again
+        # later without asking it anything. Celery's own count bounds these retries;
+        # past them the version is still pending and the sweep queues it again.
+        if self.request.retries < limit * 3:
+            raise self.retry(exc=error, countdown=delay) from error
+        raise
+
+
+def versions_requeue(*, older_than: timedelta | None = None, limit: int = SWEEP_BATCH) -> int:
+    """Queue again the current schema's versions pending since before ``older_than`` ago.
+
+    Marks them queued now (so a slow queue is not flooded every sweep) and sends the
+    task after commit; returns how many. A send that fails (broker down) leaves them
+    for the next sweep.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.CONTENT_PROCESSING_SWEEP_AFTER_SECONDS)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            ContentVersion.objects.filter(PENDING, processing_queued_at__lt=now - older_than)
+            .order_by("processing_queued_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
         )
-        if attempts < settings.CONTENT_PROCESSING_ATTEMPTS:
-            raise self.retry(exc=error, countdown=30 * attempts) from error
+        if ids:
+            ContentVersion.objects.filter(pk__in=ids).update(processing_queued_at=now)
+            transaction.on_commit(
+                lambda: [process_version.delay(version_id=pk) for pk in ids], robust=True
+            )
+    return len(ids)
+
+
+@shared_task(name="content.sweep")
+def sweep() -> dict[str, int]:
+    """Beat: queue again the work that waited too long in every live institution, and
+    remove temporary copies left by killed processes on this machine."""
+    connection.set_schema_to_public()
+    requeued: dict[str, int] = {}
+    for tenant in Tenant.objects.exclude(status=TenantStatus.DELETING).exclude(
+        schema_name="public"
+    ):
+        try:
+            with tenant_context(tenant):
+                count = versions_requeue()
+            if count:
+                requeued[tenant.slug] = count
+        except Exception:  # one institution's trouble never stops the others
+            log.exception("content.sweep_tenant_failed", extra={"tenant": tenant.slug})
+    connection.set_schema_to_public()
+    removed = temp_files_sweep()
+    if requeued:
+        log.info("content.sweep_requeued", extra={"requeued": requeued})
+    return {**requeued, "temp_files_removed": removed}
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def _sweep_temp_files_at_start(**_kwargs) -> None:
+    # A worker (or a pool process replacing one that was killed) cleans up after its
+    # predecessor at once: the copies of processes that no longer run.
+    with contextlib.suppress(Exception):
+        temp_files_sweep()

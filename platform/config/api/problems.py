@@ -10,6 +10,7 @@ which answer problem+json on API paths and HTML elsewhere.
 
 from __future__ import annotations
 
+import sys
 from http import HTTPStatus
 from typing import Any
 
@@ -17,10 +18,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from config.errors import DomainError, error_messages
+from config.outages import log_outage, outage_cause, retry_after
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://oae.example/problems/"  # stable identifiers, not fetched
@@ -125,7 +128,31 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return render(request, "404.html", status=404)
 
 
+def service_unavailable(request: HttpRequest, cause: str) -> HttpResponse:
+    """503 with Retry-After: a problem document under /api/, a self-contained page elsewhere."""
+    if is_api_path(request.path):
+        response: HttpResponse = problem_response(
+            503,
+            slug="service-unavailable",
+            detail="A service this request needs is unavailable for a moment; "
+            "nothing was changed. Try again shortly.",
+        )
+    else:
+        # No request context: its processors may need the very service that is down.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(retry_after())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: an outage of a service we
+    # depend on is a 503 with Retry-After (config.outages), not a bug.
+    exc = sys.exc_info()[1]
+    cause = outage_cause(exc)
+    if cause is not None and exc is not None:
+        log_outage(cause, exc, path=request.path)
+        return service_unavailable(request, cause)
     if is_api_path(request.path):
         return problem_response(
             500,

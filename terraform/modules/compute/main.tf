@@ -307,6 +307,9 @@ resource "aws_ecs_task_definition" "worker" {
   ])
 }
 
+# A worker task that stops (killed, out of memory, a crash on a lost broker) is replaced
+# by the ECS service scheduler to keep desired_count running; the work it held is not lost
+# (late acks, the pending state in the database and the content.sweep beat task).
 resource "aws_ecs_service" "worker" {
   name                    = "worker"
   cluster                 = aws_ecs_cluster.this.id

@@ -186,9 +186,36 @@ def test_a_file_over_the_institutions_limit_is_refused_clearly(api_upload, world
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
     assert "limit of 1,000 bytes" in response.json()["detail"]
-    small_body = api_upload(random_bytes(5000))  # within the envelope's slack: the service refuses
-    assert small_body.status_code == 400
-    assert "limit" in small_body.json()["errors"]["file"][0]
+    # Just over the limit, within the multipart envelope's slack: the file is refused
+    # once received, with the same 413 as every other oversized upload (not a 400).
+    small_body = api_upload(random_bytes(1001))
+    assert small_body.status_code == 413
+    assert small_body["Content-Type"] == "application/problem+json"
+    assert "limit of 1,000 bytes" in small_body.json()["detail"]
+    with schema_context(world.tenant_a.schema_name):
+        assert not ContentItem.objects.exists()
+    assert api_upload(random_bytes(1000)).status_code == 201  # at the limit is within it
+
+
+def test_a_chunked_multipart_upload_is_told_to_send_its_length(client_a, alice, world):
+    from django.test.client import BOUNDARY, encode_multipart
+
+    from tests.tenant_apps.content.conftest import upload_file
+
+    body = encode_multipart(BOUNDARY, {"file": upload_file(b"some bytes", "notes.txt")})
+    # What a server hands on for Transfer-Encoding: chunked: no Content-Length.
+    response = client_a.post(
+        "/api/v1/content/",
+        data=body,
+        content_type=f"multipart/form-data;boundary={BOUNDARY}",  # bytes, sent as they are
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **alice,
+    )
+    assert response.status_code == 411
+    assert response["Content-Type"] == "application/problem+json"
+    assert "Content-Length" in response.json()["detail"]
+    assert "attach" not in response.json()["detail"].lower()
     with schema_context(world.tenant_a.schema_name):
         assert not ContentItem.objects.exists()
 

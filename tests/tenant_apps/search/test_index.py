@@ -99,7 +99,7 @@ def test_files_over_the_size_cap_are_recorded_not_retried(world, search_api):
         version = ContentVersion.objects.get(pk=item.current_version_id)
     assert version.text_status == Processing.FAILED
     assert "larger than 100 bytes" in version.processing_error
-    assert version.processing_attempts == 0
+    assert version.processing_attempts == 1  # counted as it started; never retried
     assert ids(search_api({"q": "heliotrope"}, user=world.bob)) == []
 
 
