@@ -759,6 +759,8 @@ def frontend_build() -> None:
         stdin=subprocess.DEVNULL,
     )
     built.write_text(inputs_sha)
+
+
 # --- one service at a time (the fault tests stop and start them) ------------
 # name -> (start, stop). tests/faults/conftest.py stops one of the running test
 # stack's services and always starts it again, so later tests find it as it was.
