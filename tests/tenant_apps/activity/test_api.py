@@ -82,8 +82,11 @@ def test_feed_and_notification_pages_cost_a_bounded_number_of_queries(
     with django_assert_max_num_queries(4):
         client_a.get(notes["next"], **bob)
     sign_in(client_a, world.bob, world.tenant_a)
-    for path in ("/", "/notifications/", "/activity/", "/notifications/preferences"):
-        with django_assert_max_num_queries(9):
+    # The home page is the dashboard (issue 14): its own fixed cost (unread counts, my items,
+    # shared with me, my groups, invitations) comes on top of the feed's.
+    bounds = {"/": 15, "/notifications/": 9, "/activity/": 9, "/notifications/preferences": 9}
+    for path, bound in bounds.items():
+        with django_assert_max_num_queries(bound):
             assert client_a.get(path).status_code == 200
 
 
