@@ -412,6 +412,7 @@ def test_a_search_costs_a_bounded_number_of_queries(
     world, in_a, search_api, django_assert_max_num_queries
 ):
     group = in_a(group_create, actor=world.alice, title="Ecology group", join_policy="open")
+    in_a(group_join, actor=world.bob, group=group)  # only members share into its library
     for n in range(15):
         item = in_a(
             content_create_document,
