@@ -15,6 +15,7 @@ A header a view set itself is kept (downloads set a stricter sandboxing policy).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -72,6 +73,26 @@ def is_signed_in_request(request: HttpRequest) -> bool:
     )
 
 
+_HOSTNAME = re.compile(r"[a-z0-9.-]+")
+
+
+def content_security_policy(request: HttpRequest) -> str:
+    """The policy, with the live channel's own port allowed for WebSockets where it has one.
+
+    Where uvicorn listens on a port of its own (``LIVE_URL_PORT``: make run and the browser
+    tests; behind nginx it shares the page's origin), ``connect-src 'self'`` would refuse the
+    socket: the same host on that port is added, never another host.
+    """
+    from django.conf import settings
+
+    port = str(getattr(settings, "LIVE_URL_PORT", "") or "")
+    host = request.META.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
+    if not (port.isdigit() and _HOSTNAME.fullmatch(host)):
+        return CONTENT_SECURITY_POLICY
+    live = f"ws://{host}:{port} wss://{host}:{port}"
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {live}")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -80,6 +101,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         for header, value in STATIC_HEADERS.items():
             response.headers.setdefault(header, value)
+        if response.headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY:
+            response.headers["Content-Security-Policy"] = content_security_policy(request)
         # A 304 revalidates a representation whose own caching headers stand: no-store on
         # it would make browsers drop the copy they just confirmed (a broken image).
         if (
