@@ -10,6 +10,8 @@ Week 1 notes" is one entry made of four activities of one page.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +31,8 @@ from tenant_apps.people.selectors import profile_for
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
 RELATED = ("actor", "item", "group", "person", "thread")
+
+log = logging.getLogger(__name__)
 
 
 def visible_q(viewer, prefix: str = "") -> Q:
@@ -201,8 +205,14 @@ def notifications_page(
 
 def unread_count(viewer: User) -> int:
     """How many of ``viewer``'s notifications are unread (cached; every change forgets it)."""
-    key = unread_key(viewer.pk)
-    cached = cache.get(key)
+    # The cache is only a shortcut: with Redis down every page would answer 503 for a badge,
+    # so its failures fall back to counting (and the count is not kept).
+    try:
+        key = unread_key(viewer.pk)
+        cached = cache.get(key)
+    except Exception:  # any failure of the cache's server
+        key, cached = None, None
+        log.warning("unread count: cache unavailable, counting", exc_info=True)
     if cached is not None:
         return cached
     count = (
@@ -210,7 +220,9 @@ def unread_count(viewer: User) -> int:
         .filter(visible_q(viewer, "activity__"))
         .count()
     )
-    cache.set(key, count, UNREAD_CACHE_SECONDS)
+    if key is not None:
+        with contextlib.suppress(Exception):
+            cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
 
 

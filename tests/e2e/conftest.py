@@ -208,7 +208,9 @@ def _launch(sync_playwright):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    # bypass_csp: Playwright evaluates wait_for_function strings, which the pages' CSP
+    # (no eval) refuses; the policy itself is asserted in tests/platform/config/test_headers.py.
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, bypass_csp=True)
     page = context.new_page()
     yield page
     context.close()

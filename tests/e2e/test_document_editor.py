@@ -34,7 +34,9 @@ def _sign_in(page, base, username):
 
 
 def _open_editor(browser, base, username, document):
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    # bypass_csp: Playwright evaluates wait_for_function strings, which the pages' CSP
+    # (no eval) refuses; the policy itself is asserted in tests/platform/config/test_headers.py.
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, bypass_csp=True)
     page = context.new_page()
     _sign_in(page, base, username)
     page.goto(f"{base}/content/{document.public_id}/editor")
