@@ -909,18 +909,6 @@ def run(profile: Profile) -> int:
             "--schedule",
             str(profile.var / "celerybeat-schedule"),
         ],
-        "live": [
-            str(VENV_BIN / "uvicorn"),
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(live_port),
-            "--ws",
-            "websockets-sansio",
-            "--lifespan",
-            "off",
-        ],
     }
     supervisor = Supervisor(programs, env=env, run_dir=profile.run_dir, essential="gunicorn")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))

@@ -22,7 +22,7 @@ def test_a_member_finds_an_item_from_the_header_as_they_type(page, live_server_u
     item_url = page.url
 
     page.goto(base + "/people/")
-    box = page.get_by_role("searchbox", name="Search", exact=True)
+    box = page.get_by_role("combobox", name="Search", exact=True)
     box.click()
     box.press_sequentially("zeoli", delay=40)
     option = page.get_by_role("option", name="Zeolite crystal structures (e2e)")
@@ -33,7 +33,7 @@ def test_a_member_finds_an_item_from_the_header_as_they_type(page, live_server_u
     page.wait_for_url(item_url)
 
     # Enter without choosing a suggestion submits the plain GET form.
-    box = page.get_by_role("searchbox", name="Search", exact=True)
+    box = page.get_by_role("combobox", name="Search", exact=True)
     box.fill("zeolite")
     box.press("Enter")  # nothing chosen from the list: the form is submitted
     page.wait_for_url(base + "/search/?q=zeolite")

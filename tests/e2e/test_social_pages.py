@@ -42,7 +42,7 @@ def test_a_group_and_a_conversation(page, live_server_url, world):
     page.get_by_label("Description").fill("Books we read together.")
     page.get_by_label("How people join").select_option("open")
     page.get_by_role("button", name="Create").click()
-    assert page.get_by_role("heading", name="Reading circle").is_visible()
+    page.get_by_role("heading", name="Reading circle").wait_for()  # the group's page loads
     assert page.get_by_text("You are a manager of this group.").is_visible()
     screenshot(page, "group-page-of-its-manager")
 
