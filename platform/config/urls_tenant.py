@@ -1,6 +1,7 @@
 """URLs of an institution's host (<slug>.PLATFORM_DOMAIN or a custom domain)."""
 
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
@@ -58,6 +59,8 @@ urlpatterns = [
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
     path("signin", signin_views.signin, name="signin"),
     path("signout", signin_views.signout, name="signout"),
+    # The language picker of visitors who are not signed in (a cookie; config.locale).
+    path("language", set_language, name="set_language"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
     path("people/", people_views.directory, name="people-directory"),
