@@ -55,6 +55,9 @@ ALLOWED = {
     "ID",
     "OK",
     "Markdown",
+    "H1",  # heading levels on the editor's toolbar
+    "H2",
+    "H3",
     "x",
 }
 USER_FACING_ATTRIBUTES = {
@@ -119,7 +122,7 @@ def neutralised(source: str) -> tuple[str, list[tuple[int, str]]]:
             for literal in literals:
                 if _has_words(literal.group(2)):
                     findings.append((line, literal.group(2)))
-        out.append(PLACEHOLDER + "\n" * token.count("\n"))
+        out.append(f" {PLACEHOLDER} " + "\n" * token.count("\n"))
         line += token.count("\n")
         position = match.end()
     out.append(source[position:])

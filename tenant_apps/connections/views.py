@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -35,7 +36,11 @@ from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 MUTUAL_SHOWN = 10
-TABS = {"accepted": "My connections", "incoming": "Invitations to me", "outgoing": "Sent"}
+TABS = {
+    "accepted": _("My connections"),
+    "incoming": _("Invitations to me"),
+    "outgoing": _("Sent"),
+}
 
 
 @login_required(login_url="signin")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -36,6 +37,12 @@ from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 PARTICIPANTS_SHOWN = 20
+FOLDER_LABELS = {
+    "inbox": _("Inbox"),
+    "sent": _("Sent"),
+    "archive": _("Archive"),
+    "trash": _("Trash"),
+}
 
 
 @login_required(login_url="signin")
@@ -54,7 +61,8 @@ def folder_page(request: HttpRequest) -> HttpResponse:
         "messaging/folder.html",
         {
             "folder": folder,
-            "folders": FOLDERS,
+            "folder_label": FOLDER_LABELS[folder],
+            "folders": [(name, FOLDER_LABELS[name]) for name in FOLDERS],
             "states": page,
             "next_after": next_after,
             "unread": unread_counts(request.user),
@@ -106,6 +114,7 @@ def thread_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
         "messaging/thread.html",
         {
             "state": state,
+            "folder_label": FOLDER_LABELS.get(state.folder, state.folder),
             "thread": state.thread,
             "messages_page": [
                 (person_summary(request.user, m.sender) if m.sender else None, m) for m in page
