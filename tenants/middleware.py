@@ -16,7 +16,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.locale import request_language
-
 from tenants.selectors import tenant_for_hostname
 
 

@@ -7,11 +7,13 @@ Run by ``make lint`` (and so ``make test``)::
 Without arguments it checks every template of the product (``platform/templates``,
 ``tenant_apps/*/templates``, ``shared_apps/*/templates``). A finding is a text node with
 letters, a user-facing attribute (``alt``, ``title``, ``placeholder``, ``aria-label``, ...)
-with letters, or a string literal with letters in a ``{{ ...|default:"..." }}`` or handed to an include (``label="..."``), outside
+with letters, or a string literal with letters in a ``{{ ...|default:"..." }}`` or handed
+to an include (``label="..."``), outside
 ``{% translate %}``/``{% blocktranslate %}``. Words in ``ALLOWED`` (brand and format
 names, which are the same in every language) do not count. ``<script>``, ``<style>``,
-``<code>`` and ``<pre>`` and ``{% block *_class %}`` (CSS classes) are not looked into; a line holding ``i18n: ignore`` (in a
-``{# #}`` comment) is skipped. Plain-text templates (``.txt``: e-mails) are checked as text.
+``<code>``, ``<pre>`` and ``{% block *_class %}`` (CSS classes) are not looked into; a
+line holding ``i18n: ignore`` (in a ``{# #}`` comment) is skipped. Plain-text templates
+(``.txt``: e-mails) are checked as text.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.connections.models import Connection
 from tenant_apps.connections.selectors import connections_of
@@ -15,5 +16,5 @@ def access_connection(viewer, public_id: str, *, for_write: bool = False) -> Con
     """
     row = connections_of(viewer).filter(public_id=public_id).first()
     if row is None:
-        raise Http404("No such connection.")
+        raise Http404(_("No such connection."))
     return row

@@ -5,6 +5,7 @@ Only the two people of a connection see it; anyone else gets 404 for its id.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -33,7 +34,7 @@ LISTS = ("accepted", "incoming", "outgoing")
 def _person(viewer: User, public_id: str) -> User:
     person = people_visible_to(viewer).filter(public_id=public_id).first()
     if person is None:
-        raise exceptions.ValidationError({"person": ["No such person."]})
+        raise exceptions.ValidationError({"person": [_("No such person.")]})
     return person
 
 
@@ -76,7 +77,9 @@ class ConnectionsApi(APIView):
     def get(self, request: Request) -> Response:
         which = request.query_params.get("status", "accepted")
         if which not in LISTS:
-            raise exceptions.ValidationError({"status": [f"Choose one of: {', '.join(LISTS)}."]})
+            raise exceptions.ValidationError(
+                {"status": [_("Choose one of: %(join)s.") % {"join": ", ".join(LISTS)}]}
+            )
         return cursor_page(
             self,
             connections_list(user=request.user, which=which),
@@ -156,6 +159,6 @@ class BlockApi(APIView):
     def delete(self, request: Request, person_id: str) -> Response:
         block = blocks_of(request.user).filter(blocked__public_id=person_id).first()
         if block is None:
-            raise exceptions.NotFound("You have not blocked anyone with this id.")
+            raise exceptions.NotFound(_("You have not blocked anyone with this id."))
         person_unblock(actor=request.user, person=block.blocked)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -88,7 +89,7 @@ def _file_of(request: Request):
                 "A multipart upload needs Content-Length (chunked multipart bodies are "
                 "not read). Send the length, or send the file's bytes as the raw body."
             )
-        raise exceptions.ValidationError({"file": ["Attach the file as the 'file' part."]})
+        raise exceptions.ValidationError({"file": [_("Attach the file as the 'file' part.")]})
     limit = services.upload_limit()
     if upload.size > limit:
         raise _too_large(limit)
@@ -102,8 +103,10 @@ def _raw_filename(request: Request) -> str:
         raise exceptions.ValidationError(
             {
                 "filename": [
-                    "Name the file: Content-Disposition: attachment; filename=... "
-                    "(or ?filename=...)."
+                    _(
+                        "Name the file: Content-Disposition: attachment; filename=... "
+                        "(or ?filename=...)."
+                    )
                 ]
             }
         )
@@ -118,7 +121,7 @@ def _raw_file(request: Request) -> Iterator[UploadedFile]:
     if length is None:
         raise LengthRequired()
     if length <= 0:
-        raise exceptions.ValidationError({"file": ["The body is empty: send the file's bytes."]})
+        raise exceptions.ValidationError({"file": [_("The body is empty: send the file's bytes.")]})
     services.upload_precheck(size=length)
     limit = services.upload_limit()
     try:
@@ -136,7 +139,7 @@ def _raw_file(request: Request) -> Iterator[UploadedFile]:
         raise _too_large(limit) from None
     except BodyIncomplete:
         raise exceptions.ValidationError(
-            {"file": ["The body ended before Content-Length bytes arrived."]}
+            {"file": [_("The body ended before Content-Length bytes arrived.")]}
         ) from None
 
 
@@ -383,7 +386,7 @@ class ContentListApi(_UploadingApi):
         if raw:
             if data["kind"] != Kind.FILE:
                 raise exceptions.ValidationError(
-                    {"kind": ["A raw body is a file; send links and documents as JSON."]}
+                    {"kind": [_("A raw body is a file; send links and documents as JSON.")]}
                 )
             with _raw_file(request) as upload:
                 item = services.content_upload_file(source=upload, filename=upload.name, **common)
@@ -427,7 +430,7 @@ def _version_or_current(item: ContentItem, request: Request):
     wanted = request.query_params.get("version")
     version = version_of(item, wanted) if wanted else item.current_version
     if version is None:
-        raise exceptions.NotFound("No such version.")
+        raise exceptions.NotFound(_("No such version."))
     return version
 
 
@@ -457,7 +460,7 @@ class ContentPreviewApi(APIView):
         item = access_content(request.user, public_id)
         version = _version_or_current(item, request)
         if version.preview_blob_id is None:
-            raise exceptions.NotFound("No preview (yet).")
+            raise exceptions.NotFound(_("No preview (yet)."))
         return serve_blob(
             request,
             blob=version.preview_blob,
@@ -524,7 +527,7 @@ class ContentVersionRestoreApi(APIView):
         item = access_content(request.user, public_id, for_edit=True)
         version = version_of(item, version_id)
         if version is None:
-            raise exceptions.NotFound("No such version.")
+            raise exceptions.NotFound(_("No such version."))
         restored = services.content_version_restore(actor=request.user, item=item, version=version)
         item.refresh_from_db()
         context = {"item": item, "request": request}
@@ -629,7 +632,7 @@ class ContentCommentsApi(APIView):
         if data.get("parent"):
             parent = comment_of(item, data["parent"])
             if parent is None:
-                raise exceptions.ValidationError({"parent": ["No such comment on this item."]})
+                raise exceptions.ValidationError({"parent": [_("No such comment on this item.")]})
         comment = services.comment_create(
             actor=request.user, item=item, body=data["body"], parent=parent
         )
@@ -641,7 +644,7 @@ class ContentCommentApi(APIView):
         item = access_content(request.user, public_id)
         comment = comment_of(item, comment_id)
         if comment is None:
-            raise exceptions.NotFound("No such comment.")
+            raise exceptions.NotFound(_("No such comment."))
         return comment
 
     @extend_schema(

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from tenant_apps.directory.forms import LdapForm, LocalSigninForm, OidcForm
 from tenant_apps.directory.models import LdapSettings, OidcSettings
@@ -44,7 +45,7 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
         section = request.POST.get("section")
         form_class = {"local": LocalSigninForm, "ldap": LdapForm, "oidc": OidcForm}.get(section)
         if form_class is None:
-            messages.error(request, "Choose which sign-in method to save.")
+            messages.error(request, _("Choose which sign-in method to save."))
             return redirect("manage-signin")
         form = forms[section] = form_class(request.POST, prefix=section)
         if form.is_valid():
@@ -63,7 +64,7 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
                 for field, problems in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
             else:
-                messages.success(request, "The sign-in settings are saved.")
+                messages.success(request, _("The sign-in settings are saved."))
                 return redirect("manage-signin")
         status = 400
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -110,7 +111,7 @@ class OidcInput(serializers.Serializer):
 def _set(service, request: Request, serializer_class):
     data = validated(serializer_class, request.data)
     if not data:
-        raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
     return service(actor=request.user, **data)
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenant_apps.directory.oidc import oidc_settings_enabled
@@ -43,7 +44,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refused.message)
                 status, retry_after = 429, refused.retry_after
             except SigninFailed:
-                form.add_error(None, "The username or password is not correct.")
+                form.add_error(None, _("The username or password is not correct."))
                 status = 400
             else:
                 login(request, user)  # authenticate() named the backend that vouched
@@ -70,5 +71,5 @@ def signin(request: HttpRequest) -> HttpResponse:
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("/")

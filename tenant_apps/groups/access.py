@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to, is_manager
@@ -18,5 +19,5 @@ def access_group(viewer, public_id: str, *, for_write: bool = False) -> Group:
     """
     group = groups_visible_to(viewer).filter(public_id=public_id).first()
     if group is None or (for_write and not is_manager(group, viewer)):
-        raise Http404("No such group.")
+        raise Http404(_("No such group."))
     return group

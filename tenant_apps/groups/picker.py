@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
@@ -119,7 +120,7 @@ def picker_resolve(
     terms = [value.strip() for value in picked if value and value.strip()]
     terms += split_names(typed)
     if len(terms) > 100:
-        raise PickerError(["Choose at most 100 people and groups at once."], {})
+        raise PickerError([_("Choose at most 100 people and groups at once.")], {})
     errors: list[str] = []
     choices: dict[str, list[Suggestion]] = {}
     ids: list[str] = []

@@ -6,6 +6,7 @@ Anonymous callers get 401, signed-in non-admins 403, ids of other institutions 4
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -118,7 +119,7 @@ class AdminPersonApi(APIView):
         person = access_person(request.user, public_id, for_write=True)
         data = validated(AccessInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         person = person_access_set(actor=request.user, person=person, **data)
         return Response(AdminPersonOutput(person).data)
 
@@ -138,6 +139,6 @@ class AdminInstitutionApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(InstitutionSettingsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         profile = institution_settings_update(actor=request.user, **data)
         return Response(InstitutionSettingsOutput(profile).data)

@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -93,7 +93,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "Your message is sent.")
+                messages.success(request, _("Your message is sent."))
                 return redirect("messages-thread", public_id=thread.public_id)
     picker["errors"] = [*picker["errors"], *form.errors.get("to", [])]
     return render(request, "messaging/compose.html", {"form": form, "picker": picker}, status=400)
@@ -141,23 +141,23 @@ def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
         if action == "reply":
             form = ReplyForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("A reply cannot be empty.")
+                raise ValidationError(_("A reply cannot be empty."))
             message_reply(actor=actor, state=state, body=form.cleaned_data["body"])
-            messages.success(request, "Your reply is sent.")
+            messages.success(request, _("Your reply is sent."))
         elif action == "unread":
             thread_mark(actor=actor, state=state, is_unread=True)
-            messages.success(request, "Marked as unread.")
+            messages.success(request, _("Marked as unread."))
             return redirect("messages-folder")
         elif action in ("inbox", "archive", "trash"):
             thread_move(actor=actor, state=state, folder=action)
-            messages.success(request, f"Moved to {action}.")
+            messages.success(request, _("Moved to %(folder)s.") % {"folder": FOLDER_LABELS[action]})
             return redirect("messages-folder")
         elif action == "delete":
             thread_delete(actor=actor, state=state)
-            messages.success(request, "The thread is deleted for you; the others keep it.")
+            messages.success(request, _("The thread is deleted for you; the others keep it."))
             return redirect("messages-folder")
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except ValidationError as error:
         show_error(request, error)
     return back

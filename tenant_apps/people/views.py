@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from config.errors import show_error
 from tenant_apps.people.access import access_person
@@ -81,7 +82,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "Your profile is saved.")
+                messages.success(request, _("Your profile is saved."))
                 return redirect("person-page", public_id=me.public_id)
         return render(request, "people/profile_edit.html", {"form": form}, status=400)
     return render(request, "people/profile_edit.html", {"form": form})
