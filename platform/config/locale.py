@@ -7,8 +7,7 @@ sets). Under ``/api/`` an explicit ``Accept-Language`` naming a language we have
 first: an API client says per request what it wants its error texts in.
 
 The time zone is the person's (``time_zone``), else the institution's, else UTC. Dates
-are stored in UTC; templates show them in the active zone; the API keeps ISO 8601 with
-the offset.
+are stored in UTC; pages show them in the active zone; the API answers ISO 8601 in UTC.
 
 This module reads duck-typed attributes (``language``, ``time_zone``) of the user and
 the tenant, so ``config`` stays below the apps that define them.
@@ -147,7 +146,9 @@ class LanguageMiddleware:
         language = request_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        timezone.activate(request_time_zone(request))
+        if not request.path.startswith("/api/"):
+            # The API answers ISO 8601 in UTC for everyone; pages in the reader's zone.
+            timezone.activate(request_time_zone(request))
         try:
             response = self.get_response(request)
         finally:

@@ -187,7 +187,7 @@ LANGUAGES = {
         "signin": "Sign in to Alpha University",
         "form_error": "A display name cannot be empty.",
         "invalid": "The request has invalid fields",
-        "field_error": "Not a valid choice",
+        "field_error": "is not a valid choice",
         "invitation": "You are invited to Alpha University",
         "invitation_body": "Choose your password here",
     },
@@ -308,11 +308,9 @@ def test_dates_are_shown_in_the_persons_time_zone(client_a, world):
     _set_person(world, world.alice, time_zone="America/New_York")  # 18:30 on the 15th
     page = client_a.get(f"/content/{item.public_id}").content.decode()
     assert "15 Jan 2026 18:30" in page
-    # The API keeps ISO 8601 with the offset, whatever the person's zone.
+    # The API keeps ISO 8601 in UTC, whatever the person's zone.
     api = client_a.get(f"/api/v1/content/{item.public_id}").json()
-    assert api["created"].startswith("2026-01-15T23:30:00") and api["created"].endswith(
-        ("Z", "+00:00")
-    )
+    assert api["created"] == "2026-01-15T23:30:00Z"
 
 
 def test_months_are_named_in_the_persons_language(client_a, world):
@@ -334,7 +332,6 @@ def test_a_right_to_left_language_sets_dir_rtl(client_a, settings):
     # platform/locale/ar/LC_MESSAGES/django.po and ("ar", ...) to LANGUAGES is all it takes.
     settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "العربية")]
     translation.trans_real.get_languages.cache_clear()
-    translation.trans_real.check_for_language.cache_clear()
     try:
         response = client_a.get("/signin", HTTP_ACCEPT_LANGUAGE="ar")
         assert re.search(rb'<html lang="ar" dir="rtl">', response.content)
@@ -342,7 +339,6 @@ def test_a_right_to_left_language_sets_dir_rtl(client_a, settings):
         assert b'dir="ltr"' in client_a.get("/signin", HTTP_ACCEPT_LANGUAGE="de").content
     finally:
         translation.trans_real.get_languages.cache_clear()
-        translation.trans_real.check_for_language.cache_clear()
 
 
 def test_visitors_choose_a_language_with_the_picker(client_a):
