@@ -17,6 +17,19 @@ def institution_profile() -> InstitutionProfile:
     return profile
 
 
+def institution_locale() -> dict[str, str]:
+    """The institution's default language ("" for the browser's) and time zone, read from
+    its tenant row (not the routing's cached copy: an admin may just have changed them)."""
+    from tenants.models import Tenant
+
+    row = (
+        Tenant.objects.filter(pk=getattr(connection.tenant, "pk", None))
+        .values("language", "time_zone")
+        .first()
+    )
+    return row or {"language": "", "time_zone": "UTC"}
+
+
 def admin_actions_page(*, before: str | None, size: int) -> tuple[list[AdminAction], int | None]:
     """One keyset page of the admins' audit trail, newest first, older than entry ``before``.
 

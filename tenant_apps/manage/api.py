@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 
 from config.api.inputs import validated
 from config.api.pagination import cursor_page
+from config.locale import language_choices
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.api import IsInstitutionAdmin
 from tenant_apps.institution.models import SearchLanguage
-from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.institution.selectors import institution_locale, institution_profile
 from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_selectors import people_for_admin
 from tenant_apps.people.admin_services import person_access_set, person_invite
@@ -58,6 +59,16 @@ class InstitutionSettingsOutput(serializers.Serializer):
     search_language = serializers.CharField()
     self_registration = serializers.BooleanField()
     registration_domains = serializers.ListField(child=serializers.CharField())
+    language = serializers.SerializerMethodField(
+        help_text="The default language of its people; empty: the browser's."
+    )
+    time_zone = serializers.SerializerMethodField(help_text="The default time zone (IANA name).")
+
+    def get_language(self, profile) -> str:
+        return self.context["locale"]["language"]
+
+    def get_time_zone(self, profile) -> str:
+        return self.context["locale"]["time_zone"]
 
 
 class InstitutionSettingsInput(serializers.Serializer):
@@ -69,6 +80,10 @@ class InstitutionSettingsInput(serializers.Serializer):
     registration_domains = serializers.ListField(
         child=serializers.CharField(max_length=253), required=False, max_length=100
     )
+    language = serializers.ChoiceField(
+        [("", ""), *language_choices()], required=False, allow_blank=True
+    )
+    time_zone = serializers.CharField(max_length=64, required=False)
 
 
 class AdminPeopleApi(APIView):
@@ -129,16 +144,23 @@ class AdminInstitutionApi(APIView):
 
     @extend_schema(responses=InstitutionSettingsOutput, summary="The institution's settings")
     def get(self, request: Request) -> Response:
-        return Response(InstitutionSettingsOutput(institution_profile()).data)
+        return Response(
+            InstitutionSettingsOutput(
+                institution_profile(), context={"locale": institution_locale()}
+            ).data
+        )
 
     @extend_schema(
         request=InstitutionSettingsInput,
         responses=InstitutionSettingsOutput,
-        summary="Change the institution's name, colour, default visibility or self-registration",
+        summary="Change the institution's name, colour, default visibility, self-registration, "
+        "default language or time zone",
     )
     def patch(self, request: Request) -> Response:
         data = validated(InstitutionSettingsInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         profile = institution_settings_update(actor=request.user, **data)
-        return Response(InstitutionSettingsOutput(profile).data)
+        return Response(
+            InstitutionSettingsOutput(profile, context={"locale": institution_locale()}).data
+        )

@@ -347,3 +347,32 @@ def test_visitors_choose_a_language_with_the_picker(client_a):
     response = client_a.post("/language", {"language": "es", "next": "/signin"})
     assert response.status_code == 302
     assert "Iniciar sesión" in client_a.get("/signin", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
+def test_admins_set_the_defaults_through_the_api_too(client_a, world, bearer):
+    headers = bearer(world.admin_a)
+    response = client_a.patch(
+        "/api/v1/admin/institution",
+        {"language": "es", "time_zone": "Europe/Madrid"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["language"], response.json()["time_zone"]) == ("es", "Europe/Madrid")
+    assert client_a.get("/api/v1/admin/institution", **headers).json()["language"] == "es"
+    bad = client_a.patch(
+        "/api/v1/admin/institution",
+        {"time_zone": "Europe/Atlantis"},
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"time_zone"}
+    # Bob, holding a token, is not an admin: 403, nothing changed.
+    refused = client_a.patch(
+        "/api/v1/admin/institution",
+        {"language": "de"},
+        content_type="application/json",
+        **bearer(world.bob),
+    )
+    assert refused.status_code == 403
+    assert Tenant.objects.get(pk=world.tenant_a.pk).language == "es"

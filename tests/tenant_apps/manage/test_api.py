@@ -216,6 +216,8 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "search_language": "english",
         "self_registration": False,
         "registration_domains": [],
+        "language": "",
+        "time_zone": "UTC",
     }
     response = client_a.patch(
         "/api/v1/admin/institution",
