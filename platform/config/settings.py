@@ -123,6 +123,8 @@ AUTHENTICATION_BACKENDS = [
     "tenant_apps.directory.backends.InstitutionLDAPBackend",
     # OpenID Connect single sign-on, when the institution has configured it.
     "tenant_apps.directory.oidc.InstitutionOIDCBackend",
+    # SAML 2.0 sign-in keeps its people signed in (only /saml/acs signs anyone in).
+    "tenant_apps.directory.saml.InstitutionSAMLBackend",
 ]
 LOGIN_URL = "signin"
 
