@@ -84,6 +84,7 @@ TENANT_APPS = [
     "tenant_apps.groups",
     "tenant_apps.connections",
     "tenant_apps.messaging",
+    "tenant_apps.discussions",
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
@@ -123,6 +124,8 @@ AUTHENTICATION_BACKENDS = [
     "tenant_apps.directory.backends.InstitutionLDAPBackend",
     # OpenID Connect single sign-on, when the institution has configured it.
     "tenant_apps.directory.oidc.InstitutionOIDCBackend",
+    # SAML 2.0 sign-in keeps its people signed in (only /saml/acs signs anyone in).
+    "tenant_apps.directory.saml.InstitutionSAMLBackend",
 ]
 LOGIN_URL = "signin"
 

@@ -21,9 +21,11 @@ from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
-from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
+from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
+from tenant_apps.discussions.models import Discussion
+from tenant_apps.discussions.selectors import can_view_q as discussion_can_view_q
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
@@ -31,7 +33,7 @@ from tenant_apps.people.selectors import profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
-RELATED = ("actor", "item", "group", "person", "thread")
+RELATED = ("actor", "item", "group", "person", "thread", "discussion")
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,13 @@ def visible_q(viewer, prefix: str = "") -> Q:
     ``viewer`` may see now: their item and group, where they have one, are visible."""
     item = ContentItem.objects.filter(can_view_q(viewer)).filter(pk=OuterRef(f"{prefix}item_id"))
     group = groups_visible_to(viewer).filter(pk=OuterRef(f"{prefix}group_id"))
-    return (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item))) & (
-        Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group))
+    discussion = Discussion.objects.filter(discussion_can_view_q(viewer)).filter(
+        pk=OuterRef(f"{prefix}discussion_id")
+    )
+    return (
+        (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item)))
+        & (Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group)))
+        & (Q(**{f"{prefix}discussion__isnull": True}) | Q(Exists(discussion)))
     )
 
 
@@ -66,6 +73,7 @@ class FeedItem:
     item: ContentItem | None
     group: Group | None
     thread: object | None
+    discussion: Discussion | None = None
     actors: list[User] = field(default_factory=list)
     targets: list = field(default_factory=list)
     count: int = 0
@@ -79,6 +87,8 @@ def _key(activity: Activity) -> tuple:
         return (activity.verb, "g", activity.group_id)
     if activity.verb == Verb.MESSAGE_SENT:
         return (activity.verb, "t", activity.thread_id)
+    if activity.verb.startswith("discussion."):
+        return (activity.verb, "d", activity.discussion_id)
     return (activity.verb, "a", activity.actor_id)
 
 
@@ -109,6 +119,7 @@ def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem],
                 item=activity.item,
                 group=activity.group,
                 thread=activity.thread,
+                discussion=activity.discussion,
                 data=activity.data,
             )
         entry.count += 1
@@ -171,6 +182,13 @@ def feed_of_group(*, viewer, group: Group, after: str | None = None, size: int =
 def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: int = 25):
     """An item's feed (the caller's door has checked that ``viewer`` may see the item)."""
     activities = Activity.objects.filter(item=item)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+def feed_of_person(*, viewer, person: User, after: str | None = None, size: int = 25):
+    """``person``'s public activity (what their followers see: FOLLOWED_VERBS), as ``viewer``
+    may see it now. Whether ``viewer`` may see ``person`` is the caller's door."""
+    activities = Activity.objects.filter(actor=person, verb__in=sorted(FOLLOWED_VERBS))
     return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
 
 
@@ -258,6 +276,8 @@ def _names(viewer, people: list) -> str:
 
 
 def _object_title(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return entry.discussion.title
     if entry.item is not None:
         return entry.item.title
     if entry.group is not None:
@@ -419,6 +439,52 @@ SUMMARIES = {
             "count",
         ),
     },
+    Verb.DISCUSSION_CREATED: {
+        "you": gettext_lazy("You started the discussion %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s started the discussion %(title)s",
+            "%(actors)s started the discussion %(title)s",
+            "count",
+        ),
+    },
+    Verb.DISCUSSION_REPLIED: {
+        "you": gettext_lazy("You replied in %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s replied in %(title)s", "%(actors)s replied in %(title)s", "count"
+        ),
+    },
+    Verb.DISCUSSION_MENTIONED: {
+        "you": gettext_lazy("You mentioned someone in %(title)s"),
+        "you_to": gettext_lazy("You mentioned %(targets)s in %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s mentioned someone in %(title)s",
+            "%(actors)s mentioned someone in %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s mentioned you in %(title)s",
+            "%(actors)s mentioned you in %(title)s",
+            "count",
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s mentioned %(targets)s in %(title)s",
+            "%(actors)s mentioned %(targets)s in %(title)s",
+            "count",
+        ),
+    },
+    Verb.PERSON_FOLLOWED: {
+        "you": gettext_lazy("You followed someone"),
+        "you_to": gettext_lazy("You followed %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s followed someone", "%(actors)s followed someone", "count"
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s followed you", "%(actors)s followed you", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s followed %(targets)s", "%(actors)s followed %(targets)s", "count"
+        ),
+    },
     Verb.MESSAGE_SENT: {
         "you": gettext_lazy("You sent a message: %(title)s"),
         "they": ngettext_lazy(
@@ -463,6 +529,8 @@ def _person(viewer, person: User) -> dict:
 
 
 def _link(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return f"/discussions/{entry.discussion.public_id}"
     if entry.item is not None:
         return f"/content/{entry.item.public_id}"
     if entry.group is not None:
@@ -471,13 +539,21 @@ def _link(entry: FeedItem) -> str:
         return f"/messages/{entry.thread.public_id}"
     if entry.verb.startswith("connection."):
         return "/connections/"
+    if entry.verb == Verb.PERSON_FOLLOWED and entry.actors:
+        return f"/people/{entry.actors[0].public_id}"
     return "/"
 
 
 def entry_data(viewer, entry: FeedItem) -> dict:
     """A feed entry as the API and the pages show it: opaque ids and visible names only."""
     obj = None
-    if entry.item is not None:
+    if entry.discussion is not None:
+        obj = {
+            "type": "discussion",
+            "id": entry.discussion.public_id,
+            "title": entry.discussion.title,
+        }
+    elif entry.item is not None:
         obj = {"type": "content", "id": entry.item.public_id, "title": entry.item.title}
     elif entry.group is not None:
         obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}

@@ -14,7 +14,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor
-from tenants.migrating import is_replayable, migrate_tenants, schemas_behind
+from tenants.migrating import changes_models, is_replayable, migrate_tenants, schemas_behind
 from tenants.models import SchemaPoolEntry, SchemaTemplate, Tenant
 from tenants.provisioning import template_refresh, template_schema
 from tenants.schemas import (
@@ -154,6 +154,8 @@ def _replayable_leaf() -> tuple[str, str, tuple[str, str]]:
         if (
             parents
             and is_replayable([migration])
+            # A new model is not fast-forwarded (post-migrate rows): only a column will do.
+            and not changes_models([migration])
             and any(type(op).__name__ in {"AddField", "CreateModel"} for op in migration.operations)
         ):
             return app, name, parents[0]
