@@ -478,9 +478,7 @@ SUMMARIES = {
         "they": ngettext_lazy(
             "%(actors)s followed someone", "%(actors)s followed someone", "count"
         ),
-        "they_to_you": ngettext_lazy(
-            "%(actors)s followed you", "%(actors)s followed you", "count"
-        ),
+        "they_to_you": ngettext_lazy("%(actors)s followed you", "%(actors)s followed you", "count"),
         "they_to": ngettext_lazy(
             "%(actors)s followed %(targets)s", "%(actors)s followed %(targets)s", "count"
         ),

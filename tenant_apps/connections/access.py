@@ -28,5 +28,5 @@ def access_person_activity(viewer, public_id: str) -> User:
     person = access_person(viewer, public_id)
     is_self = getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk
     if not is_self and not follow_settings_of(person).allows_followers:
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     return person

@@ -252,7 +252,7 @@ class MyFollowersApi(APIView):
 def _lists_of(request: Request, public_id: str) -> User:
     person = access_person(request.user, public_id)
     if not follow_lists_shown(viewer=request.user, person=person):
-        raise Http404("No such list.")
+        raise Http404(_("No such list."))
     return person
 
 
@@ -293,7 +293,7 @@ class FollowSettingsApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(FollowSettingsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         row = follow_settings_update(
             actor=request.user,
             allows_followers=data.get("allows_followers"),

@@ -118,7 +118,7 @@ def person_follow(*, actor: User, person: User) -> Follow:
     who does not allow followers, is inactive, or blocked ``actor`` or was blocked by them.
     """
     if person.pk == actor.pk:
-        raise ValidationError({"person": ["You cannot follow yourself."]})
+        raise ValidationError({"person": [_("You cannot follow yourself.")]})
     if (
         not person.is_active
         or not follow_settings_of(person).allows_followers

@@ -186,7 +186,7 @@ def follow_act(request: HttpRequest, public_id: str) -> HttpResponse:
 def _follow_list_page(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
     person = access_person(request.user, public_id)
     if not follow_lists_shown(viewer=request.user, person=person):
-        raise Http404("No such list.")
+        raise Http404(_("No such list."))
     if which == "followers":
         rows, who = followers_list(viewer=request.user, person=person), "follower"
     else:

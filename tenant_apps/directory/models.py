@@ -120,7 +120,7 @@ class SamlSettings(models.Model):
 
     class Identity(models.TextChoices):
         EPPN = "eppn", "eduPersonPrincipalName"
-        PERSISTENT = "persistent", "Persistent NameID"
+        PERSISTENT = "persistent", _("Persistent NameID")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     enabled = models.BooleanField(default=False)

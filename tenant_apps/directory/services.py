@@ -231,10 +231,14 @@ def _saml_metadata_fetch(url: str) -> str:
             body = answer.raw.read(SAML_METADATA_MAX_BYTES + 1, decode_content=True)
     except requests.RequestException as error:
         raise ValidationError(
-            {"idp_metadata_url": [f"The metadata could not be fetched: {error}"]}
+            {
+                "idp_metadata_url": [
+                    _("The metadata could not be fetched: %(error)s") % {"error": error}
+                ]
+            }
         ) from None
     if len(body) > SAML_METADATA_MAX_BYTES:
-        raise ValidationError({"idp_metadata_url": ["The metadata is larger than 1 MB."]})
+        raise ValidationError({"idp_metadata_url": [_("The metadata is larger than 1 MB.")]})
     return body.decode("utf-8", errors="replace")
 
 

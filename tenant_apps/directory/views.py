@@ -104,7 +104,7 @@ def saml_begin(request: HttpRequest) -> HttpResponse:
     """GET /saml/start: off to the institution's identity provider (404 when it has none)."""
     row = saml_settings_enabled()
     if row is None:
-        raise Http404("This institution has no SAML sign-in.")
+        raise Http404(_("This institution has no SAML sign-in."))
     return redirect(saml_start(request, row, next_url=_safe_next(request)))
 
 
@@ -114,7 +114,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     """POST /saml/acs: the identity provider's signed answer (HTTP-POST binding)."""
     row = saml_settings_enabled()
     if row is None:
-        raise Http404("This institution has no SAML sign-in.")
+        raise Http404(_("This institution has no SAML sign-in."))
     try:
         user, next_url = saml_finish(request, row, request.POST.get("SAMLResponse", ""))
     except SamlFailed as failed:
