@@ -22,9 +22,10 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def supported_language(code: str | None) -> str | None:
@@ -158,3 +159,29 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The visitors' language picker: ``GET /language?language=es&next=/signin`` remembers
+    the choice in the language cookie and goes back. A plain link, without a form or a
+    CSRF token, so every visitor's page stays the same bytes; a person who is signed in
+    chooses on their profile (their choice comes first anyway)."""
+    language = supported_language(request.GET.get("language"))
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
+            httponly=True,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+        )
+    return response

@@ -1,8 +1,8 @@
 """URLs of the platform host (the bare PLATFORM_DOMAIN): platform site and console."""
 
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from config.locale import language_choose
 from config.metrics import metrics_view
 from shared_apps.site.views import find, home
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/v1/platform/", include("shared_apps.console.api_urls")),
     path("metrics", metrics_view, name="metrics"),
     # The language picker of visitors who are not signed in (a cookie; config.locale).
-    path("language", set_language, name="set_language"),
+    path("language", language_choose, name="language-choose"),
 ]
 
 handler400 = "config.api.problems.handler400"

@@ -1,9 +1,9 @@
 """URLs of an institution's host (<slug>.PLATFORM_DOMAIN or a custom domain)."""
 
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.locale import language_choose
 from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
 from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatterns
 from tenant_apps.avatars import views as avatar_views
@@ -63,7 +63,7 @@ urlpatterns = [
     path("signin", signin_views.signin, name="signin"),
     path("signout", signin_views.signout, name="signout"),
     # The language picker of visitors who are not signed in (a cookie; config.locale).
-    path("language", set_language, name="set_language"),
+    path("language", language_choose, name="language-choose"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
     path("saml/metadata", signin_views.saml_metadata, name="saml-metadata"),

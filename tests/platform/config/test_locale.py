@@ -343,10 +343,15 @@ def test_a_right_to_left_language_sets_dir_rtl(client_a, settings):
 
 def test_visitors_choose_a_language_with_the_picker(client_a):
     page = client_a.get("/signin").content.decode()
-    assert 'action="/language"' in page and 'value="es"' in page
-    response = client_a.post("/language", {"language": "es", "next": "/signin"})
-    assert response.status_code == 302
+    assert 'href="/language?language=es&amp;next=/signin"' in page
+    response = client_a.get("/language", {"language": "es", "next": "/signin"})
+    assert (response.status_code, response["Location"]) == (302, "/signin")
     assert "Iniciar sesión" in client_a.get("/signin", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    # Never off the site, and an unknown language changes nothing.
+    away = client_a.get("/language", {"language": "de", "next": "https://evil.example/"})
+    assert away["Location"] == "/"
+    client_a.get("/language", {"language": "xx"})
+    assert "Iniciar sesión" in client_a.get("/signin").content.decode()
 
 
 def test_admins_set_the_defaults_through_the_api_too(client_a, world, bearer):
