@@ -88,7 +88,7 @@ def leaked(page) -> list[str]:
 
 
 @pytest.fixture
-def speaker(world, request):
+def speaker(world, request, django_db_blocker):
     """A person of institution A who chose ``request.param`` as their language, with a
     group and an item of their own (all committed: the server is another process)."""
     from tenant_apps.content.services import content_create_document
@@ -98,7 +98,7 @@ def speaker(world, request):
 
     language = request.param
     username = f"lang-{language}-{uuid.uuid4().hex[:6]}"
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         person = user_create(
             username=username,
             email=f"{username}@example.edu",
@@ -112,7 +112,7 @@ def speaker(world, request):
     from tenant_apps.content.models import ContentItem
     from tenant_apps.groups.models import Group
 
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         ContentItem.objects.filter(pk=item.pk).delete()
         Group.objects.filter(pk=group.pk).delete()
         User.objects.filter(pk=person.pk).delete()
