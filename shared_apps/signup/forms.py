@@ -53,10 +53,10 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Help texts are rendered as HTML (Django's password help is a list).
         domain = escape(settings.PLATFORM_DOMAIN)
-        self.fields["slug"].help_text = (
-            f"Your institution's address: <code>subdomain.{domain}</code>. Use 1 to 40 "
+        self.fields["slug"].help_text = _(
+            "Your institution's address: <code>subdomain.%(domain)s</code>. Use 1 to 40 "
             "lower-case letters, digits and hyphens, starting and ending with a letter or digit."
-        )
+        ) % {"domain": domain}
 
     def clean_name(self) -> str:
         return _clean_name(self.cleaned_data["name"])

@@ -8,9 +8,9 @@ from tenant_apps.people.models import Visibility
 
 # The people app's labels speak of a profile ("Only me"); a group's visibility reads so.
 VISIBILITY_LABELS = {
-    Visibility.PUBLIC: "Everyone, also visitors who are not signed in",
-    Visibility.LOGGEDIN: "Signed-in members of the institution",
-    Visibility.PRIVATE: "Only the group's members (and people invited to it)",
+    Visibility.PUBLIC: _("Everyone, also visitors who are not signed in"),
+    Visibility.LOGGEDIN: _("Signed-in members of the institution"),
+    Visibility.PRIVATE: _("Only the group's members (and people invited to it)"),
 }
 
 

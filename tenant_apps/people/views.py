@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.errors import show_error
 from tenant_apps.people.access import access_person
@@ -46,11 +47,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The profile page's labels, in the reader's language.
+FIELD_LABELS = {
+    "department": gettext_lazy("Department"),
+    "role": gettext_lazy("Role"),
+    "biography": gettext_lazy("Biography"),
+}
+
+
 def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
     person = access_person(request.user, public_id)
     profile = profile_for(request.user, person)
     fields = [
-        (field.replace("_", " ").capitalize(), profile[field])
+        (FIELD_LABELS.get(field, field), profile[field])
         for field in PROFILE_FIELDS
         if field != "display_name" and profile.get(field)
     ]
