@@ -147,9 +147,9 @@ def main() -> int:
             )
         password = json.loads(credentials.read_text())[f"demo:{MEMBER}"]
 
-        app_port, proxy_port = profile.web, profile.web + 2  # web + 1 would be slot-shifted dev ports
         # web + 2, not web + 1: web + 1 of one slot is a port of a slot-shifted dev stack
         app_port, proxy_port = profile.web, profile.web + 2
+        log = (profile.var / "loadtest-gunicorn.log").open("w")
         gunicorn = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
