@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.people.caches import token_cache
 from tenant_apps.people.models import (
     PLACEHOLDER_DISPLAY_NAME,
     PROFILE_FIELDS,
@@ -133,6 +134,8 @@ def token_touch(*, token: AccessToken, now: datetime | None = None) -> None:
     if token.last_used is None or now - token.last_used >= TOKEN_LAST_USED_RESOLUTION:
         AccessToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
+        # Only this process's copy: when a token was last used decides nothing elsewhere.
+        token_cache.update(token.key_hash, lambda cached: setattr(cached, "last_used", now))
 
 
 PROFILE_EDITABLE = (
