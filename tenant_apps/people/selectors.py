@@ -129,6 +129,29 @@ def people_page(
     return page_after(people, order=("display_name", "id"), after=after, size=size)
 
 
+# The columns profile_for and person_summary read: whoever shows a person beside
+# something else (an item's creator, a comment's author, a share) selects only these.
+SUMMARY_COLUMNS = frozenset(
+    {
+        "id",
+        "public_id",
+        "picture_sha256",
+        *PROFILE_FIELDS,
+        *(f"{field}_visibility" for field in PROFILE_FIELDS),
+    }
+)
+
+
+def person_columns_deferred(relation: str) -> list[str]:
+    """``relation``'s user columns that no summary reads (password, e-mail, search vector...),
+    for ``QuerySet.defer``: a list of items or comments does not pull every user column."""
+    return [
+        f"{relation}__{field.name}"
+        for field in User._meta.concrete_fields
+        if field.name not in SUMMARY_COLUMNS and field.attname not in SUMMARY_COLUMNS
+    ]
+
+
 def person_summary(viewer, person: User) -> dict:
     """A person in a list (members, connections, message participants, authors): their
     public id and their display name when ``viewer`` may see it - never a username or an
