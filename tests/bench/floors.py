@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from tenant_apps.activity.models import FeedEntry
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
 from tenant_apps.groups.models import Group
 from tenant_apps.institution.models import InstitutionProfile
@@ -37,11 +38,25 @@ def dashboard(request: HttpRequest) -> JsonResponse:
         .order_by("-created", "-id")
     )
     groups = Group.objects.filter(memberships__user_id=user).order_by("title", "id")
+    feed = FeedEntry.objects.filter(user_id=user).order_by("-activity_id")
     return JsonResponse(
         {
             "mine": list(mine.values(*ITEM_COLUMNS)[:5]),
             "shared": list(shared.values(*ITEM_COLUMNS)[:5]),
             "groups": list(groups.values("public_id", "title")[:8]),
+            # The feed's window: 20 lines from at most 60 activities.
+            "feed": list(
+                feed.values(
+                    "activity__public_id",
+                    "activity__verb",
+                    "activity__created",
+                    "activity__actor__public_id",
+                    "activity__actor__display_name",
+                    "activity__item__public_id",
+                    "activity__item__title",
+                    "activity__group__title",
+                )[:60]
+            ),
         }
     )
 

@@ -8,4 +8,6 @@ from config.urls_tenant import urlpatterns as tenant_urlpatterns
 from tests.bench.floors import urlpatterns as floor_urlpatterns
 from tests.bench.urls_public import plain
 
-urlpatterns = [*tenant_urlpatterns, path("bench/plain", plain), *floor_urlpatterns]
+# First: resolving a path walks the patterns in order, and the comparison with the
+# platform host's short list must not measure the institution's long one.
+urlpatterns = [path("bench/plain", plain), *floor_urlpatterns, *tenant_urlpatterns]
