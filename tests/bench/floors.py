@@ -5,14 +5,16 @@ bench's own (``configure``), so no floor reads a session, a user or a token."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from tenant_apps.activity.models import FeedEntry
+from tenant_apps.connections.models import Connection
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
 from tenant_apps.groups.models import Group
 from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.messaging.models import ThreadState
 from tenant_apps.people.models import PROFILE_FIELDS, User
 
 _ids: dict[str, int] = {}
@@ -39,8 +41,16 @@ def dashboard(request: HttpRequest) -> JsonResponse:
     )
     groups = Group.objects.filter(memberships__user_id=user).order_by("title", "id")
     feed = FeedEntry.objects.filter(user_id=user).order_by("-activity_id")
+    unread = (
+        ThreadState.objects.filter(user_id=user, is_unread=True)
+        .exclude(folder="deleted")
+        .values("folder")
+        .annotate(n=Count("id"))
+    )
     return JsonResponse(
         {
+            "unread": list(unread),
+            "invitations": Connection.objects.filter(invitee_id=user, status="pending").count(),
             "mine": list(mine.values(*ITEM_COLUMNS)[:5]),
             "shared": list(shared.values(*ITEM_COLUMNS)[:5]),
             "groups": list(groups.values("public_id", "title")[:8]),
@@ -74,9 +84,14 @@ def content(request: HttpRequest) -> JsonResponse:
     rows = (
         ContentItem.objects.filter(created_by_id=_ids["user"])
         .order_by("-created", "-id")
-        .values(*ITEM_COLUMNS, "current_version__filename", "current_version__size")[
-            : _limit(request, 25)
-        ]
+        # The API's list shows a link's address and a document's body too.
+        .values(
+            *ITEM_COLUMNS,
+            "url",
+            "body_html",
+            "current_version__filename",
+            "current_version__size",
+        )[: _limit(request, 25)]
     )
     return JsonResponse({"results": list(rows)})
 
