@@ -36,10 +36,11 @@ RELATED = ("actor", "item", "group", "person", "thread", "discussion")
 
 
 def _unshown(prefix: str = "") -> list[str]:
-    """Columns of the related rows no feed line shows: a document's body (unbounded) and
+    """Columns of the related rows no feed line shows: a document's or discussion's body and
     the accounts behind actors and people (only their summaries are shown)."""
     return [
         f"{prefix}item__body_html",
+        f"{prefix}discussion__body",
         *person_columns_deferred(f"{prefix}actor"),
         *person_columns_deferred(f"{prefix}person"),
     ]
