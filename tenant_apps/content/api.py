@@ -171,6 +171,18 @@ class FileDoc(serializers.Serializer):
     preview_status = serializers.CharField()
     download_url = serializers.URLField()
     preview_url = serializers.URLField(allow_null=True)
+    page_count = serializers.IntegerField(help_text="documents: the file's pages (0 otherwise)")
+    pages_rendered = serializers.IntegerField(help_text="pages with an image")
+    pages_url = serializers.URLField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True, help_text="video and audio: seconds")
+
+
+class LinkPreviewDoc(serializers.Serializer):
+    status = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    site_name = serializers.CharField()
+    image_url = serializers.URLField(allow_null=True)
 
 
 class ItemDoc(serializers.Serializer):
@@ -185,6 +197,9 @@ class ItemDoc(serializers.Serializer):
     modified = serializers.DateTimeField()
     can_manage = serializers.BooleanField()
     url = serializers.URLField(required=False, help_text="links only")
+    preview = LinkPreviewDoc(
+        required=False, allow_null=True, help_text="links only: what the page says of itself"
+    )
     body = serializers.CharField(required=False, help_text="documents only (sanitised HTML)")
     file = FileDoc(required=False, help_text="files only: the current version")
 

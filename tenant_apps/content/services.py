@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from config.live import document_channel_group, publish
 from config.outbound import OutboundRefused, check_url
@@ -346,7 +347,10 @@ def content_upload_file(
     tags = clean_tags(tags)
     if group is not None and not group_admits(actor, group, group.library_policy):
         raise ValidationError(
-            {"group": f"Only {AUDIENCE_WORDS[group.library_policy]} may add to this library."}
+            {
+                "group": gettext("Only %(audience)s may add to this library.")
+                % {"audience": AUDIENCE_WORDS[group.library_policy]}
+            }
         )
     _precheck_upload(source, tenant)
     with blob_staged(source) as staged:

@@ -27,17 +27,17 @@ def _sign_in(page, base: str, username: str) -> None:
 
 
 @pytest.fixture
-def upload_limit(world):
+def upload_limit(world, django_db_blocker):
     """The institution's upload limit for one test (50 kB), then the platform's default."""
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         library_settings_update(actor=Actor.system("e2e"), max_upload_bytes=50_000)
     yield 50_000
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         library_settings_update(actor=Actor.system("e2e"), max_upload_bytes=None)
 
 
 def test_many_files_upload_at_once_each_with_its_progress_and_error(
-    page, live_server_url, world, tmp_path, upload_limit
+    page, live_server_url, world, tmp_path, upload_limit, django_db_blocker
 ):
     base = live_server_url.format(host=world.host_a)
     files = []
@@ -70,7 +70,7 @@ def test_many_files_upload_at_once_each_with_its_progress_and_error(
     assert zone.locator("#upload-summary").inner_text() == "3 of 4 uploaded, 1 failed."
     screenshot(page, "content-multi-upload")
 
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         titles = set(
             ContentItem.objects.filter(created_by=world.bob).values_list("title", flat=True)
         )
@@ -81,7 +81,7 @@ def test_many_files_upload_at_once_each_with_its_progress_and_error(
     assert page.get_by_role("heading", name="slide-2.png").is_visible()
 
 
-def test_files_dropped_on_the_box_upload_too(page, live_server_url, world, tmp_path):
+def test_files_dropped_on_the_box_upload_too(page, live_server_url, world, django_db_blocker):
     base = live_server_url.format(host=world.host_a)
     _sign_in(page, base, "bob")
     page.goto(base + "/content/")
@@ -99,7 +99,7 @@ def test_files_dropped_on_the_box_upload_too(page, live_server_url, world, tmp_p
     page.wait_for_function(
         "document.querySelectorAll('#upload-zone .upload-done').length === 2", timeout=30000
     )
-    with schema_context(world.tenant_a.schema_name):
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         assert ContentItem.objects.filter(title__in=["dropped-1.txt", "dropped-2.txt"]).count() == 2
 
 
