@@ -60,4 +60,13 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('version', 'number'), name='content_preview_page')],
             },
         ),
+        # Links added before previews existed get theirs from the sweep (queued long ago,
+        # so the next sweeps pick them up, SWEEP_BATCH at a time).
+        migrations.RunSQL(
+            "INSERT INTO content_linkpreview (item_id, url, status, title, description,"
+            " site_name, attempts, error, queued_at) SELECT id, url, 'pending', '', '', '', 0,"
+            " '', TIMESTAMPTZ '2000-01-01 00:00:00+00' FROM content_contentitem"
+            " WHERE kind = 'link'",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
     ]
