@@ -5,6 +5,7 @@ pipeline; served through the permission rule."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -258,9 +259,9 @@ def test_libreoffice_past_its_time_limit_is_killed_and_the_failure_recorded(
     with schema_context(world.tenant_a.schema_name):
         failed = ContentVersion.objects.get(pk=version.pk)
     assert failed.preview_status == Processing.FAILED
-    # Nothing of LibreOffice is left running.
+    # Nothing of this process's LibreOffice runs is left (work directories carry our pid).
     leftovers = subprocess.run(
-        ["pgrep", "-f", "oae-process-.*/profile"], capture_output=True, text=True
+        ["pgrep", "-f", f"oae-process-{os.getpid()}-.*/profile"], capture_output=True, text=True
     )
     assert leftovers.stdout.strip() == ""
 
