@@ -121,17 +121,20 @@ class Profile:
         }
 
 
-def _profiles() -> dict[str, Profile]:
-    # OAE_STACK_SLOT=N (1-9) runs a second, independent copy of the test and bench
-    # stacks (ports +N*1000... within each service's range, data under var/<profile>-N),
-    # so that two checkouts or two agents can run `make test` at the same time.
-    slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
+def _profiles(slot: int | None = None) -> dict[str, Profile]:
+    # OAE_STACK_SLOT=N (1-9) runs a second, independent copy of every profile's stack
+    # (ports shifted by 3N within each service's range, data under var/<profile>-N), so
+    # that two checkouts or two agents can run `make test` at the same time. The slot
+    # applies to every profile, dev included: `OAE_STACK_SLOT=7 make stop` stops slot
+    # 7's dev stack (if any), never the slot-0 `make run` on port 8000.
+    if slot is None:
+        slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
     if not 0 <= slot <= 9:
         fail("OAE_STACK_SLOT must be a number from 0 to 9.")
     step = slot * 3  # keeps every profile's ports apart for slots 0..9
 
     def shifted(name, pg, redis, s3, master, volume, filer, web, env):
-        if slot == 0 or name == "dev":
+        if slot == 0:
             return Profile(name, pg, redis, s3, master, volume, filer, web, env)
         return Profile(
             f"{name}-{slot}",
@@ -855,6 +858,7 @@ def run(profile: Profile) -> int:
     if read_pid(gunicorn_pid):
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
         return 0
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     up(profile)
@@ -1016,6 +1020,27 @@ def ensure_chromium() -> None:
         say("chromium is not available: the browser tests will be skipped")
 
 
+# The worker's preview converters (tenant_apps.content.processing): program -> Debian package.
+PREVIEW_TOOLS = {
+    "soffice": "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui",
+    "ffmpeg": "ffmpeg",
+}
+
+
+def ensure_preview_tools() -> None:
+    """LibreOffice (Office documents to PDF) and ffmpeg (video and audio) for previews:
+    Debian's packages, installed as root when missing. Without them those previews are
+    recorded as failed (and their tests skipped)."""
+    for program, packages in PREVIEW_TOOLS.items():
+        if shutil.which(program):
+            continue
+        try:
+            for package in packages.split():
+                apt_install(package)
+        except (SystemExit, subprocess.CalledProcessError):
+            say(f"{program} is not available: its previews will fail and their tests skip")
+
+
 # --- the interface's translations (platform/locale/) ---------------------------
 LOCALE = ROOT / "platform" / "locale"
 
@@ -1064,6 +1089,7 @@ def run_lint(env: dict[str, str]) -> int:
 
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     ensure_chromium()
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     # Every run starts from empty services: nothing left over can hide a bug.
@@ -1089,6 +1115,7 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
 
 
 def run_bench(profile: Profile, args: list[str]) -> int:
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     # From empty: "with 10 institutions present" must mean 10.
@@ -1101,6 +1128,13 @@ def run_bench(profile: Profile, args: list[str]) -> int:
         down(profile)
 
 
+def profile_for(command: str, name: str | None, slot: int | None = None) -> Profile:
+    """The profile a command acts on: ``--profile`` or the command's own, in the slot
+    (OAE_STACK_SLOT unless given). Every command, ``down`` included, stays in its slot."""
+    default = {"test": "test", "bench": "bench"}.get(command, "dev")
+    return _profiles(slot)[name or default]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1111,9 +1145,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--profile", choices=["bench", "dev", "test"], default=None)
     args, rest = parser.parse_known_args(argv)
-    PROFILES = _profiles()
-    default = {"test": "test", "bench": "bench"}.get(args.command, "dev")
-    profile = PROFILES[args.profile or default]
+    profile = profile_for(args.command, args.profile)
     if args.command == "system-deps":
         system_deps()
     elif args.command == "frontend":

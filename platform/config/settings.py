@@ -93,6 +93,7 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.invitations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -104,6 +105,10 @@ TENANT_LIMIT_SET_CALLS = True
 # How long a process trusts its cached hostname -> tenant answer. Changes made in
 # this process invalidate it at once; other processes see them within this time.
 TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
+# How long a process keeps an institution's profile, a signed-in user's row and a live
+# token (config.localcache). Writes forget them in every process at once (Redis
+# channel); this bounds a stale answer only while Redis is unreachable. 0 disables.
+LOCAL_CACHE_SECONDS = env_float("LOCAL_CACHE_SECONDS", 60.0)
 # The schema new institutions are cloned from (kept at head by migrate_tenants).
 TENANT_TEMPLATE_SCHEMA = "oae_template"
 # Ready schemas kept for provisioning by rename (refilled by a task after each use).
@@ -115,6 +120,10 @@ PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 # Messaging: the most people one message reaches (groups are expanded to their members).
 MESSAGING_MAX_RECIPIENTS = env_int("MESSAGING_MAX_RECIPIENTS", 5000)
+# Invitations by e-mail (tenant_apps.invitations): days a link works, and how many one
+# person may send in an hour.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 50)
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
@@ -383,6 +392,18 @@ CONTENT_PROCESSING_SWEEP_AFTER_SECONDS = env_int("CONTENT_PROCESSING_SWEEP_AFTER
 # Temporary copies (oae-process-*, oae-blob-*) older than this are removed by the sweep
 # even when their process still runs; those of processes that are gone go at once.
 CONTENT_TEMP_MAX_AGE_SECONDS = env_int("CONTENT_TEMP_MAX_AGE_SECONDS", 6 * 3600)
+# Previews (tenant_apps.content.processing): page images of a PDF or an Office file (at
+# most this many pages), LibreOffice's and ffmpeg's time limits (seconds, per run).
+CONTENT_PREVIEW_MAX_PAGES = env_int("CONTENT_PREVIEW_MAX_PAGES", 100)
+CONTENT_PREVIEW_OFFICE_SECONDS = env_float("CONTENT_PREVIEW_OFFICE_SECONDS", 120.0)
+CONTENT_PREVIEW_MEDIA_SECONDS = env_float("CONTENT_PREVIEW_MEDIA_SECONDS", 60.0)
+# Link previews (OpenGraph/oEmbed) fetched through the outbound guard: seconds per fetch,
+# and the most bytes read of the page (its head is enough) and of its image.
+CONTENT_LINK_PREVIEW_SECONDS = env_float("CONTENT_LINK_PREVIEW_SECONDS", 5.0)
+CONTENT_LINK_PREVIEW_MAX_BYTES = env_int("CONTENT_LINK_PREVIEW_MAX_BYTES", 512 * 1024)
+CONTENT_LINK_PREVIEW_IMAGE_MAX_BYTES = env_int(
+    "CONTENT_LINK_PREVIEW_IMAGE_MAX_BYTES", 5 * 1024 * 1024
+)
 # What a 503 (a service we depend on is down: config.outages) asks clients to wait.
 SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 30)
 
@@ -528,6 +549,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
+# Sessions in PostgreSQL with a copy in Redis: a signed-in request reads Redis alone.
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 

@@ -5,17 +5,36 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from config.keyset import page_after
-from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
+from tenant_apps.content.models import (
+    Comment,
+    ContentItem,
+    ContentVersion,
+    LinkPreview,
+    PreviewPage,
+    Share,
+)
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_summary
+from tenant_apps.people.selectors import person_columns_deferred, person_summary
 
 LIST_ORDER = ("-created", "-id")
+# Never shown by a list or an item's page: a version's extracted text has no size bound.
+UNSHOWN = ("current_version__extracted_text",)
 
 
 def _for_lists(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
-    return items.select_related("current_version", "created_by").order_by(*LIST_ORDER)
+    # The API's lists show a document's body; the HTML lists add ``without_bodies``.
+    return (
+        items.select_related("current_version", "created_by", "link_preview")
+        .defer(*UNSHOWN, *person_columns_deferred("created_by"))
+        .order_by(*LIST_ORDER)
+    )
+
+
+def without_bodies(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+    """``items`` without documents' bodies (unbounded HTML), for pages that list titles."""
+    return items.defer("body_html")
 
 
 def content_library(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
@@ -57,19 +76,45 @@ def content_of_group(*, viewer, group: Group, tag: str = "") -> QuerySet[Content
 
 
 def versions_of(item: ContentItem) -> QuerySet[ContentVersion]:
-    return item.versions.select_related("blob", "created_by").order_by("-number", "-id")
+    return (
+        item.versions.select_related("blob", "created_by")
+        .defer("extracted_text", *person_columns_deferred("created_by"))
+        .order_by("-number", "-id")
+    )
 
 
 def version_of(item: ContentItem, public_id: str) -> ContentVersion | None:
     return item.versions.select_related("blob").filter(public_id=public_id).first()
 
 
+def preview_pages_of(version: ContentVersion) -> QuerySet[PreviewPage]:
+    """A version's page images in page order (at most CONTENT_PREVIEW_MAX_PAGES)."""
+    return version.preview_pages.order_by("number")
+
+
+def preview_page_of(version: ContentVersion, number: int) -> PreviewPage | None:
+    return version.preview_pages.select_related("blob").filter(number=number).first()
+
+
+def link_preview_of(item: ContentItem) -> LinkPreview | None:
+    """A link's preview (title, description, image), if it has one."""
+    return LinkPreview.objects.select_related("image_blob").filter(item=item).first()
+
+
 def shares_of(item: ContentItem) -> QuerySet[Share]:
-    return item.shares.select_related("user", "group").order_by("-created", "-id")
+    return (
+        item.shares.select_related("user", "group")
+        .defer(*person_columns_deferred("user"))
+        .order_by("-created", "-id")
+    )
 
 
 def comments_of(item: ContentItem) -> QuerySet[Comment]:
-    return item.comments.select_related("author", "parent").order_by("created", "id")
+    return (
+        item.comments.select_related("author", "parent")
+        .defer("parent__body_html", *person_columns_deferred("author"))
+        .order_by("created", "id")
+    )
 
 
 def comment_of(item: ContentItem, public_id: str) -> Comment | None:
