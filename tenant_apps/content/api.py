@@ -531,7 +531,7 @@ class PagesDoc(serializers.Serializer):
 
 def _current_file(item: ContentItem):
     if item.kind != Kind.FILE or item.current_version is None:
-        raise exceptions.NotFound("No pages: this is not a file.")
+        raise exceptions.NotFound(_("No pages: this is not a file."))
     return item.current_version
 
 
@@ -575,7 +575,7 @@ class ContentPageApi(APIView):
         item = access_content(request.user, public_id)
         page = preview_page_of(_current_file(item), number)
         if page is None:
-            raise exceptions.NotFound("No such page.")
+            raise exceptions.NotFound(_("No such page."))
         return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
 
 
@@ -587,7 +587,7 @@ class ContentLinkImageApi(APIView):
         item = access_content(request.user, public_id)
         found = link_preview_of(item) if item.kind == Kind.LINK else None
         if found is None or found.image_blob_id is None:
-            raise exceptions.NotFound("No picture.")
+            raise exceptions.NotFound(_("No picture."))
         return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 

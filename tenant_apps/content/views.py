@@ -310,7 +310,7 @@ def preview_page(request: HttpRequest, public_id: str, number: int) -> HttpRespo
     item = _item(request, public_id)
     page = preview_page_of(item.current_version, number) if item.current_version else None
     if page is None:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
 
 
@@ -319,7 +319,7 @@ def link_image(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     found = link_preview_of(item) if item.kind == Kind.LINK else None
     if found is None or found.image_blob_id is None:
-        raise Http404("No picture.")
+        raise Http404(_("No picture."))
     return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 
