@@ -258,7 +258,7 @@ def _write_archive(archive: zipfile.ZipFile, export: DataExport, person: User, t
         archive,
         "memberships.json",
         [
-            {"group": m.group.public_id, "name": m.group.name, "role": m.role, "since": m.created}
+            {"group": m.group.public_id, "title": m.group.title, "role": m.role, "since": m.created}
             for m in GroupMembership.objects.filter(user=person).select_related("group")
         ],
     )

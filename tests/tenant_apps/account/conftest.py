@@ -44,3 +44,66 @@ def _terms_cache_clean(world):
     for tenant in (world.tenant_a, world.tenant_b):
         with schema_context(tenant.schema_name):
             terms_cache_clear()
+
+
+def png_bytes(colour=(20, 160, 90)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> dict:
+    """Give ``person`` a life in tenant A through the real services: a file of their own
+    (bytes nobody else has) and one with bytes Alice also uploaded, a comment on Alice's
+    item, a message to Alice and her reply, a group of their own and one of Alice's, a
+    connection with Bob, a token and a picture. Returns the ids the tests look for."""
+    import io
+
+    from tenant_apps.avatars.services import avatar_set
+    from tenant_apps.connections.services import connection_accept, connection_invite
+    from tenant_apps.content.services import comment_create, content_share, content_upload_file
+    from tenant_apps.groups.models import JoinPolicy
+    from tenant_apps.groups.services import group_create, group_join
+    from tenant_apps.messaging.models import ThreadState
+    from tenant_apps.messaging.services import message_reply, message_send
+    from tenant_apps.people.services import token_create
+
+    with schema_context(world.tenant_a.schema_name):
+        own = content_upload_file(
+            actor=person, source=io.BytesIO(own_bytes), filename="thesis.txt", title="My thesis"
+        )
+        copy = content_upload_file(
+            actor=person, source=io.BytesIO(shared_bytes), filename="notes.txt", title="Notes"
+        )
+        alices = content_upload_file(
+            actor=world.alice, source=io.BytesIO(shared_bytes), filename="a.txt", title="Alice's"
+        )
+        content_share(actor=world.alice, item=alices, principals=[person], role="viewer")
+        comment = comment_create(actor=person, item=alices, body="A fine reading list.")
+        thread = message_send(
+            actor=person, to=[world.alice.public_id], subject="Seminar", body="See you Monday?"
+        )
+        alice_state = ThreadState.objects.get(thread=thread, user=world.alice)
+        message_reply(actor=world.alice, state=alice_state, body="Yes, at nine.")
+        mine = group_create(actor=person, title="Reading circle", join_policy=JoinPolicy.OPEN)
+        hers = group_create(actor=world.alice, title="Alice's lab", join_policy=JoinPolicy.OPEN)
+        group_join(actor=person, group=hers)
+        connection = connection_invite(actor=person, person=world.bob)
+        connection_accept(actor=world.bob, connection=connection)
+        token_create(user=person, name="laptop")
+        avatar_set(actor=person, person=person, source=io.BytesIO(png_bytes()))
+        person.refresh_from_db()
+    return {
+        "own": own,
+        "copy": copy,
+        "alices": alices,
+        "comment": comment,
+        "thread": thread,
+        "mine": mine,
+        "hers": hers,
+        "connection": connection,
+    }
