@@ -151,6 +151,8 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "search_language": profile.search_language,
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
+        "language": request.tenant.language,
+        "time_zone": request.tenant.time_zone,
     }
     form = (
         InstitutionForm(request.POST)
@@ -163,6 +165,11 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
                 changes = dict(form.cleaned_data)
                 if not changes.get("search_language"):
                     changes.pop("search_language", None)  # a form without the field
+                for name in ("language", "time_zone"):
+                    if name not in request.POST or changes.get(name) == getattr(
+                        request.tenant, name
+                    ):
+                        changes.pop(name, None)  # left out or unchanged
                 institution_settings_update(actor=request.user, **changes)
             except ValidationError as error:
                 show_error(request, error, form=form)
