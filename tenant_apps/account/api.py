@@ -233,7 +233,7 @@ class MyErasureApi(APIView):
         scheduled = erasure_request(actor=request.user, person=request.user)
         return Response(ErasureOutput(scheduled).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ErasureOutput, summary="Cancel one's scheduled erasure")
+    @extend_schema(responses={200: ErasureOutput}, summary="Cancel one's scheduled erasure")
     def delete(self, request: Request) -> Response:
         return Response(ErasureOutput(erasure_cancel(actor=request.user, person=request.user)).data)
 
@@ -320,7 +320,7 @@ class AdminErasureApi(APIView):
         scheduled = erasure_request(actor=request.user, person=person)
         return Response(ErasureOutput(scheduled).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ErasureOutput, summary="Cancel a person's scheduled erasure")
+    @extend_schema(responses={200: ErasureOutput}, summary="Cancel a person's scheduled erasure")
     def delete(self, request: Request, public_id: str) -> Response:
         person = access_person(request.user, public_id, for_write=True)
         return Response(ErasureOutput(erasure_cancel(actor=request.user, person=person)).data)
