@@ -84,6 +84,7 @@ TENANT_APPS = [
     "tenant_apps.groups",
     "tenant_apps.connections",
     "tenant_apps.messaging",
+    "tenant_apps.discussions",
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",

@@ -20,9 +20,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
-from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
+from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
+from tenant_apps.discussions.models import Discussion
+from tenant_apps.discussions.selectors import can_view_q as discussion_can_view_q
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
@@ -30,7 +32,7 @@ from tenant_apps.people.selectors import profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
-RELATED = ("actor", "item", "group", "person", "thread")
+RELATED = ("actor", "item", "group", "person", "thread", "discussion")
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,13 @@ def visible_q(viewer, prefix: str = "") -> Q:
     ``viewer`` may see now: their item and group, where they have one, are visible."""
     item = ContentItem.objects.filter(can_view_q(viewer)).filter(pk=OuterRef(f"{prefix}item_id"))
     group = groups_visible_to(viewer).filter(pk=OuterRef(f"{prefix}group_id"))
-    return (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item))) & (
-        Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group))
+    discussion = Discussion.objects.filter(discussion_can_view_q(viewer)).filter(
+        pk=OuterRef(f"{prefix}discussion_id")
+    )
+    return (
+        (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item)))
+        & (Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group)))
+        & (Q(**{f"{prefix}discussion__isnull": True}) | Q(Exists(discussion)))
     )
 
 
@@ -65,6 +72,7 @@ class FeedItem:
     item: ContentItem | None
     group: Group | None
     thread: object | None
+    discussion: Discussion | None = None
     actors: list[User] = field(default_factory=list)
     targets: list = field(default_factory=list)
     count: int = 0
@@ -78,6 +86,8 @@ def _key(activity: Activity) -> tuple:
         return (activity.verb, "g", activity.group_id)
     if activity.verb == Verb.MESSAGE_SENT:
         return (activity.verb, "t", activity.thread_id)
+    if activity.verb.startswith("discussion."):
+        return (activity.verb, "d", activity.discussion_id)
     return (activity.verb, "a", activity.actor_id)
 
 
@@ -108,6 +118,7 @@ def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem],
                 item=activity.item,
                 group=activity.group,
                 thread=activity.thread,
+                discussion=activity.discussion,
                 data=activity.data,
             )
         entry.count += 1
@@ -170,6 +181,13 @@ def feed_of_group(*, viewer, group: Group, after: str | None = None, size: int =
 def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: int = 25):
     """An item's feed (the caller's door has checked that ``viewer`` may see the item)."""
     activities = Activity.objects.filter(item=item)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+def feed_of_person(*, viewer, person: User, after: str | None = None, size: int = 25):
+    """``person``'s public activity (what their followers see: FOLLOWED_VERBS), as ``viewer``
+    may see it now. Whether ``viewer`` may see ``person`` is the caller's door."""
+    activities = Activity.objects.filter(actor=person, verb__in=sorted(FOLLOWED_VERBS))
     return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
 
 
@@ -251,6 +269,8 @@ def _names(viewer, people: list) -> str:
 
 
 def _object_title(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return entry.discussion.title
     if entry.item is not None:
         return entry.item.title
     if entry.group is not None:
@@ -310,6 +330,14 @@ def summary(viewer, entry: FeedItem) -> str:
         return f"{actors} connected with {target_words or 'someone'}"
     if verb == Verb.MESSAGE_SENT:
         return f"{actors} sent a message: {title}"
+    if verb == Verb.DISCUSSION_CREATED:
+        return f"{actors} started the discussion {title}"
+    if verb == Verb.DISCUSSION_REPLIED:
+        return f"{actors} replied in {title}"
+    if verb == Verb.DISCUSSION_MENTIONED:
+        return f"{actors} mentioned {target_words or 'someone'} in {title}"
+    if verb == Verb.PERSON_FOLLOWED:
+        return f"{actors} followed {target_words or 'someone'}"
     return f"{actors} {verb}"
 
 
@@ -319,6 +347,8 @@ def _person(viewer, person: User) -> dict:
 
 
 def _link(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return f"/discussions/{entry.discussion.public_id}"
     if entry.item is not None:
         return f"/content/{entry.item.public_id}"
     if entry.group is not None:
@@ -327,13 +357,21 @@ def _link(entry: FeedItem) -> str:
         return f"/messages/{entry.thread.public_id}"
     if entry.verb.startswith("connection."):
         return "/connections/"
+    if entry.verb == Verb.PERSON_FOLLOWED and entry.actors:
+        return f"/people/{entry.actors[0].public_id}"
     return "/"
 
 
 def entry_data(viewer, entry: FeedItem) -> dict:
     """A feed entry as the API and the pages show it: opaque ids and visible names only."""
     obj = None
-    if entry.item is not None:
+    if entry.discussion is not None:
+        obj = {
+            "type": "discussion",
+            "id": entry.discussion.public_id,
+            "title": entry.discussion.title,
+        }
+    elif entry.item is not None:
         obj = {"type": "content", "id": entry.item.public_id, "title": entry.item.title}
     elif entry.group is not None:
         obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}
