@@ -3,7 +3,8 @@
 What happens (``erasure_carry_out``), in one transaction:
 - their content nobody else manages is deleted, or handed to the institution's named
   owner (``PrivacySettings.content_policy``); their shares, memberships, connections,
-  blocks, invitations, join requests, feeds, notifications, e-mail settings, exports,
+  blocks, invitations, join requests, discussion memberships, follows and mentions,
+  feeds, notifications, e-mail settings, exports,
   external sign-in identities, tokens and sessions are deleted; their picture is removed
   (its blob loses its reference, and the blob collector removes bytes nobody else uses);
 - the account row stays as an anonymous remainder, so that messages, comments,
@@ -41,6 +42,7 @@ from tenant_apps.connections.models import Block, Connection
 from tenant_apps.content.models import ContentItem, Share, ShareRole
 from tenant_apps.content.services import content_purge
 from tenant_apps.directory.models import ExternalIdentity
+from tenant_apps.discussions.models import DiscussionMember, Follower, Mention
 from tenant_apps.groups.models import GroupInvitation, GroupJoinRequest, GroupMembership, Role
 from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.audit import admin_action_record
@@ -216,6 +218,10 @@ def erasure_carry_out(*, request: ErasureRequest) -> User:
     Connection.objects.filter(Q(inviter=person) | Q(invitee=person)).delete()
     Block.objects.filter(Q(blocker=person) | Q(blocked=person)).delete()
     ThreadState.objects.filter(user=person).delete()
+    # Topics and replies they wrote stay (as by "Former member"); their place in them goes.
+    DiscussionMember.objects.filter(user=person).delete()
+    Follower.objects.filter(user=person).delete()
+    Mention.objects.filter(user=person).delete()
     FeedEntry.objects.filter(user=person).delete()
     Notification.objects.filter(recipient=person).delete()
     EmailDelivery.objects.filter(recipient=person).delete()

@@ -3,7 +3,8 @@ background and served, for a limited time, to that person only.
 
 The archive holds ``profile.json``, ``content.json`` with every version's bytes under
 ``content/<item id>/``, ``comments.json``, ``messages.json`` (threads the person is in,
-messages sent or received), ``memberships.json``, ``connections.json`` and
+messages sent or received), ``discussions.json`` (topics and replies they wrote),
+``memberships.json``, ``connections.json`` and
 ``terms.json``. It is written to the institution's own prefix in object storage
 (``tenants/<uuid>/exports/<id>.zip``), so deleting the institution deletes it.
 """
@@ -33,6 +34,7 @@ from tenant_apps.blobs.storage import blob_key, blob_storage
 from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.connections.models import Connection
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion
+from tenant_apps.discussions.models import Discussion, Reply
 from tenant_apps.groups.models import GroupMembership
 from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.audit import admin_action_record
@@ -252,6 +254,28 @@ def _write_archive(archive: zipfile.ZipFile, export: DataExport, person: User, t
             }
         )
     _json(archive, "messages.json", list(threads.values()))
+    _json(
+        archive,
+        "discussions.json",
+        {
+            "topics": [
+                {"id": d.public_id, "title": d.title, "body": d.body, "created": d.created}
+                for d in Discussion.objects.filter(created_by=person).order_by("id").iterator()
+            ],
+            "replies": [
+                {
+                    "id": r.public_id,
+                    "discussion": r.discussion.public_id,
+                    "body": r.body,
+                    "created": r.created,
+                }
+                for r in Reply.objects.filter(author=person)
+                .select_related("discussion")
+                .order_by("id")
+                .iterator()
+            ],
+        },
+    )
     _progress(export, 90)
 
     _json(

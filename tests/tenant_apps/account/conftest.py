@@ -95,6 +95,16 @@ def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> d
         connection = connection_invite(actor=person, person=world.bob)
         connection_accept(actor=world.bob, connection=connection)
         token_create(user=person, name="laptop")
+        from tenant_apps.discussions.services import discussion_create, reply_create
+
+        topic = discussion_create(
+            actor=world.alice,
+            title="Reading group",
+            body="<p>Who is in?</p>",
+            mentions=[person.public_id],
+        )
+        reply = reply_create(actor=person, discussion=topic, body="<p>Count me in.</p>")
+        own_topic = discussion_create(actor=person, title="Thesis help", body="<p>Anyone?</p>")
         avatar_set(actor=person, person=person, source=io.BytesIO(png_bytes()))
         person.refresh_from_db()
     return {
@@ -106,4 +116,7 @@ def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> d
         "mine": mine,
         "hers": hers,
         "connection": connection,
+        "topic": topic,
+        "reply": reply,
+        "own_topic": own_topic,
     }

@@ -130,6 +130,8 @@ def test_an_erased_person_leaves_no_name_no_address_and_no_blob_of_their_own(wor
     messages = alice.get(f"/api/v1/messages/{made['thread'].public_id}/messages/").json()
     senders = [m["sender"]["display_name"] for m in messages["results"]]
     assert "Former member" in senders and "Alice Archer" in senders
+    replies = alice.get(f"/api/v1/discussions/{made['topic'].public_id}/replies/").json()
+    assert [r["author"]["display_name"] for r in replies["results"]] == ["Former member"]
     # Her profile is gone from the directory and her page.
     assert alice.get(f"/api/v1/people/{q.public_id}").status_code == 404
 

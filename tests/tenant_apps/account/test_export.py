@@ -77,6 +77,9 @@ def test_a_person_gets_an_archive_of_everything_about_them_by_a_link_for_them_on
     assert [m["body"] for m in thread["messages"]] == ["See you Monday?", "Yes, at nine."]
     assert [m["sent_by_me"] for m in thread["messages"]] == [True, False]
     assert thread["messages"][1]["from"]["display_name"] == "Alice Archer"
+    discussions = json.loads(archive.read("discussions.json"))
+    assert [t["id"] for t in discussions["topics"]] == [made["own_topic"].public_id]
+    assert [r["body"] for r in discussions["replies"]] == ["<p>Count me in.</p>"]
     memberships = {m["title"]: m["role"] for m in json.loads(archive.read("memberships.json"))}
     assert memberships == {"Reading circle": "manager", "Alice's lab": "member"}
     (connection,) = json.loads(archive.read("connections.json"))
