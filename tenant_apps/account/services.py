@@ -4,11 +4,11 @@ institution's privacy settings. (Exports: ``exports.py``; erasure: ``erasure.py`
 from __future__ import annotations
 
 import hashlib
+from importlib import import_module
 
 import structlog
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,7 +65,7 @@ def session_end(*, actor: User, record: SessionRecord) -> None:
     """Sign one of ``actor``'s own sessions out (PermissionDenied for anyone else's)."""
     if record.user_id != actor.pk:
         raise PermissionDenied(_("You may end only your own sessions."))
-    Session.objects.filter(session_key=record.session_key).delete()
+    _session_delete(record.session_key)
     record.delete()
     log.info("session ended", person=actor.public_id)
 
@@ -76,9 +76,15 @@ def sessions_end_all(*, person: User, keep_session_key: str | None = None) -> in
     if keep_session_key:
         records = records.exclude(session_key=keep_session_key)
     keys = list(records.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    for key in keys:
+        _session_delete(key)
     records.delete()
     return len(keys)
+
+
+def _session_delete(session_key: str) -> None:
+    # Through the session engine: its row and any cached copy (config.sessions) go.
+    import_module(settings.SESSION_ENGINE).SessionStore().delete(session_key)
 
 
 # --- password --------------------------------------------------------------------------
