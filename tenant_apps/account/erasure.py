@@ -48,6 +48,7 @@ from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import AdminAction
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.invitations.models import EmailInvitation
 from tenant_apps.messaging.models import ThreadState
 from tenant_apps.people.admin_services import institution_base_url
 from tenant_apps.people.models import AccessToken, User, Visibility
@@ -227,6 +228,12 @@ def erasure_carry_out(*, request: ErasureRequest) -> User:
     EmailDelivery.objects.filter(recipient=person).delete()
     EmailPreference.objects.filter(user=person).delete()
     ExternalIdentity.objects.filter(user=person).delete()
+    # Invitations to their address (open or accepted), and the open ones they sent.
+    invited = Q(accepted_by=person)
+    if person.email:
+        invited |= Q(email__iexact=person.email)
+    EmailInvitation.objects.filter(invited).delete()
+    EmailInvitation.objects.filter(inviter=person, accepted_at__isnull=True).delete()
     AccessToken.objects.filter(user=person).delete()
     sessions_end_all(person=person)
     SessionRecord.objects.filter(user=person).delete()

@@ -105,6 +105,15 @@ def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> d
         )
         reply = reply_create(actor=person, discussion=topic, body="<p>Count me in.</p>")
         own_topic = discussion_create(actor=person, title="Thesis help", body="<p>Anyone?</p>")
+        # Alice invited the person's address by e-mail (an invitation that names it).
+        from tenant_apps.invitations.access import access_invitation_target
+        from tenant_apps.invitations.services import invitation_create
+
+        invitation_create(
+            actor=world.alice,
+            email=person.email,
+            target=access_invitation_target(world.alice, alices.public_id),
+        )
         avatar_set(actor=person, person=person, source=io.BytesIO(png_bytes()))
         person.refresh_from_db()
     return {
