@@ -118,6 +118,9 @@ def neutralised(source: str) -> tuple[str, list[tuple[int, str]]]:
             elif word == "block" and inner.split()[1:2] and inner.split()[1].endswith("class"):
                 skip_until = "endblock"  # {% block body_class %}: CSS class names
         if token.startswith("{{") or token.startswith("{%"):
+            if word in ("translate", "trans") and ('\\"' in token or "\\'" in token):
+                # makemessages cuts the message at an escaped quote: it never matches.
+                findings.append((line, "escaped quote in {% translate %}: use the other quote"))
             literals = list(DEFAULT_LITERAL.finditer(token))
             if word == "include":
                 literals += INCLUDE_LITERAL.finditer(token)

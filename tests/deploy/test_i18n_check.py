@@ -39,6 +39,7 @@ def test_every_template_of_the_product_is_marked():
         "<p>{{ name|default:'Someone' }}</p>",
         '{% include "x.html" with label="Invite people" %}',
         "<p>{% if a %}Yes{% endif %}</p>",
+        '<p>{% translate "A \\"quoted\\" word" %}</p>',
     ],
 )
 def test_it_finds_unmarked_text(tmp_path, template):
