@@ -93,6 +93,7 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.invitations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -119,6 +120,10 @@ PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 # Messaging: the most people one message reaches (groups are expanded to their members).
 MESSAGING_MAX_RECIPIENTS = env_int("MESSAGING_MAX_RECIPIENTS", 5000)
+# Invitations by e-mail (tenant_apps.invitations): days a link works, and how many one
+# person may send in an hour.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 50)
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
