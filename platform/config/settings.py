@@ -92,6 +92,8 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.folders",
+    "tenant_apps.trash",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -268,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
+    # Items, folders and groups in the trash past the institution's period are purged.
+    "purge-trash": {"task": "trash.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
     # Per-institution request and task counters: Redis -> tenants_tenanttraffic.

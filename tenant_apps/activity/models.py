@@ -41,6 +41,11 @@ class Verb(models.TextChoices):
     CONNECTION_REQUESTED = "connection.requested", "asked to connect with"
     CONNECTION_ACCEPTED = "connection.accepted", "connected with"
     MESSAGE_SENT = "message.sent", "sent a message"
+    FOLDER_CREATED = "folder.created", "created the folder"
+    FOLDER_UPDATED = "folder.updated", "updated the folder"
+    FOLDER_ITEMS_ADDED = "folder.items_added", "added items to"
+    FOLDER_ITEMS_REMOVED = "folder.items_removed", "removed items from"
+    FOLDER_SHARED = "folder.shared", "shared the folder"
 
 
 class Category(models.TextChoices):
@@ -89,6 +94,9 @@ class Activity(models.Model):
     thread = models.ForeignKey(
         "messaging.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    folder = models.ForeignKey(
+        "folders.Folder", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     # Small facts for the text (a role, a version number); never a name or an address.
     data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -103,6 +111,7 @@ class Activity(models.Model):
             models.Index(fields=["comment"], name="activity_comment_idx"),
             models.Index(fields=["person"], name="activity_person_idx"),
             models.Index(fields=["thread"], name="activity_thread_idx"),
+            models.Index(fields=["folder", "-id"], name="activity_folder_idx"),
             models.Index(
                 fields=["id"],
                 name="activity_pending_idx",

@@ -7,6 +7,9 @@ address, the title, description and tags) when it is shared with them, or with a
 they belong to, as editor or manager; they may **manage** it (share, change its
 visibility, delete) as manager. The creator holds a manager share from the start.
 
+An item in the trash (``deleted_at`` set) is seen by no one: only its managers' trash
+lists it (tenant_apps.trash), and a share through a group in the trash grants nothing.
+
 The rule is written once, as SQL conditions: lists filter with it, and the
 checks for one item (UI, API, downloads, previews, later search) run the same
 conditions against that item.
@@ -32,16 +35,21 @@ def _shared_with(user, *, roles: tuple[str, ...]) -> Q:
     # page costs the same however many items and shares there are.
     same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))
     direct = Share.objects.filter(same_item, user=user, role__in=roles)
-    via_group = Share.objects.filter(same_item, group__memberships__user=user, role__in=roles)
+    # A group in the trash grants nothing until it is restored.
+    via_group = Share.objects.filter(
+        same_item, group__memberships__user=user, group__deleted_at__isnull=True, role__in=roles
+    )
     return Q(Exists(direct)) | Q(Exists(via_group))
 
 
 def can_view_q(user) -> Q:
-    """The condition on ContentItem rows ``user`` may see."""
+    """The condition on ContentItem rows ``user`` may see (never one in the trash)."""
+    alive = Q(deleted_at__isnull=True)
     if not _is_member(user):
-        return Q(visibility=Visibility.PUBLIC)
-    return Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN]) | _shared_with(
-        user, roles=(ShareRole.VIEWER, ShareRole.EDITOR, ShareRole.MANAGER)
+        return alive & Q(visibility=Visibility.PUBLIC)
+    return alive & (
+        Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN])
+        | _shared_with(user, roles=(ShareRole.VIEWER, ShareRole.EDITOR, ShareRole.MANAGER))
     )
 
 

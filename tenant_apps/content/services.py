@@ -19,6 +19,7 @@ from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
+from django.utils import timezone
 
 from config.live import document_channel_group, publish
 from config.outbound import OutboundRefused, check_url
@@ -473,12 +474,34 @@ def content_update(
     return item
 
 
+@transaction.atomic
 def content_delete(*, actor: User, item: ContentItem) -> None:
-    """Delete an item, its versions, shares and comments; its blobs lose a reference each."""
+    """Move an item to the trash (managers only): from now on no one sees it, anywhere,
+    until one of its managers restores it (``content_restore``); the purge
+    (``content_purge``) removes it for good after the institution's trash period."""
+    _require_manager(actor, item)
+    _live_access_changed(item)
+    ContentItem.objects.filter(pk=item.pk).update(deleted_at=timezone.now(), deleted_by=actor)
+    activity_access_changed()
+
+
+@transaction.atomic
+def content_restore(*, actor: User, item: ContentItem) -> ContentItem:
+    """Take an item out of the trash, as it was (its managers only)."""
+    _require_manager(actor, item)
+    ContentItem.objects.filter(pk=item.pk).update(deleted_at=None, deleted_by=None)
+    activity_access_changed()
+    item.refresh_from_db()
+    return item
+
+
+def content_purge(*, item: ContentItem) -> None:
+    """Delete a trashed item for good (the trash's purge): its versions, shares, comments
+    and activities; its blobs lose a reference each (the collector removes them)."""
     tenant = current_tenant()
     with transaction.atomic():
-        _require_manager(actor, item)
-        _live_access_changed(item)
+        if not ContentItem.objects.filter(pk=item.pk, deleted_at__isnull=False).exists():
+            return  # restored meanwhile
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
         item.delete()

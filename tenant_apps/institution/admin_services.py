@@ -22,6 +22,7 @@ INSTITUTION_EDITABLE = (
     "search_language",
     "self_registration",
     "registration_domains",
+    "trash_days",
     "local_signin",  # through tenant_apps.directory.services.local_signin_set
 )
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.institution.models import SearchLanguage
 from tenant_apps.people.models import Visibility
@@ -50,6 +51,16 @@ class InstitutionForm(forms.Form):
         label="Let people register themselves at /register",
         required=False,
         help_text="They choose a password through a link e-mailed to them.",
+    )
+    trash_days = forms.IntegerField(
+        label=_("Days in the trash"),
+        min_value=1,
+        max_value=365,
+        required=False,  # left out: unchanged
+        help_text=_(
+            "How long deleted items, folders and groups can be restored by their managers "
+            "before they are deleted for good."
+        ),
     )
     registration_domains = forms.CharField(
         label="E-mail domains allowed to register",

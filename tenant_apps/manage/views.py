@@ -151,6 +151,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "search_language": profile.search_language,
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
+        "trash_days": profile.trash_days,
     }
     form = (
         InstitutionForm(request.POST)
@@ -163,6 +164,8 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
                 changes = dict(form.cleaned_data)
                 if not changes.get("search_language"):
                     changes.pop("search_language", None)  # a form without the field
+                if changes.get("trash_days") is None:
+                    changes.pop("trash_days", None)
                 institution_settings_update(actor=request.user, **changes)
             except ValidationError as error:
                 show_error(request, error, form=form)
