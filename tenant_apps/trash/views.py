@@ -18,7 +18,6 @@ from tenant_apps.trash.selectors import trash_days, trash_page, trash_preview
 from tenant_apps.trash.services import trash_move, trash_restore, trash_target
 
 PAGE = 50
-KIND_WORDS = {"content": _("Item"), "folder": _("Folder"), "group": _("Group")}
 
 
 @login_required
