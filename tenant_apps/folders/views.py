@@ -80,12 +80,17 @@ def folder_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "feed": [{"entry": e, "text": summary(request.user, e)} for e in entries],
     }
     if can_manage:
-        present = FolderItem.objects.filter(folder=folder).values("item_id")
+        # The newest of the viewer's own items, without those already here: a bounded
+        # read (never "the whole library minus the whole folder", which grows with both).
+        recent = list(content_library(viewer=request.user)[: ADDABLE_SHOWN * 4])
+        present = set(
+            FolderItem.objects.filter(folder=folder, item__in=recent).values_list(
+                "item_id", flat=True
+            )
+        )
         context.update(
             {
-                "addable": list(
-                    content_library(viewer=request.user).exclude(pk__in=present)[:ADDABLE_SHOWN]
-                ),
+                "addable": [item for item in recent if item.pk not in present][:ADDABLE_SHOWN],
                 "members": [
                     {
                         "share": share,
