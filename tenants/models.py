@@ -37,6 +37,10 @@ class Tenant(TenantMixin):
     # None: no limit.
     quota_people = models.PositiveIntegerField(null=True, blank=True)
     quota_storage_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    # The default language (empty: the browser's) and time zone of its people, set by
+    # its admins (config.locale); read from the routing's cached row, no query.
+    language = models.CharField(max_length=16, blank=True, default="", db_default="")
+    time_zone = models.CharField(max_length=64, default="UTC", db_default="UTC")
 
     # Schemas are made by tenants.provisioning (a replay of the template), never
     # by django-tenants' save(), and dropped only by the purge.

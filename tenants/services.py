@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from config.text import one_line
@@ -295,6 +296,39 @@ def tenant_rename(*, tenant: Tenant, name: str, actor: Actor) -> Tenant:
     details = {"name": _rename(tenant, name)}
     tenant.save(update_fields=["name", "modified"])
     audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=details)
+    return tenant
+
+
+@transaction.atomic
+def tenant_locale_set(
+    *, tenant: Tenant, actor: Actor, language: str | None = None, time_zone: str | None = None
+) -> Tenant:
+    """Set an institution's default language ("" for the browser's) and time zone (IANA
+    name), for its people who chose none (config.locale). None leaves one unchanged.
+
+    ValidationError (by field) for a language the platform does not have or a time zone
+    that is not an IANA name; nothing is saved then.
+    """
+    from config.locale import supported_language, valid_time_zone
+
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    errors: dict[str, list[str]] = {}
+    details: dict[str, str] = {}
+    if language is not None:
+        if language and supported_language(language) != language:
+            errors["language"] = [_("Choose one of the languages offered.")]
+        else:
+            tenant.language = details["language"] = language
+    if time_zone is not None:
+        if not valid_time_zone(time_zone):
+            errors["time_zone"] = [_("Choose a time zone like Europe/Madrid.")]
+        else:
+            tenant.time_zone = details["time_zone"] = time_zone
+    if errors:
+        raise ValidationError(errors)
+    if details:
+        tenant.save(update_fields=[*details, "modified"])
+        audit_record(actor=actor, verb="tenant.updated", target=tenant.slug, details=details)
     return tenant
 
 

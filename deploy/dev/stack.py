@@ -58,6 +58,8 @@ SYSTEM_BUILD_PACKAGES = {
     # detected from the bytes) and nginx (the production front end, checked in tests).
     "/usr/share/misc/magic.mgc": "libmagic1",
     "/usr/sbin/nginx": "nginx-light",
+    # SAML 2.0 sign-in: pysaml2 signs and verifies XML with the xmlsec1 program.
+    "/usr/bin/xmlsec1": "xmlsec1",
 }
 
 
@@ -854,6 +856,7 @@ def run(profile: Profile) -> int:
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
         return 0
     frontend_build()
+    messages_build()
     up(profile)
     manage(profile, "migrate_tenants")
     manage(profile, "bootstrap_demo")
@@ -1013,6 +1016,30 @@ def ensure_chromium() -> None:
         say("chromium is not available: the browser tests will be skipped")
 
 
+# --- the interface's translations (platform/locale/) ---------------------------
+LOCALE = ROOT / "platform" / "locale"
+
+
+def messages_build() -> None:
+    """Compile each platform/locale/*/LC_MESSAGES/django.po whose .mo is missing or older
+    (gettext's msgfmt, installed with apt when missing; .mo files are not in git)."""
+    stale = [
+        po
+        for po in sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    if shutil.which("msgfmt") is None:
+        apt_install("gettext")
+    for po in stale:
+        say(f"msgfmt {po.relative_to(ROOT)}")
+        subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True
+        )
+
+
 def run_lint(env: dict[str, str]) -> int:
     """``make lint``'s checks: ruff, then the import-linter contracts (pyproject.toml)."""
     say("ruff check .")
@@ -1033,6 +1060,7 @@ def run_lint(env: dict[str, str]) -> int:
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     ensure_chromium()
     frontend_build()
+    messages_build()
     # Every run starts from empty services: nothing left over can hide a bug.
     wipe(profile)
     try:
@@ -1054,6 +1082,7 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
 
 def run_bench(profile: Profile, args: list[str]) -> int:
     frontend_build()
+    messages_build()
     # From empty: "with 10 institutions present" must mean 10.
     wipe(profile)
     try:

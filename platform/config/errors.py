@@ -16,6 +16,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class DomainError(Exception):
@@ -27,7 +29,7 @@ class DomainError(Exception):
 
     status: int = 400
     slug: str = "bad-request"
-    detail: str = "The request could not be carried out."
+    detail: str = gettext_lazy("The request could not be carried out.")
     retry_after: int | None = None  # seconds, sent as Retry-After
     # More members of the API's problem document (e.g. both versions of a 409).
     extra: dict | None = None
@@ -48,9 +50,9 @@ def error_messages(error: Exception) -> dict[str | None, list[str]]:
             }
         return {None: list(error.messages)}
     if isinstance(error, DomainError):
-        return {None: [error.detail]}
+        return {None: [str(error.detail)]}
     if isinstance(error, PermissionDenied):
-        return {None: [str(error) or "You may not do that."]}
+        return {None: [str(error) or _("You may not do that.")]}
     return {None: [str(error)]}
 
 

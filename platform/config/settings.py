@@ -84,6 +84,7 @@ TENANT_APPS = [
     "tenant_apps.groups",
     "tenant_apps.connections",
     "tenant_apps.messaging",
+    "tenant_apps.discussions",
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
@@ -125,6 +126,8 @@ AUTHENTICATION_BACKENDS = [
     "tenant_apps.directory.backends.InstitutionLDAPBackend",
     # OpenID Connect single sign-on, when the institution has configured it.
     "tenant_apps.directory.oidc.InstitutionOIDCBackend",
+    # SAML 2.0 sign-in keeps its people signed in (only /saml/acs signs anyone in).
+    "tenant_apps.directory.saml.InstitutionSAMLBackend",
 ]
 LOGIN_URL = "signin"
 
@@ -146,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's language and time zone, else the institution's, else the browser's.
+    "config.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -567,7 +572,17 @@ PLATFORM_URL_SCHEME = env_str("PLATFORM_URL_SCHEME", "https" if IS_PRODUCTION el
 PLATFORM_URL_PORT = env_str("PLATFORM_URL_PORT", "" if IS_PRODUCTION else ":8000")
 
 # --- internationalisation ---------------------------------------------------
+# The interface's languages (platform/locale/<code>/LC_MESSAGES/django.po; README:
+# "Languages and time zones"). A person's choice, else the institution's default,
+# else the browser's Accept-Language picks one (config.locale.LanguageMiddleware).
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+    ("de", "Deutsch"),
+]
+LOCALE_PATHS = [PLATFORM_DIR / "locale"]
+# Dates are stored in UTC and shown in the person's time zone (else the institution's).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

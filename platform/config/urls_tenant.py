@@ -13,6 +13,7 @@ from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_
 from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
 from tenant_apps.directory import views as signin_views
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
+from tenant_apps.discussions.urls import api_urlpatterns as discussions_api_urlpatterns
 from tenant_apps.folders.urls import api_urlpatterns as folders_api_urlpatterns
 from tenant_apps.groups.picker_views import SuggestionsApi, suggestions_fragment
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
@@ -49,6 +50,7 @@ api_v1 = [
     path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
+    path("", include(discussions_api_urlpatterns)),
     path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
@@ -64,6 +66,9 @@ urlpatterns = [
     path("signout", signin_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
+    path("saml/metadata", signin_views.saml_metadata, name="saml-metadata"),
+    path("saml/start", signin_views.saml_begin, name="saml-start"),
+    path("saml/acs", signin_views.saml_acs, name="saml-acs"),
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
@@ -74,6 +79,7 @@ urlpatterns = [
     path("groups/", include(group_content_urlpatterns)),
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),
+    path("discussions/", include("tenant_apps.discussions.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.authoring.urls")),

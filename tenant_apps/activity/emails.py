@@ -24,7 +24,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from config.locale import person_locale
 from tenant_apps.activity.models import (
     Category,
     EmailDelivery,
@@ -103,7 +105,10 @@ def _claim(delivery_id: int) -> tuple[EmailDelivery, list[Notification]] | None:
                 .filter(visible_q(recipient, "activity__"))
                 .exclude(email=Frequency.NEVER)
                 .select_related(
-                    *(f"activity__{n}" for n in ("actor", "item", "group", "person", "thread"))
+                    *(
+                        f"activity__{n}"
+                        for n in ("actor", "item", "group", "person", "thread", "discussion")
+                    )
                 )
                 .order_by("-id")[:MAX_ENTRIES]
             )
@@ -118,7 +123,13 @@ def _claim(delivery_id: int) -> tuple[EmailDelivery, list[Notification]] | None:
 
 
 def build_message(delivery: EmailDelivery, notifications: list[Notification]):
-    """The e-mail (text and HTML, in the institution's colours) for one recipient."""
+    """The e-mail (text and HTML, in the institution's colours) for one recipient, in
+    the recipient's language and time zone (not the actor's)."""
+    with person_locale(delivery.recipient):
+        return _build_message(delivery, notifications)
+
+
+def _build_message(delivery: EmailDelivery, notifications: list[Notification]):
     from tenant_apps.institution.selectors import institution_profile
 
     recipient = delivery.recipient
@@ -140,13 +151,24 @@ def build_message(delivery: EmailDelivery, notifications: list[Notification]):
         "preferences_url": f"{root}/notifications/preferences",
         "notifications_url": f"{root}/notifications/",
         "unsubscribe_url": unsubscribe_url,
-        "categories": [Category(c).label for c in categories],
+        "categories": [str(Category(c).label) for c in categories],
     }
     if delivery.kind == Frequency.IMMEDIATE:
         subject = entries[0]["summary"]
     else:
-        label = "Your daily summary" if delivery.kind == Frequency.DAILY else "Your weekly summary"
-        subject = f"{label}: {len(entries)} update{'s' if len(entries) != 1 else ''}"
+        count = len(entries)
+        if delivery.kind == Frequency.DAILY:
+            subject = ngettext(
+                "Your daily summary: %(count)d update",
+                "Your daily summary: %(count)d updates",
+                count,
+            ) % {"count": count}
+        else:
+            subject = ngettext(
+                "Your weekly summary: %(count)d update",
+                "Your weekly summary: %(count)d updates",
+                count,
+            ) % {"count": count}
     subject = f"[{profile.name}] {subject}"[:200]
     message = EmailMultiAlternatives(
         subject=subject,

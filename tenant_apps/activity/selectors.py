@@ -20,9 +20,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
-from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
+from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
+from tenant_apps.discussions.models import Discussion
+from tenant_apps.discussions.selectors import can_view_q as discussion_can_view_q
 from tenant_apps.folders.models import Folder
 from tenant_apps.folders.permissions import can_view_folder_q
 from tenant_apps.groups.models import Group
@@ -32,7 +34,7 @@ from tenant_apps.people.selectors import profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
-RELATED = ("actor", "item", "group", "person", "thread", "folder")
+RELATED = ("actor", "item", "group", "person", "thread", "folder", "discussion")
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,14 @@ def visible_q(viewer, prefix: str = "") -> Q:
     folder = Folder.objects.filter(can_view_folder_q(viewer)).filter(
         pk=OuterRef(f"{prefix}folder_id")
     )
+    discussion = Discussion.objects.filter(discussion_can_view_q(viewer)).filter(
+        pk=OuterRef(f"{prefix}discussion_id")
+    )
     return (
         (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item)))
         & (Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group)))
         & (Q(**{f"{prefix}folder__isnull": True}) | Q(Exists(folder)))
+        & (Q(**{f"{prefix}discussion__isnull": True}) | Q(Exists(discussion)))
     )
 
 
@@ -73,6 +79,7 @@ class FeedItem:
     group: Group | None
     thread: object | None
     folder: Folder | None = None
+    discussion: Discussion | None = None
     actors: list[User] = field(default_factory=list)
     targets: list = field(default_factory=list)
     count: int = 0
@@ -88,6 +95,8 @@ def _key(activity: Activity) -> tuple:
         return (activity.verb, "t", activity.thread_id)
     if activity.verb.startswith("folder."):
         return (activity.verb, "f", activity.folder_id)
+    if activity.verb.startswith("discussion."):
+        return (activity.verb, "d", activity.discussion_id)
     return (activity.verb, "a", activity.actor_id)
 
 
@@ -119,6 +128,7 @@ def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem],
                 group=activity.group,
                 thread=activity.thread,
                 folder=activity.folder,
+                discussion=activity.discussion,
                 data=dict(activity.data),
             )
         if entry.count and "count" in (activity.data or {}):  # items added, summed
@@ -189,6 +199,13 @@ def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: i
 def feed_of_folder(*, viewer, folder: Folder, after: str | None = None, size: int = 25):
     """A folder's feed (the caller's door has checked that ``viewer`` may see the folder)."""
     activities = Activity.objects.filter(folder=folder)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+def feed_of_person(*, viewer, person: User, after: str | None = None, size: int = 25):
+    """``person``'s public activity (what their followers see: FOLLOWED_VERBS), as ``viewer``
+    may see it now. Whether ``viewer`` may see ``person`` is the caller's door."""
+    activities = Activity.objects.filter(actor=person, verb__in=sorted(FOLLOWED_VERBS))
     return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
 
 
@@ -270,6 +287,8 @@ def _names(viewer, people: list) -> str:
 
 
 def _object_title(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return entry.discussion.title
     if entry.item is not None:
         return entry.item.title
     if entry.group is not None:
@@ -345,6 +364,14 @@ def summary(viewer, entry: FeedItem) -> str:
         return f"{actors} shared the folder {title}" + (
             f" with {target_words}" if target_words else ""
         )
+    if verb == Verb.DISCUSSION_CREATED:
+        return f"{actors} started the discussion {title}"
+    if verb == Verb.DISCUSSION_REPLIED:
+        return f"{actors} replied in {title}"
+    if verb == Verb.DISCUSSION_MENTIONED:
+        return f"{actors} mentioned {target_words or 'someone'} in {title}"
+    if verb == Verb.PERSON_FOLLOWED:
+        return f"{actors} followed {target_words or 'someone'}"
     return f"{actors} {verb}"
 
 
@@ -354,6 +381,8 @@ def _person(viewer, person: User) -> dict:
 
 
 def _link(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return f"/discussions/{entry.discussion.public_id}"
     if entry.item is not None:
         return f"/content/{entry.item.public_id}"
     if entry.group is not None:
@@ -364,13 +393,21 @@ def _link(entry: FeedItem) -> str:
         return f"/folders/{entry.folder.public_id}"
     if entry.verb.startswith("connection."):
         return "/connections/"
+    if entry.verb == Verb.PERSON_FOLLOWED and entry.actors:
+        return f"/people/{entry.actors[0].public_id}"
     return "/"
 
 
 def entry_data(viewer, entry: FeedItem) -> dict:
     """A feed entry as the API and the pages show it: opaque ids and visible names only."""
     obj = None
-    if entry.item is not None:
+    if entry.discussion is not None:
+        obj = {
+            "type": "discussion",
+            "id": entry.discussion.public_id,
+            "title": entry.discussion.title,
+        }
+    elif entry.item is not None:
         obj = {"type": "content", "id": entry.item.public_id, "title": entry.item.title}
     elif entry.group is not None:
         obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}

@@ -48,6 +48,7 @@ def activity_record(
     person: User | None = None,
     thread=None,
     folder=None,
+    discussion=None,
     targets: Iterable = (),
     reply_to=None,
     data: dict | None = None,
@@ -70,6 +71,7 @@ def activity_record(
         "person": person,
         "thread": thread,
         "folder": folder,
+        "discussion": discussion,
         "data": {**(data or {}), **({"parent_author": reply_to.author_id} if reply_to else {})},
     }
     rows = []

@@ -7,17 +7,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tenant_apps.directory.forms import LdapForm, LocalSigninForm, OidcForm
-from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.directory.forms import LdapForm, LocalSigninForm, OidcForm, SamlForm
+from tenant_apps.directory.models import LdapSettings, OidcSettings, SamlSettings
+from tenant_apps.directory.saml import sp_urls
 from tenant_apps.directory.services import (
     ldap_settings_set,
     local_signin_set,
     oidc_settings_set,
+    saml_settings_set,
 )
 from tenant_apps.institution.access import admin_required
 from tenant_apps.institution.selectors import institution_profile
 
-SECRET_FIELDS = {"ldap": "bind_password", "oidc": "client_secret"}
+SECRET_FIELDS = {"ldap": "bind_password", "oidc": "client_secret", "saml": "idp_metadata_xml"}
 
 
 def _initial(model, secret: str) -> dict:
@@ -38,11 +40,17 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
         ),
         "ldap": LdapForm(initial=_initial(LdapSettings, "bind_password"), prefix="ldap"),
         "oidc": OidcForm(initial=_initial(OidcSettings, "client_secret"), prefix="oidc"),
+        "saml": SamlForm(initial=_initial(SamlSettings, "idp_metadata_xml"), prefix="saml"),
     }
     status = 200
     if request.method == "POST":
         section = request.POST.get("section")
-        form_class = {"local": LocalSigninForm, "ldap": LdapForm, "oidc": OidcForm}.get(section)
+        form_class = {
+            "local": LocalSigninForm,
+            "ldap": LdapForm,
+            "oidc": OidcForm,
+            "saml": SamlForm,
+        }.get(section)
         if form_class is None:
             messages.error(request, "Choose which sign-in method to save.")
             return redirect("manage-signin")
@@ -57,6 +65,8 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
                     local_signin_set(actor=request.user, enabled=values["local_signin"])
                 elif section == "ldap":
                     ldap_settings_set(actor=request.user, **values)
+                elif section == "saml":
+                    saml_settings_set(actor=request.user, **values)
                 else:
                     oidc_settings_set(actor=request.user, **values)
             except ValidationError as error:
@@ -72,6 +82,12 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
         {
             "forms": forms,
             "callback_url": request.build_absolute_uri("/oidc/callback"),
+            "saml_sp": sp_urls(request),
+            "saml_entity_id": (
+                SamlSettings.objects.filter(pk=SamlSettings.SINGLETON_PK)
+                .values_list("idp_entity_id", flat=True)
+                .first()
+            ),
         },
         status=status,
     )

@@ -9,11 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.inputs import validated
-from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.directory.models import LdapSettings, OidcSettings, SamlSettings
+from tenant_apps.directory.saml import sp_urls
 from tenant_apps.directory.services import (
     ldap_settings_set,
     local_signin_set,
     oidc_settings_set,
+    saml_settings_set,
     signin_methods,
 )
 from tenant_apps.institution.api import IsInstitutionAdmin
@@ -135,6 +137,7 @@ class SigninMethodsOutput(serializers.Serializer):
     local = serializers.BooleanField(help_text="Password sign-in for everyone (admins always)")
     ldap = serializers.BooleanField()
     oidc = serializers.BooleanField()
+    saml = serializers.BooleanField()
 
 
 class SigninMethodsInput(serializers.Serializer):
@@ -157,3 +160,57 @@ class AdminSigninMethodsApi(APIView):
         data = validated(SigninMethodsInput, request.data)
         local_signin_set(actor=request.user, enabled=data["local"])
         return Response(SigninMethodsOutput(signin_methods()).data)
+
+
+class SamlOutput(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    label = serializers.CharField()
+    idp_metadata_url = serializers.CharField()
+    idp_entity_id = serializers.CharField(help_text="Read from the identity provider's metadata")
+    identity = serializers.CharField()
+    create_people = serializers.BooleanField()
+    sp_entity_id = serializers.SerializerMethodField(
+        help_text="This institution's entity id, also the address of its metadata"
+    )
+    acs_url = serializers.SerializerMethodField(help_text="Where assertions are posted")
+
+    def get_sp_entity_id(self, row: SamlSettings) -> str:
+        return sp_urls(self.context["request"])["entity_id"]
+
+    def get_acs_url(self, row: SamlSettings) -> str:
+        return sp_urls(self.context["request"])["acs"]
+
+
+class SamlInput(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    label = serializers.CharField(max_length=100, required=False)
+    idp_metadata_url = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Fetched (again) when given without idp_metadata_xml",
+    )
+    idp_metadata_xml = serializers.CharField(
+        max_length=1_000_000, required=False, allow_blank=True, trim_whitespace=False
+    )
+    identity = serializers.ChoiceField(choices=SamlSettings.Identity.choices, required=False)
+    create_people = serializers.BooleanField(required=False)
+
+
+class AdminSamlApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(responses=SamlOutput, summary="The institution's SAML 2.0 sign-in settings")
+    def get(self, request: Request) -> Response:
+        row = SamlSettings.objects.filter(pk=SamlSettings.SINGLETON_PK).first()
+        row = row or SamlSettings(pk=SamlSettings.SINGLETON_PK)
+        return Response(SamlOutput(row, context={"request": request}).data)
+
+    @extend_schema(
+        request=SamlInput,
+        responses=SamlOutput,
+        summary="Configure, switch on or off the institution's SAML 2.0 sign-in",
+    )
+    def patch(self, request: Request) -> Response:
+        row = _set(saml_settings_set, request, SamlInput)
+        return Response(SamlOutput(row, context={"request": request}).data)

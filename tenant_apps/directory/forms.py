@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.directory.models import OidcSettings
+from tenant_apps.directory.models import OidcSettings, SamlSettings
 
 
 class LocalSigninForm(forms.Form):
@@ -70,5 +71,41 @@ class OidcForm(forms.Form):
     link_verified_email = forms.BooleanField(
         label="Let a first sign-in claim the account with the same e-mail address "
         "(only when the provider says it verified the address)",
+        required=False,
+    )
+
+
+class SamlForm(forms.Form):
+    enabled = forms.BooleanField(
+        label=_("Sign in with a SAML 2.0 identity provider"), required=False
+    )
+    label = forms.CharField(
+        label=_("SAML button text"),
+        max_length=100,
+        initial="your institution's account",
+        help_text=_('The sign-in page shows "Sign in with <this>".'),
+    )
+    idp_metadata_url = forms.CharField(
+        label=_("Identity provider metadata address"),
+        max_length=500,
+        required=False,
+        help_text=_("Fetched when you save, unless you paste the metadata below."),
+    )
+    idp_metadata_xml = forms.CharField(
+        label=_("Identity provider metadata (XML)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Paste it here instead of giving an address. Leave empty to keep the current one."
+        ),
+    )
+    identity = forms.ChoiceField(
+        label=_("Who a person is"),
+        choices=SamlSettings.Identity.choices,
+        help_text=_("The attribute that names a person for good (never their e-mail address)."),
+    )
+    create_people = forms.BooleanField(
+        label=_("Create an account for someone the identity provider vouches for"),
         required=False,
     )

@@ -103,3 +103,59 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"
+
+
+class SamlSettings(models.Model):
+    """Exactly one row per schema (pk 1) when the institution uses SAML 2.0 sign-in.
+
+    The institution is the service provider (its metadata at /saml/metadata); its identity
+    provider's metadata is stored here as XML (uploaded, or fetched from ``idp_metadata_url``
+    through the outbound guard). Assertions must be signed by a key in that metadata.
+    """
+
+    SINGLETON_PK = 1
+
+    class Identity(models.TextChoices):
+        EPPN = "eppn", "eduPersonPrincipalName"
+        PERSISTENT = "persistent", "Persistent NameID"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    enabled = models.BooleanField(default=False)
+    label = models.CharField(max_length=100, default="your institution's account")
+    idp_metadata_url = models.CharField(max_length=500, blank=True)
+    idp_metadata_xml = models.TextField(blank=True)
+    # Read from the metadata when it is saved.
+    idp_entity_id = models.CharField(max_length=500, blank=True)
+    identity = models.CharField(max_length=10, choices=Identity.choices, default=Identity.EPPN)
+    create_people = models.BooleanField(default=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="saml_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SAML {self.idp_entity_id} ({'on' if self.enabled else 'off'})"
+
+
+class SamlRequest(models.Model):
+    """An authentication request this institution sent to its identity provider, until the
+    answer comes back (each is answered once; unsolicited answers are refused)."""
+
+    request_id = models.CharField(max_length=100, primary_key=True)
+    next_url = models.CharField(max_length=500, default="/")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
+class SamlAssertionSeen(models.Model):
+    """Assertion ids already used here, kept until they expire (replay refused)."""
+
+    assertion_id = models.CharField(max_length=100, primary_key=True)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.assertion_id

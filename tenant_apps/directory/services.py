@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import ldap
 import ldap.dn
+import requests
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from config.outbound import url_problem
 from tenant_apps.directory.backends import ldap_uris
-from tenant_apps.directory.models import LdapSettings, OidcSettings
+from tenant_apps.directory.models import LdapSettings, OidcSettings, SamlSettings
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.selectors import institution_profile
@@ -157,11 +158,12 @@ def oidc_settings_set(*, actor, **values) -> OidcSettings:
 
 # --- which methods are on -------------------------------------------------------------
 def signin_methods() -> dict[str, bool]:
-    """Which ways in the institution offers (three small reads)."""
+    """Which ways in the institution offers (four small reads)."""
     return {
         "local": institution_profile().local_signin,
         "ldap": LdapSettings.objects.filter(pk=LdapSettings.SINGLETON_PK, enabled=True).exists(),
         "oidc": OidcSettings.objects.filter(pk=OidcSettings.SINGLETON_PK, enabled=True).exists(),
+        "saml": SamlSettings.objects.filter(pk=SamlSettings.SINGLETON_PK, enabled=True).exists(),
     }
 
 
@@ -170,8 +172,8 @@ def _require_another_method(*, without: str, errors: dict[str, list[str]]) -> No
     methods[without] = False
     if not any(methods.values()):
         errors.setdefault("enabled", []).append(
-            "People would have no way to sign in: switch on local passwords, LDAP or "
-            "OpenID Connect first."
+            "People would have no way to sign in: switch on local passwords, LDAP, "
+            "OpenID Connect or SAML first."
         )
 
 
@@ -191,3 +193,78 @@ def local_signin_set(*, actor, enabled: bool) -> None:
     if not enabled:
         changes["self_registration"] = False
     institution_settings_update(actor=actor, **changes)
+
+
+# --- SAML 2.0 ---------------------------------------------------------------------------
+SAML_EDITABLE = (
+    "enabled",
+    "label",
+    "idp_metadata_url",
+    "idp_metadata_xml",
+    "identity",
+    "create_people",
+)
+# Identity provider metadata larger than this is refused (federation aggregates are not
+# what is wanted here: the institution's own identity provider's entity).
+SAML_METADATA_MAX_BYTES = 1_000_000
+
+
+def _saml_metadata_fetch(url: str) -> str:
+    """The metadata at ``url``, fetched through the outbound guard; ValidationError if not."""
+    from django.conf import settings
+
+    from config.outbound import guarded_session
+
+    problems = _url_errors(url, required=True)
+    if problems:
+        raise ValidationError({"idp_metadata_url": problems})
+    try:
+        with guarded_session() as session:
+            answer = session.get(url, timeout=settings.OIDC_TIMEOUT, stream=True)
+            answer.raise_for_status()
+            body = answer.raw.read(SAML_METADATA_MAX_BYTES + 1, decode_content=True)
+    except requests.RequestException as error:
+        raise ValidationError(
+            {"idp_metadata_url": [f"The metadata could not be fetched: {error}"]}
+        ) from None
+    if len(body) > SAML_METADATA_MAX_BYTES:
+        raise ValidationError({"idp_metadata_url": ["The metadata is larger than 1 MB."]})
+    return body.decode("utf-8", errors="replace")
+
+
+def saml_settings_set(*, actor, **values) -> SamlSettings:
+    """Create or change the institution's SAML settings (admins, or a CLI: None).
+
+    ``idp_metadata_xml`` uploads the identity provider's metadata; ``idp_metadata_url`` alone
+    (again, to refresh) fetches it from there through the outbound guard. The metadata must
+    describe one identity provider with a signing key (its entity id is kept).
+    """
+    _require_signin_admin(actor)
+    if values.get("idp_metadata_url") and not values.get("idp_metadata_xml"):
+        values["idp_metadata_xml"] = _saml_metadata_fetch(values["idp_metadata_url"].strip())
+    return _saml_settings_save(actor=actor, values=values)
+
+
+@transaction.atomic
+def _saml_settings_save(*, actor, values: dict) -> SamlSettings:
+    from tenant_apps.directory.saml import idp_entity_id_of
+
+    if values.get("idp_metadata_xml") == "":
+        values.pop("idp_metadata_xml")  # an empty upload keeps the stored metadata
+    current = _settings_row(SamlSettings, actor=actor, values=values, editable=SAML_EDITABLE)
+    errors: dict[str, list[str]] = {}
+    if current.idp_metadata_url:
+        problems = _url_errors(current.idp_metadata_url, required=False)
+        if problems:
+            errors["idp_metadata_url"] = problems
+    if current.idp_metadata_xml:
+        try:
+            current.idp_entity_id = idp_entity_id_of(current.idp_metadata_xml)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    elif current.enabled:
+        errors["idp_metadata_xml"] = [
+            "Upload the identity provider's metadata or give the address to fetch it from."
+        ]
+    _settings_save(current, actor=actor, method="saml", values=values, errors=errors)
+    return current

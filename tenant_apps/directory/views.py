@@ -3,17 +3,32 @@ Connect) and signing out."""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from tenant_apps.directory.oidc import oidc_settings_enabled
+from tenant_apps.directory.saml import (
+    BACKEND as SAML_BACKEND,
+)
+from tenant_apps.directory.saml import (
+    SamlFailed,
+    saml_finish,
+    saml_settings_enabled,
+    saml_start,
+    sp_metadata_xml,
+)
 from tenant_apps.directory.services import signin_methods
 from tenant_apps.people.forms import SigninForm
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
+
+log = logging.getLogger(__name__)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -58,7 +73,9 @@ def signin(request: HttpRequest) -> HttpResponse:
             "next": _safe_next(request),
             "methods": signin_methods(),
             "oidc": oidc_settings_enabled(),
+            "saml": saml_settings_enabled(),
             "sso_failed": request.method == "GET" and request.GET.get("sso") == "failed",
+            "saml_failed": request.method == "GET" and request.GET.get("saml") == "failed",
         },
         status=status,
     )
@@ -72,3 +89,39 @@ def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, "You are signed out.")
     return redirect("/")
+
+
+# --- SAML 2.0 (tenant_apps.directory.saml) ----------------------------------------------
+@require_GET
+def saml_metadata(request: HttpRequest) -> HttpResponse:
+    """GET /saml/metadata: this institution's service provider metadata (its entity id)."""
+    return HttpResponse(sp_metadata_xml(request), content_type="application/samlmetadata+xml")
+
+
+@require_GET
+def saml_begin(request: HttpRequest) -> HttpResponse:
+    """GET /saml/start: off to the institution's identity provider (404 when it has none)."""
+    row = saml_settings_enabled()
+    if row is None:
+        raise Http404("This institution has no SAML sign-in.")
+    return redirect(saml_start(request, row, next_url=_safe_next(request)))
+
+
+@csrf_exempt  # the identity provider's page posts here; the signed assertion is the proof
+@require_POST
+def saml_acs(request: HttpRequest) -> HttpResponse:
+    """POST /saml/acs: the identity provider's signed answer (HTTP-POST binding)."""
+    row = saml_settings_enabled()
+    if row is None:
+        raise Http404("This institution has no SAML sign-in.")
+    try:
+        user, next_url = saml_finish(request, row, request.POST.get("SAMLResponse", ""))
+    except SamlFailed as failed:
+        log.warning("SAML sign-in refused: %s", failed)
+        return redirect("/signin?saml=failed")
+    login(request, user, backend=SAML_BACKEND)
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    return redirect(next_url)

@@ -13,7 +13,7 @@ from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.institution.signals import search_language_changed
-from tenants.services import tenant_rename
+from tenants.services import tenant_locale_set, tenant_rename
 
 INSTITUTION_EDITABLE = (
     "name",
@@ -24,7 +24,10 @@ INSTITUTION_EDITABLE = (
     "registration_domains",
     "trash_days",
     "local_signin",  # through tenant_apps.directory.services.local_signin_set
+    "language",  # the defaults for its people: kept on the tenant (tenant_locale_set)
+    "time_zone",
 )
+LOCALE_FIELDS = ("language", "time_zone")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_REGISTRATION_DOMAINS = 100
 
@@ -69,6 +72,7 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
     unknown = set(changes) - set(INSTITUTION_EDITABLE)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    locale = {name: changes.pop(name) for name in LOCALE_FIELDS if name in changes}
     profile = institution_profile()
     profile.pk = InstitutionProfile.SINGLETON_PK
     old_language = profile.search_language
@@ -106,6 +110,13 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
             actor=Actor(kind="institution", name=getattr(actor, "public_id", "command line")),
             name=profile.name,
         )
+    if locale and connection.tenant.schema_name != get_public_schema_name():
+        tenant_locale_set(
+            tenant=connection.tenant,
+            actor=Actor(kind="institution", name=getattr(actor, "public_id", "command line")),
+            **locale,
+        )
+        changes.update(locale)
     if profile.search_language != old_language:
         # The search app rebuilds the index in the new language (after commit, in the
         # background): every vector was made with the old one.
@@ -115,6 +126,6 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
         actor=actor,
         verb="institution.updated",
         target="institution",
-        details={name: getattr(profile, name) for name in changes},
+        details={name: locale.get(name, getattr(profile, name, None)) for name in changes},
     )
     return profile

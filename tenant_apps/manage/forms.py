@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.locale import language_choices, time_zone_choices
 from tenant_apps.institution.models import SearchLanguage
 from tenant_apps.people.models import Visibility
 
@@ -62,6 +63,21 @@ class InstitutionForm(forms.Form):
             "before they are deleted for good."
         ),
     )
+    language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=(),
+        required=False,
+        help_text=_(
+            "For people who have not chosen one in their profile. "
+            "The browser's language: whatever each person's browser asks for."
+        ),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Default time zone"),
+        choices=(),
+        required=False,  # left out: unchanged
+        help_text=_("Dates are shown in it to people who have not chosen their own."),
+    )
     registration_domains = forms.CharField(
         label="E-mail domains allowed to register",
         required=False,
@@ -69,3 +85,8 @@ class InstitutionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line, like example.edu (its subdomains too). Empty: any address.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The browser's language")), *language_choices()]
+        self.fields["time_zone"].choices = time_zone_choices()

@@ -5,7 +5,12 @@ from django.urls import path
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import AdminLogoApi
 from tenant_apps.directory import admin_views as directory_admin_views
-from tenant_apps.directory.api import AdminLdapApi, AdminOidcApi, AdminSigninMethodsApi
+from tenant_apps.directory.api import (
+    AdminLdapApi,
+    AdminOidcApi,
+    AdminSamlApi,
+    AdminSigninMethodsApi,
+)
 from tenant_apps.institution import admin_views as institution_admin_views
 from tenant_apps.institution.api import AdminAuditApi
 from tenant_apps.manage import api as admin_api
@@ -32,5 +37,6 @@ api_urlpatterns = [
     path("signin", AdminSigninMethodsApi.as_view(), name="admin-signin"),
     path("signin/ldap", AdminLdapApi.as_view(), name="admin-ldap"),
     path("signin/oidc", AdminOidcApi.as_view(), name="admin-oidc"),
+    path("signin/saml", AdminSamlApi.as_view(), name="admin-saml"),
     path("audit/", AdminAuditApi.as_view(), name="admin-audit"),
 ]

@@ -152,6 +152,8 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
         "trash_days": profile.trash_days,
+        "language": request.tenant.language,
+        "time_zone": request.tenant.time_zone,
     }
     form = (
         InstitutionForm(request.POST)
@@ -166,6 +168,11 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
                     changes.pop("search_language", None)  # a form without the field
                 if changes.get("trash_days") is None:
                     changes.pop("trash_days", None)
+                for name in ("language", "time_zone"):
+                    if name not in request.POST or changes.get(name) == getattr(
+                        request.tenant, name
+                    ):
+                        changes.pop(name, None)  # left out or unchanged
                 institution_settings_update(actor=request.user, **changes)
             except ValidationError as error:
                 show_error(request, error, form=form)

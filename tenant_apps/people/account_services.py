@@ -21,7 +21,10 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import get_language, gettext, gettext_noop
 
+from config.locale import language_for
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.admin_services import (
     _clean_display_name,
@@ -89,18 +92,31 @@ def _mail_after_commit(*, template: str, subject: str, person: User, context: di
             person_id=person.public_id,
             to=person.email,
             context=context,
+            # The recipient's language: theirs, the institution's, else the page's they
+            # asked from (it is they who asked).
+            language=language_for(person, connection.tenant, fallback=get_language()),
         )
     )
 
 
 def _mail_send(
-    *, template: str, subject: str, person_id: str | None, to: str, context: dict
+    *,
+    template: str,
+    subject: str,
+    person_id: str | None,
+    to: str,
+    context: dict,
+    language: str | None = None,
 ) -> None:
     # A mail server that is down is logged, never shown: the visitor's answer is the same.
+    # ``subject`` is a message id, formatted with the institution's name in ``language``.
     try:
+        with translation.override(language or get_language()):
+            subject_text = gettext(subject) % {"institution": context["institution"].name}
+            body = render_to_string(template, context)
         send_mail(
-            subject=subject,
-            message=render_to_string(template, context),
+            subject=subject_text,
+            message=body,
             from_email=None,
             recipient_list=[to],
         )
@@ -121,7 +137,7 @@ def _reset_mail(
     }
     _mail_after_commit(
         template="people/account/password_reset_email.txt",
-        subject=f"Your password for {institution.name}",
+        subject=gettext_noop("Your password for %(institution)s"),
         person=person,
         context=context,
     )
@@ -239,8 +255,9 @@ def self_register(
             partial(
                 _mail_send,
                 template="people/account/registration_username_taken_email.txt",
-                subject=f"Registering at {institution.name}: choose another username",
+                subject=gettext_noop("Registering at %(institution)s: choose another username"),
                 person_id=None,
+                language=get_language(),
                 to=cleaned["email"],
                 context={"institution": institution, "base_url": institution_base_url()},
             )
@@ -257,7 +274,7 @@ def self_register(
         raise ValidationError({"__all__": error.messages}) from None
     _mail_after_commit(
         template="people/account/registration_email.txt",
-        subject=f"Welcome to {institution.name}: choose your password",
+        subject=gettext_noop("Welcome to %(institution)s: choose your password"),
         person=person,
         context={
             "person": person,

@@ -21,11 +21,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
+from config.locale import language_for
 from config.text import one_line
 from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
@@ -154,8 +157,16 @@ def person_invite(
     )
     link = invitation_url(person=person, base_url=base_url or institution_base_url())
     context = {"person": person, "inviter": actor, "link": link, "institution": _institution()}
+    # The invitee chose no language yet: the institution's default, else the site's.
+    language = language_for(person, connection.tenant)
     transaction.on_commit(
-        partial(_invitation_mail_send, person_id=person.public_id, to=person.email, context=context)
+        partial(
+            _invitation_mail_send,
+            person_id=person.public_id,
+            to=person.email,
+            context=context,
+            language=language,
+        )
     )
     admin_action_record(
         actor=actor, verb="person.invited", target=person.public_id, details={"admin": is_admin}
@@ -168,13 +179,18 @@ def _institution():
     return institution_profile()
 
 
-def _invitation_mail_send(*, person_id: str, to: str, context: dict) -> None:
+def _invitation_mail_send(*, person_id: str, to: str, context: dict, language: str) -> None:
     # After commit, so a rolled-back invitation never mails a dead link; a mail server
     # that is down must not undo the invitation: it is logged, the admin can re-invite.
     try:
+        with translation.override(language):
+            subject = _("You are invited to %(institution)s") % {
+                "institution": context["institution"].name
+            }
+            body = render_to_string("people/invitation_email.txt", context)
         send_mail(
-            subject=f"You are invited to {context['institution'].name}",
-            message=render_to_string("people/invitation_email.txt", context),
+            subject=subject,
+            message=body,
             from_email=None,
             recipient_list=[to],
         )

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from config.api.authentication import BearerTokenAuthentication
 from config.api.inputs import validated
 from config.api.pagination import cursor_page
+from config.locale import language_choices
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import (
@@ -69,6 +70,8 @@ class MeOutput(serializers.Serializer):
     role_visibility = serializers.CharField()
     biography_visibility = serializers.CharField()
     listed_in_directory = serializers.BooleanField()
+    language = serializers.CharField(help_text="Empty: the institution's default.")
+    time_zone = serializers.CharField(help_text="An IANA name; empty: the institution's.")
 
 
 class MeInput(serializers.Serializer):
@@ -81,6 +84,10 @@ class MeInput(serializers.Serializer):
     role_visibility = serializers.ChoiceField(Visibility.choices, required=False)
     biography_visibility = serializers.ChoiceField(Visibility.choices, required=False)
     listed_in_directory = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(
+        [("", ""), *language_choices()], required=False, allow_blank=True
+    )
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class MeApi(APIView):

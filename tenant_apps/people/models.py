@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from tenant_apps.institution.models import Visibility
@@ -57,6 +58,12 @@ class User(AbstractUser):
     )
     # A person may keep out of the directory altogether (FERPA directory opt-out).
     listed_in_directory = models.BooleanField(default=True)
+    # The interface's language and the time zone dates are shown in (config.locale);
+    # empty: the institution's default (then the browser's language, UTC).
+    language = models.CharField(_("language"), max_length=16, blank=True, default="", db_default="")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", db_default=""
+    )
     # Search (tenant_apps.search): kept by a trigger in the write's transaction. The
     # name (in the 'simple' configuration and the institution's language) and each
     # profile field carry the weight of their visibility: A public, B signed-in

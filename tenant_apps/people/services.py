@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.locale import supported_language, valid_time_zone
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.people.models import (
     PLACEHOLDER_DISPLAY_NAME,
@@ -145,6 +147,8 @@ PROFILE_EDITABLE = (
     "role_visibility",
     "biography_visibility",
     "listed_in_directory",
+    "language",  # "" for the institution's default (config.locale)
+    "time_zone",
 )
 
 
@@ -166,7 +170,11 @@ def profile_update(*, actor: User, person: User, **changes) -> User:
             value = value.strip()
         setattr(person, field, value)
     if "display_name" in changes and not person.display_name:
-        raise ValidationError({"display_name": ["A display name cannot be empty."]})
+        raise ValidationError({"display_name": [_("A display name cannot be empty.")]})
+    if person.language and supported_language(person.language) != person.language:
+        raise ValidationError({"language": [_("Choose one of the languages offered.")]})
+    if person.time_zone and not valid_time_zone(person.time_zone):
+        raise ValidationError({"time_zone": [_("Choose a time zone like Europe/Madrid.")]})
     person.full_clean(exclude=["password", "username", "email"])
     person.save(update_fields=list(changes))
     return person

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -27,6 +29,26 @@ from config.outages import log_outage, outage_cause, retry_after
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://oae.example/problems/"  # stable identifiers, not fetched
+
+
+# Problem titles in the request's language (the type stays a stable English slug).
+TITLES = {
+    400: gettext_lazy("Bad request"),
+    401: gettext_lazy("Not signed in"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    406: gettext_lazy("Not acceptable"),
+    409: gettext_lazy("Conflict"),
+    410: gettext_lazy("Gone"),
+    411: gettext_lazy("Length required"),
+    413: gettext_lazy("Content too large"),
+    415: gettext_lazy("Unsupported media type"),
+    423: gettext_lazy("Locked"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Server error"),
+    503: gettext_lazy("Service unavailable"),
+}
 
 
 def problem_type(slug: str) -> str:
@@ -44,13 +66,13 @@ def problem(
     phrase = HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": problem_type(slug or phrase.lower().replace(" ", "-").replace("'", "")),
-        "title": title or phrase,
+        "title": str(title or TITLES.get(status, phrase)),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     if errors:
-        body["errors"] = errors
+        body["errors"] = {name: [str(text) for text in texts] for name, texts in errors.items()}
     return body
 
 
@@ -99,8 +121,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             status,
             slug="validation-error",
-            title="The request has invalid fields",
-            detail="Correct the fields listed in errors and try again.",
+            title=_("The request has invalid fields"),
+            detail=_("Correct the fields listed in errors and try again."),
             errors=_flatten(exc.detail),
         )
     else:
@@ -125,7 +147,7 @@ def problem_response(status: int, **kwargs: Any) -> JsonResponse:
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
-        return problem_response(404, slug="not-found", detail="No such resource.")
+        return problem_response(404, slug="not-found", detail=_("No such resource."))
     return render(request, "404.html", status=404)
 
 
@@ -135,8 +157,10 @@ def service_unavailable(request: HttpRequest, cause: str) -> HttpResponse:
         response: HttpResponse = problem_response(
             503,
             slug="service-unavailable",
-            detail="A service this request needs is unavailable for a moment; "
-            "nothing was changed. Try again shortly.",
+            detail=_(
+                "A service this request needs is unavailable for a moment; "
+                "nothing was changed. Try again shortly."
+            ),
         )
     else:
         # No request context: its processors may need the very service that is down.
@@ -158,7 +182,7 @@ def handler500(request: HttpRequest) -> HttpResponse:
         return problem_response(
             500,
             slug="server-error",
-            detail="Something went wrong on our side; it has been reported.",
+            detail=_("Something went wrong on our side; it has been reported."),
         )
     return render(request, "500.html", status=500)
 
@@ -166,12 +190,12 @@ def handler500(request: HttpRequest) -> HttpResponse:
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
         return problem_response(
-            400, slug="bad-request", detail="The request could not be understood."
+            400, slug="bad-request", detail=_("The request could not be understood.")
         )
     return render(request, "400.html", status=400)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
-        return problem_response(403, slug="permission-denied", detail="You may not do that.")
+        return problem_response(403, slug="permission-denied", detail=_("You may not do that."))
     return render(request, "403.html", status=403)

@@ -45,7 +45,7 @@ def test_local_passwords_cannot_be_switched_off_without_another_way_in(world):
         with pytest.raises(ValidationError) as refused:
             local_signin_set(actor=world.admin_a, enabled=False)
         assert "no way to sign in" in str(refused.value)
-        assert signin_methods() == {"local": True, "ldap": False, "oidc": False}
+        assert signin_methods() == {"local": True, "ldap": False, "oidc": False, "saml": False}
 
 
 def test_without_local_passwords_only_admins_sign_in_with_one(world, mailoutbox):
@@ -86,7 +86,7 @@ def test_the_api_switches_local_passwords(world, client_a, bearer):
     answer = client_a.patch(
         "/api/v1/admin/signin", {"local": False}, content_type="application/json", **admin
     )
-    assert answer.json() == {"local": False, "ldap": False, "oidc": True}
+    assert answer.json() == {"local": False, "ldap": False, "oidc": True, "saml": False}
     assert client_a.get("/api/v1/admin/signin", **admin).json()["local"] is False
 
 
