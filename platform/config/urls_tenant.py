@@ -8,6 +8,7 @@ from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatte
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
+from tenant_apps.connections.urls import person_urlpatterns as connections_person_urlpatterns
 from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_urlpatterns
 from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
@@ -71,6 +72,7 @@ urlpatterns = [
     path("saml/acs", signin_views.saml_acs, name="saml-acs"),
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
+    path("people/", include(connections_person_urlpatterns)),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
     path("me/picture", avatar_views.my_picture, name="my-picture-page"),
     path("people/<str:public_id>/picture", avatar_views.person_picture, name="person-picture"),
