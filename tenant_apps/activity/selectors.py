@@ -30,11 +30,23 @@ from tenant_apps.folders.permissions import can_view_folder_q
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import profile_for
+from tenant_apps.people.selectors import person_columns_deferred, profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
 RELATED = ("actor", "item", "group", "person", "thread", "folder", "discussion")
+
+
+def _unshown(prefix: str = "") -> list[str]:
+    """Columns of the related rows no feed line shows: a document's or discussion's body and
+    the accounts behind actors and people (only their summaries are shown)."""
+    return [
+        f"{prefix}item__body_html",
+        f"{prefix}discussion__body",
+        *person_columns_deferred(f"{prefix}actor"),
+        *person_columns_deferred(f"{prefix}person"),
+    ]
+
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +179,9 @@ def feed_of(*, viewer: User, after: str | None = None, size: int = 25):
         entries = entries.filter(activity_id__lt=anchor)
     window = size * WINDOW_FACTOR
     rows = list(
-        entries.select_related(*(f"activity__{name}" for name in RELATED)).order_by("-activity_id")[
-            :window
-        ]
+        entries.select_related(*(f"activity__{name}" for name in RELATED))
+        .defer(*_unshown("activity__"))
+        .order_by("-activity_id")[:window]
     )
     return _page([row.activity for row in rows], size=size, window=window)
 
@@ -179,7 +191,7 @@ def _activities_page(activities: QuerySet[Activity], *, after: str | None, size:
     if anchor is not None:
         activities = activities.filter(id__lt=anchor)
     window = size * WINDOW_FACTOR
-    rows = list(activities.select_related(*RELATED).order_by("-id")[:window])
+    rows = list(activities.select_related(*RELATED).defer(*_unshown()).order_by("-id")[:window])
     return _page(rows, size=size, window=window)
 
 
@@ -216,6 +228,7 @@ def notifications_of(*, viewer: User) -> QuerySet[Notification]:
         Notification.objects.filter(recipient=viewer)
         .filter(visible_q(viewer, "activity__"))
         .select_related(*(f"activity__{name}" for name in RELATED))
+        .defer(*_unshown("activity__"))
         .order_by("-id")
     )
 

@@ -5,3 +5,6 @@ class PeopleConfig(AppConfig):
     name = "tenant_apps.people"
     label = "people"
     verbose_name = "People"
+
+    def ready(self) -> None:
+        from tenant_apps.people import receivers  # noqa: F401 (connects them)
