@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('activity', '0003_discussions_and_following'),
-        ('content', '0005_content_trash'),
+        ('content', '0006_content_trash'),
         ('discussions', '0001_initial'),
         ('folders', '0001_initial'),
         ('groups', '0006_group_trash'),

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('content', '0005_content_trash'),
+        ('content', '0006_content_trash'),
         ('groups', '0006_group_trash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('content', '0004_share_role_editor'),
+        ('content', '0005_previews'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
