@@ -7,6 +7,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from config.keyset import page_after
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.content.selectors import for_lists as list_shape
+from tenant_apps.content.selectors import without_bodies
 from tenant_apps.folders.models import Folder, FolderShare
 from tenant_apps.folders.permissions import folders_visible_to
 from tenant_apps.groups.models import Group
@@ -49,22 +51,21 @@ def folders_page(
 def folder_items(*, viewer, folder: Folder) -> QuerySet[ContentItem]:
     """The items of ``folder`` that ``viewer`` may see (the content library's rule, in SQL),
     newest addition first, each annotated with ``entry_id`` (its place in the folder)."""
-    return (
+    # The library's list shape (its joins and deferred columns), in the folder's order.
+    return list_shape(
         content_visible_to(viewer)
         .filter(folder_entries__folder=folder)
         .annotate(entry_id=F("folder_entries__id"))
-        .select_related("current_version", "created_by")
-        .order_by(*ITEM_ORDER)
-    )
+    ).order_by(*ITEM_ORDER)
 
 
 def folder_items_page(
     *, viewer, folder: Folder, after: str | None, size: int
 ) -> tuple[list[ContentItem], str | None]:
-    """One keyset page of the folder's visible items after the item ``after`` (a public id)."""
-    return page_after(
-        folder_items(viewer=viewer, folder=folder), order=ITEM_ORDER, after=after, size=size
-    )
+    """One keyset page of the folder's visible items after the item ``after`` (a public id),
+    without documents' bodies (the page lists titles)."""
+    items = without_bodies(folder_items(viewer=viewer, folder=folder))
+    return page_after(items, order=ITEM_ORDER, after=after, size=size)
 
 
 def folder_shares(folder: Folder) -> QuerySet[FolderShare]:
