@@ -555,13 +555,19 @@ def content_restore(*, actor: User, item: ContentItem) -> ContentItem:
     return item
 
 
-def content_purge(*, item: ContentItem) -> None:
-    """Delete a trashed item for good (the trash's purge): its versions, shares, comments
-    and activities; its blobs lose a reference each (the collector removes them)."""
+def content_purge(*, item: ContentItem, only_trashed: bool = False) -> None:
+    """Delete an item for good, without asking who acts: its versions, shares, comments
+    and activities; its blobs lose a reference each (the collector removes them). For the
+    institution's own processes, never for a request: the trash's purge (``only_trashed``:
+    an item restored meanwhile is left alone) and a person's erasure (account.erasure)."""
     tenant = current_tenant()
     with transaction.atomic():
-        if not ContentItem.objects.filter(pk=item.pk, deleted_at__isnull=False).exists():
+        if (
+            only_trashed
+            and not ContentItem.objects.filter(pk=item.pk, deleted_at__isnull=False).exists()
+        ):
             return  # restored meanwhile
+        _live_access_changed(item)
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         preview_refs = _preview_blob_ids(item)
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)

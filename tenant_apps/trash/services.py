@@ -71,7 +71,7 @@ def trash_purge_due(*, batch: int = PURGE_BATCH) -> dict[str, int]:
     for kind, model, purge in (
         ("group", Group, lambda row: group_purge(group=row)),
         ("folder", Folder, lambda row: folder_purge(folder=row)),
-        ("content", ContentItem, lambda row: content_purge(item=row)),
+        ("content", ContentItem, lambda row: content_purge(item=row, only_trashed=True)),
     ):
         for row in purge_due(model)[:batch]:
             purge(row)
