@@ -289,7 +289,7 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 )
                 return redirect("group-edit", public_id=group.public_id)
             services.group_delete(actor=actor, group=group)
-            messages.success(request, _("The group is deleted."))
+            messages.success(request, _("The group is in the trash; its managers can restore it."))
             return redirect("group-list")
         else:
             messages.error(request, _("Unknown action."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +64,11 @@ class InstitutionProfile(models.Model):
     # Changing it rebuilds the search index (tenant_apps.search).
     search_language = models.CharField(
         max_length=20, choices=SearchLanguage.choices, default=SearchLanguage.ENGLISH
+    )
+    # How long deleted items, folders and groups stay in the trash, restorable by their
+    # managers, before the purge (tenant_apps.trash) removes them for good.
+    trash_days = models.PositiveSmallIntegerField(
+        default=30, db_default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     # Shown on every page next to the name (tenant_apps.avatars.services sets it).
     logo = models.ForeignKey(

@@ -216,6 +216,7 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "search_language": "english",
         "self_registration": False,
         "registration_domains": [],
+        "trash_days": 30,
         "language": "",
         "time_zone": "UTC",
     }
