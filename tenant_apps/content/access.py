@@ -43,5 +43,5 @@ def access_trashed_content(viewer, public_id: str) -> ContentItem:
         .first()
     )
     if item is None:
-        raise Http404("No such item in your trash.")
+        raise Http404(_("No such item in your trash."))
     return item

@@ -7,6 +7,7 @@ the content library's rule, so a folder never shows an item to someone who may n
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -159,7 +160,7 @@ class FolderApi(APIView):
         folder = access_folder(request.user, public_id, for_write=True)
         data = validated(FolderPatchInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         folder = services.folder_update(actor=request.user, folder=folder, **data)
         return Response(_output(request, folder))
 

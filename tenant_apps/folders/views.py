@@ -161,7 +161,7 @@ def items(request: HttpRequest, public_id: str) -> HttpResponse:
             lambda: services.folder_items_remove(actor=request.user, folder=folder, item_ids=ids),
             _("Removed from the folder."),
         )
-    raise Http404("No such action.")
+    raise Http404(_("No such action."))
 
 
 @login_required

@@ -33,5 +33,5 @@ def access_trashed_group(viewer, public_id: str) -> Group:
         else None
     )
     if group is None:
-        raise Http404("No such group in your trash.")
+        raise Http404(_("No such group in your trash."))
     return group
