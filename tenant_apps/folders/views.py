@@ -59,7 +59,9 @@ def new_folder(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, _("Created the folder \u201c%s\u201d.") % folder.title)
+                messages.success(
+                    request, _("Created the folder “%(title)s”.") % {"title": folder.title}
+                )
                 return redirect("folder", folder.public_id)
     return render(request, "folders/new.html", {"form": form}, status=status)
 

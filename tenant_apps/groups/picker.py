@@ -124,7 +124,12 @@ def picker_resolve(
     errors: list[str] = []
     choices: dict[str, list[Suggestion]] = {}
     ids: list[str] = []
-    what = " or ".join({PERSON: "person", GROUP: "group"}[k] for k in kinds)
+    if set(kinds) == {PERSON}:
+        nobody = _("No person called “%(name)s”.")
+    elif set(kinds) == {GROUP}:
+        nobody = _("No group called “%(name)s”.")
+    else:
+        nobody = _("No person or group called “%(name)s”.")
     for term in terms:
         if _ID.match(term):
             ids.append(term)
@@ -135,9 +140,9 @@ def picker_resolve(
         if len(found) == 1:
             ids.append(found[0].public_id)
         elif not found:
-            errors.append(f"No {what} called \u201c{term[:100]}\u201d.")
+            errors.append(nobody % {"name": term[:100]})
         else:
-            errors.append(f"Several match \u201c{term[:100]}\u201d: choose one below.")
+            errors.append(_("Several match “%(name)s”: choose one below.") % {"name": term[:100]})
             choices[term] = [_person(p) if isinstance(p, User) else _group(p) for p in found]
     if errors:
         raise PickerError(errors, choices)
