@@ -5,3 +5,7 @@ class PeopleConfig(AppConfig):
     name = "tenant_apps.people"
     label = "people"
     verbose_name = "People"
+
+    def ready(self) -> None:
+        # Registers the user_logged_in receiver that asks for a second factor.
+        from tenant_apps.people import two_factor  # noqa: F401
