@@ -4,24 +4,21 @@
 "no such host") are kept in a small per-process LRU for ``TENANT_CACHE_SECONDS``.
 A change to a tenant or domain (``tenants.signals``) clears this process's cache at
 once and, after commit, tells every other process through a Redis channel that a
-listener thread in each process subscribes to. If Redis is unreachable the TTL
+listener thread in each process subscribes to (``config.localcache``'s, shared with
+the other per-process caches). If Redis is unreachable the TTL
 still bounds how long a stale answer can live.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 
-import redis
-import structlog
 from django.conf import settings
 
+from config import localcache
 from tenants.models import Domain, Tenant
-
-log = structlog.get_logger(__name__)
 
 _CACHE_MAX_ENTRIES = 10_000  # bounds memory against floods of made-up Host headers
 _cache: OrderedDict[str, tuple[float, Tenant | None]] = OrderedDict()
@@ -35,49 +32,22 @@ def tenant_cache_clear() -> None:
 
 
 def tenant_cache_clear_everywhere() -> None:
-    """Clear this process's cache and tell every other process to clear theirs."""
+    """Clear this process's cache and tell every other process to clear theirs.
+
+    The message (``clear``) empties every process's local caches (config.localcache),
+    the institutions' profiles, users and tokens included: a deleted institution's
+    schema name may come back with other rows under the same ids."""
     tenant_cache_clear()
-    try:
-        _redis().publish(CACHE_CHANNEL, "clear")
-    except redis.RedisError:
-        log.warning("tenant cache invalidation not broadcast", exc_info=True)
+    localcache.publish(localcache.CLEAR_ALL)
 
 
-CACHE_CHANNEL = "oae:tenant-cache:clear"
-_listener_pid: int | None = None
-
-
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=1,
-        socket_timeout=5,
-        health_check_interval=30,
-    )
-
-
-def _listener_error(error: BaseException, pubsub, thread) -> None:
-    # Keep listening: redis-py reconnects and re-subscribes on the next read.
-    log.warning("tenant cache listener lost Redis", error=str(error))
-    time.sleep(1)
+CACHE_CHANNEL = localcache.CHANNEL
+localcache.on_clear_all(tenant_cache_clear)
 
 
 def ensure_cache_listener() -> None:
     """Start this process's subscriber thread once (again after a fork)."""
-    global _listener_pid
-    pid = os.getpid()
-    if _listener_pid == pid:
-        return
-    with _lock:
-        if _listener_pid == pid:
-            return
-        _listener_pid = pid
-    try:
-        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(**{CACHE_CHANNEL: lambda _message: tenant_cache_clear()})
-        pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=_listener_error)
-    except redis.RedisError:
-        log.warning("tenant cache listener not started; relying on the TTL", exc_info=True)
+    localcache.ensure_listener()
 
 
 def _lookup(hostname: str) -> Tenant | None:

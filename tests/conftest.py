@@ -19,6 +19,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
+from config import localcache
 from tenant_apps.people.models import User
 from tenant_apps.people.services import token_create, user_create
 from tenant_apps.people.two_factor import SESSION_PENDING, SESSION_VERIFIED_AT
@@ -101,11 +102,14 @@ def world(django_db_setup) -> World:
 
 @pytest.fixture(autouse=True)
 def _fresh_routing_state():
-    """Each test starts on the public schema with an empty hostname cache."""
+    """Each test starts on the public schema with empty hostname and local caches (what a
+    test wrote and rolled back must not be remembered by the next one)."""
     tenant_cache_clear()
+    localcache.clear_all()
     yield
     connection.set_schema_to_public()
     tenant_cache_clear()
+    localcache.clear_all()
 
 
 def sign_in(client: Client, user: User, tenant: Tenant) -> Client:

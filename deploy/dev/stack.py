@@ -121,17 +121,20 @@ class Profile:
         }
 
 
-def _profiles() -> dict[str, Profile]:
-    # OAE_STACK_SLOT=N (1-9) runs a second, independent copy of the test and bench
-    # stacks (ports +N*1000... within each service's range, data under var/<profile>-N),
-    # so that two checkouts or two agents can run `make test` at the same time.
-    slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
+def _profiles(slot: int | None = None) -> dict[str, Profile]:
+    # OAE_STACK_SLOT=N (1-9) runs a second, independent copy of every profile's stack
+    # (ports shifted by 3N within each service's range, data under var/<profile>-N), so
+    # that two checkouts or two agents can run `make test` at the same time. The slot
+    # applies to every profile, dev included: `OAE_STACK_SLOT=7 make stop` stops slot
+    # 7's dev stack (if any), never the slot-0 `make run` on port 8000.
+    if slot is None:
+        slot = int(os.environ.get("OAE_STACK_SLOT", "0") or 0)
     if not 0 <= slot <= 9:
         fail("OAE_STACK_SLOT must be a number from 0 to 9.")
     step = slot * 3  # keeps every profile's ports apart for slots 0..9
 
     def shifted(name, pg, redis, s3, master, volume, filer, web, env):
-        if slot == 0 or name == "dev":
+        if slot == 0:
             return Profile(name, pg, redis, s3, master, volume, filer, web, env)
         return Profile(
             f"{name}-{slot}",
@@ -1093,6 +1096,13 @@ def run_bench(profile: Profile, args: list[str]) -> int:
         down(profile)
 
 
+def profile_for(command: str, name: str | None, slot: int | None = None) -> Profile:
+    """The profile a command acts on: ``--profile`` or the command's own, in the slot
+    (OAE_STACK_SLOT unless given). Every command, ``down`` included, stays in its slot."""
+    default = {"test": "test", "bench": "bench"}.get(command, "dev")
+    return _profiles(slot)[name or default]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1103,9 +1113,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--profile", choices=["bench", "dev", "test"], default=None)
     args, rest = parser.parse_known_args(argv)
-    PROFILES = _profiles()
-    default = {"test": "test", "bench": "bench"}.get(args.command, "dev")
-    profile = PROFILES[args.profile or default]
+    profile = profile_for(args.command, args.profile)
     if args.command == "system-deps":
         system_deps()
     elif args.command == "frontend":

@@ -21,6 +21,7 @@ directory shared by them: the endpoint then adds up every process's figures.
 
 from __future__ import annotations
 
+import atexit
 import hmac
 import os
 import threading
@@ -112,24 +113,75 @@ def _redis_client():
     return _redis
 
 
-def traffic_add(schema: str, **counts: int) -> None:
-    """Add to this hour's counters of one institution (requests, errors, latency_ms, ...).
-
-    Never raises: a figure lost while Redis is away must not fail a request.
-    """
-    key = TRAFFIC_KEY.format(hour=_hour())
+def _traffic_write(counts: dict[tuple[str, str], int]) -> None:
+    """{(hour key, "schema|counter"): value} into Redis, one pipeline. Never raises: a
+    figure lost while Redis is away must not fail a request."""
+    if not counts:
+        return
     try:
         pipe = _redis_client().pipeline(transaction=False)
-        for name, value in counts.items():
-            pipe.hincrby(key, f"{schema}|{name}", value)
-        pipe.expire(key, TRAFFIC_TTL_SECONDS)
+        for (key, field), value in counts.items():
+            pipe.hincrby(key, field, value)
+        for key in {key for key, _field in counts}:
+            pipe.expire(key, TRAFFIC_TTL_SECONDS)
         pipe.execute()
     except Exception:  # Redis down or slow: the Prometheus figures still count
         log.warning("traffic counters not recorded", exc_info=True)
 
 
+# Requests' counters are summed in the process and written once a second by a thread:
+# a Redis round trip on every request cost more than a small request itself.
+TRAFFIC_FLUSH_SECONDS = 1.0
+_pending: dict[tuple[str, str], int] = {}
+_pending_lock = threading.Lock()
+_flusher_pid: int | None = None
+
+
+def traffic_flush() -> None:
+    """Write this process's summed request counters now."""
+    global _pending
+    with _pending_lock:
+        counts, _pending = _pending, {}
+    _traffic_write(counts)
+
+
+def _flusher() -> None:
+    while True:
+        time.sleep(TRAFFIC_FLUSH_SECONDS)
+        traffic_flush()
+
+
+def _ensure_flusher() -> None:
+    global _flusher_pid
+    pid = os.getpid()
+    if _flusher_pid == pid:
+        return
+    with _pending_lock:
+        if _flusher_pid == pid:
+            return
+        _flusher_pid = pid
+        _pending.clear()  # a forked child's copy was its parent's to write
+    threading.Thread(target=_flusher, name="traffic-flusher", daemon=True).start()
+    atexit.register(traffic_flush)
+
+
+def traffic_add(schema: str, *, buffered: bool = False, **counts: int) -> None:
+    """Add to this hour's counters of one institution (requests, errors, latency_ms, ...):
+    at once, or ``buffered`` (summed here, written within TRAFFIC_FLUSH_SECONDS)."""
+    key = TRAFFIC_KEY.format(hour=_hour())
+    fields = {(key, f"{schema}|{name}"): value for name, value in counts.items()}
+    if not buffered:
+        _traffic_write(fields)
+        return
+    _ensure_flusher()
+    with _pending_lock:
+        for field, value in fields.items():
+            _pending[field] = _pending.get(field, 0) + value
+
+
 def traffic_hours(hours: int = 25) -> dict[str, dict[str, dict[str, int]]]:
     """{hour "YYYYMMDDHH": {schema: {counter: value}}} for the last ``hours`` hours."""
+    traffic_flush()
     now = time.time()
     keys = [TRAFFIC_KEY.format(hour=_hour(now - 3600 * back)) for back in range(hours)]
     pipe = _redis_client().pipeline(transaction=False)
@@ -163,7 +215,13 @@ class MetricsMiddleware:
         if failed:
             ERRORS.labels(label).inc()
         if label != PLATFORM:
-            traffic_add(schema, requests=1, errors=int(failed), latency_ms=round(seconds * 1000))
+            traffic_add(
+                schema,
+                buffered=True,
+                requests=1,
+                errors=int(failed),
+                latency_ms=round(seconds * 1000),
+            )
         return response
 
 

@@ -91,6 +91,7 @@ TENANT_APPS = [
     "tenant_apps.groups",
     "tenant_apps.connections",
     "tenant_apps.messaging",
+    "tenant_apps.discussions",
     "tenant_apps.blobs",
     "tenant_apps.content",
     "tenant_apps.avatars",
@@ -110,6 +111,10 @@ TENANT_LIMIT_SET_CALLS = True
 # How long a process trusts its cached hostname -> tenant answer. Changes made in
 # this process invalidate it at once; other processes see them within this time.
 TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
+# How long a process keeps an institution's profile, a signed-in user's row and a live
+# token (config.localcache). Writes forget them in every process at once (Redis
+# channel); this bounds a stale answer only while Redis is unreachable. 0 disables.
+LOCAL_CACHE_SECONDS = env_float("LOCAL_CACHE_SECONDS", 60.0)
 # The schema new institutions are cloned from (kept at head by migrate_tenants).
 TENANT_TEMPLATE_SCHEMA = "oae_template"
 # Ready schemas kept for provisioning by rename (refilled by a task after each use).
@@ -536,6 +541,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
+# Sessions in PostgreSQL with a copy in Redis: a signed-in request reads Redis alone.
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 

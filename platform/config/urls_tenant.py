@@ -8,11 +8,13 @@ from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatte
 from tenant_apps.avatars import views as avatar_views
 from tenant_apps.avatars.api import MyPictureApi
 from tenant_apps.connections.urls import api_urlpatterns as connections_api_urlpatterns
+from tenant_apps.connections.urls import person_urlpatterns as connections_person_urlpatterns
 from tenant_apps.content.urls import api_urlpatterns as content_api_urlpatterns
 from tenant_apps.content.urls import group_api_urlpatterns as group_content_api_urlpatterns
 from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatterns
 from tenant_apps.directory import views as signin_views
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
+from tenant_apps.discussions.urls import api_urlpatterns as discussions_api_urlpatterns
 from tenant_apps.groups.picker_views import SuggestionsApi, suggestions_fragment
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.home.views import home
@@ -48,6 +50,7 @@ api_v1 = [
     path("", include(group_content_api_urlpatterns)),
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
+    path("", include(discussions_api_urlpatterns)),
     path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
@@ -69,6 +72,7 @@ urlpatterns = [
     path("saml/acs", signin_views.saml_acs, name="saml-acs"),
     path("people/", people_views.directory, name="people-directory"),
     path("people/<str:public_id>", people_views.person_page, name="person-page"),
+    path("people/", include(connections_person_urlpatterns)),
     path("me/edit", people_views.profile_edit, name="profile-edit"),
     path("me/picture", avatar_views.my_picture, name="my-picture-page"),
     path("people/<str:public_id>/picture", avatar_views.person_picture, name="person-picture"),
@@ -77,6 +81,7 @@ urlpatterns = [
     path("groups/", include(group_content_urlpatterns)),
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),
+    path("discussions/", include("tenant_apps.discussions.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.authoring.urls")),

@@ -1,7 +1,8 @@
 """Activity API: feeds, notifications and e-mail preferences.
 
 ``/api/v1/activity/`` (my feed), ``/api/v1/groups/{g_id}/activity/``,
-``/api/v1/content/{c_id}/activity/``, ``/api/v1/notifications/`` (GET; POST marks read),
+``/api/v1/content/{c_id}/activity/``, ``/api/v1/people/{u_id}/activity/`` (their public
+activity), ``/api/v1/notifications/`` (GET; POST marks read),
 ``/api/v1/notifications/unread`` and ``/api/v1/me/preferences``. Feeds are keyset pages
 (``?after=<a_id>``, ``?limit=``, at most 100) aggregated as they are read.
 """
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +25,7 @@ from tenant_apps.activity.selectors import (
     feed_of,
     feed_of_group,
     feed_of_item,
+    feed_of_person,
     notification_data,
     notifications_page,
     unread_count,
@@ -32,6 +35,7 @@ from tenant_apps.activity.services import (
     email_preferences_update,
     notifications_mark_read,
 )
+from tenant_apps.connections.access import access_person_activity
 from tenant_apps.content.access import access_content
 from tenant_apps.groups.access import access_group
 
@@ -125,6 +129,22 @@ class GroupFeedApi(APIView):
         group = access_group(request.user, public_id)
         entries, after = feed_of_group(
             viewer=request.user, group=group, after=_after(request), size=_limit(request)
+        )
+        return _feed_response(request, entries, after)
+
+
+class PersonFeedApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses=FeedOutput,
+        summary="A person's public activity as the caller may see it (404 if no followers allowed)",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        person = access_person_activity(request.user, public_id)
+        entries, after = feed_of_person(
+            viewer=request.user, person=person, after=_after(request), size=_limit(request)
         )
         return _feed_response(request, entries, after)
 

@@ -105,7 +105,10 @@ def _claim(delivery_id: int) -> tuple[EmailDelivery, list[Notification]] | None:
                 .filter(visible_q(recipient, "activity__"))
                 .exclude(email=Frequency.NEVER)
                 .select_related(
-                    *(f"activity__{n}" for n in ("actor", "item", "group", "person", "thread"))
+                    *(
+                        f"activity__{n}"
+                        for n in ("actor", "item", "group", "person", "thread", "discussion")
+                    )
                 )
                 .order_by("-id")[:MAX_ENTRIES]
             )

@@ -20,6 +20,7 @@ from tenant_apps.activity.counts import unread_cache_forget_many
 from tenant_apps.activity.live import push_to_users
 from tenant_apps.activity.models import (
     DEFAULT_FREQUENCY,
+    FOLLOWED_VERBS,
     Activity,
     Category,
     EmailDelivery,
@@ -89,18 +90,46 @@ def _thread_recipients(thread_id: int, sender_id: int | None) -> set[int]:
     return set(states.values_list("user_id", flat=True))
 
 
+def _discussion_followers(discussion_id: int) -> set[int]:
+    from tenant_apps.discussions.selectors import follower_ids
+
+    return follower_ids(discussion_id)
+
+
+def _followers_of(user_id: int) -> set[int]:
+    from tenant_apps.connections.selectors import follower_ids_of
+
+    return follower_ids_of(user_id)
+
+
+NOT_IN_CONNECTIONS_FEEDS = frozenset(
+    {
+        Verb.MESSAGE_SENT,
+        Verb.CONNECTION_REQUESTED,
+        Verb.DISCUSSION_MENTIONED,
+        Verb.PERSON_FOLLOWED,
+    }
+)
+
+
 def audience(activity: Activity) -> tuple[set[int], dict[int, str]]:
     """Who gets the activity in their feed, and who is notified (with the category)."""
     verb = activity.verb
     actor = activity.actor_id
     feed: set[int] = set()
     notify: dict[int, str] = {}
-    if verb != Verb.MESSAGE_SENT and verb != Verb.CONNECTION_REQUESTED and actor:
+    if verb not in NOT_IN_CONNECTIONS_FEEDS and actor:
         feed |= {actor} | _connections_of(actor)
+    if verb in FOLLOWED_VERBS and actor:
+        feed |= _followers_of(actor)
     if verb.startswith("content.") and activity.item_id:
         feed |= _item_audience(activity.item_id)
     if verb.startswith("group.") and activity.group_id:
         feed |= _members(activity.group_id)
+    if verb in (Verb.DISCUSSION_CREATED, Verb.DISCUSSION_REPLIED) and activity.discussion_id:
+        feed |= _discussion_followers(activity.discussion_id)
+        if verb == Verb.DISCUSSION_CREATED and activity.group_id:
+            feed |= _members(activity.group_id)
 
     if verb == Verb.CONTENT_SHARED:
         if activity.person_id:
@@ -122,6 +151,14 @@ def audience(activity: Activity) -> tuple[set[int], dict[int, str]]:
         notify[activity.person_id] = Category.CONNECTIONS
         if verb == Verb.CONNECTION_ACCEPTED:
             feed |= {activity.person_id} | _connections_of(activity.person_id)
+    elif verb == Verb.DISCUSSION_REPLIED and activity.discussion_id:
+        notify.update(
+            dict.fromkeys(_discussion_followers(activity.discussion_id), Category.DISCUSSIONS)
+        )
+    elif verb == Verb.DISCUSSION_MENTIONED and activity.person_id:
+        notify[activity.person_id] = Category.DISCUSSIONS
+    elif verb == Verb.PERSON_FOLLOWED and activity.person_id:
+        notify[activity.person_id] = Category.CONNECTIONS
     elif verb == Verb.MESSAGE_SENT and activity.thread_id:
         notify.update(
             dict.fromkeys(_thread_recipients(activity.thread_id, actor), Category.MESSAGES)

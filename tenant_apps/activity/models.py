@@ -41,6 +41,26 @@ class Verb(models.TextChoices):
     CONNECTION_REQUESTED = "connection.requested", "asked to connect with"
     CONNECTION_ACCEPTED = "connection.accepted", "connected with"
     MESSAGE_SENT = "message.sent", "sent a message"
+    DISCUSSION_CREATED = "discussion.created", "started the discussion"
+    DISCUSSION_REPLIED = "discussion.replied", "replied in"
+    DISCUSSION_MENTIONED = "discussion.mentioned", "mentioned someone in"
+    PERSON_FOLLOWED = "person.followed", "followed"
+
+
+# What a person does that their followers see, in their feeds and on the person's page
+# (still filtered, when read, by whether each viewer may see the item, group or
+# discussion): never messages, requests, invitations, mentions or follows.
+FOLLOWED_VERBS = frozenset(
+    {
+        Verb.CONTENT_CREATED,
+        Verb.CONTENT_VERSION,
+        Verb.CONTENT_COMMENTED,
+        Verb.GROUP_CREATED,
+        Verb.GROUP_JOINED,
+        Verb.DISCUSSION_CREATED,
+        Verb.DISCUSSION_REPLIED,
+    }
+)
 
 
 class Category(models.TextChoices):
@@ -51,6 +71,7 @@ class Category(models.TextChoices):
     MESSAGES = "messages", "Messages"
     GROUPS = "groups", "Join requests and invitations"
     CONNECTIONS = "connections", "Connection requests and acceptances"
+    DISCUSSIONS = "discussions", "Replies in discussions I follow and mentions"
 
 
 class Frequency(models.TextChoices):
@@ -89,6 +110,13 @@ class Activity(models.Model):
     thread = models.ForeignKey(
         "messaging.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    discussion = models.ForeignKey(
+        "discussions.Discussion",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     # Small facts for the text (a role, a version number); never a name or an address.
     data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -103,6 +131,9 @@ class Activity(models.Model):
             models.Index(fields=["comment"], name="activity_comment_idx"),
             models.Index(fields=["person"], name="activity_person_idx"),
             models.Index(fields=["thread"], name="activity_thread_idx"),
+            models.Index(fields=["discussion"], name="activity_discussion_idx"),
+            # A person's own activity (their public feed, for their followers), newest first.
+            models.Index(fields=["actor", "-id"], name="activity_actor_idx"),
             models.Index(
                 fields=["id"],
                 name="activity_pending_idx",
@@ -232,4 +263,5 @@ DEFAULT_FREQUENCY = {
     Category.MESSAGES: Frequency.IMMEDIATE,
     Category.GROUPS: Frequency.DAILY,
     Category.CONNECTIONS: Frequency.DAILY,
+    Category.DISCUSSIONS: Frequency.DAILY,
 }

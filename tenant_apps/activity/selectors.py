@@ -20,17 +20,31 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
-from tenant_apps.activity.models import Activity, FeedEntry, Notification, Verb
+from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
+from tenant_apps.discussions.models import Discussion
+from tenant_apps.discussions.selectors import can_view_q as discussion_can_view_q
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import profile_for
+from tenant_apps.people.selectors import person_columns_deferred, profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
-RELATED = ("actor", "item", "group", "person", "thread")
+RELATED = ("actor", "item", "group", "person", "thread", "discussion")
+
+
+def _unshown(prefix: str = "") -> list[str]:
+    """Columns of the related rows no feed line shows: a document's or discussion's body and
+    the accounts behind actors and people (only their summaries are shown)."""
+    return [
+        f"{prefix}item__body_html",
+        f"{prefix}discussion__body",
+        *person_columns_deferred(f"{prefix}actor"),
+        *person_columns_deferred(f"{prefix}person"),
+    ]
+
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +54,13 @@ def visible_q(viewer, prefix: str = "") -> Q:
     ``viewer`` may see now: their item and group, where they have one, are visible."""
     item = ContentItem.objects.filter(can_view_q(viewer)).filter(pk=OuterRef(f"{prefix}item_id"))
     group = groups_visible_to(viewer).filter(pk=OuterRef(f"{prefix}group_id"))
-    return (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item))) & (
-        Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group))
+    discussion = Discussion.objects.filter(discussion_can_view_q(viewer)).filter(
+        pk=OuterRef(f"{prefix}discussion_id")
+    )
+    return (
+        (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item)))
+        & (Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group)))
+        & (Q(**{f"{prefix}discussion__isnull": True}) | Q(Exists(discussion)))
     )
 
 
@@ -65,6 +84,7 @@ class FeedItem:
     item: ContentItem | None
     group: Group | None
     thread: object | None
+    discussion: Discussion | None = None
     actors: list[User] = field(default_factory=list)
     targets: list = field(default_factory=list)
     count: int = 0
@@ -78,6 +98,8 @@ def _key(activity: Activity) -> tuple:
         return (activity.verb, "g", activity.group_id)
     if activity.verb == Verb.MESSAGE_SENT:
         return (activity.verb, "t", activity.thread_id)
+    if activity.verb.startswith("discussion."):
+        return (activity.verb, "d", activity.discussion_id)
     return (activity.verb, "a", activity.actor_id)
 
 
@@ -108,6 +130,7 @@ def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem],
                 item=activity.item,
                 group=activity.group,
                 thread=activity.thread,
+                discussion=activity.discussion,
                 data=activity.data,
             )
         entry.count += 1
@@ -144,9 +167,9 @@ def feed_of(*, viewer: User, after: str | None = None, size: int = 25):
         entries = entries.filter(activity_id__lt=anchor)
     window = size * WINDOW_FACTOR
     rows = list(
-        entries.select_related(*(f"activity__{name}" for name in RELATED)).order_by("-activity_id")[
-            :window
-        ]
+        entries.select_related(*(f"activity__{name}" for name in RELATED))
+        .defer(*_unshown("activity__"))
+        .order_by("-activity_id")[:window]
     )
     return _page([row.activity for row in rows], size=size, window=window)
 
@@ -156,7 +179,7 @@ def _activities_page(activities: QuerySet[Activity], *, after: str | None, size:
     if anchor is not None:
         activities = activities.filter(id__lt=anchor)
     window = size * WINDOW_FACTOR
-    rows = list(activities.select_related(*RELATED).order_by("-id")[:window])
+    rows = list(activities.select_related(*RELATED).defer(*_unshown()).order_by("-id")[:window])
     return _page(rows, size=size, window=window)
 
 
@@ -173,6 +196,13 @@ def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: i
     return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
 
 
+def feed_of_person(*, viewer, person: User, after: str | None = None, size: int = 25):
+    """``person``'s public activity (what their followers see: FOLLOWED_VERBS), as ``viewer``
+    may see it now. Whether ``viewer`` may see ``person`` is the caller's door."""
+    activities = Activity.objects.filter(actor=person, verb__in=sorted(FOLLOWED_VERBS))
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
 # --- notifications --------------------------------------------------------------------
 def notifications_of(*, viewer: User) -> QuerySet[Notification]:
     """``viewer``'s notifications about what they may see now, newest first."""
@@ -180,6 +210,7 @@ def notifications_of(*, viewer: User) -> QuerySet[Notification]:
         Notification.objects.filter(recipient=viewer)
         .filter(visible_q(viewer, "activity__"))
         .select_related(*(f"activity__{name}" for name in RELATED))
+        .defer(*_unshown("activity__"))
         .order_by("-id")
     )
 
@@ -251,6 +282,8 @@ def _names(viewer, people: list) -> str:
 
 
 def _object_title(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return entry.discussion.title
     if entry.item is not None:
         return entry.item.title
     if entry.group is not None:
@@ -310,6 +343,14 @@ def summary(viewer, entry: FeedItem) -> str:
         return f"{actors} connected with {target_words or 'someone'}"
     if verb == Verb.MESSAGE_SENT:
         return f"{actors} sent a message: {title}"
+    if verb == Verb.DISCUSSION_CREATED:
+        return f"{actors} started the discussion {title}"
+    if verb == Verb.DISCUSSION_REPLIED:
+        return f"{actors} replied in {title}"
+    if verb == Verb.DISCUSSION_MENTIONED:
+        return f"{actors} mentioned {target_words or 'someone'} in {title}"
+    if verb == Verb.PERSON_FOLLOWED:
+        return f"{actors} followed {target_words or 'someone'}"
     return f"{actors} {verb}"
 
 
@@ -319,6 +360,8 @@ def _person(viewer, person: User) -> dict:
 
 
 def _link(entry: FeedItem) -> str:
+    if entry.discussion is not None:
+        return f"/discussions/{entry.discussion.public_id}"
     if entry.item is not None:
         return f"/content/{entry.item.public_id}"
     if entry.group is not None:
@@ -327,13 +370,21 @@ def _link(entry: FeedItem) -> str:
         return f"/messages/{entry.thread.public_id}"
     if entry.verb.startswith("connection."):
         return "/connections/"
+    if entry.verb == Verb.PERSON_FOLLOWED and entry.actors:
+        return f"/people/{entry.actors[0].public_id}"
     return "/"
 
 
 def entry_data(viewer, entry: FeedItem) -> dict:
     """A feed entry as the API and the pages show it: opaque ids and visible names only."""
     obj = None
-    if entry.item is not None:
+    if entry.discussion is not None:
+        obj = {
+            "type": "discussion",
+            "id": entry.discussion.public_id,
+            "title": entry.discussion.title,
+        }
+    elif entry.item is not None:
         obj = {"type": "content", "id": entry.item.public_id, "title": entry.item.title}
     elif entry.group is not None:
         obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}

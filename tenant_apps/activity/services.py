@@ -47,6 +47,7 @@ def activity_record(
     group=None,
     person: User | None = None,
     thread=None,
+    discussion=None,
     targets: Iterable = (),
     reply_to=None,
     data: dict | None = None,
@@ -68,6 +69,7 @@ def activity_record(
         "group": group,
         "person": person,
         "thread": thread,
+        "discussion": discussion,
         "data": {**(data or {}), **({"parent_author": reply_to.author_id} if reply_to else {})},
     }
     rows = []

@@ -17,6 +17,7 @@ from tenant_apps.activity.models import Category, Frequency
 from tenant_apps.activity.selectors import (
     entry_data,
     feed_of,
+    feed_of_person,
     notification_data,
     notifications_page,
 )
@@ -25,6 +26,8 @@ from tenant_apps.activity.services import (
     email_preferences_update,
     notifications_mark_read,
 )
+from tenant_apps.connections.access import access_person_activity
+from tenant_apps.people.selectors import person_summary
 
 PAGE = 25
 FEED_SIZE = 20
@@ -78,6 +81,23 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("fragment"):
         return render(request, "activity/_feed.html", context)
     return render(request, "activity/feed.html", context)
+
+
+def person_feed_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A person's public activity (what their followers see), as the viewer may see it."""
+    person = access_person_activity(request.user, public_id)
+    entries, next_after = feed_of_person(
+        viewer=request.user, person=person, after=request.GET.get("after") or None, size=PAGE
+    )
+    return render(
+        request,
+        "activity/person_feed.html",
+        {
+            "person": person_summary(request.user, person),
+            "entries": [entry_data(request.user, e) for e in entries],
+            "feed_next": next_after,
+        },
+    )
 
 
 @login_required(login_url="signin")

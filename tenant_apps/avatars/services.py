@@ -13,6 +13,8 @@ from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.institution.selectors import institution_profile_changed
+from tenant_apps.people.caches import user_changed
 from tenant_apps.people.models import User
 
 AVATAR_SIDE = 256
@@ -34,6 +36,7 @@ def avatar_set(*, actor: User, person: User, source: IO[bytes]) -> User:
         previous = row.blob_id if row is not None else None
         Avatar.objects.update_or_create(user=person, defaults={"blob": blob})
         User.objects.filter(pk=person.pk).update(picture_sha256=blob.sha256)
+        user_changed(person.pk)
         return previous
 
     blob = picture_replace(
@@ -52,6 +55,7 @@ def avatar_remove(*, actor: User, person: User) -> User:
             return None
         row.delete()
         User.objects.filter(pk=person.pk).update(picture_sha256="")
+        user_changed(person.pk)
         return row.blob_id
 
     picture_remove(detach=detach)
@@ -78,6 +82,7 @@ def institution_logo_set(*, actor: User, source: IO[bytes]) -> InstitutionProfil
         profile = _profile_locked()
         previous = profile.logo_id
         InstitutionProfile.objects.filter(pk=profile.pk).update(logo=blob)
+        institution_profile_changed()
         admin_action_record(actor=actor, verb="institution.logo_set", target="institution")
         return previous
 
@@ -101,6 +106,7 @@ def institution_logo_remove(*, actor: User) -> None:
         if profile.logo_id is None:
             return None
         InstitutionProfile.objects.filter(pk=profile.pk).update(logo=None)
+        institution_profile_changed()
         admin_action_record(actor=actor, verb="institution.logo_removed", target="institution")
         return profile.logo_id
 

@@ -5,8 +5,10 @@ Only the two people of a connection see it; anyone else gets 404 for its id.
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,14 +17,25 @@ from config.api.inputs import validated
 from config.api.pagination import cursor_page
 from tenant_apps.connections.access import access_connection
 from tenant_apps.connections.models import Connection, ConnectionStatus
-from tenant_apps.connections.selectors import blocks_of, connections_list
+from tenant_apps.connections.selectors import (
+    blocks_of,
+    connections_list,
+    follow_lists_shown,
+    follow_settings_of,
+    followers_list,
+    following_list,
+)
 from tenant_apps.connections.services import (
     connection_accept,
     connection_end,
     connection_invite,
+    follow_settings_update,
     person_block,
+    person_follow,
     person_unblock,
+    person_unfollow,
 )
+from tenant_apps.people.access import access_person
 from tenant_apps.people.api import PersonSummaryOutput
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to, person_summary
@@ -159,3 +172,128 @@ class BlockApi(APIView):
             raise exceptions.NotFound("You have not blocked anyone with this id.")
         person_unblock(actor=request.user, person=block.blocked)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- following ---------------------------------------------------------------------------
+class FollowOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
+    since = serializers.DateTimeField()
+
+
+class FollowingStateOutput(serializers.Serializer):
+    person = PersonSummaryOutput()
+    following = serializers.BooleanField()
+
+
+class FollowSettingsOutput(serializers.Serializer):
+    allows_followers = serializers.BooleanField(help_text="others may follow me")
+    listed = serializers.BooleanField(
+        help_text="I appear in others' follower and following lists, and mine are shown"
+    )
+
+
+class FollowSettingsInput(serializers.Serializer):
+    allows_followers = serializers.BooleanField(required=False)
+    listed = serializers.BooleanField(required=False)
+
+
+def follow_settings_data(row) -> dict:
+    return {"allows_followers": row.allows_followers, "listed": row.is_listed}
+
+
+def _follows_page(view: APIView, rows, who: str) -> Response:
+    viewer = view.request.user
+    return cursor_page(
+        view,
+        rows,
+        ("-id",),
+        lambda f: {"person": person_summary(viewer, getattr(f, who)), "since": f.created},
+    )
+
+
+class FollowApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: FollowingStateOutput},
+        summary="Follow a person (if they allow it): their public activity reaches my feed",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        person = access_person(request.user, public_id)
+        person_follow(actor=request.user, person=person)
+        return Response(
+            {"person": person_summary(request.user, person), "following": True},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses={204: None}, summary="Stop following a person")
+    def delete(self, request: Request, public_id: str) -> Response:
+        person = access_person(request.user, public_id)
+        person_unfollow(actor=request.user, person=person)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyFollowingApi(APIView):
+    @extend_schema(responses=FollowOutput(many=True), summary="The people I follow")
+    def get(self, request: Request) -> Response:
+        rows = following_list(viewer=request.user, person=request.user)
+        return _follows_page(self, rows, "followed")
+
+
+class MyFollowersApi(APIView):
+    @extend_schema(responses=FollowOutput(many=True), summary="The people following me")
+    def get(self, request: Request) -> Response:
+        rows = followers_list(viewer=request.user, person=request.user)
+        return _follows_page(self, rows, "follower")
+
+
+def _lists_of(request: Request, public_id: str) -> User:
+    person = access_person(request.user, public_id)
+    if not follow_lists_shown(viewer=request.user, person=person):
+        raise Http404("No such list.")
+    return person
+
+
+class PersonFollowersApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=FollowOutput(many=True),
+        summary="A person's followers who chose to be listed (404 when the person is not)",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        person = _lists_of(request, public_id)
+        return _follows_page(self, followers_list(viewer=request.user, person=person), "follower")
+
+
+class PersonFollowingApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=FollowOutput(many=True),
+        summary="The people a person follows who chose to be listed (404 when the person is not)",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        person = _lists_of(request, public_id)
+        return _follows_page(self, following_list(viewer=request.user, person=person), "followed")
+
+
+class FollowSettingsApi(APIView):
+    @extend_schema(responses=FollowSettingsOutput, summary="My choices about following")
+    def get(self, request: Request) -> Response:
+        return Response(follow_settings_data(follow_settings_of(request.user)))
+
+    @extend_schema(
+        request=FollowSettingsInput,
+        responses=FollowSettingsOutput,
+        summary="Allow followers (no: every follow of me ends) and be listed",
+    )
+    def patch(self, request: Request) -> Response:
+        data = validated(FollowSettingsInput, request.data)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        row = follow_settings_update(
+            actor=request.user,
+            allows_followers=data.get("allows_followers"),
+            is_listed=data.get("listed"),
+        )
+        return Response(follow_settings_data(row))

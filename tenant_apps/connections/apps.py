@@ -8,7 +8,9 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         # A person's page shows the connection between the viewer and the person.
-        from tenant_apps.connections.views import person_panel_section
+        # ... and whether the viewer follows them, with their followers and activity.
+        from tenant_apps.connections.views import person_following_section, person_panel_section
         from tenant_apps.people.extensions import person_section_register
 
         person_section_register(person_panel_section)
+        person_section_register(person_following_section)

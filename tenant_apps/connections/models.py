@@ -79,3 +79,51 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Follow(models.Model):
+    """``follower`` sees ``followed``'s public activity in their feed (if ``followed``
+    allows followers: FollowSettings)."""
+
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    followed = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="follow_not_self"
+            ),
+        ]
+        indexes = [
+            # A person's followers and the people they follow, newest first (keyset pages).
+            models.Index(fields=["followed", "-id"], name="follow_followed_idx"),
+            models.Index(fields=["follower", "-id"], name="follow_follower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followed_id}"
+
+
+class FollowSettings(models.Model):
+    """A person's choices about following (no row: the defaults, both allowed)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="follow_settings",
+    )
+    # Whether others may follow them.
+    allows_followers = models.BooleanField(default=True)
+    # Whether they appear in other people's follower and following lists (and their own
+    # lists are shown to others); they always see themselves and their own lists.
+    is_listed = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: followers {self.allows_followers}, listed {self.is_listed}"

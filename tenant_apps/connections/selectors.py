@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tenant_apps.connections.models import Block, Connection, ConnectionStatus
+from tenant_apps.connections.models import (
+    Block,
+    Connection,
+    ConnectionStatus,
+    Follow,
+    FollowSettings,
+)
 from tenant_apps.people.models import User
+from tenant_apps.people.selectors import people_visible_to
 
 
 def connections_of(user: User) -> QuerySet[Connection]:
@@ -71,3 +78,62 @@ def blockers_among(sender: User, people_ids) -> set[int]:
             "blocker_id", flat=True
         )
     )
+
+
+# --- following ---------------------------------------------------------------------
+def follow_settings_of(user: User) -> FollowSettings:
+    """``user``'s following choices (an unsaved row with the defaults when they made none)."""
+    return FollowSettings.objects.filter(user=user).first() or FollowSettings(user=user)
+
+
+def is_following(follower: User, followed: User) -> bool:
+    if not getattr(follower, "is_authenticated", False):
+        return False
+    return Follow.objects.filter(follower=follower, followed=followed).exists()
+
+
+def follower_ids_of(user_id: int) -> set[int]:
+    """The active people following ``user_id`` (the activity fan-out asks)."""
+    return set(
+        Follow.objects.filter(followed_id=user_id, follower__is_active=True).values_list(
+            "follower_id", flat=True
+        )
+    )
+
+
+def _unlisted() -> QuerySet[FollowSettings]:
+    return FollowSettings.objects.filter(is_listed=False)
+
+
+def follow_lists_shown(*, viewer, person: User) -> bool:
+    """Whether ``viewer`` may see ``person``'s follower and following lists: their own, or
+    anyone's who chose to be listed."""
+    if getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk:
+        return True
+    return follow_settings_of(person).is_listed
+
+
+def _listed_for(viewer, people_field: str, rows: QuerySet[Follow]) -> QuerySet[Follow]:
+    """``rows`` without the people (through ``people_field``) whom ``viewer`` may not see
+    listed: those invisible to them, and those who chose not to be listed (but oneself)."""
+    visible = people_visible_to(viewer).filter(pk=OuterRef(f"{people_field}_id"))
+    hidden = _unlisted().filter(user_id=OuterRef(f"{people_field}_id"))
+    rows = rows.filter(Exists(visible), **{f"{people_field}__is_active": True})
+    if getattr(viewer, "is_authenticated", False):
+        return rows.filter(~Exists(hidden) | Q(**{f"{people_field}_id": viewer.pk}))
+    return rows.filter(~Exists(hidden))
+
+
+def followers_list(*, viewer, person: User) -> QuerySet[Follow]:
+    """The people following ``person`` that ``viewer`` may see listed, newest first (the
+    caller checks ``follow_lists_shown``). ``person`` sees all their followers."""
+    rows = Follow.objects.filter(followed=person).select_related("follower")
+    if getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk:
+        return rows.filter(follower__is_active=True).order_by("-id")
+    return _listed_for(viewer, "follower", rows).order_by("-id")
+
+
+def following_list(*, viewer, person: User) -> QuerySet[Follow]:
+    """The people ``person`` follows that ``viewer`` may see listed, newest first."""
+    rows = Follow.objects.filter(follower=person).select_related("followed")
+    return _listed_for(viewer, "followed", rows).order_by("-id")

@@ -12,8 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenant_apps.activity.services import activity_record
-from tenant_apps.connections.models import Block, Connection, ConnectionStatus
-from tenant_apps.connections.selectors import connection_between, has_blocked
+from tenant_apps.connections.models import (
+    Block,
+    Connection,
+    ConnectionStatus,
+    Follow,
+    FollowSettings,
+)
+from tenant_apps.connections.selectors import connection_between, follow_settings_of, has_blocked
 from tenant_apps.people.models import User
 
 CANNOT_INVITE = "This person cannot be invited to connect."
@@ -85,6 +91,9 @@ def person_block(*, actor: User, person: User) -> Block:
     Connection.objects.filter(
         Q(inviter=actor, invitee=person) | Q(inviter=person, invitee=actor)
     ).delete()
+    Follow.objects.filter(
+        Q(follower=actor, followed=person) | Q(follower=person, followed=actor)
+    ).delete()
     block, _created = Block.objects.get_or_create(blocker=actor, blocked=person)
     return block
 
@@ -92,3 +101,58 @@ def person_block(*, actor: User, person: User) -> Block:
 @transaction.atomic
 def person_unblock(*, actor: User, person: User) -> None:
     Block.objects.filter(blocker=actor, blocked=person).delete()
+
+
+# --- following -----------------------------------------------------------------------
+CANNOT_FOLLOW = "This person cannot be followed."
+
+
+@transaction.atomic
+def person_follow(*, actor: User, person: User) -> Follow:
+    """``actor`` follows ``person`` (whom the caller's door let them see): their public
+    activity reaches ``actor``'s feed, and ``person`` is told. Following twice is harmless.
+
+    ValidationError for oneself and, in the same words (nothing says which), for someone
+    who does not allow followers, is inactive, or blocked ``actor`` or was blocked by them.
+    """
+    if person.pk == actor.pk:
+        raise ValidationError({"person": ["You cannot follow yourself."]})
+    if (
+        not person.is_active
+        or not follow_settings_of(person).allows_followers
+        or Block.objects.filter(
+            Q(blocker=person, blocked=actor) | Q(blocker=actor, blocked=person)
+        ).exists()
+    ):
+        raise ValidationError({"person": [CANNOT_FOLLOW]})
+    follow, created = Follow.objects.get_or_create(follower=actor, followed=person)
+    if created:
+        activity_record(actor=actor, verb="person.followed", person=person)
+    return follow
+
+
+@transaction.atomic
+def person_unfollow(*, actor: User, person: User) -> None:
+    """``actor`` stops following ``person`` (harmless when they did not)."""
+    Follow.objects.filter(follower=actor, followed=person).delete()
+
+
+@transaction.atomic
+def follow_settings_update(
+    *, actor: User, allows_followers: bool | None = None, is_listed: bool | None = None
+) -> FollowSettings:
+    """Change ``actor``'s following choices. No longer allowing followers ends every
+    follow of them at once."""
+    settings_row, _created = FollowSettings.objects.select_for_update().get_or_create(user=actor)
+    changed = []
+    if allows_followers is not None and allows_followers != settings_row.allows_followers:
+        settings_row.allows_followers = allows_followers
+        changed.append("allows_followers")
+    if is_listed is not None and is_listed != settings_row.is_listed:
+        settings_row.is_listed = is_listed
+        changed.append("is_listed")
+    if changed:
+        settings_row.save(update_fields=changed)
+    if not settings_row.allows_followers:
+        Follow.objects.filter(followed=actor).delete()
+    return settings_row

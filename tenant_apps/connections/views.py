@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -19,15 +20,23 @@ from tenant_apps.connections.selectors import (
     blocks_of,
     connection_between,
     connections_list,
+    follow_lists_shown,
+    follow_settings_of,
+    followers_list,
+    following_list,
     has_blocked,
+    is_following,
     mutual_connections,
 )
 from tenant_apps.connections.services import (
     connection_accept,
     connection_end,
     connection_invite,
+    follow_settings_update,
     person_block,
+    person_follow,
     person_unblock,
+    person_unfollow,
 )
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
@@ -124,3 +133,90 @@ def connections_act(request: HttpRequest) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         show_error(request, error)
     return _back(request)
+
+
+# --- following ---------------------------------------------------------------------------
+def person_following_section(viewer, person: User) -> dict:
+    """A person's page: ``following`` - whether the viewer follows them and may, and which
+    of their lists and activity the viewer may open (registered in ConnectionsConfig)."""
+    signed_in = getattr(viewer, "is_authenticated", False)
+    is_self = signed_in and viewer.pk == person.pk
+    choices = follow_settings_of(person)
+    follows = signed_in and not is_self and is_following(viewer, person)
+    return {
+        "following": {
+            "is_self": is_self,
+            "follows": follows,
+            "may_follow": signed_in
+            and not is_self
+            and choices.allows_followers
+            and not has_blocked(viewer, person),
+            "activity_shown": is_self or choices.allows_followers,
+            "lists_shown": is_self or choices.is_listed,
+        }
+    }
+
+
+@login_required(login_url="signin")
+@require_POST
+def follow_act(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = access_person(request.user, public_id)
+    try:
+        if request.POST.get("action") == "unfollow":
+            person_unfollow(actor=request.user, person=person)
+            messages.success(request, _("You no longer follow this person."))
+        else:
+            person_follow(actor=request.user, person=person)
+            messages.success(request, _("You follow this person: their activity is in your feed."))
+    except ValidationError as error:
+        show_error(request, error)
+    return redirect("person-page", public_id=person.public_id)
+
+
+def _follow_list_page(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
+    person = access_person(request.user, public_id)
+    if not follow_lists_shown(viewer=request.user, person=person):
+        raise Http404("No such list.")
+    if which == "followers":
+        rows, who = followers_list(viewer=request.user, person=person), "follower"
+    else:
+        rows, who = following_list(viewer=request.user, person=person), "followed"
+    after = request.GET.get("after")
+    page, next_after = page_after(
+        rows, order=("-id",), after=after, size=PAGE, anchor=f"{who}__public_id"
+    )
+    return render(
+        request,
+        "connections/follows.html",
+        {
+            "person": person_summary(request.user, person),
+            "which": which,
+            "people": [person_summary(request.user, getattr(f, who)) for f in page],
+            "next_after": next_after,
+        },
+    )
+
+
+def followers_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _follow_list_page(request, public_id, "followers")
+
+
+def following_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _follow_list_page(request, public_id, "following")
+
+
+@login_required(login_url="signin")
+def following_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        follow_settings_update(
+            actor=request.user,
+            allows_followers=request.POST.get("allows_followers") == "on",
+            is_listed=request.POST.get("listed") == "on",
+        )
+        messages.success(request, _("Your choices about following are saved."))
+        return redirect("following-settings")
+    return render(
+        request,
+        "connections/following_settings.html",
+        {"choices": follow_settings_of(request.user)},
+    )

@@ -6,6 +6,7 @@ from django.http import Http404
 
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.people.selectors import person_columns_deferred
 
 
 def access_content(
@@ -19,6 +20,8 @@ def access_content(
     item = (
         content_visible_to(viewer)
         .select_related("current_version", "current_version__blob", "created_by")
+        # Never shown: a version's extracted text (unbounded), the creator's account.
+        .defer("current_version__extracted_text", *person_columns_deferred("created_by"))
         .filter(public_id=public_id)
         .first()
     )

@@ -14,9 +14,10 @@ conditions against that item.
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Q, QuerySet, Value
 
 from tenant_apps.content.models import ContentItem, Share, ShareRole
+from tenant_apps.groups.models import GroupMembership
 from tenant_apps.people.models import Visibility
 
 
@@ -24,16 +25,58 @@ def _is_member(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
+class SharedWith(Expression):
+    """Whether the item (the outer query's row) is shared with the person ``user_id``,
+    directly or through a group they belong to, in one of ``roles``.
+
+    The two EXISTS are written once, here, as SQL: building them with the ORM for
+    every query (two subqueries with their joins, three times for the view, edit and
+    manage conditions) cost more than running them. The item's column is the one
+    source expression, so the outer alias is resolved and relabelled by Django (this
+    condition works inside subqueries too).
+
+    The redundant ``item_id >= item`` keeps PostgreSQL from turning these EXISTS into
+    "hashed SubPlans" that read every share the person has before the first row: a
+    person with 200,000 shares would pay for all of them on every page. As written,
+    each candidate row costs one probe of an (item, principal) index, so a keyset
+    page costs the same however many items and shares there are.
+    """
+
+    conditional = True
+
+    def __init__(self, user_id: int, roles: tuple[str, ...], item=None) -> None:
+        super().__init__(output_field=BooleanField())
+        self.user_id = int(user_id)
+        self.roles = tuple(roles)
+        self.item = item if item is not None else F("pk")
+
+    def get_source_expressions(self) -> list:
+        return [self.item]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.item,) = exprs
+
+    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, tuple]:
+        item_sql, item_params = compiler.compile(self.item)
+        share, member = Share._meta.db_table, GroupMembership._meta.db_table
+        roles = ", ".join(["%s"] * len(self.roles))
+        same_item = f'"s"."item_id" = {item_sql} AND "s"."item_id" >= {item_sql}'
+        # Only table names, the item column's compiled SQL and placeholders go into the
+        # text; the person and the roles are parameters.
+        sql = (
+            f'(EXISTS (SELECT 1 FROM "{share}" "s" WHERE {same_item} '  # noqa: S608
+            f'AND "s"."user_id" = %s AND "s"."role" IN ({roles})) '
+            f'OR EXISTS (SELECT 1 FROM "{share}" "s" INNER JOIN "{member}" "m" '
+            f'ON "m"."group_id" = "s"."group_id" WHERE {same_item} '
+            f'AND "m"."user_id" = %s AND "s"."role" IN ({roles})))'
+        )
+        once = (*item_params, *item_params)
+        params = (*once, self.user_id, *self.roles, *once, self.user_id, *self.roles)
+        return sql, params
+
+
 def _shared_with(user, *, roles: tuple[str, ...]) -> Q:
-    # The redundant ``item_id >= pk`` keeps PostgreSQL from turning these EXISTS into
-    # "hashed SubPlans" that read every share the person has before the first row: a
-    # person with 200,000 shares would pay for all of them on every page. As written,
-    # each candidate row costs one probe of a (item, principal) index, so a keyset
-    # page costs the same however many items and shares there are.
-    same_item = Q(item=OuterRef("pk")) & Q(item__gte=OuterRef("pk"))
-    direct = Share.objects.filter(same_item, user=user, role__in=roles)
-    via_group = Share.objects.filter(same_item, group__memberships__user=user, role__in=roles)
-    return Q(Exists(direct)) | Q(Exists(via_group))
+    return Q(SharedWith(user.pk, roles))
 
 
 def can_view_q(user) -> Q:

@@ -9,13 +9,25 @@ from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Sha
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_summary
+from tenant_apps.people.selectors import person_columns_deferred, person_summary
 
 LIST_ORDER = ("-created", "-id")
+# Never shown by a list or an item's page: a version's extracted text has no size bound.
+UNSHOWN = ("current_version__extracted_text",)
 
 
 def _for_lists(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
-    return items.select_related("current_version", "created_by").order_by(*LIST_ORDER)
+    # The API's lists show a document's body; the HTML lists add ``without_bodies``.
+    return (
+        items.select_related("current_version", "created_by")
+        .defer(*UNSHOWN, *person_columns_deferred("created_by"))
+        .order_by(*LIST_ORDER)
+    )
+
+
+def without_bodies(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+    """``items`` without documents' bodies (unbounded HTML), for pages that list titles."""
+    return items.defer("body_html")
 
 
 def content_library(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
@@ -57,7 +69,11 @@ def content_of_group(*, viewer, group: Group, tag: str = "") -> QuerySet[Content
 
 
 def versions_of(item: ContentItem) -> QuerySet[ContentVersion]:
-    return item.versions.select_related("blob", "created_by").order_by("-number", "-id")
+    return (
+        item.versions.select_related("blob", "created_by")
+        .defer("extracted_text", *person_columns_deferred("created_by"))
+        .order_by("-number", "-id")
+    )
 
 
 def version_of(item: ContentItem, public_id: str) -> ContentVersion | None:
@@ -65,11 +81,19 @@ def version_of(item: ContentItem, public_id: str) -> ContentVersion | None:
 
 
 def shares_of(item: ContentItem) -> QuerySet[Share]:
-    return item.shares.select_related("user", "group").order_by("-created", "-id")
+    return (
+        item.shares.select_related("user", "group")
+        .defer(*person_columns_deferred("user"))
+        .order_by("-created", "-id")
+    )
 
 
 def comments_of(item: ContentItem) -> QuerySet[Comment]:
-    return item.comments.select_related("author", "parent").order_by("created", "id")
+    return (
+        item.comments.select_related("author", "parent")
+        .defer("parent__body_html", *person_columns_deferred("author"))
+        .order_by("created", "id")
+    )
 
 
 def comment_of(item: ContentItem, public_id: str) -> Comment | None:

@@ -42,6 +42,7 @@ from tenant_apps.content.selectors import (
     shares_of,
     version_of,
     versions_of,
+    without_bodies,
 )
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.picker import PickerError
@@ -63,7 +64,7 @@ def _item(
 def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
     tag = request.GET.get("tag", "").strip()[:50]
     selector = content_shared_with if shared else content_library
-    items = selector(viewer=request.user, tag=tag)
+    items = without_bodies(selector(viewer=request.user, tag=tag))
     if not shared:
         # "Shared" or "Only you" for private items, in the same query.
         # (The creator's own manager share does not count as sharing.)
@@ -81,7 +82,9 @@ def person_library(request: HttpRequest, public_id: str) -> HttpResponse:
     """A profile's Library tab: what the person added that the viewer may see."""
     person = access_person(request.user, public_id)
     page, next_after = items_page(
-        content_by(viewer=request.user, person=person), after=request.GET.get("after"), size=PAGE
+        without_bodies(content_by(viewer=request.user, person=person)),
+        after=request.GET.get("after"),
+        size=PAGE,
     )
     return render(
         request,
@@ -447,7 +450,7 @@ def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
     group = access_group(request.user, public_id)
     tag = request.GET.get("tag", "").strip()[:50]
     page, next_after = items_page(
-        content_of_group(viewer=request.user, group=group, tag=tag),
+        without_bodies(content_of_group(viewer=request.user, group=group, tag=tag)),
         after=request.GET.get("after"),
         size=PAGE,
     )
@@ -474,7 +477,9 @@ def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
 def group_library_section(request: HttpRequest, group) -> dict:
     """The group's page shows its newest items (one more than shown: "the whole library")."""
     return {
-        "library": list(content_of_group(viewer=request.user, group=group)[: LIBRARY_SHOWN + 1])
+        "library": list(
+            without_bodies(content_of_group(viewer=request.user, group=group))[: LIBRARY_SHOWN + 1]
+        )
     }
 
 

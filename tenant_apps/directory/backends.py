@@ -21,6 +21,7 @@ from config.outbound import OutboundRefused, check_url
 from tenant_apps.directory.models import LdapSettings
 from tenant_apps.institution.selectors import institution_profile
 from tenant_apps.people.models import User
+from tenant_apps.people.selectors import user_for_session
 from tenant_apps.people.services import user_create
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,12 @@ class InstitutionModelBackend(ModelBackend):
         if user.is_staff or not in_institution():
             return True
         return institution_profile().local_signin
+
+    def get_user(self, user_id):
+        # Every signed-in request restores its user here: from the per-process cache
+        # (people.caches), and the profile user_can_authenticate reads is cached too.
+        user = user_for_session(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class InstitutionLDAPBackend(LDAPBackend):
@@ -105,9 +112,8 @@ class InstitutionLDAPBackend(LDAPBackend):
 
     def get_user(self, user_id):
         # Sessions of directory people are resolved like anyone else's (no LDAP round trip).
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        user = user_for_session(user_id)
+        return user if user is not None and user.is_active else None
 
     def get_or_build_user(self, username, ldap_user):
         existing = User.objects.filter(username__iexact=username).first()

@@ -32,6 +32,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from config.outbound import guarded_session
 from tenant_apps.directory.backends import in_institution
 from tenant_apps.directory.models import ExternalIdentity, OidcSettings
+from tenant_apps.people.selectors import user_for_session
 from tenant_apps.people.services import user_create
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ class InstitutionOIDCBackend(_InstitutionSettings, OIDCAuthenticationBackend):
         return oidc_person_for_claims(row=self.row, claims=claims)
 
     def get_user(self, user_id):
-        return self.UserModel.objects.filter(pk=user_id, is_active=True).first()
+        user = user_for_session(user_id)  # cached per process (people.caches)
+        return user if user is not None and user.is_active else None
 
 
 @transaction.atomic

@@ -49,6 +49,7 @@ from tenant_apps.directory.models import (
     SamlRequest,
     SamlSettings,
 )
+from tenant_apps.people.selectors import user_for_session
 from tenant_apps.people.services import user_create
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class InstitutionSAMLBackend(BaseBackend):
         return None
 
     def get_user(self, user_id):
-        return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        user = user_for_session(user_id)  # cached per process (people.caches)
+        return user if user is not None and user.is_active else None
 
 
 BACKEND = "tenant_apps.directory.saml.InstitutionSAMLBackend"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from tenant_apps.connections.selectors import connections_list
-from tenant_apps.content.selectors import content_library, content_shared_with
+from tenant_apps.content.selectors import content_library, content_shared_with, without_bodies
 from tenant_apps.directory.models import LdapSettings, OidcSettings
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_of
@@ -30,8 +30,8 @@ def dashboard(user: User) -> dict:
     messages and invitations waiting. A fixed number of queries, whatever the volumes."""
     unread = unread_counts(user)
     return {
-        "my_items": list(content_library(viewer=user)[:RECENT]),
-        "shared_items": list(content_shared_with(viewer=user)[:RECENT]),
+        "my_items": list(without_bodies(content_library(viewer=user))[:RECENT]),
+        "shared_items": list(without_bodies(content_shared_with(viewer=user))[:RECENT]),
         "groups": list(groups_of(viewer=user, person=user).order_by("title", "id")[:8]),
         "unread": unread,
         "unread_threads": list(

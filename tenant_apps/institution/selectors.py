@@ -5,16 +5,31 @@ from __future__ import annotations
 from django.db import connection
 
 from config.keyset import page_after
+from config.localcache import LocalCache
 from tenant_apps.institution.models import AdminAction, InstitutionProfile
+
+# The profile is on every page (branding) and in every session restore (may local
+# accounts sign in?): kept per process and schema, forgotten in every process when it
+# changes (institution.receivers, and the services that write it with update()).
+profile_cache: LocalCache[InstitutionProfile] = LocalCache("institution-profile", max_entries=2_000)
 
 
 def institution_profile() -> InstitutionProfile:
-    """The current schema's profile: one query. Falls back to the tenant's name."""
-    profile = InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).first()
+    """The current schema's profile (a copy: changing it changes nothing else): one query
+    on a cold process, none on a warm one. Falls back to the tenant's name."""
+    profile = profile_cache.get(
+        InstitutionProfile.SINGLETON_PK,
+        lambda: InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).first(),
+    )
     if profile is None:
         tenant = connection.tenant
         profile = InstitutionProfile(name=getattr(tenant, "name", "") or tenant.schema_name)
     return profile
+
+
+def institution_profile_changed() -> None:
+    """Forget the current schema's cached profile here now, everywhere after commit."""
+    profile_cache.forget_everywhere(InstitutionProfile.SINGLETON_PK)
 
 
 def admin_actions_page(*, before: str | None, size: int) -> tuple[list[AdminAction], int | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.institution.selectors import institution_profile_changed
 
 
 def institution_profile_set(*, name: str, primary_colour: str | None = None) -> InstitutionProfile:
@@ -22,3 +23,4 @@ def institution_profile_rename(*, name: str) -> None:
     """The current schema's profile takes the name the platform gave the institution
     (called by ``tenants.services.tenant_rename`` alone, which writes both together)."""
     InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(name=name)
+    institution_profile_changed()

@@ -6,24 +6,55 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.keyset import page_after
+from tenant_apps.people.caches import token_cache, user_cache
 from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
 from tenant_apps.people.services import token_hash
+
+
+def user_for_session(pk: int | str) -> User | None:
+    """The user a session or token names (a copy of the row, whatever its state), or None.
+
+    No query on a warm process (people.caches); one otherwise."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return user_cache.get(key, lambda: User.objects.filter(pk=key).first())
 
 
 def token_for_secret(raw: str) -> AccessToken | None:
     """The live token (not revoked, not expired, its user active) for a secret, or None.
 
-    One query: the token and its user together.
+    No query on a warm process (the token and its user are cached: people.caches); one
+    otherwise (the token joined with its user). A revoked token is never cached.
     """
-    token = (
-        AccessToken.objects.select_related("user")
-        .filter(key_hash=token_hash(raw), revoked__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    key = token_hash(raw)
+    loaded: dict[str, User] = {}
+
+    def load() -> AccessToken | None:
+        row = (
+            AccessToken.objects.select_related("user")
+            .filter(key_hash=key, revoked__isnull=True)
+            .first()
+        )
+        if row is not None:
+            # The cached token keeps no user: the user comes from the user cache, so
+            # that deactivating someone reaches their tokens too.
+            loaded["user"] = row._state.fields_cache.pop("user")
+        return row
+
+    token = token_cache.get(key, load)
+    if token is None or token.revoked is not None:
         return None
     if token.expires is not None and token.expires <= timezone.now():
         return None
+    user = user_cache.get(
+        token.user_id,
+        lambda: loaded.get("user") or User.objects.filter(pk=token.user_id).first(),
+    )
+    if user is None or not user.is_active:
+        return None
+    token.user = user
     return token
 
 
@@ -96,6 +127,29 @@ def people_page(
 ) -> tuple[list[User], str | None]:
     """One keyset page of ``people`` by (display name, id) after the person ``after``."""
     return page_after(people, order=("display_name", "id"), after=after, size=size)
+
+
+# The columns profile_for and person_summary read: whoever shows a person beside
+# something else (an item's creator, a comment's author, a share) selects only these.
+SUMMARY_COLUMNS = frozenset(
+    {
+        "id",
+        "public_id",
+        "picture_sha256",
+        *PROFILE_FIELDS,
+        *(f"{field}_visibility" for field in PROFILE_FIELDS),
+    }
+)
+
+
+def person_columns_deferred(relation: str) -> list[str]:
+    """``relation``'s user columns that no summary reads (password, e-mail, search vector...),
+    for ``QuerySet.defer``: a list of items or comments does not pull every user column."""
+    return [
+        f"{relation}__{field.name}"
+        for field in User._meta.concrete_fields
+        if field.name not in SUMMARY_COLUMNS and field.attname not in SUMMARY_COLUMNS
+    ]
 
 
 def person_summary(viewer, person: User) -> dict:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from config.locale import supported_language, valid_time_zone
 from tenant_apps.institution.models import InstitutionProfile
+from tenant_apps.people.caches import token_cache
 from tenant_apps.people.models import (
     PLACEHOLDER_DISPLAY_NAME,
     PROFILE_FIELDS,
@@ -135,6 +136,8 @@ def token_touch(*, token: AccessToken, now: datetime | None = None) -> None:
     if token.last_used is None or now - token.last_used >= TOKEN_LAST_USED_RESOLUTION:
         AccessToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
+        # Only this process's copy: when a token was last used decides nothing elsewhere.
+        token_cache.update(token.key_hash, lambda cached: setattr(cached, "last_used", now))
 
 
 PROFILE_EDITABLE = (

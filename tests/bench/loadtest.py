@@ -14,6 +14,11 @@ alternating rounds:
   people-direct  the same straight to gunicorn: what nginx costs
 
 Each line: median requests/second and p99 over the rounds, and the ratio to the baseline.
+
+``--baseline PATH`` also serves another checkout of the code (say, main before a change:
+``git worktree add /tmp/base main``) with its own gunicorn and nginx, same settings,
+same services and data, on free ports, and adds its dashboard and people-api to the
+alternating rounds: a before/after comparison in the same run conditions.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -109,12 +115,61 @@ def wrk(binary: str, port: int, path: str, headers: dict[str, str], seconds: int
     return parse_wrk(result.stdout)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(
+    code: Path, env: dict[str, str], app_port: int, proxy_port: int, run_dir: Path, log
+) -> list[subprocess.Popen]:
+    """The product's gunicorn (from checkout ``code``) behind the product's nginx site."""
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(code / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{app_port}",
+        ],
+        cwd=code,
+        env={**env, "PYTHONPATH": os.pathsep.join([str(code), str(code / "platform")])},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    conf = render_to(
+        run_dir,
+        {
+            "PLATFORM_DOMAIN": "localhost",
+            "NGINX_LISTEN": f"127.0.0.1:{proxy_port}",
+            "NGINX_UPSTREAM": f"127.0.0.1:{app_port}",
+            "NGINX_ACCESS_LOG": "off",
+            "NGINX_WORKER_PROCESSES": "1",
+            **({"NGINX_USER": "root"} if os.geteuid() == 0 else {}),
+        },
+    )
+    nginx = subprocess.Popen(
+        ["nginx", "-c", str(conf), "-g", "daemon off;"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return [gunicorn, nginx]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="leave the bench services running")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout to serve beside this one and compare with (same run)",
+    )
     args = parser.parse_args()
 
     stack = _stack()
@@ -147,42 +202,17 @@ def main() -> int:
             )
         password = json.loads(credentials.read_text())[f"demo:{MEMBER}"]
 
-        app_port, proxy_port = profile.web, profile.web + 1
+        # web + 2, not web + 1: web + 1 of one slot is a port of a slot-shifted dev stack
+        app_port, proxy_port = profile.web, profile.web + 2
         log = (profile.var / "loadtest-gunicorn.log").open("w")
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{app_port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        children.append(gunicorn)
-        run_dir = profile.var / "nginx"
-        conf = render_to(
-            run_dir,
-            {
-                "PLATFORM_DOMAIN": "localhost",
-                "NGINX_LISTEN": f"127.0.0.1:{proxy_port}",
-                "NGINX_UPSTREAM": f"127.0.0.1:{app_port}",
-                "NGINX_ACCESS_LOG": "off",
-                "NGINX_WORKER_PROCESSES": "1",
-                **({"NGINX_USER": "root"} if os.geteuid() == 0 else {}),
-            },
-        )
-        nginx = subprocess.Popen(
-            ["nginx", "-c", str(conf), "-g", "daemon off;"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        children.append(nginx)
+        children += serve(ROOT, env, app_port, proxy_port, profile.var / "nginx", log)
+        if args.baseline:
+            base_app, base_proxy = _free_port(), _free_port()
+            base_log = (profile.var / "loadtest-baseline.log").open("w")
+            base_dir, base_code = profile.var / "nginx-baseline", args.baseline.resolve()
+            children += serve(base_code, env, base_app, base_proxy, base_dir, base_log)
+            wait_for_port(base_app)
+            wait_for_port(base_proxy)
         wait_for_port(app_port)
         wait_for_port(proxy_port)
 
@@ -196,8 +226,14 @@ def main() -> int:
             "people-api": (proxy_port, "/api/v1/people/", bearer),
             "people-direct": (app_port, "/api/v1/people/", bearer),
         }
-        check(proxy_port, "/", signed_in, "Welcome, Alice Archer")
-        check(proxy_port, "/api/v1/people/", bearer, '"results"')
+        if args.baseline:
+            cases["dashboard-base"] = (base_proxy, "/", signed_in)
+            cases["people-api-base"] = (base_proxy, "/api/v1/people/", bearer)
+        for port, path, headers in cases.values():
+            if path == "/":
+                check(port, "/", signed_in, "Welcome, Alice Archer")
+            elif path.startswith("/api/"):
+                check(port, path, headers, '"results"')
         for port, path, headers in cases.values():  # warm up
             wrk(binary, port, path, headers, 2, args.connections)
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
@@ -217,6 +253,8 @@ def main() -> int:
         print(f"{'case':<15}{'request':<34}{'req/s':>9}{'p99 ms':>9}{'/base':>8}")
         for name, (port, path, _headers) in cases.items():
             via = "gunicorn" if port == app_port else "nginx"
+            if name.endswith("-base"):
+                via = "baseline nginx"
             print(
                 f"{name:<15}{via + ' ' + path:<34}{rps[name]:>9.0f}{p99[name]:>9.2f}"
                 f"{rps[name] / rps['lbheartbeat']:>8.2f}"
@@ -225,6 +263,12 @@ def main() -> int:
             f"people-api / people-direct = {rps['people-api'] / rps['people-direct']:.2f} "
             "(what nginx in front costs the API's throughput; 1.00 = nothing)"
         )
+        if args.baseline:
+            for name in ("dashboard", "people-api"):
+                print(
+                    f"{name} / {name}-base = {rps[name] / rps[name + '-base']:.2f} "
+                    f"(this checkout against {args.baseline}, same run)"
+                )
         return 0
     finally:
         for child in children:

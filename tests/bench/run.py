@@ -16,8 +16,8 @@ routed/plain is the cost of tenancy itself (goal: >= 0.85); api/plain adds a
 database round trip and DRF, reported so that their cost stays visible.
 Rounds alternate so that machine noise hits every case alike; the median counts.
 Then the modules (tests/bench/bench_*.py) run in turn. ``--only NAME`` (repeatable:
-routing, tenants, people, social, content, search, fleet, activity, authoring) runs just those,
-e.g. ``make bench BENCH_ARGS="--only content"``.
+routing, pages, tenants, people, social, content, search, fleet, activity, authoring) runs
+just those, e.g. ``make bench BENCH_ARGS="--only content"``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ PORT = int(os.environ.get("BENCH_PORT", "18100"))
 GOAL_RATIO = 0.85
 # The benchmark modules run after routing (name: script, title).
 MODULES = {
+    "pages": ("bench_pages.py", "every main page and endpoint next to its floor, in-process"),
     "tenants": ("bench_tenants.py", "institution lifecycle"),
     "people": ("bench_people.py", "people directory"),
     "social": ("bench_social.py", "messaging and group member lists"),
@@ -151,6 +152,11 @@ def main() -> int:
     if "routing" in only:
         wrk = ensure_wrk()
         log = (var / "gunicorn.log").open("w")
+        # One worker: with two, wrk's keep-alive connections land on whichever worker
+        # accepted them, and the ratio measured that placement (all 8 on one worker:
+        # half the throughput of a 4/4 split), not routing. One process takes every
+        # connection of every case alike.
+        routing_env = {**env, "GUNICORN_WORKERS": os.environ.get("BENCH_ROUTING_WORKERS", "1")}
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
@@ -161,7 +167,7 @@ def main() -> int:
                 f"127.0.0.1:{PORT}",
             ],
             cwd=ROOT,
-            env=env,
+            env=routing_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -190,7 +196,7 @@ def main() -> int:
             print()
             print(
                 f"tenant routing ({args.rounds} alternating rounds of {args.seconds}s, "
-                f"{args.connections} connections, gunicorn {env['GUNICORN_WORKERS']}x"
+                f"{args.connections} connections, gunicorn {routing_env['GUNICORN_WORKERS']}x"
                 f"{env['GUNICORN_THREADS']} gthread)"
             )
             print(f"{'case':<8}{'request':<40}{'req/s':>9}{'p99 ms':>9}{'/plain':>8}")

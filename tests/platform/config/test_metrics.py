@@ -29,6 +29,7 @@ def _fresh_metrics(settings):
     settings.METRICS_TOKEN = TOKEN
     settings.METRICS_MAX_INSTITUTIONS = 1
     metrics.institution_label.reset()
+    metrics.traffic_flush()  # earlier tests' requests, summed in this process: out first
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in client.scan_iter("oae:traffic:*"):
         client.delete(key)

@@ -11,6 +11,14 @@ from tenants.selectors import tenant_cache_clear
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _profile_read_every_time(settings):
+    # These tests count what routing adds to a request that reads one row (the profile);
+    # the per-process profile cache (tests/platform/config/test_localcache.py) would
+    # leave no row to read.
+    settings.LOCAL_CACHE_SECONDS = 0
+
+
 def _statements(client, path: str) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)

@@ -166,6 +166,7 @@ def test_email_preferences_read_and_change(client_a, world):
             "messages": "immediate",
             "groups": "daily",
             "connections": "daily",
+            "discussions": "daily",
         }
     }
     changed = patch_json(
