@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tenant_apps.directory.forms import (
     LdapForm,
@@ -25,6 +27,8 @@ from tenant_apps.directory.services import (
 )
 from tenant_apps.institution.access import admin_required
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.access import access_person
+from tenant_apps.people.two_factor import two_factor_reset
 
 SECRET_FIELDS = {"ldap": "bind_password", "oidc": "client_secret", "saml": "idp_metadata_xml"}
 
@@ -103,3 +107,15 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@admin_required
+def person_two_factor_reset(request: HttpRequest, public_id: str) -> HttpResponse:
+    """POST /manage/people/<id>/two-factor-reset: remove the person's second factor."""
+    person = access_person(request.user, public_id, for_write=True)
+    if two_factor_reset(actor=request.user, person=person):
+        messages.success(request, _("Two-factor sign-in was reset: they set it up again."))
+    else:
+        messages.info(request, _("They had no second factor."))
+    return redirect("manage-person", public_id=person.public_id)

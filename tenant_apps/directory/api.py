@@ -22,6 +22,8 @@ from tenant_apps.directory.services import (
 )
 from tenant_apps.institution.api import IsInstitutionAdmin
 from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.access import access_person
+from tenant_apps.people.two_factor import two_factor_reset
 
 
 class LdapOutput(serializers.Serializer):
@@ -231,3 +233,16 @@ class AdminSamlApi(APIView):
     def patch(self, request: Request) -> Response:
         row = _set(saml_settings_set, request, SamlInput)
         return Response(SamlOutput(row, context={"request": request}).data)
+
+
+class AdminPersonTwoFactorApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(
+        responses={204: None},
+        summary="Reset a person's two-factor sign-in (their authenticator and recovery codes)",
+    )
+    def delete(self, request: Request, public_id: str) -> Response:
+        person = access_person(request.user, public_id, for_write=True)
+        two_factor_reset(actor=request.user, person=person)
+        return Response(status=204)

@@ -28,6 +28,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import get_public_schema_name
 
+from tenant_apps.institution.access import require_admin
+from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.selectors import institution_profile
 
 # What the session owes: "verify" (has a second factor) or "enrol" (must set one up).
@@ -190,3 +192,17 @@ def token_second_factor_check(*, user, request: HttpRequest | None, code: str | 
         )
     if two_factor_required(user):
         raise PermissionDenied(_("Set up two-factor sign-in on the web before issuing tokens."))
+
+
+@transaction.atomic
+def two_factor_reset(*, actor, person) -> bool:
+    """An admin removes a person's authenticator and recovery codes (a lost phone and no code
+    left): their next sign-in enrols again if they must have a second factor. Recorded in the
+    audit trail. PermissionDenied unless ``actor`` is an admin. Whether there was one."""
+    require_admin(actor)
+    removed = TOTPDevice.objects.filter(user=person).delete()[0]
+    removed += StaticDevice.objects.filter(user=person).delete()[0]
+    admin_action_record(
+        actor=actor, verb="person.two_factor_reset", target=person.public_id, details={}
+    )
+    return removed > 0

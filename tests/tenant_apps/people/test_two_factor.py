@@ -227,3 +227,37 @@ def test_platform_admins_must_enrol_before_using_the_console(world):
     assert answer["Location"] == "/2fa/verify?next=/console/tokens/"
     assert client.post("/2fa/verify", {"code": code_for(device, 1)}).status_code == 302
     assert client.post("/console/tokens/", {"name": "ci"}).status_code == 201
+
+
+def test_an_admin_resets_a_lost_authenticator(world, bearer, django_assert_max_num_queries):
+    host, schema = world.host_a, world.tenant_a.schema_name
+    client = password_sign_in(host, "bob")
+    enrol(client, schema, "bob")
+    admin = Client(HTTP_HOST=host)
+    with schema_context(schema):
+        admin.force_login(world.admin_a)
+    url = f"/manage/people/{world.bob.public_id}/two-factor-reset"
+    assert admin.get(url).status_code == 405
+    with django_assert_max_num_queries(15):
+        answer = admin.post(url)
+    assert answer["Location"] == f"/manage/people/{world.bob.public_id}"
+    with schema_context(schema):
+        assert not TOTPDevice.objects.filter(user=world.bob).exists()
+        from tenant_apps.institution.models import AdminAction
+
+        assert AdminAction.objects.filter(
+            verb="person.two_factor_reset", target=world.bob.public_id
+        ).exists()
+    # Bob signs in with his password alone again (nobody requires a second factor).
+    bob = password_sign_in(host, "bob")
+    assert bob.get("/people/").status_code == 200
+
+    api = f"/api/v1/admin/people/{world.bob.public_id}/two-factor"
+    assert Client(HTTP_HOST=host).delete(api, **bearer(world.admin_a)).status_code == 204
+    assert Client(HTTP_HOST=host).delete(api, **bearer(world.alice)).status_code == 403
+    # Another institution's admin holding the id: 404 there, nothing changed here.
+    other = f"/api/v1/admin/people/{world.charlie.public_id}/two-factor"
+    assert Client(HTTP_HOST=host).delete(other, **bearer(world.admin_a)).status_code == 404
+    assert (
+        admin.post(f"/manage/people/{world.charlie.public_id}/two-factor-reset").status_code == 404
+    )
