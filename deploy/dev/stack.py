@@ -858,6 +858,7 @@ def run(profile: Profile) -> int:
     if read_pid(gunicorn_pid):
         say(f"already running: http://localhost:{profile.web}/ (make stop stops it)")
         return 0
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     up(profile)
@@ -1019,6 +1020,27 @@ def ensure_chromium() -> None:
         say("chromium is not available: the browser tests will be skipped")
 
 
+# The worker's preview converters (tenant_apps.content.processing): program -> Debian package.
+PREVIEW_TOOLS = {
+    "soffice": "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui",
+    "ffmpeg": "ffmpeg",
+}
+
+
+def ensure_preview_tools() -> None:
+    """LibreOffice (Office documents to PDF) and ffmpeg (video and audio) for previews:
+    Debian's packages, installed as root when missing. Without them those previews are
+    recorded as failed (and their tests skipped)."""
+    for program, packages in PREVIEW_TOOLS.items():
+        if shutil.which(program):
+            continue
+        try:
+            for package in packages.split():
+                apt_install(package)
+        except (SystemExit, subprocess.CalledProcessError):
+            say(f"{program} is not available: its previews will fail and their tests skip")
+
+
 # --- the interface's translations (platform/locale/) ---------------------------
 LOCALE = ROOT / "platform" / "locale"
 
@@ -1062,6 +1084,7 @@ def run_lint(env: dict[str, str]) -> int:
 
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
     ensure_chromium()
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     # Every run starts from empty services: nothing left over can hide a bug.
@@ -1084,6 +1107,7 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
 
 
 def run_bench(profile: Profile, args: list[str]) -> int:
+    ensure_preview_tools()
     frontend_build()
     messages_build()
     # From empty: "with 10 institutions present" must mean 10.

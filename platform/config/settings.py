@@ -100,6 +100,7 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.invitations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -126,6 +127,10 @@ PG_DUMP_PATH = env_str("PG_DUMP_PATH", "")
 
 # Messaging: the most people one message reaches (groups are expanded to their members).
 MESSAGING_MAX_RECIPIENTS = env_int("MESSAGING_MAX_RECIPIENTS", 5000)
+# Invitations by e-mail (tenant_apps.invitations): days a link works, and how many one
+# person may send in an hour.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 50)
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
@@ -396,6 +401,18 @@ CONTENT_PROCESSING_SWEEP_AFTER_SECONDS = env_int("CONTENT_PROCESSING_SWEEP_AFTER
 # Temporary copies (oae-process-*, oae-blob-*) older than this are removed by the sweep
 # even when their process still runs; those of processes that are gone go at once.
 CONTENT_TEMP_MAX_AGE_SECONDS = env_int("CONTENT_TEMP_MAX_AGE_SECONDS", 6 * 3600)
+# Previews (tenant_apps.content.processing): page images of a PDF or an Office file (at
+# most this many pages), LibreOffice's and ffmpeg's time limits (seconds, per run).
+CONTENT_PREVIEW_MAX_PAGES = env_int("CONTENT_PREVIEW_MAX_PAGES", 100)
+CONTENT_PREVIEW_OFFICE_SECONDS = env_float("CONTENT_PREVIEW_OFFICE_SECONDS", 120.0)
+CONTENT_PREVIEW_MEDIA_SECONDS = env_float("CONTENT_PREVIEW_MEDIA_SECONDS", 60.0)
+# Link previews (OpenGraph/oEmbed) fetched through the outbound guard: seconds per fetch,
+# and the most bytes read of the page (its head is enough) and of its image.
+CONTENT_LINK_PREVIEW_SECONDS = env_float("CONTENT_LINK_PREVIEW_SECONDS", 5.0)
+CONTENT_LINK_PREVIEW_MAX_BYTES = env_int("CONTENT_LINK_PREVIEW_MAX_BYTES", 512 * 1024)
+CONTENT_LINK_PREVIEW_IMAGE_MAX_BYTES = env_int(
+    "CONTENT_LINK_PREVIEW_IMAGE_MAX_BYTES", 5 * 1024 * 1024
+)
 # What a 503 (a service we depend on is down: config.outages) asks clients to wait.
 SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 30)
 

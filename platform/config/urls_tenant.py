@@ -20,6 +20,7 @@ from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.home.views import home
 from tenant_apps.institution.api import InstitutionApi
 from tenant_apps.institution.views import theme
+from tenant_apps.invitations.urls import api_urlpatterns as invitations_api_urlpatterns
 from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
 from tenant_apps.people import two_factor_views
@@ -51,6 +52,7 @@ api_v1 = [
     path("", include(connections_api_urlpatterns)),
     path("", include(messaging_api_urlpatterns)),
     path("", include(discussions_api_urlpatterns)),
+    path("", include(invitations_api_urlpatterns)),
     path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
@@ -82,6 +84,7 @@ urlpatterns = [
     path("connections/", include("tenant_apps.connections.urls")),
     path("messages/", include("tenant_apps.messaging.urls")),
     path("discussions/", include("tenant_apps.discussions.urls")),
+    path("invitations/", include("tenant_apps.invitations.urls")),
     path("", include("tenant_apps.people.account_urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.authoring.urls")),

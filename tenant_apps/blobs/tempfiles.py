@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -58,12 +59,16 @@ def temp_files_sweep(*, max_age: float | None = None) -> int:
     with contextlib.suppress(FileNotFoundError):
         for entry in os.scandir(temp_dir()):
             match = NAME.match(entry.name)
-            if match is None or not entry.is_file(follow_symlinks=False):
+            is_dir = entry.is_dir(follow_symlinks=False)  # a preview's work directory
+            if match is None or not (is_dir or entry.is_file(follow_symlinks=False)):
                 continue
             try:
                 stale = not _alive(int(match.group(1))) or now - entry.stat().st_mtime > max_age
                 if stale:
-                    os.unlink(entry.path)
+                    if is_dir:
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
                     removed += 1
             except FileNotFoundError:  # its owner removed it meanwhile
                 continue

@@ -33,7 +33,7 @@ from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
 from tenant_apps.content import services
 from tenant_apps.content.access import access_content
-from tenant_apps.content.models import Comment, ContentItem, Kind, ShareRole
+from tenant_apps.content.models import Comment, ContentItem, Kind, LinkPreview, ShareRole
 from tenant_apps.content.selectors import (
     LIST_ORDER,
     comment_of,
@@ -41,7 +41,10 @@ from tenant_apps.content.selectors import (
     content_library,
     content_of_group,
     content_shared_with,
+    link_preview_of,
     person_ref,
+    preview_page_of,
+    preview_pages_of,
     shares_of,
     version_of,
     versions_of,
@@ -168,6 +171,18 @@ class FileDoc(serializers.Serializer):
     preview_status = serializers.CharField()
     download_url = serializers.URLField()
     preview_url = serializers.URLField(allow_null=True)
+    page_count = serializers.IntegerField(help_text="documents: the file's pages (0 otherwise)")
+    pages_rendered = serializers.IntegerField(help_text="pages with an image")
+    pages_url = serializers.URLField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True, help_text="video and audio: seconds")
+
+
+class LinkPreviewDoc(serializers.Serializer):
+    status = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    site_name = serializers.CharField()
+    image_url = serializers.URLField(allow_null=True)
 
 
 class ItemDoc(serializers.Serializer):
@@ -182,6 +197,9 @@ class ItemDoc(serializers.Serializer):
     modified = serializers.DateTimeField()
     can_manage = serializers.BooleanField()
     url = serializers.URLField(required=False, help_text="links only")
+    preview = LinkPreviewDoc(
+        required=False, allow_null=True, help_text="links only: what the page says of itself"
+    )
     body = serializers.CharField(required=False, help_text="documents only (sanitised HTML)")
     file = FileDoc(required=False, help_text="files only: the current version")
 
@@ -261,6 +279,7 @@ def item_output(request: Request, item: ContentItem) -> dict:
     }
     if item.kind == Kind.LINK:
         data["url"] = item.url
+        data["preview"] = _link_preview_output(request, item)
     elif item.kind == Kind.DOCUMENT:
         data["body"] = item.body_html
     elif item.current_version is not None:
@@ -279,8 +298,36 @@ def item_output(request: Request, item: ContentItem) -> dict:
             )
             if version.preview_blob_id
             else None,
+            # Documents: the file's pages and how many have an image (pages_url lists them).
+            "page_count": version.page_count,
+            "pages_rendered": version.pages_rendered,
+            "pages_url": request.build_absolute_uri(
+                reverse("api:content-pages", args=[item.public_id])
+            )
+            if version.pages_rendered
+            else None,
+            # Video and audio: the length in seconds (the poster frame is the preview).
+            "duration": version.media_duration,
         }
     return data
+
+
+def _link_preview_output(request: Request, item: ContentItem) -> dict | None:
+    try:
+        found = item.link_preview  # joined by the list selectors; one query for one item
+    except LinkPreview.DoesNotExist:
+        return None
+    return {
+        "status": found.status,
+        "title": found.title,
+        "description": found.description,
+        "site_name": found.site_name,
+        "image_url": request.build_absolute_uri(
+            reverse("api:content-link-image", args=[item.public_id])
+        )
+        if found.image_blob_id
+        else None,
+    }
 
 
 class CreateInput(serializers.Serializer):
@@ -464,6 +511,81 @@ class ContentPreviewApi(APIView):
             filename=f"{version.filename}.preview.png",
             mime="image/png",
         )
+
+
+class PageDoc(serializers.Serializer):
+    number = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.URLField()
+
+
+class PagesDoc(serializers.Serializer):
+    page_count = serializers.IntegerField()
+    pages_rendered = serializers.IntegerField()
+    results = PageDoc(many=True)
+
+
+def _current_file(item: ContentItem):
+    if item.kind != Kind.FILE or item.current_version is None:
+        raise exceptions.NotFound("No pages: this is not a file.")
+    return item.current_version
+
+
+class ContentPagesApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=PagesDoc,
+        summary="The current version's page images (PDFs and Office documents)",
+        description="At most CONTENT_PREVIEW_MAX_PAGES pages have an image (a bounded "
+        "list, not paginated); `page_count` is the document's own number of pages.",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        item = access_content(request.user, public_id)
+        version = _current_file(item)
+        pages = preview_pages_of(version).values_list("number", "width", "height")
+        return Response(
+            {
+                "page_count": version.page_count,
+                "pages_rendered": version.pages_rendered,
+                "results": [
+                    {
+                        "number": number,
+                        "width": width,
+                        "height": height,
+                        "url": request.build_absolute_uri(
+                            reverse("api:content-page", args=[item.public_id, number])
+                        ),
+                    }
+                    for number, width, height in pages
+                ],
+            }
+        )
+
+
+class ContentPageApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses={(200, "image/png"): bytes}, summary="One page image (PNG)")
+    def get(self, request: Request, public_id: str, number: int):
+        item = access_content(request.user, public_id)
+        page = preview_page_of(_current_file(item), number)
+        if page is None:
+            raise exceptions.NotFound("No such page.")
+        return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
+
+
+class ContentLinkImageApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses={(200, "image/png"): bytes}, summary="A link's picture (PNG)")
+    def get(self, request: Request, public_id: str):
+        item = access_content(request.user, public_id)
+        found = link_preview_of(item) if item.kind == Kind.LINK else None
+        if found is None or found.image_blob_id is None:
+            raise exceptions.NotFound("No picture.")
+        return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 
 class ContentVersionsApi(_UploadingApi):
@@ -662,10 +784,27 @@ class ContentCommentApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GroupContentApi(APIView):
-    """/api/v1/groups/{id}/content/: the library of a group, a list of the content library's."""
+class GroupUploadInput(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=20, default=list
+    )
+    visibility = serializers.ChoiceField(
+        Visibility.choices, required=False, default=Visibility.PRIVATE
+    )
+    file = serializers.FileField(required=False)
+
+
+class GroupContentApi(_UploadingApi):
+    """/api/v1/groups/{id}/content/: the library of a group, a list of the content library's;
+    POST uploads a file into it (the caller's item, shared with the group as viewer)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser]
+    field_types = FORM_TYPES
 
     @extend_schema(
         parameters=[OpenApiParameter("tag", str)],
@@ -677,3 +816,33 @@ class GroupContentApi(APIView):
         tag = request.query_params.get("tag", "")[:50]
         items = content_of_group(viewer=request.user, group=group, tag=tag)
         return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
+
+    @extend_schema(
+        request={"multipart/form-data": GroupUploadInput, "application/octet-stream": RAW_BODY},
+        parameters=RAW_PARAMETERS,
+        responses={201: ItemDoc},
+        operation_id="group_content_upload",
+        summary="Upload a file into the group's library (members, by its library policy)",
+        description="As `POST /api/v1/content/` for a file (multipart `file`, or the raw "
+        "body), and the new item is shared with the group as viewer in the same write.",
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        group = access_group(request.user, public_id)
+        raw = _is_raw(request, self.field_types)
+        data = validated(GroupUploadInput, request.query_params if raw else request.data)
+        common = {
+            "actor": request.user,
+            "title": data["title"],
+            "description": data["description"],
+            "tags": data["tags"],
+            "visibility": data["visibility"],
+            "group": group,
+        }
+        if raw:
+            with _raw_file(request) as upload:
+                item = services.content_upload_file(source=upload, filename=upload.name, **common)
+        else:
+            upload = _file_of(request)
+            item = services.content_upload_file(source=upload, filename=upload.name, **common)
+        item = access_content(request.user, item.public_id)
+        return Response(item_output(request, item), status=status.HTTP_201_CREATED)

@@ -132,6 +132,12 @@ class ContentVersion(models.Model):
     # pending version has waited past CONTENT_PROCESSING_SWEEP_AFTER_SECONDS, so no
     # work depends on a queued message surviving.
     processing_queued_at = models.DateTimeField(default=timezone.now)
+    # Documents (PDFs, Office files through LibreOffice): how many pages the file has and
+    # how many of them have a page image (PreviewPage; at most CONTENT_PREVIEW_MAX_PAGES).
+    page_count = models.PositiveIntegerField(default=0)
+    pages_rendered = models.PositiveIntegerField(default=0)
+    # Video and audio: the length in seconds (ffprobe); the poster frame is preview_blob.
+    media_duration = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -148,6 +154,61 @@ class ContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} v{self.number}"
+
+
+class PreviewPage(models.Model):
+    """One page image (PNG, a blob) of a document version, numbered from 1."""
+
+    version = models.ForeignKey(
+        ContentVersion, on_delete=models.CASCADE, related_name="preview_pages"
+    )
+    number = models.PositiveIntegerField()
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="content_preview_page"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} page {self.number}"
+
+
+class LinkPreview(models.Model):
+    """What a link's page says about itself (OpenGraph/oEmbed), fetched in the background.
+
+    Made pending when the link is added or its address changes; processed, retried and
+    swept like a version's preview (tenant_apps.content.tasks).
+    """
+
+    item = models.OneToOneField(
+        ContentItem, on_delete=models.CASCADE, primary_key=True, related_name="link_preview"
+    )
+    url = models.URLField(max_length=2000)  # the address this preview is of
+    status = models.CharField(max_length=8, choices=Processing.choices, default=Processing.PENDING)
+    title = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=1000, blank=True)
+    site_name = models.CharField(max_length=200, blank=True)
+    image_blob = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["queued_at"],
+                name="content_link_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"preview of {self.item_id}"
 
 
 class Share(models.Model):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from config.keyset import page_after
-from tenant_apps.content.models import Comment, ContentItem, ContentVersion, Share
+from tenant_apps.content.models import (
+    Comment,
+    ContentItem,
+    ContentVersion,
+    LinkPreview,
+    PreviewPage,
+    Share,
+)
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
@@ -19,7 +26,7 @@ UNSHOWN = ("current_version__extracted_text",)
 def _for_lists(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
     # The API's lists show a document's body; the HTML lists add ``without_bodies``.
     return (
-        items.select_related("current_version", "created_by")
+        items.select_related("current_version", "created_by", "link_preview")
         .defer(*UNSHOWN, *person_columns_deferred("created_by"))
         .order_by(*LIST_ORDER)
     )
@@ -78,6 +85,20 @@ def versions_of(item: ContentItem) -> QuerySet[ContentVersion]:
 
 def version_of(item: ContentItem, public_id: str) -> ContentVersion | None:
     return item.versions.select_related("blob").filter(public_id=public_id).first()
+
+
+def preview_pages_of(version: ContentVersion) -> QuerySet[PreviewPage]:
+    """A version's page images in page order (at most CONTENT_PREVIEW_MAX_PAGES)."""
+    return version.preview_pages.order_by("number")
+
+
+def preview_page_of(version: ContentVersion, number: int) -> PreviewPage | None:
+    return version.preview_pages.select_related("blob").filter(number=number).first()
+
+
+def link_preview_of(item: ContentItem) -> LinkPreview | None:
+    """A link's preview (title, description, image), if it has one."""
+    return LinkPreview.objects.select_related("image_blob").filter(item=item).first()
 
 
 def shares_of(item: ContentItem) -> QuerySet[Share]:

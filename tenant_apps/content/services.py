@@ -19,6 +19,8 @@ from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from config.live import document_channel_group, publish
 from config.outbound import OutboundRefused, check_url
@@ -39,6 +41,8 @@ from tenant_apps.content.models import (
     ContentVersion,
     Kind,
     LibrarySettings,
+    LinkPreview,
+    PreviewPage,
     Processing,
     Share,
     ShareRole,
@@ -329,14 +333,25 @@ def content_upload_file(
     description: str = "",
     tags: list[str] | str | None = None,
     visibility: str = Visibility.PRIVATE,
+    group: Group | None = None,
 ) -> ContentItem:
     """A new file item holding ``source``'s bytes (streamed; stored once per distinct content).
 
-    Raises ValidationError for a file over the institution's limit or quota;
-    BlobWriteError when storage fails (nothing is then referenced or counted).
+    With ``group``, the item is shared with the group as viewer in the same transaction
+    (an upload into the group's library), which ``actor`` must be allowed to share into.
+    Raises ValidationError for a file over the institution's limit or quota, or a group
+    that does not admit the actor's items; BlobWriteError when storage fails (nothing is
+    then referenced or counted).
     """
     tenant = current_tenant()
     tags = clean_tags(tags)
+    if group is not None and not group_admits(actor, group, group.library_policy):
+        raise ValidationError(
+            {
+                "group": gettext("Only %(audience)s may add to this library.")
+                % {"audience": AUDIENCE_WORDS[group.library_policy]}
+            }
+        )
     _precheck_upload(source, tenant)
     with blob_staged(source) as staged:
         check_upload_size(staged.size)
@@ -364,9 +379,38 @@ def content_upload_file(
             )
             activity_record(actor=actor, verb="content.created", item=item)
             transaction.on_commit(lambda: usage_add(tenant, items=1))
+            if group is not None:
+                content_share(actor=actor, item=item, principals=[group], role=ShareRole.VIEWER)
     return item
 
 
+def _link_preview_queue(item: ContentItem) -> None:
+    """(Re)start the link's preview: pending for its current address, fetched after commit
+    (tenant_apps.content.tasks.preview_link; the sweep queues it again if that is lost)."""
+    from tenant_apps.content.tasks import preview_link
+
+    old = LinkPreview.objects.select_for_update().filter(pk=item.pk).first()
+    if old is not None and old.image_blob_id:
+        blob_release(blob_id=old.image_blob_id)
+    LinkPreview.objects.update_or_create(
+        item=item,
+        defaults={
+            "url": item.url,
+            "status": Processing.PENDING,
+            "title": "",
+            "description": "",
+            "site_name": "",
+            "image_blob": None,
+            "attempts": 0,
+            "error": "",
+            "queued_at": timezone.now(),
+        },
+    )
+    item_id = item.pk
+    transaction.on_commit(lambda: preview_link.delay(item_id=item_id), robust=True)
+
+
+@transaction.atomic
 def content_add_link(
     *,
     actor: User,
@@ -376,7 +420,8 @@ def content_add_link(
     tags: list[str] | str | None = None,
     visibility: str = Visibility.PRIVATE,
 ) -> ContentItem:
-    return _create_simple(
+    """A link item; its preview (title, description, image) is fetched in the background."""
+    item = _create_simple(
         actor=actor,
         kind=Kind.LINK,
         url=clean_url(url),
@@ -385,6 +430,8 @@ def content_add_link(
         tags=tags,
         visibility=visibility,
     )
+    _link_preview_queue(item)
+    return item
 
 
 def content_create_document(
@@ -454,10 +501,13 @@ def content_update(
         if visibility != item.visibility:
             _live_access_changed(item)
         item.visibility = visibility
+    url_changed = False
     if url is not None:
         if item.kind != Kind.LINK:
             raise ValidationError({"url": "Only links have an address."})
-        item.url = clean_url(url)
+        cleaned = clean_url(url)
+        url_changed = cleaned != item.url
+        item.url = cleaned
     if body is not None:
         if item.kind != Kind.DOCUMENT:
             raise ValidationError({"body": "Only documents have a text."})
@@ -469,8 +519,19 @@ def content_update(
         )
     item.full_clean(exclude=["current_version", "created_by"])
     item.save()
+    if url_changed:
+        _link_preview_queue(item)
     activity_record(actor=actor, verb="content.updated", item=item)
     return item
+
+
+def _preview_blob_ids(item: ContentItem) -> list[int]:
+    """The blobs of an item's page images and link image (one reference each)."""
+    pages = list(PreviewPage.objects.filter(version__item=item).values_list("blob_id", flat=True))
+    image = LinkPreview.objects.filter(item=item, image_blob__isnull=False).values_list(
+        "image_blob_id", flat=True
+    )
+    return pages + list(image)
 
 
 def content_delete(*, actor: User, item: ContentItem) -> None:
@@ -480,6 +541,7 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
         _require_manager(actor, item)
         _live_access_changed(item)
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
+        preview_refs = _preview_blob_ids(item)
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
         item.delete()
         activity_access_changed()
@@ -487,6 +549,8 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
             blob_release(blob_id=blob_id)
             if preview_id:
                 blob_release(blob_id=preview_id)
+        for blob_id in preview_refs:
+            blob_release(blob_id=blob_id)
         transaction.on_commit(lambda: usage_add(tenant, items=-1))
 
 
@@ -543,9 +607,21 @@ def content_version_restore(
         preview_blob=version.preview_blob,
         preview_status=version.preview_status,
         processing_error=version.processing_error,
+        page_count=version.page_count,
+        pages_rendered=version.pages_rendered,
+        media_duration=version.media_duration,
     )
     if version.preview_blob_id:
         blob_reference(blob=version.preview_blob)
+    for page in version.preview_pages.select_related("blob").order_by("number"):
+        PreviewPage.objects.create(
+            version=restored,
+            number=page.number,
+            blob=page.blob,
+            width=page.width,
+            height=page.height,
+        )
+        blob_reference(blob=page.blob)
     locked.current_version = restored
     locked.save(update_fields=["current_version", "modified"])
     if Processing.PENDING in (version.preview_status, version.text_status):

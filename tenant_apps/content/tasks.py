@@ -28,13 +28,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tenant_apps.blobs.services import blob_acquire, blob_staged
+from tenant_apps.blobs.services import blob_acquire, blob_put, blob_staged
 from tenant_apps.blobs.storage import blob_key, blob_storage, object_read
 from tenant_apps.blobs.tempfiles import temp_file, temp_files_sweep
 from tenant_apps.blobs.tenancy import current_tenant
 from tenant_apps.content.extraction import ExtractionRefused, can_extract, extract_text
-from tenant_apps.content.models import ContentVersion, Processing
-from tenant_apps.content.processing import can_preview, render_preview
+from tenant_apps.content.link_previews import link_facts_fetch, link_image_fetch
+from tenant_apps.content.models import ContentVersion, LinkPreview, PreviewPage, Processing
+from tenant_apps.content.processing import Preview, can_preview, render, work_directory
 from tenants.models import Tenant, TenantStatus
 
 log = logging.getLogger(__name__)
@@ -122,8 +123,54 @@ def _record_failure(version: ContentVersion, attempts: int, error: Exception) ->
     log.warning("content.processing_failed", extra={"version": version.pk, "final": final})
 
 
+def _store(
+    *,
+    version_id: int,
+    tenant,
+    wants_preview: bool,
+    wants_text: bool,
+    preview: Preview,
+    pages: list,
+    text: str | None,
+    refused: str,
+) -> ContentVersion:
+    """Write what processing made on the version, in one transaction."""
+    with transaction.atomic():
+        locked = ContentVersion.objects.select_for_update().get(pk=version_id)
+        if wants_preview:
+            if preview.thumbnail is not None and locked.preview_blob_id is None:
+                with blob_staged(io.BytesIO(preview.thumbnail)) as staged:
+                    locked.preview_blob = blob_acquire(tenant=tenant, staged=staged)
+            if pages and not locked.preview_pages.exists():
+                PreviewPage.objects.bulk_create(
+                    PreviewPage(
+                        version=locked,
+                        number=number,
+                        blob=blob_acquire(tenant=tenant, staged=staged, written=written),
+                        width=page.width,
+                        height=page.height,
+                    )
+                    for number, (page, staged, written) in enumerate(pages, 1)
+                )
+                locked.pages_rendered = len(pages)
+            locked.page_count = preview.page_count
+            locked.media_duration = preview.duration
+            locked.preview_status = Processing.NONE if preview.is_empty else Processing.DONE
+        locked.processing_error = ""
+        if wants_text:
+            # The search index follows in this transaction (a trigger on the text).
+            locked.extracted_text = text or ""
+            locked.text_status = Processing.DONE if text is not None else Processing.NONE
+            if refused:
+                locked.text_status = Processing.FAILED
+                locked.processing_error = refused[:500]
+        locked.save()
+    return locked
+
+
 def version_process(*, version_id: int) -> ContentVersion | None:
-    """Make the preview and extract the text of one version (in the current schema).
+    """Make the preview (thumbnail, page images, poster and duration) and extract the
+    text of one version (in the current schema).
 
     Counts the attempt before starting. Raises ProcessingFailed after recording the
     error (and, on the last attempt, the failure) on the version.
@@ -137,30 +184,34 @@ def version_process(*, version_id: int) -> ContentVersion | None:
     tenant = current_tenant()
     mime = version.mime_type
     try:
-        with _local_copy(tenant, version) as path:
-            preview = render_preview(path, mime) if wants_preview and can_preview(mime) else None
+        with _local_copy(tenant, version) as path, work_directory() as work_dir:
+            preview = (
+                render(path, mime, work_dir) if wants_preview and can_preview(mime) else Preview()
+            )
             text, refused = None, ""
             if wants_text and can_extract(mime):
                 try:
                     text = extract_text(path, mime)
                 except ExtractionRefused as error:
                     refused = str(error)  # recorded, not retried: the file will not change
-        with transaction.atomic():
-            locked = ContentVersion.objects.select_for_update().get(pk=version.pk)
-            if wants_preview:
-                if preview is not None and locked.preview_blob_id is None:
-                    with blob_staged(io.BytesIO(preview)) as staged:
-                        locked.preview_blob = blob_acquire(tenant=tenant, staged=staged)
-                locked.preview_status = Processing.DONE if preview else Processing.NONE
-            locked.processing_error = ""
-            if wants_text:
-                # The search index follows in this transaction (a trigger on the text).
-                locked.extracted_text = text or ""
-                locked.text_status = Processing.DONE if text is not None else Processing.NONE
-                if refused:
-                    locked.text_status = Processing.FAILED
-                    locked.processing_error = refused[:500]
-            locked.save()
+            with contextlib.ExitStack() as staging:
+                # The page images' objects are written before the transaction opens (a
+                # 100-page document holds no lock while they travel), rows after.
+                pages = []
+                for page in preview.pages:
+                    with open(page.path, "rb") as source:
+                        staged = staging.enter_context(blob_staged(source))
+                    pages.append((page, staged, blob_put(tenant=tenant, staged=staged)))
+                locked = _store(
+                    version_id=version.pk,
+                    tenant=tenant,
+                    wants_preview=wants_preview,
+                    wants_text=wants_text,
+                    preview=preview,
+                    pages=pages,
+                    text=text,
+                    refused=refused,
+                )
         return locked
     except Exception as error:
         _record_failure(version, attempts, error)
@@ -183,6 +234,105 @@ def process_version(self, version_id: int) -> None:
         if self.request.retries < limit * 3:
             raise self.retry(exc=error, countdown=delay) from error
         raise
+
+
+# --- link previews ----------------------------------------------------------------------
+def _link_attempt_start(item_id: int) -> tuple[LinkPreview, int] | None:
+    """Count an attempt at a link's preview (as _attempt_start does for versions)."""
+    limit = settings.CONTENT_PROCESSING_ATTEMPTS
+    with transaction.atomic():
+        preview = LinkPreview.objects.select_for_update().filter(pk=item_id).first()
+        if preview is None or preview.status != Processing.PENDING:
+            return None
+        if preview.attempts >= limit:
+            error = preview.error or (
+                f"Gave up after {limit} attempts: the worker stopped mid-task each time."
+            )
+            LinkPreview.objects.filter(pk=item_id).update(
+                status=Processing.FAILED, error=error[:500]
+            )
+            return None
+        preview.attempts += 1
+        LinkPreview.objects.filter(pk=item_id).update(attempts=preview.attempts)
+    return preview, preview.attempts
+
+
+def link_preview_process(*, item_id: int) -> LinkPreview | None:
+    """Fetch what a link's page says about itself and its image (in the current schema).
+
+    Counts the attempt first; a fetch that fails records its error (and, on the last
+    attempt, the failure) and raises ProcessingFailed. A page that says nothing is done
+    with nothing (status "none"). An address changed meanwhile is left for its own task.
+    """
+    started = _link_attempt_start(item_id)
+    if started is None:
+        return LinkPreview.objects.filter(pk=item_id).first()
+    preview, attempts = started
+    tenant = current_tenant()
+    try:
+        facts = link_facts_fetch(preview.url)
+        image = link_image_fetch(facts.image_url) if facts.image_url else None
+        with contextlib.ExitStack() as staging:
+            staged = staging.enter_context(blob_staged(io.BytesIO(image))) if image else None
+            written = blob_put(tenant=tenant, staged=staged) if staged else False
+            with transaction.atomic():
+                locked = LinkPreview.objects.select_for_update().get(pk=item_id)
+                if locked.url != preview.url or locked.status != Processing.PENDING:
+                    return locked  # the address changed: the newer task fetches it
+                if staged is not None and locked.image_blob_id is None:
+                    locked.image_blob = blob_acquire(tenant=tenant, staged=staged, written=written)
+                locked.title = facts.title
+                locked.description = facts.description
+                locked.site_name = facts.site_name
+                empty = facts.is_empty and locked.image_blob_id is None
+                locked.status = Processing.NONE if empty else Processing.DONE
+                locked.error = ""
+                locked.save()
+        return locked
+    except Exception as error:
+        final = attempts >= settings.CONTENT_PROCESSING_ATTEMPTS
+        updates: dict = {"error": f"{type(error).__name__}: {error}"[:500]}
+        if final:
+            updates["status"] = Processing.FAILED
+        with contextlib.suppress(Exception):
+            LinkPreview.objects.filter(pk=item_id, url=preview.url).update(**updates)
+        log.warning("content.link_preview_failed", extra={"item": item_id, "final": final})
+        raise ProcessingFailed(attempts, error) from error
+
+
+@shared_task(name="content.preview_link", bind=True, max_retries=None)
+def preview_link(self, item_id: int) -> None:
+    limit = settings.CONTENT_PROCESSING_ATTEMPTS
+    delay = settings.CONTENT_PROCESSING_RETRY_SECONDS
+    try:
+        link_preview_process(item_id=item_id)
+    except ProcessingFailed as failure:
+        if failure.attempts < limit:
+            raise self.retry(exc=failure, countdown=delay * failure.attempts) from failure
+    except Exception as error:  # the database is down: as process_version does
+        if self.request.retries < limit * 3:
+            raise self.retry(exc=error, countdown=delay) from error
+        raise
+
+
+def link_previews_requeue(*, older_than: timedelta | None = None, limit: int = SWEEP_BATCH) -> int:
+    """Queue again the current schema's link previews pending since before ``older_than``."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.CONTENT_PROCESSING_SWEEP_AFTER_SECONDS)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            LinkPreview.objects.filter(status=Processing.PENDING, queued_at__lt=now - older_than)
+            .order_by("queued_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            LinkPreview.objects.filter(pk__in=ids).update(queued_at=now)
+            transaction.on_commit(
+                lambda: [preview_link.delay(item_id=pk) for pk in ids], robust=True
+            )
+    return len(ids)
 
 
 def versions_requeue(*, older_than: timedelta | None = None, limit: int = SWEEP_BATCH) -> int:
@@ -221,7 +371,7 @@ def sweep() -> dict[str, int]:
     ):
         try:
             with tenant_context(tenant):
-                count = versions_requeue()
+                count = versions_requeue() + link_previews_requeue()
             if count:
                 requeued[tenant.slug] = count
         except Exception:  # one institution's trouble never stops the others

@@ -10,6 +10,8 @@ urlpatterns = [
     path("<str:public_id>", views.item_page, name="content-item"),
     path("<str:public_id>/download", views.download, name="content-item-download"),
     path("<str:public_id>/preview", views.preview, name="content-item-preview"),
+    path("<str:public_id>/pages/<int:number>", views.preview_page, name="content-item-page"),
+    path("<str:public_id>/link-image", views.link_image, name="content-item-link-image"),
     path("<str:public_id>/edit", views.edit, name="content-edit"),
     path("<str:public_id>/delete", views.delete, name="content-delete"),
     path("<str:public_id>/versions", views.add_version, name="content-add-version"),
@@ -38,6 +40,11 @@ api_urlpatterns = [
     path("<str:public_id>", api.ContentApi.as_view(), name="content-item"),
     path("<str:public_id>/download", api.ContentDownloadApi.as_view(), name="content-download"),
     path("<str:public_id>/preview", api.ContentPreviewApi.as_view(), name="content-preview"),
+    path("<str:public_id>/pages/", api.ContentPagesApi.as_view(), name="content-pages"),
+    path("<str:public_id>/pages/<int:number>", api.ContentPageApi.as_view(), name="content-page"),
+    path(
+        "<str:public_id>/link-image", api.ContentLinkImageApi.as_view(), name="content-link-image"
+    ),
     path("<str:public_id>/versions/", api.ContentVersionsApi.as_view(), name="content-versions"),
     path(
         "<str:public_id>/versions/<str:version_id>/restore",

@@ -38,7 +38,10 @@ from tenant_apps.content.selectors import (
     content_of_group,
     content_shared_with,
     items_page,
+    link_preview_of,
     person_ref,
+    preview_page_of,
+    preview_pages_of,
     shares_of,
     version_of,
     versions_of,
@@ -47,12 +50,13 @@ from tenant_apps.content.selectors import (
 from tenant_apps.groups.access import access_group
 from tenant_apps.groups.picker import PickerError
 from tenant_apps.groups.picker_views import picker_read, picker_state
-from tenant_apps.groups.selectors import viewer_state
+from tenant_apps.groups.selectors import group_admits, viewer_state
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
 from tenant_apps.people.selectors import profile_for
 
 PAGE = 50
+PAGES_SHOWN = 10  # page images of a document per screen (lazily loaded; ?pages=N for more)
 
 
 def _item(
@@ -113,6 +117,9 @@ def new_item(request: HttpRequest) -> HttpResponse:
     if form_class is None:
         raise Http404("No such kind of item.")
     form = form_class(request.POST or None, request.FILES or None)
+    # An upload into a group's library (its page's no-JavaScript way to add one file).
+    group_id = (request.GET.get("group") or request.POST.get("group") or "")[:40]
+    group = access_group(request.user, group_id) if group_id and kind == Kind.FILE else None
     status = 200
     if request.method == "POST":
         status = 400
@@ -133,7 +140,7 @@ def new_item(request: HttpRequest) -> HttpResponse:
                 else:
                     upload = data["file"]
                     item = services.content_upload_file(
-                        source=upload, filename=upload.name, **common
+                        source=upload, filename=upload.name, group=group, **common
                     )
             except ValidationError as error:
                 show_error(request, error, form=form)
@@ -143,7 +150,9 @@ def new_item(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Added \u201c{item.title}\u201d.")
                 return redirect("content-item", item.public_id)
-    return render(request, "content/new.html", {"form": form, "kind": kind}, status=status)
+    return render(
+        request, "content/new.html", {"form": form, "kind": kind, "group": group}, status=status
+    )
 
 
 SHARES_SHOWN = 200
@@ -188,6 +197,16 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
     return f"{base}; also {shared[0].lower()}{shared[1:]}" if base else shared
 
 
+def duration_text(seconds: float | None) -> str:
+    """A media length as a clock reads it: "0:07", "4:05", "1:02:03"; "" when unknown."""
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
@@ -198,8 +217,23 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         for share in shares_of(item)[: SHARES_SHOWN + 1]
         if not (share.user_id and share.user_id == item.created_by_id)
     ][:SHARES_SHOWN]
+    version = item.current_version if item.kind == Kind.FILE else None
+    pages, pages_from, pages_next = [], 1, None
+    if version is not None and version.pages_rendered:
+        try:
+            pages_from = min(max(int(request.GET.get("pages", "1")), 1), version.pages_rendered)
+        except ValueError:
+            pages_from = 1
+        pages = list(preview_pages_of(version).filter(number__gte=pages_from)[: PAGES_SHOWN + 1])
+        if len(pages) > PAGES_SHOWN:
+            pages_next = pages.pop().number
     context = {
         "item": item,
+        "pages": pages,
+        "pages_from": pages_from,
+        "pages_next": pages_next,
+        "duration": duration_text(version.media_duration) if version else "",
+        "link_preview": link_preview_of(item) if item.kind == Kind.LINK else None,
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
@@ -256,6 +290,24 @@ def preview(request: HttpRequest, public_id: str) -> HttpResponse:
     return serve_blob(
         request, blob=version.preview_blob, filename=f"{version.filename}.png", mime="image/png"
     )
+
+
+def preview_page(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    """One page image of the current version (a PDF's or an Office document's page)."""
+    item = _item(request, public_id)
+    page = preview_page_of(item.current_version, number) if item.current_version else None
+    if page is None:
+        raise Http404("No such page.")
+    return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
+
+
+def link_image(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A link's picture (from its page's OpenGraph or oEmbed), as a PNG thumbnail."""
+    item = _item(request, public_id)
+    found = link_preview_of(item) if item.kind == Kind.LINK else None
+    if found is None or found.image_blob_id is None:
+        raise Http404("No picture.")
+    return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 
 def _act(request: HttpRequest, item: ContentItem, action, success: str) -> HttpResponse:
@@ -470,6 +522,8 @@ def group_library_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "tag": tag,
             "standing": standing,
             "shareable": shareable,
+            "may_upload": request.user.is_authenticated
+            and group_admits(request.user, group, group.library_policy),
         },
     )
 
