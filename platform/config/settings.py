@@ -164,7 +164,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sessions that still owe a second factor reach only its pages (tenant_apps.people.two_factor).
-    "tenant_apps.people.two_factor.TwoFactorMiddleware",
+    "tenant_apps.people.two_factor_middleware.TwoFactorMiddleware",
     # The person's language and time zone, else the institution's, else the browser's.
     "config.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -4,9 +4,9 @@ After any first factor (a password, LDAP, OpenID Connect, SAML, the console's pa
 ``user_logged_in`` marks the session as owing a second factor when the person has one
 (``verify``) or must have one and has not yet (``enrol``): platform admins always; an
 institution's admins or everyone, as its policy (``InstitutionProfile.two_factor``) says.
-``TwoFactorMiddleware`` then lets such a session reach only the second-factor pages and
-signing out (HTML: a redirect there; API: a 403 problem). Sessions that owe nothing cost no
-query. API tokens are unaffected; issuing one needs a fresh second factor (see
+``two_factor_middleware.TwoFactorMiddleware`` then lets such a session reach only the
+second-factor pages and signing out (HTML: a redirect there; API: a 403 problem).
+Sessions that owe nothing cost no query. API tokens are unaffected; issuing one needs a fresh second factor (see
 ``token_second_factor_check``).
 """
 
@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
-from urllib.parse import quote
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -80,28 +77,6 @@ def _owe_second_factor(sender, request: HttpRequest | None, user, **kwargs) -> N
 def pending(request: HttpRequest) -> str | None:
     session = getattr(request, "session", None)
     return session.get(SESSION_PENDING) if session is not None else None
-
-
-class TwoFactorMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        owed = pending(request)
-        if owed and not request.path.startswith(OPEN_PREFIXES) and request.user.is_authenticated:
-            if request.path.startswith("/api/"):
-                from config.api.problems import problem_response
-
-                return problem_response(
-                    403,
-                    slug="second-factor-required",
-                    detail=_(
-                        "Finish signing in with your second factor first, or use an API token."
-                    ),
-                )
-            target = "/2fa/verify" if owed == "verify" else "/2fa/enrol"
-            return redirect(f"{target}?next={quote(request.get_full_path())}")
-        return self.get_response(request)
 
 
 # --- devices ---------------------------------------------------------------------------
