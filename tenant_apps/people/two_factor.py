@@ -6,8 +6,8 @@ After any first factor (a password, LDAP, OpenID Connect, SAML, the console's pa
 institution's admins or everyone, as its policy (``InstitutionProfile.two_factor``) says.
 ``two_factor_middleware.TwoFactorMiddleware`` then lets such a session reach only the
 second-factor pages and signing out (HTML: a redirect there; API: a 403 problem).
-Sessions that owe nothing cost no query. API tokens are unaffected; issuing one needs a fresh second factor (see
-``token_second_factor_check``).
+Sessions that owe nothing cost no query. API tokens are unaffected; issuing one needs
+a fresh second factor (see ``token_second_factor_check``).
 """
 
 from __future__ import annotations
