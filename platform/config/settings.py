@@ -100,6 +100,7 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.account",
     "tenant_apps.invitations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -168,6 +169,8 @@ MIDDLEWARE = [
     # The person's language and time zone, else the institution's, else the browser's.
     "config.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in people who have not accepted the current terms of use see /terms first.
+    "tenant_apps.account.middleware.TermsOfUseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -299,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
 
 CELERY_BEAT_SCHEDULE.update(
     {
+        # People whose erasure grace period is over are erased; expired export archives go.
+        "account-sweep": {
+            "task": "account.sweep",
+            "schedule": env_float("ACCOUNT_SWEEP_INTERVAL_SECONDS", 3600.0),
+        },
         # Activities whose fan-out message the broker lost, and e-mails not yet sent.
         "activity-sweep": {"task": "activity.sweep_all", "schedule": 60.0},
         # Digests: each institution's people with a daily or weekly e-mail frequency.
@@ -316,6 +324,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- one's own account (tenant_apps.account) ---------------------------------------
+# How long an e-mail change's confirmation link works (seconds).
+EMAIL_CHANGE_MAX_AGE = env_int("EMAIL_CHANGE_MAX_AGE", 2 * 24 * 3600)
+# How long a personal data export's link (and its archive) lasts (hours).
+EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 72)
 
 # --- the live channel (config.live, served by uvicorn: config.asgi) -----------------
 # Pushes to open pages travel through Redis (channels-redis); the same Redis by default.
@@ -621,7 +635,11 @@ REST_FRAMEWORK = {
         "config.api.authentication.BearerTokenAuthentication",
         "config.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # 403 terms-not-accepted until the caller accepts the current terms of use.
+        "tenant_apps.account.permissions.TermsAccepted",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from tenant_apps.account.urls import api_urlpatterns as account_api_urlpatterns
 from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
 from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatterns
 from tenant_apps.avatars import views as avatar_views
@@ -45,6 +46,7 @@ api_v1 = [
     path("suggestions", SuggestionsApi.as_view(), name="suggestions"),
     path("people/<str:public_id>", PersonApi.as_view(), name="person"),
     path("auth/token", AuthTokenApi.as_view(), name="auth-token"),
+    path("", include(account_api_urlpatterns)),
     path("admin/", include(admin_api_urlpatterns)),
     path("", include(activity_api_urlpatterns)),
     path("", include(groups_api_urlpatterns)),
@@ -86,6 +88,7 @@ urlpatterns = [
     path("discussions/", include("tenant_apps.discussions.urls")),
     path("invitations/", include("tenant_apps.invitations.urls")),
     path("", include("tenant_apps.people.account_urls")),
+    path("", include("tenant_apps.account.urls")),
     path("manage/", include("tenant_apps.manage.urls")),
     path("content/", include("tenant_apps.authoring.urls")),
     path("content/", include("tenant_apps.content.urls")),

@@ -536,9 +536,16 @@ def _preview_blob_ids(item: ContentItem) -> list[int]:
 
 def content_delete(*, actor: User, item: ContentItem) -> None:
     """Delete an item, its versions, shares and comments; its blobs lose a reference each."""
-    tenant = current_tenant()
     with transaction.atomic():
         _require_manager(actor, item)
+        content_purge(item=item)
+
+
+def content_purge(*, item: ContentItem) -> None:
+    """``content_delete`` without asking who acts: for the institution's own processes
+    (a person's erasure, account.erasure), never for a request."""
+    tenant = current_tenant()
+    with transaction.atomic():
         _live_access_changed(item)
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         preview_refs = _preview_blob_ids(item)

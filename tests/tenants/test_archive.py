@@ -15,6 +15,9 @@ from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
 from shared_apps.audit.services import Actor
+from tenant_apps.account.erasure import erasure_request
+from tenant_apps.account.exports import export_request
+from tenant_apps.account.services import privacy_settings_update, terms_accept, terms_publish
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.services import content_upload_file
 from tenant_apps.people.models import User
@@ -76,6 +79,14 @@ def source(django_db_setup, django_db_blocker):
             )
             token_create(user=alice, name="laptop")
             user_create(username="bob", display_name="Bob")
+            # The account app's tables: terms and their acceptance, the erasure policy, an
+            # export and a scheduled erasure.
+            ada = user_create(username="ada", display_name="Ada", is_admin=True)
+            terms_publish(actor=ada, text="Be kind.\nCite your sources.")
+            terms_accept(actor=alice, number=1)
+            privacy_settings_update(actor=ada, erasure_grace_days=30)
+            export_request(actor=ada, person=alice)
+            erasure_request(actor=alice, person=alice)
             # A content item: its blob is written under the prefix through the blob store.
             content_upload_file(
                 actor=alice, source=io.BytesIO(LECTURE), filename="lecture.txt", title="Lecture"
@@ -109,9 +120,18 @@ def test_a_round_trip_recreates_every_row_and_every_blob(source, archive_path):
     assert copy.quota_people == 100
     assert copy.uuid != source.uuid  # the original still exists: the copy has its own prefix
     assert _tables(copy.schema_name) == _tables(source.schema_name)
+    copied = _tables(copy.schema_name)
+    for table in (
+        "account_termsversion",
+        "account_termsacceptance",
+        "account_privacysettings",
+        "account_dataexport",
+        "account_erasurerequest",
+    ):
+        assert copied[table], f"{table} came back empty"
     assert _blob_hashes(copy) == _blob_hashes(source)
     assert len(_blob_hashes(copy)) == 3  # two placed directly, one through the blob store
-    assert TenantUsage.objects.get(tenant=copy).people == 2
+    assert TenantUsage.objects.get(tenant=copy).people == 3
     # The custom domain belongs to the original, so the copy does not take it.
     assert list(copy.domains.values_list("domain", flat=True)) == ["copy-of-export.localhost"]
     assert any("learn.export.example is in use elsewhere" in line for line in lines)
