@@ -328,10 +328,12 @@ def _copy_blob(archive: zipfile.ZipFile, tenant, sha256: str, name: str) -> None
 
 
 # --- the link and the download ----------------------------------------------------------
-def export_link(export: DataExport) -> str:
-    """The mailed address: signed, and valid for EXPORT_LINK_HOURS."""
+def export_link(export: DataExport, *, absolute: bool = True) -> str:
+    """The mailed address (``absolute``; a path on the person's own page): signed, and
+    valid for EXPORT_LINK_HOURS."""
     signature = signing.dumps(export.public_id, salt=LINK_SALT)
-    return f"{institution_base_url()}/account/exports/{export.public_id}/download?sig={signature}"
+    path = f"/account/exports/{export.public_id}/download?sig={signature}"
+    return f"{institution_base_url()}{path}" if absolute else path
 
 
 def export_for_download(*, viewer, public_id: str, signature: str) -> DataExport:

@@ -58,7 +58,9 @@ def _account_page(
 ) -> HttpResponse:
     exports = list(exports_of(request.user)[:EXPORTS_SHOWN])
     for export in exports:
-        export.link = export_link(export) if export.status == ExportStatus.READY else None
+        export.link = (
+            export_link(export, absolute=False) if export.status == ExportStatus.READY else None
+        )
     current_key = request.session.session_key
     sessions = list(sessions_of(request.user)[:SESSIONS_SHOWN])
     for record in sessions:

@@ -25,6 +25,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
@@ -111,6 +112,27 @@ def blob_put(*, tenant, staged: Staged) -> bool:
         return False
     _write(tenant, staged)
     return True
+
+
+def blob_put_many(*, tenant, staged: list[Staged], threads: int = 4) -> list[bool]:
+    """``blob_put`` for many files at once (a document's page images): one query finds
+    those a referenced row vouches for, the others are written from ``threads`` threads
+    (storage calls only: no database in the threads), identical bytes once.
+
+    Returns, in order, whether each was written (what ``blob_acquire`` takes as
+    ``written``). Raises BlobWriteError when any write fails (the others finish first).
+    """
+    vouched = set(
+        Blob.objects.filter(sha256__in={s.sha256 for s in staged}, refs__gt=0).values_list(
+            "sha256", flat=True
+        )
+    )
+    todo = {s.sha256: s for s in staged if s.sha256 not in vouched}
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo)))) as pool:
+            for _done in pool.map(lambda one: _write(tenant, one), todo.values()):
+                pass
+    return [s.sha256 in todo for s in staged]
 
 
 def blob_acquire(*, tenant, staged: Staged, written: bool | None = None) -> Blob:

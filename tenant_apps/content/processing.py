@@ -191,16 +191,73 @@ def _tool(name: str) -> str:
     return path
 
 
+# Settings of each conversion's fresh LibreOffice profile. An uploaded document is
+# untrusted: it may link pictures or sections to addresses (the worker would fetch them:
+# SSRF), link to local files (their text would appear in the preview), carry macros, or
+# hold spreadsheet formulas such as WEBSERVICE() that fetch when recalculated. So: no
+# macros, no link updates, no recalculation on load (the saved values are shown), links
+# from untrusted documents blocked, and every connection sent to a proxy that does not
+# exist (port 9 on loopback: refused at once).
+_NEVER = 0  # com.sun.star.document.LinkUpdateModes.NEVER_UPDATE
+OFFICE_PROFILE_SETTINGS = [
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "int", "3"),
+    (
+        "/org.openoffice.Office.Common/Security/Scripting",
+        "DisableMacrosExecution",
+        "boolean",
+        "true",
+    ),
+    (
+        "/org.openoffice.Office.Common/Security/Scripting",
+        "BlockUntrustedRefererLinks",
+        "boolean",
+        "true",
+    ),
+    ("/org.openoffice.Office.Writer/Content/Update", "Link", "int", str(_NEVER)),
+    ("/org.openoffice.Office.Calc/Content/Update", "Link", "int", str(_NEVER)),
+    ("/org.openoffice.Office.Calc/Formula/Load", "OOXMLRecalcMode", "int", "1"),
+    ("/org.openoffice.Office.Calc/Formula/Load", "ODFRecalcMode", "int", "1"),
+    ("/org.openoffice.Inet/Settings", "ooInetProxyType", "int", "2"),
+    ("/org.openoffice.Inet/Settings", "ooInetNoProxy", "string", ""),
+    ("/org.openoffice.Inet/Settings", "ooInetHTTPProxyName", "string", "127.0.0.1"),
+    ("/org.openoffice.Inet/Settings", "ooInetHTTPProxyPort", "int", "9"),
+    ("/org.openoffice.Inet/Settings", "ooInetHTTPSProxyName", "string", "127.0.0.1"),
+    ("/org.openoffice.Inet/Settings", "ooInetHTTPSProxyPort", "int", "9"),
+]
+
+
+def _office_profile(profile: str) -> None:
+    """A new LibreOffice profile directory holding OFFICE_PROFILE_SETTINGS."""
+    from xml.sax.saxutils import quoteattr
+
+    items = "".join(
+        f'<item oor:path={quoteattr(path)}><prop oor:name={quoteattr(name)} oor:op="fuse">'
+        f"<value>{value}</value></prop></item>\n"
+        for path, name, _type, value in OFFICE_PROFILE_SETTINGS
+    )
+    os.makedirs(os.path.join(profile, "user"))
+    with open(os.path.join(profile, "user", "registrymodifications.xcu"), "w") as out:
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+            'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            f"{items}</oor:items>\n"
+        )
+
+
 def office_to_pdf(path: str, mime: str, work_dir: str) -> str:
     """Convert an Office document to PDF with LibreOffice headless; the PDF's path.
 
     Each run has its own LibreOffice profile (two conversions at once would otherwise
-    share and lock one) inside ``work_dir``, which the caller removes.
+    share and lock one) inside ``work_dir``, which the caller removes, with the settings
+    of OFFICE_PROFILE_SETTINGS (nothing in the document reaches the network or runs).
     """
     soffice = _tool("soffice")
     source = os.path.join(work_dir, f"document.{OFFICE_TYPES[mime]}")
     os.symlink(path, source)
     profile = os.path.join(work_dir, "profile")
+    _office_profile(profile)
     out_dir = os.path.join(work_dir, "pdf")
     os.makedirs(out_dir)
     _run(
@@ -219,7 +276,15 @@ def office_to_pdf(path: str, mime: str, work_dir: str) -> str:
             source,
         ],
         timeout=settings.CONTENT_PREVIEW_OFFICE_SECONDS,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work_dir, "LANG": "C.UTF-8"},
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": work_dir,
+            "LANG": "C.UTF-8",
+            # Belt and braces for any library that reads the environment's proxy.
+            "http_proxy": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9",
+            "no_proxy": "",
+        },
     )
     pdf = os.path.join(out_dir, "document.pdf")
     if not os.path.exists(pdf):

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tenant_apps.blobs.services import blob_acquire, blob_put, blob_staged
+from tenant_apps.blobs.services import blob_acquire, blob_put, blob_put_many, blob_staged
 from tenant_apps.blobs.storage import blob_key, blob_storage, object_read
 from tenant_apps.blobs.tempfiles import temp_file, temp_files_sweep
 from tenant_apps.blobs.tenancy import current_tenant
@@ -41,6 +41,7 @@ from tenants.models import Tenant, TenantStatus
 log = logging.getLogger(__name__)
 PENDING = Q(preview_status=Processing.PENDING) | Q(text_status=Processing.PENDING)
 SWEEP_BATCH = 500  # versions queued again per institution per sweep
+PAGE_WRITE_THREADS = 4  # a document's page images go to storage this many at a time
 
 
 class ProcessingFailed(Exception):
@@ -197,11 +198,19 @@ def version_process(*, version_id: int) -> ContentVersion | None:
             with contextlib.ExitStack() as staging:
                 # The page images' objects are written before the transaction opens (a
                 # 100-page document holds no lock while they travel), rows after.
-                pages = []
+                staged_pages = []
                 for page in preview.pages:
                     with open(page.path, "rb") as source:
-                        staged = staging.enter_context(blob_staged(source))
-                    pages.append((page, staged, blob_put(tenant=tenant, staged=staged)))
+                        staged_pages.append((page, staging.enter_context(blob_staged(source))))
+                written = blob_put_many(
+                    tenant=tenant,
+                    staged=[staged for _page, staged in staged_pages],
+                    threads=PAGE_WRITE_THREADS,
+                )
+                pages = [
+                    (page, staged, was_written)
+                    for (page, staged), was_written in zip(staged_pages, written, strict=True)
+                ]
                 locked = _store(
                     version_id=version.pk,
                     tenant=tenant,

@@ -10,6 +10,8 @@ whole discussion reads in thread order as one keyset over an index, whatever its
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,9 +57,15 @@ class Discussion(models.Model):
     # The newest reply's time (the topic's own at first): lists show the liveliest first.
     last_activity_at = models.DateTimeField()
     reply_count = models.PositiveIntegerField(default=0)
+    # Search (tenant_apps.search): the title (A) and the opening text (B), kept by a trigger.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [
+            GinIndex(fields=["search_vector"], name="discussion_search_idx"),
+            GinIndex(
+                fields=["title"], opclasses=["gin_trgm_ops"], name="discussion_title_trgm_idx"
+            ),
             models.Index(
                 models.F("last_activity_at").desc(),
                 models.F("id").desc(),

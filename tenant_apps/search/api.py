@@ -27,7 +27,9 @@ class SearchInput(serializers.Serializer):
         max_length=1000, required=False, allow_blank=True, trim_whitespace=False
     )
     type = serializers.ChoiceField(
-        ["all", "content", "people", "groups", "messages"], required=False, default="all"
+        ["all", "content", "people", "groups", "discussions", "messages"],
+        required=False,
+        default="all",
     )
     kind = serializers.ChoiceField(["file", "link", "document"], required=False)
     tag = serializers.CharField(max_length=50, required=False)

@@ -20,6 +20,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from html import unescape
 from typing import Any
 
 from django.db import connection, transaction
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from tenant_apps.content.models import ContentItem, Share
 from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.discussions.selectors import discussions_visible_to
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.messaging.models import Folder, ThreadState
@@ -37,8 +39,8 @@ from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.selectors import people_visible_to, profile_for, visibilities_for
 from tenant_apps.search.query import Query, headline_html, highlight
 
-TYPES = ("all", "content", "people", "groups", "messages")
-CANDIDATES = {"content": 500, "people": 100, "groups": 100, "messages": 200}
+TYPES = ("all", "content", "people", "groups", "discussions", "messages")
+CANDIDATES = {"content": 500, "people": 100, "groups": 100, "discussions": 100, "messages": 200}
 WORD_SIMILARITY = "0.4"  # pg_trgm's word_similarity threshold for typo tolerance
 SNIPPET_CHARS = 50_000  # of a document's text given to ts_headline
 _HEADLINE_OPTIONS = (
@@ -305,6 +307,53 @@ def _group_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
     return out
 
 
+# --- discussions -------------------------------------------------------------------
+_DISCUSSION = '"discussions_discussion"'
+
+
+def _discussion_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    tsq, params = query.tsquery()
+    table = _DISCUSSION
+    rows = (
+        discussions_visible_to(viewer)
+        .filter(_matching(f"{table}.search_vector", f"{table}.title", tsq, params, query))
+        .annotate(
+            rank=RawSQL(f"ts_rank({table}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(f"word_similarity(%s, {table}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{table}.search_vector @@ {tsq}", params, BooleanField()),
+        )
+        .order_by("-last_activity_at", "-id")
+        .values_list("pk", "last_activity_at", "rank", "similarity", "exact")[:cap]
+    )
+    return [Hit("discussions", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
+
+
+def _discussion_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    from tenant_apps.discussions.models import Discussion
+
+    out = {}
+    for discussion in Discussion.objects.filter(pk__in=pks).only(
+        "public_id", "title", "body", "visibility", "created", "last_activity_at"
+    ):
+        out[discussion.pk] = {
+            "type": "discussion",
+            "id": discussion.public_id,
+            "title": discussion.title,
+            "title_html": highlight(discussion.title, query.words),
+            "snippet_html": highlight(_text(discussion.body)[:300], query.words),
+            "url": reverse("discussion-page", args=[discussion.public_id]),
+            "visibility": discussion.visibility,
+            "created": discussion.created,
+            "modified": discussion.last_activity_at,
+        }
+    return out
+
+
+def _text(markup: str) -> str:
+    """Sanitised HTML as plain words (for a snippet, which ``highlight`` escapes again)."""
+    return " ".join(unescape(re.sub(r"<[^>]*>", " ", markup)).split())
+
+
 # --- people ----------------------------------------------------------------------
 _USER = '"people_user"'
 _PROFILE_TEXT = ("department", "role", "biography")
@@ -433,6 +482,7 @@ def _thread_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
 _ROWS = {
     "content": _content_rows,
     "groups": _group_rows,
+    "discussions": _discussion_rows,
     "people": _people_rows,
     "messages": _thread_rows,
 }
@@ -568,6 +618,8 @@ def _collect(viewer, query: Query, filters: Filters, scopes: list[str], now):
             found = _group_hits(viewer, query, cap, now)
         elif scope == "people":
             found = _people_hits(viewer, query, cap, now)
+        elif scope == "discussions":
+            found = _discussion_hits(viewer, query, cap, now)
         else:
             found = _thread_hits(viewer, query, cap, now)
         counts[scope] = len(found)
@@ -597,7 +649,7 @@ def search(
     if query.is_empty:
         return empty
     _prepare()
-    scopes = [type] if type != "all" else ["content", "people", "groups"]
+    scopes = [type] if type != "all" else ["content", "people", "groups", "discussions"]
     if type == "all" and filters.any_content_only:
         scopes = ["content"]
     hits, counts, capped = _collect(viewer, query, filters, scopes, now)

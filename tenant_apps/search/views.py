@@ -50,7 +50,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         next_link=link(offset=result.next_offset) if result.next_offset is not None else None,
         type_links=[
             (t, link(type=t if t != "all" else "", offset=""), result.counts.get(t))
-            for t in ("all", "content", "people", "groups", "messages")
+            for t in ("all", "content", "people", "groups", "discussions", "messages")
             if t != "messages" or request.user.is_authenticated
         ],
         facet_links={

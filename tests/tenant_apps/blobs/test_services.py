@@ -5,6 +5,8 @@ Every test runs against both storage backends (S3 on SeaweedFS, and the filesyst
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import os
 from datetime import timedelta
@@ -17,6 +19,7 @@ from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.services import (
     blob_acquire,
     blob_collect_garbage,
+    blob_put_many,
     blob_reconcile,
     blob_release,
     blob_staged,
@@ -63,6 +66,46 @@ def test_an_existing_blob_is_not_written_again(backend, in_a, monkeypatch):
 
     monkeypatch.setattr(storage, "save", refuse)
     assert _acquire(in_a, data).refs == 2
+
+
+def test_many_are_written_at_once_each_once_and_none_already_vouched_for(backend, in_a):
+    known = _bytes()
+    _acquire(in_a, known)
+    fresh = [_bytes() for _ in range(5)]
+    datas = [known, *fresh, fresh[0]]  # a page repeated in the same document
+    with contextlib.ExitStack() as stack:
+        staged = [stack.enter_context(blob_staged(io.BytesIO(data))) for data in datas]
+        written = blob_put_many(tenant=in_a, staged=staged, threads=3)
+        assert written == [False, True, True, True, True, True, True]
+        with transaction.atomic():
+            blobs = [
+                blob_acquire(tenant=in_a, staged=one, written=flag)
+                for one, flag in zip(staged, written, strict=True)
+            ]
+    keys = object_keys(blob_storage(), in_a.uuid)
+    for data, blob in zip(datas, blobs, strict=True):
+        assert blob.sha256 == hashlib.sha256(data).hexdigest()
+        assert keys.count(blob.sha256) == 1
+        assert object_hash(blob_storage(), blob_key(in_a.uuid, blob.sha256)) == blob.sha256
+    assert Blob.objects.get(pk=blobs[1].pk).refs == 2  # the repeated page: two references
+
+
+def test_a_failed_write_among_many_raises(backend, in_a, monkeypatch):
+    storage = blob_storage()
+    calls = []
+    real_save = storage.save
+
+    def flaky(name, content, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(storage, "save", flaky)
+    with contextlib.ExitStack() as stack:
+        staged = [stack.enter_context(blob_staged(io.BytesIO(_bytes()))) for _ in range(3)]
+        with pytest.raises(BlobWriteError):
+            blob_put_many(tenant=in_a, staged=staged, threads=1)
 
 
 def test_staging_hashes_while_streaming(backend, in_a):

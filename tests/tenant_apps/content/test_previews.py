@@ -340,3 +340,74 @@ def test_the_sweep_removes_work_directories_of_dead_processes(settings, tmp_path
         assert not orphan.exists()
         assert (tmp_path / mine).exists()  # its process still runs
     assert list(tmp_path.iterdir()) == []
+
+
+def odt_linking(url: str) -> bytes:
+    """An OpenDocument text whose picture is a link to ``url`` (LibreOffice would fetch it)."""
+    import zipfile
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+        'office:version="1.2"><office:body><office:text><text:p>Linked picture:'
+        '<draw:frame draw:name="p" svg:width="2cm" svg:height="2cm">'
+        f'<draw:image xlink:href="{url}" xlink:type="simple" xlink:show="embed" '
+        'xlink:actuate="onLoad"/></draw:frame></text:p></office:text></office:body>'
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.text",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+@needs_soffice
+def test_a_documents_linked_picture_is_never_fetched_by_the_worker(upload, world):
+    """Plain LibreOffice fetches a linked picture while converting (SSRF from an upload);
+    the worker's profile blocks links and sends any connection to a closed proxy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_OPTIONS = do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/secret.png"
+        _item, version = upload(odt_linking(url), "linked.odt")
+        assert version.mime_type == "application/vnd.oasis.opendocument.text"
+        done = _process(world, version)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.preview_status == Processing.DONE and done.pages_rendered == 1
+    assert asked == []

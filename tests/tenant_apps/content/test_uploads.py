@@ -131,3 +131,26 @@ def test_library_pages_offer_the_upload_box_to_those_who_may_upload(world, group
     assert f'data-endpoint="/api/v1/groups/{group.public_id}/content/"' in library
     anonymous = Client(HTTP_HOST=world.host_a).get(f"/groups/{group.public_id}/library")
     assert 'id="upload-zone"' not in anonymous.content.decode()
+
+
+def test_the_one_file_form_refuses_an_outsider_of_the_group_with_the_reason(world, group):
+    admin = sign_in(Client(HTTP_HOST=world.host_a), world.admin_a, world.tenant_a)
+    with schema_context(world.tenant_a.schema_name):
+        before = ContentItem.objects.count()
+    answer = admin.post(
+        f"/content/new?kind=file&group={group.public_id}",
+        {"kind": "file", "file": upload_file(png_bytes(), "x.png"), "visibility": "private"},
+    )
+    assert answer.status_code == 400
+    assert "may add to this library" in answer.content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        assert ContentItem.objects.count() == before
+
+
+def test_the_upload_boxs_words_come_from_the_translated_template(world):
+    page = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a).get(
+        "/content/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    html = page.content.decode()
+    assert 'data-text-summary="{done} of {total} uploaded"' in html
+    assert 'data-text-uploaded="Uploaded: open {title}"' in html

@@ -6,3 +6,4 @@ from tests.tenant_apps.activity.conftest import (  # noqa: F401 - fixtures
     _forget_cached_counts,
     _no_committed_activities,
 )
+from tests.tenant_apps.search.conftest import in_a, search_api  # noqa: F401 - fixtures

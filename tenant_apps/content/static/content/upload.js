@@ -3,6 +3,7 @@
 // write path as one file), two at a time, each with its own progress bar and its own
 // error. Without JavaScript the box is the one-file form of the "Upload a file" page.
 // No inline script (the Content-Security-Policy forbids it); names are inserted as text.
+// Its words come translated from the box's data-text-* attributes ({name}-style slots).
 (function () {
   "use strict";
   var zone = document.getElementById("upload-zone");
@@ -15,6 +16,13 @@
   var itemUrl = zone.getAttribute("data-item-url");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var AT_ONCE = 2;
+
+  function text(key, values) {
+    var words = zone.getAttribute("data-text-" + key) || key;
+    return words.replace(/\{(\w+)\}/g, function (slot, name) {
+      return values && name in values ? String(values[name]) : slot;
+    });
+  }
   var queue = [];
   var running = 0;
   var done = 0;
@@ -28,22 +36,22 @@
   zone.classList.add("upload-enhanced");
 
   function problemText(xhr) {
-    var text = "";
+    var message = "";
     try {
       var body = JSON.parse(xhr.responseText);
       if (body.errors) {
         Object.keys(body.errors).forEach(function (field) {
-          text += (text ? " " : "") + [].concat(body.errors[field]).join(" ");
+          message += (message ? " " : "") + [].concat(body.errors[field]).join(" ");
         });
       }
-      text = text || body.detail || body.title || "";
+      message = message || body.detail || body.title || "";
     } catch (e) { /* not a problem document */ }
-    return text || ("The upload failed (" + (xhr.status || "no answer") + ").");
+    return message || text("failed", { status: xhr.status || "-" });
   }
 
   function updateSummary() {
-    var parts = [done + " of " + total + " uploaded"];
-    if (failed) { parts.push(failed + " failed"); }
+    var parts = [text("summary", { done: done, total: total })];
+    if (failed) { parts.push(text("summary-failed", { failed: failed })); }
     summary.textContent = parts.join(", ") + ".";
   }
 
@@ -56,11 +64,11 @@
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Progress of " + file.name);
+    bar.setAttribute("aria-label", text("progress", { name: file.name }));
     var status = document.createElement("span");
     status.className = "upload-status";
     status.setAttribute("role", "status");
-    status.textContent = "Waiting";
+    status.textContent = text("waiting");
     li.appendChild(name);
     li.appendChild(bar);
     li.appendChild(status);
@@ -77,7 +85,7 @@
     xhr.open("POST", endpoint);
     xhr.setRequestHeader("X-CSRFToken", csrf);
     xhr.setRequestHeader("Accept", "application/json");
-    job.ui.status.textContent = "Uploading";
+    job.ui.status.textContent = text("uploading");
     xhr.upload.addEventListener("progress", function (event) {
       if (event.lengthComputable) {
         job.ui.bar.value = Math.round((event.loaded / event.total) * 100);
@@ -93,7 +101,7 @@
         job.ui.status.textContent = "";
         var link = document.createElement("a");
         link.href = itemUrl.replace("ITEM", encodeURIComponent(item.id));
-        link.textContent = "Uploaded: open " + item.title;
+        link.textContent = text("uploaded", { title: item.title });
         job.ui.status.appendChild(link);
       } else {
         failed += 1;
@@ -125,7 +133,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (!input.files.length) {
-      summary.textContent = "Choose or drop at least one file.";
+      summary.textContent = text("none");
       return;
     }
     add(input.files);
