@@ -100,6 +100,8 @@ TENANT_APPS = [
     "tenant_apps.manage",
     "tenant_apps.activity",
     "tenant_apps.authoring",
+    "tenant_apps.folders",
+    "tenant_apps.trash",
     "tenant_apps.account",
     "tenant_apps.invitations",
 ]
@@ -294,6 +296,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Deleted institutions past their grace period lose their schema and blobs.
     "purge-deleted-institutions": {"task": "tenants.purge_due", "schedule": 3600.0},
+    # Items, folders and groups in the trash past the institution's period are purged.
+    "purge-trash": {"task": "trash.purge_due", "schedule": 3600.0},
     # Unreferenced blobs past BLOB_GC_GRACE_HOURS leave storage.
     "collect-unreferenced-blobs": {"task": "blobs.collect_garbage", "schedule": 3600.0},
     # Per-institution request and task counters: Redis -> tenants_tenanttraffic.
