@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institution', '0007_search'),
+        ('institution', '0008_trash_days'),
     ]
 
     operations = [
