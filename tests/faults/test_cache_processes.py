@@ -1,0 +1,99 @@
+"""Per-process caches (config.localcache) across real processes: two gunicorns of the product,
+each with its own memory, serve the same institution; a write in this process reaches both
+through the Redis channel."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenant_apps.people.caches import token_changed
+from tenant_apps.people.models import AccessToken
+from tenant_apps.people.services import token_create, token_hash, token_revoke, user_create
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+
+@pytest.fixture
+def two_processes(faults, tmp_path) -> Iterator[list]:
+    from tests.deploy.conftest import start_gunicorn, stop
+
+    servers = []
+    try:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            servers.append(start_gunicorn(tmp_path / name))
+        yield servers
+    finally:
+        for server in servers:
+            stop(server.process)
+
+
+def _status(server, host: str, token: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/v1/me",
+        headers={"Host": host, "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _everywhere(servers, host: str, token: str, status: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if all(_status(server, host, token) == status for server in servers):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
+def _person(faults):
+    with schema_context(faults.tenant.schema_name):
+        person = user_create(username=f"proc-{uuid.uuid4().hex[:8]}", display_name="Proc")
+        token, raw = token_create(user=person, name="processes")
+    return person, token, raw
+
+
+def test_each_process_keeps_the_token_and_forgets_it_when_told(faults, two_processes):
+    _person_row, token, raw = _person(faults)
+    for server in two_processes:
+        assert _status(server, faults.host, raw) == 200  # each process caches token and user
+    with schema_context(faults.tenant.schema_name):
+        # Revoked behind the caches' back (no signal): both processes still answer from memory.
+        AccessToken.objects.filter(pk=token.pk).update(revoked=timezone.now())
+    assert all(_status(server, faults.host, raw) == 200 for server in two_processes)
+    with schema_context(faults.tenant.schema_name):
+        token_changed(token_hash(raw))  # what every write of a token sends
+    assert _everywhere(two_processes, faults.host, raw, 401)
+
+
+def test_a_revoked_token_and_a_deactivated_person_stop_in_every_process(faults, two_processes):
+    _person_row, token, raw = _person(faults)
+    person, _other, other_raw = _person(faults)
+    for server in two_processes:
+        assert _status(server, faults.host, raw) == 200
+        assert _status(server, faults.host, other_raw) == 200
+
+    with schema_context(faults.tenant.schema_name):
+        token_revoke(token=AccessToken.objects.get(pk=token.pk))
+    assert _everywhere(two_processes, faults.host, raw, 401)
+
+    with schema_context(faults.tenant.schema_name):
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+    assert _everywhere(two_processes, faults.host, other_raw, 401)
+    with schema_context(faults.tenant.schema_name):
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+    assert _everywhere(two_processes, faults.host, other_raw, 200)
