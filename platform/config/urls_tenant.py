@@ -26,6 +26,7 @@ from tenant_apps.institution.views import theme
 from tenant_apps.invitations.urls import api_urlpatterns as invitations_api_urlpatterns
 from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
+from tenant_apps.people import two_factor_views
 from tenant_apps.people import views as people_views
 from tenant_apps.people.api import (
     AuthTokenApi,
@@ -69,6 +70,9 @@ urlpatterns = [
     path("theme.css", theme, name="theme-css"),
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
     path("signin", signin_views.signin, name="signin"),
+    path("2fa/", two_factor_views.overview, name="two-factor"),
+    path("2fa/verify", two_factor_views.verify, name="two-factor-verify"),
+    path("2fa/enrol", two_factor_views.enrol, name="two-factor-enrol"),
     path("signout", signin_views.signout, name="signout"),
     # The language picker of visitors who are not signed in (a cookie; config.locale).
     path("language", language_choose, name="language-choose"),
