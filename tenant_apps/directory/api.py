@@ -174,7 +174,7 @@ class AdminSigninMethodsApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(SigninMethodsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         if "local" in data:
             local_signin_set(actor=request.user, enabled=data["local"])
         if "two_factor" in data:

@@ -291,5 +291,5 @@ def two_factor_policy_set(*, actor, policy: str) -> None:
     Applies from each person's next sign-in (tenant_apps.people.two_factor)."""
     _require_signin_admin(actor)
     if policy not in TWO_FACTOR_POLICIES:
-        raise ValidationError({"two_factor": ["Choose off, admins or everyone."]})
+        raise ValidationError({"two_factor": [_("Choose off, admins or everyone.")]})
     institution_settings_update(actor=actor, two_factor=policy)
