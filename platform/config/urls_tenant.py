@@ -16,6 +16,7 @@ from tenant_apps.content.urls import group_urlpatterns as group_content_urlpatte
 from tenant_apps.directory import views as signin_views
 from tenant_apps.directory.oidc import OidcCallbackView, OidcStartView
 from tenant_apps.discussions.urls import api_urlpatterns as discussions_api_urlpatterns
+from tenant_apps.folders.urls import api_urlpatterns as folders_api_urlpatterns
 from tenant_apps.groups.picker_views import SuggestionsApi, suggestions_fragment
 from tenant_apps.groups.urls import api_urlpatterns as groups_api_urlpatterns
 from tenant_apps.home.views import home
@@ -24,6 +25,7 @@ from tenant_apps.institution.views import theme
 from tenant_apps.invitations.urls import api_urlpatterns as invitations_api_urlpatterns
 from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
+from tenant_apps.people import two_factor_views
 from tenant_apps.people import views as people_views
 from tenant_apps.people.api import (
     AuthTokenApi,
@@ -34,6 +36,7 @@ from tenant_apps.people.api import (
     PersonApi,
 )
 from tenant_apps.search.urls import api_urlpatterns as search_api_urlpatterns
+from tenant_apps.trash.urls import api_urlpatterns as trash_api_urlpatterns
 
 api_v1 = [
     path("institution", InstitutionApi.as_view(), name="institution"),
@@ -57,6 +60,8 @@ api_v1 = [
     path("content/", include(authoring_api_urlpatterns)),
     path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
+    path("", include(folders_api_urlpatterns)),
+    path("", include(trash_api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -64,6 +69,9 @@ urlpatterns = [
     path("theme.css", theme, name="theme-css"),
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
     path("signin", signin_views.signin, name="signin"),
+    path("2fa/", two_factor_views.overview, name="two-factor"),
+    path("2fa/verify", two_factor_views.verify, name="two-factor-verify"),
+    path("2fa/enrol", two_factor_views.enrol, name="two-factor-enrol"),
     path("signout", signin_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
@@ -89,6 +97,8 @@ urlpatterns = [
     path("content/", include("tenant_apps.authoring.urls")),
     path("content/", include("tenant_apps.content.urls")),
     path("", include("tenant_apps.search.urls")),
+    path("folders/", include("tenant_apps.folders.urls")),
+    path("trash/", include("tenant_apps.trash.urls")),
     path("", include("tenant_apps.activity.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -23,6 +23,7 @@ from tenant_apps.activity.models import Category, Frequency
 from tenant_apps.activity.selectors import (
     entry_data,
     feed_of,
+    feed_of_folder,
     feed_of_group,
     feed_of_item,
     feed_of_person,
@@ -37,6 +38,7 @@ from tenant_apps.activity.services import (
 )
 from tenant_apps.connections.access import access_person_activity
 from tenant_apps.content.access import access_content
+from tenant_apps.folders.access import access_folder
 from tenant_apps.groups.access import access_group
 
 DEFAULT_LIMIT = 25
@@ -155,6 +157,16 @@ class ItemFeedApi(APIView):
         item = access_content(request.user, public_id)
         entries, after = feed_of_item(
             viewer=request.user, item=item, after=_after(request), size=_limit(request)
+        )
+        return _feed_response(request, entries, after)
+
+
+class FolderFeedApi(APIView):
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=FeedOutput, summary="A folder's feed")
+    def get(self, request: Request, public_id: str) -> Response:
+        folder = access_folder(request.user, public_id)
+        entries, after = feed_of_folder(
+            viewer=request.user, folder=folder, after=_after(request), size=_limit(request)
         )
         return _feed_response(request, entries, after)
 

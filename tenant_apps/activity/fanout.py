@@ -70,6 +70,18 @@ def _item_audience(item_id: int) -> set[int]:
     return set(direct) | set(via_groups)
 
 
+def _folder_audience(folder_id: int) -> set[int]:
+    """Everyone a folder is shared with, directly or through a group."""
+    from tenant_apps.folders.models import FolderShare
+    from tenant_apps.groups.models import GroupMembership
+
+    direct = FolderShare.objects.filter(folder_id=folder_id, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+    via_groups = GroupMembership.objects.filter(group__folder_shares__folder_id=folder_id)
+    return set(direct) | set(via_groups.values_list("user_id", flat=True))
+
+
 def _item_managers(item_id: int) -> set[int]:
     from tenant_apps.content.models import Share, ShareRole
 
@@ -126,12 +138,14 @@ def audience(activity: Activity) -> tuple[set[int], dict[int, str]]:
         feed |= _item_audience(activity.item_id)
     if verb.startswith("group.") and activity.group_id:
         feed |= _members(activity.group_id)
+    if verb.startswith("folder.") and activity.folder_id:
+        feed |= _folder_audience(activity.folder_id)
     if verb in (Verb.DISCUSSION_CREATED, Verb.DISCUSSION_REPLIED) and activity.discussion_id:
         feed |= _discussion_followers(activity.discussion_id)
         if verb == Verb.DISCUSSION_CREATED and activity.group_id:
             feed |= _members(activity.group_id)
 
-    if verb == Verb.CONTENT_SHARED:
+    if verb in (Verb.CONTENT_SHARED, Verb.FOLDER_SHARED):
         if activity.person_id:
             notify[activity.person_id] = Category.SHARES
         elif activity.group_id:

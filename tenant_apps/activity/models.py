@@ -41,6 +41,11 @@ class Verb(models.TextChoices):
     CONNECTION_REQUESTED = "connection.requested", "asked to connect with"
     CONNECTION_ACCEPTED = "connection.accepted", "connected with"
     MESSAGE_SENT = "message.sent", "sent a message"
+    FOLDER_CREATED = "folder.created", "created the folder"
+    FOLDER_UPDATED = "folder.updated", "updated the folder"
+    FOLDER_ITEMS_ADDED = "folder.items_added", "added items to"
+    FOLDER_ITEMS_REMOVED = "folder.items_removed", "removed items from"
+    FOLDER_SHARED = "folder.shared", "shared the folder"
     DISCUSSION_CREATED = "discussion.created", "started the discussion"
     DISCUSSION_REPLIED = "discussion.replied", "replied in"
     DISCUSSION_MENTIONED = "discussion.mentioned", "mentioned someone in"
@@ -110,6 +115,9 @@ class Activity(models.Model):
     thread = models.ForeignKey(
         "messaging.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    folder = models.ForeignKey(
+        "folders.Folder", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     discussion = models.ForeignKey(
         "discussions.Discussion",
         null=True,
@@ -131,6 +139,7 @@ class Activity(models.Model):
             models.Index(fields=["comment"], name="activity_comment_idx"),
             models.Index(fields=["person"], name="activity_person_idx"),
             models.Index(fields=["thread"], name="activity_thread_idx"),
+            models.Index(fields=["folder", "-id"], name="activity_folder_idx"),
             models.Index(fields=["discussion"], name="activity_discussion_idx"),
             # A person's own activity (their public feed, for their followers), newest first.
             models.Index(fields=["actor", "-id"], name="activity_actor_idx"),

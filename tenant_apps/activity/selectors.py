@@ -25,6 +25,8 @@ from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
 from tenant_apps.discussions.models import Discussion
 from tenant_apps.discussions.selectors import can_view_q as discussion_can_view_q
+from tenant_apps.folders.models import Folder
+from tenant_apps.folders.permissions import can_view_folder_q
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
@@ -32,7 +34,7 @@ from tenant_apps.people.selectors import person_columns_deferred, profile_for
 
 # Raw activities read for one page of aggregated entries: bounds a page's cost.
 WINDOW_FACTOR = 3
-RELATED = ("actor", "item", "group", "person", "thread", "discussion")
+RELATED = ("actor", "item", "group", "person", "thread", "folder", "discussion")
 
 
 def _unshown(prefix: str = "") -> list[str]:
@@ -54,12 +56,16 @@ def visible_q(viewer, prefix: str = "") -> Q:
     ``viewer`` may see now: their item and group, where they have one, are visible."""
     item = ContentItem.objects.filter(can_view_q(viewer)).filter(pk=OuterRef(f"{prefix}item_id"))
     group = groups_visible_to(viewer).filter(pk=OuterRef(f"{prefix}group_id"))
+    folder = Folder.objects.filter(can_view_folder_q(viewer)).filter(
+        pk=OuterRef(f"{prefix}folder_id")
+    )
     discussion = Discussion.objects.filter(discussion_can_view_q(viewer)).filter(
         pk=OuterRef(f"{prefix}discussion_id")
     )
     return (
         (Q(**{f"{prefix}item__isnull": True}) | Q(Exists(item)))
         & (Q(**{f"{prefix}group__isnull": True}) | Q(Exists(group)))
+        & (Q(**{f"{prefix}folder__isnull": True}) | Q(Exists(folder)))
         & (Q(**{f"{prefix}discussion__isnull": True}) | Q(Exists(discussion)))
     )
 
@@ -84,6 +90,7 @@ class FeedItem:
     item: ContentItem | None
     group: Group | None
     thread: object | None
+    folder: Folder | None = None
     discussion: Discussion | None = None
     actors: list[User] = field(default_factory=list)
     targets: list = field(default_factory=list)
@@ -98,13 +105,15 @@ def _key(activity: Activity) -> tuple:
         return (activity.verb, "g", activity.group_id)
     if activity.verb == Verb.MESSAGE_SENT:
         return (activity.verb, "t", activity.thread_id)
+    if activity.verb.startswith("folder."):
+        return (activity.verb, "f", activity.folder_id)
     if activity.verb.startswith("discussion."):
         return (activity.verb, "d", activity.discussion_id)
     return (activity.verb, "a", activity.actor_id)
 
 
 def _target(activity: Activity):
-    if activity.verb == Verb.CONTENT_SHARED:
+    if activity.verb in (Verb.CONTENT_SHARED, Verb.FOLDER_SHARED):
         return activity.person or activity.group
     return activity.person
 
@@ -130,9 +139,12 @@ def aggregate(activities: list[Activity], *, size: int) -> tuple[list[FeedItem],
                 item=activity.item,
                 group=activity.group,
                 thread=activity.thread,
+                folder=activity.folder,
                 discussion=activity.discussion,
-                data=activity.data,
+                data=dict(activity.data),
             )
+        if entry.count and "count" in (activity.data or {}):  # items added, summed
+            entry.data["count"] = entry.data.get("count", 0) + activity.data["count"]
         entry.count += 1
         if activity.actor is not None and all(a.pk != activity.actor_id for a in entry.actors):
             entry.actors.append(activity.actor)
@@ -193,6 +205,12 @@ def feed_of_group(*, viewer, group: Group, after: str | None = None, size: int =
 def feed_of_item(*, viewer, item: ContentItem, after: str | None = None, size: int = 25):
     """An item's feed (the caller's door has checked that ``viewer`` may see the item)."""
     activities = Activity.objects.filter(item=item)
+    return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
+
+
+def feed_of_folder(*, viewer, folder: Folder, after: str | None = None, size: int = 25):
+    """A folder's feed (the caller's door has checked that ``viewer`` may see the folder)."""
+    activities = Activity.objects.filter(folder=folder)
     return _activities_page(activities.filter(visible_q(viewer)), after=after, size=size)
 
 
@@ -290,6 +308,8 @@ def _object_title(entry: FeedItem) -> str:
         return entry.group.title
     if entry.thread is not None:
         return entry.thread.subject
+    if entry.folder is not None:
+        return entry.folder.title
     return ""
 
 
@@ -343,6 +363,20 @@ def summary(viewer, entry: FeedItem) -> str:
         return f"{actors} connected with {target_words or 'someone'}"
     if verb == Verb.MESSAGE_SENT:
         return f"{actors} sent a message: {title}"
+    if verb == Verb.FOLDER_CREATED:
+        return f"{actors} created the folder {title}"
+    if verb == Verb.FOLDER_UPDATED:
+        return f"{actors} updated the folder {title}"
+    if verb in (Verb.FOLDER_ITEMS_ADDED, Verb.FOLDER_ITEMS_REMOVED):
+        count = int((entry.data or {}).get("count", 0))
+        things = f"{count} item{'' if count == 1 else 's'}"
+        if verb == Verb.FOLDER_ITEMS_ADDED:
+            return f"{actors} added {things} to {title}"
+        return f"{actors} removed {things} from {title}"
+    if verb == Verb.FOLDER_SHARED:
+        return f"{actors} shared the folder {title}" + (
+            f" with {target_words}" if target_words else ""
+        )
     if verb == Verb.DISCUSSION_CREATED:
         return f"{actors} started the discussion {title}"
     if verb == Verb.DISCUSSION_REPLIED:
@@ -368,6 +402,8 @@ def _link(entry: FeedItem) -> str:
         return f"/groups/{entry.group.public_id}"
     if entry.thread is not None:
         return f"/messages/{entry.thread.public_id}"
+    if entry.folder is not None:
+        return f"/folders/{entry.folder.public_id}"
     if entry.verb.startswith("connection."):
         return "/connections/"
     if entry.verb == Verb.PERSON_FOLLOWED and entry.actors:
@@ -390,6 +426,8 @@ def entry_data(viewer, entry: FeedItem) -> dict:
         obj = {"type": "group", "id": entry.group.public_id, "title": entry.group.title}
     elif entry.thread is not None:
         obj = {"type": "thread", "id": entry.thread.public_id, "title": entry.thread.subject}
+    elif entry.folder is not None:
+        obj = {"type": "folder", "id": entry.folder.public_id, "title": entry.folder.title}
     targets = []
     for target in entry.targets[:10]:
         if isinstance(target, User):

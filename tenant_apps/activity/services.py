@@ -47,6 +47,7 @@ def activity_record(
     group=None,
     person: User | None = None,
     thread=None,
+    folder=None,
     discussion=None,
     targets: Iterable = (),
     reply_to=None,
@@ -69,6 +70,7 @@ def activity_record(
         "group": group,
         "person": person,
         "thread": thread,
+        "folder": folder,
         "discussion": discussion,
         "data": {**(data or {}), **({"parent_author": reply_to.author_id} if reply_to else {})},
     }

@@ -8,6 +8,7 @@ api_urlpatterns = [
     path("activity/", api.ActivityFeedApi.as_view(), name="activity"),
     path("groups/<str:public_id>/activity/", api.GroupFeedApi.as_view(), name="group-activity"),
     path("content/<str:public_id>/activity/", api.ItemFeedApi.as_view(), name="item-activity"),
+    path("folders/<str:public_id>/activity/", api.FolderFeedApi.as_view(), name="folder-activity"),
     path("people/<str:public_id>/activity/", api.PersonFeedApi.as_view(), name="person-activity"),
     path("notifications/", api.NotificationsApi.as_view(), name="notifications"),
     path("notifications/unread", api.UnreadApi.as_view(), name="notifications-unread"),

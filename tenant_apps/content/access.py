@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.content.permissions import can_manage_q, content_visible_to
 from tenant_apps.people.selectors import person_columns_deferred
 
 
@@ -31,4 +31,16 @@ def access_content(
         or (for_edit and not item.viewer_can_edit)
     ):
         raise Http404("No such item.")
+    return item
+
+
+def access_trashed_content(viewer, public_id: str) -> ContentItem:
+    """An item in the trash that ``viewer`` manages (to restore it); Http404 otherwise."""
+    item = (
+        ContentItem.objects.filter(public_id=public_id, deleted_at__isnull=False)
+        .filter(can_manage_q(viewer))
+        .first()
+    )
+    if item is None:
+        raise Http404("No such item in your trash.")
     return item

@@ -80,9 +80,20 @@ class ContentItem(models.Model):
     # extracted text (D); kept by triggers in the write's transaction and when the
     # extracted text arrives.
     search_vector = SearchVectorField(null=True, editable=False)
+    # In the trash since then (content_delete): invisible everywhere but its managers'
+    # trash; restored by them, or purged after the institution's trash period.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["deleted_at"],
+                name="content_trash_idx",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
             GinIndex(fields=["search_vector"], name="content_search_idx"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="content_title_trgm_idx"),
             models.Index(fields=["-created", "-id"], name="content_recent_idx"),

@@ -7,6 +7,9 @@ address, the title, description and tags) when it is shared with them, or with a
 they belong to, as editor or manager; they may **manage** it (share, change its
 visibility, delete) as manager. The creator holds a manager share from the start.
 
+An item in the trash (``deleted_at`` set) is seen by no one: only its managers' trash
+lists it (tenant_apps.trash), and a share through a group in the trash grants nothing.
+
 The rule is written once, as SQL conditions: lists filter with it, and the
 checks for one item (UI, API, downloads, previews, later search) run the same
 conditions against that item.
@@ -17,7 +20,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Q, QuerySet, Value
 
 from tenant_apps.content.models import ContentItem, Share, ShareRole
-from tenant_apps.groups.models import GroupMembership
+from tenant_apps.groups.models import Group, GroupMembership
 from tenant_apps.people.models import Visibility
 
 
@@ -59,6 +62,7 @@ class SharedWith(Expression):
     def as_sql(self, compiler, connection, **extra_context) -> tuple[str, tuple]:
         item_sql, item_params = compiler.compile(self.item)
         share, member = Share._meta.db_table, GroupMembership._meta.db_table
+        group = Group._meta.db_table
         roles = ", ".join(["%s"] * len(self.roles))
         same_item = f'"s"."item_id" = {item_sql} AND "s"."item_id" >= {item_sql}'
         # Only table names, the item column's compiled SQL and placeholders go into the
@@ -67,7 +71,10 @@ class SharedWith(Expression):
             f'(EXISTS (SELECT 1 FROM "{share}" "s" WHERE {same_item} '  # noqa: S608
             f'AND "s"."user_id" = %s AND "s"."role" IN ({roles})) '
             f'OR EXISTS (SELECT 1 FROM "{share}" "s" INNER JOIN "{member}" "m" '
-            f'ON "m"."group_id" = "s"."group_id" WHERE {same_item} '
+            f'ON "m"."group_id" = "s"."group_id" '
+            # A group in the trash grants nothing until it is restored.
+            f'INNER JOIN "{group}" "g" ON "g"."id" = "s"."group_id" AND "g"."deleted_at" IS NULL '
+            f"WHERE {same_item} "
             f'AND "m"."user_id" = %s AND "s"."role" IN ({roles})))'
         )
         once = (*item_params, *item_params)
@@ -80,11 +87,13 @@ def _shared_with(user, *, roles: tuple[str, ...]) -> Q:
 
 
 def can_view_q(user) -> Q:
-    """The condition on ContentItem rows ``user`` may see."""
+    """The condition on ContentItem rows ``user`` may see (never one in the trash)."""
+    alive = Q(deleted_at__isnull=True)
     if not _is_member(user):
-        return Q(visibility=Visibility.PUBLIC)
-    return Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN]) | _shared_with(
-        user, roles=(ShareRole.VIEWER, ShareRole.EDITOR, ShareRole.MANAGER)
+        return alive & Q(visibility=Visibility.PUBLIC)
+    return alive & (
+        Q(visibility__in=[Visibility.PUBLIC, Visibility.LOGGEDIN])
+        | _shared_with(user, roles=(ShareRole.VIEWER, ShareRole.EDITOR, ShareRole.MANAGER))
     )
 
 

@@ -23,7 +23,8 @@ LIST_ORDER = ("-created", "-id")
 UNSHOWN = ("current_version__extracted_text",)
 
 
-def _for_lists(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+def for_lists(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+    """``items`` as the lists show them (joins, deferred columns), newest first."""
     # The API's lists show a document's body; the HTML lists add ``without_bodies``.
     return (
         items.select_related("current_version", "created_by", "link_preview")
@@ -42,7 +43,7 @@ def content_library(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
     items = content_visible_to(viewer).filter(created_by=viewer)
     if tag:
         items = items.filter(tags__contains=[tag.lower()])
-    return _for_lists(items)
+    return for_lists(items)
 
 
 def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
@@ -57,7 +58,7 @@ def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]
     )
     if tag:
         items = items.filter(tags__contains=[tag.lower()])
-    return _for_lists(items)
+    return for_lists(items)
 
 
 def content_of_group(*, viewer, group: Group, tag: str = "") -> QuerySet[ContentItem]:
@@ -72,7 +73,7 @@ def content_of_group(*, viewer, group: Group, tag: str = "") -> QuerySet[Content
     items = content_visible_to(viewer).filter(Exists(Share.objects.filter(same_item, group=group)))
     if tag:
         items = items.filter(tags__contains=[tag.lower()])
-    return _for_lists(items)
+    return for_lists(items)
 
 
 def versions_of(item: ContentItem) -> QuerySet[ContentVersion]:
@@ -139,4 +140,4 @@ def items_page(
 
 def content_by(*, viewer, person: User) -> QuerySet[ContentItem]:
     """The items ``person`` created that ``viewer`` may see (their profile's Library tab)."""
-    return _for_lists(content_visible_to(viewer).filter(created_by=person))
+    return for_lists(content_visible_to(viewer).filter(created_by=person))

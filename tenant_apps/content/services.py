@@ -534,18 +534,39 @@ def _preview_blob_ids(item: ContentItem) -> list[int]:
     return pages + list(image)
 
 
+@transaction.atomic
 def content_delete(*, actor: User, item: ContentItem) -> None:
-    """Delete an item, its versions, shares and comments; its blobs lose a reference each."""
-    with transaction.atomic():
-        _require_manager(actor, item)
-        content_purge(item=item)
+    """Move an item to the trash (managers only): from now on no one sees it, anywhere,
+    until one of its managers restores it (``content_restore``); the purge
+    (``content_purge``) removes it for good after the institution's trash period."""
+    _require_manager(actor, item)
+    _live_access_changed(item)
+    ContentItem.objects.filter(pk=item.pk).update(deleted_at=timezone.now(), deleted_by=actor)
+    activity_access_changed()
 
 
-def content_purge(*, item: ContentItem) -> None:
-    """``content_delete`` without asking who acts: for the institution's own processes
-    (a person's erasure, account.erasure), never for a request."""
+@transaction.atomic
+def content_restore(*, actor: User, item: ContentItem) -> ContentItem:
+    """Take an item out of the trash, as it was (its managers only)."""
+    _require_manager(actor, item)
+    ContentItem.objects.filter(pk=item.pk).update(deleted_at=None, deleted_by=None)
+    activity_access_changed()
+    item.refresh_from_db()
+    return item
+
+
+def content_purge(*, item: ContentItem, only_trashed: bool = False) -> None:
+    """Delete an item for good, without asking who acts: its versions, shares, comments
+    and activities; its blobs lose a reference each (the collector removes them). For the
+    institution's own processes, never for a request: the trash's purge (``only_trashed``:
+    an item restored meanwhile is left alone) and a person's erasure (account.erasure)."""
     tenant = current_tenant()
     with transaction.atomic():
+        if (
+            only_trashed
+            and not ContentItem.objects.filter(pk=item.pk, deleted_at__isnull=False).exists()
+        ):
+            return  # restored meanwhile
         _live_access_changed(item)
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         preview_refs = _preview_blob_ids(item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from tenant_apps.groups.models import Group
+from tenant_apps.groups.models import Group, Role
 from tenant_apps.groups.selectors import groups_visible_to, is_manager
 
 
@@ -19,4 +19,18 @@ def access_group(viewer, public_id: str, *, for_write: bool = False) -> Group:
     group = groups_visible_to(viewer).filter(public_id=public_id).first()
     if group is None or (for_write and not is_manager(group, viewer)):
         raise Http404("No such group.")
+    return group
+
+
+def access_trashed_group(viewer, public_id: str) -> Group:
+    """A group in the trash that ``viewer`` manages (to restore it); Http404 otherwise."""
+    group = (
+        Group.objects.filter(public_id=public_id, deleted_at__isnull=False)
+        .filter(memberships__user=viewer, memberships__role=Role.MANAGER)
+        .first()
+        if getattr(viewer, "is_authenticated", False)
+        else None
+    )
+    if group is None:
+        raise Http404("No such group in your trash.")
     return group

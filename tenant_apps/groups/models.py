@@ -72,9 +72,21 @@ class Group(models.Model):
     )
     # Search (tenant_apps.search): title and description, kept by a trigger.
     search_vector = SearchVectorField(null=True, editable=False)
+    # In the trash since then (group_delete): invisible everywhere but its managers'
+    # trash, and its shares grant nothing; restored by them, or purged after the
+    # institution's trash period.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["deleted_at"],
+                name="group_trash_idx",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
             GinIndex(fields=["search_vector"], name="group_search_idx"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="group_title_trgm_idx"),
             models.Index(fields=["-modified", "-id"], name="group_recent_idx"),

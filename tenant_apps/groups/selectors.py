@@ -26,12 +26,14 @@ def _signed_in(viewer) -> bool:
 
 def groups_visible_to(viewer) -> QuerySet[Group]:
     """Groups ``viewer`` may see: public ones; "loggedin" ones for members of the
-    institution; private ones only for their members and the people invited to them."""
+    institution; private ones only for their members and the people invited to them. A group in the
+    trash is seen by no one (its managers find it in their trash)."""
+    alive = Group.objects.filter(deleted_at__isnull=True)
     if not _signed_in(viewer):
-        return Group.objects.filter(visibility=Visibility.PUBLIC)
+        return alive.filter(visibility=Visibility.PUBLIC)
     member = GroupMembership.objects.filter(group=OuterRef("pk"), user=viewer)
     invited = GroupInvitation.objects.filter(group=OuterRef("pk"), user=viewer)
-    return Group.objects.filter(
+    return alive.filter(
         Q(visibility__in=(Visibility.PUBLIC, Visibility.LOGGEDIN))
         | Q(Exists(member))
         | Q(Exists(invited))

@@ -14,6 +14,7 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.images import picture_remove, picture_replace
@@ -107,10 +108,31 @@ def group_update(*, actor: User, group: Group, **changes) -> Group:
 
 @transaction.atomic
 def group_delete(*, actor: User, group: Group) -> None:
-    """Delete the group and its memberships, requests, invitations and shares (managers
-    only); its picture's blob loses the group's reference."""
+    """Move the group to the trash (managers only): no one sees it, and its shares grant
+    nothing, until a manager restores it (``group_restore``); the purge (``group_purge``)
+    deletes it for good after the institution's trash period."""
     _require_manager(group, actor)
     group = _locked(group)
+    Group.objects.filter(pk=group.pk).update(deleted_at=timezone.now(), deleted_by=actor)
+    activity_access_changed()
+
+
+@transaction.atomic
+def group_restore(*, actor: User, group: Group) -> Group:
+    """Take a group out of the trash with its members, library and settings (managers)."""
+    _require_manager(group, actor)
+    Group.objects.filter(pk=group.pk).update(deleted_at=None, deleted_by=None)
+    activity_access_changed()
+    return Group.objects.get(pk=group.pk)
+
+
+@transaction.atomic
+def group_purge(*, group: Group) -> None:
+    """Delete a trashed group for good (the trash's purge): its memberships, requests,
+    invitations and shares; its picture's blob loses the group's reference."""
+    group = Group.objects.select_for_update().filter(pk=group.pk, deleted_at__isnull=False).first()
+    if group is None:
+        return  # restored meanwhile
     picture_id = group.picture_id
     group.delete()
     activity_access_changed()

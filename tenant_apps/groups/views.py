@@ -277,7 +277,7 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 messages.error(request, "Tick the box to confirm that the group is to be deleted.")
                 return redirect("group-edit", public_id=group.public_id)
             services.group_delete(actor=actor, group=group)
-            messages.success(request, "The group is deleted.")
+            messages.success(request, "The group is in the trash; its managers can restore it.")
             return redirect("group-list")
         else:
             messages.error(request, "Unknown action.")

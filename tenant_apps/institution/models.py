@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 
@@ -12,7 +12,6 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Everyone"
     LOGGEDIN = "loggedin", "Signed-in members of the institution"
     PRIVATE = "private", "Only me (and the institution's admins)"
-
 
 
 class SearchLanguage(models.TextChoices):
@@ -58,12 +57,23 @@ class InstitutionProfile(models.Model):
     # still sign in with a password (so they can never lock themselves out); everyone
     # else uses LDAP or OpenID Connect.
     local_signin = models.BooleanField(default=True)
+    # Who must sign in with a second factor (TOTP or a recovery code) after any method.
+    two_factor = models.CharField(
+        max_length=8,
+        choices=[("off", "nobody"), ("admins", "admins"), ("everyone", "everyone")],
+        default="off",
+    )
     registration_domains = models.JSONField(default=list, blank=True)
     # The text-search language of the institution's content, groups and profile fields
     # (a PostgreSQL text-search configuration; names always use 'simple' as well).
     # Changing it rebuilds the search index (tenant_apps.search).
     search_language = models.CharField(
         max_length=20, choices=SearchLanguage.choices, default=SearchLanguage.ENGLISH
+    )
+    # How long deleted items, folders and groups stay in the trash, restorable by their
+    # managers, before the purge (tenant_apps.trash) removes them for good.
+    trash_days = models.PositiveSmallIntegerField(
+        default=30, db_default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     # Shown on every page next to the name (tenant_apps.avatars.services sets it).
     logo = models.ForeignKey(

@@ -57,6 +57,7 @@ class InstitutionSettingsOutput(serializers.Serializer):
     search_language = serializers.CharField()
     self_registration = serializers.BooleanField()
     registration_domains = serializers.ListField(child=serializers.CharField())
+    trash_days = serializers.IntegerField(help_text="days deleted things stay restorable")
 
 
 class InstitutionSettingsInput(serializers.Serializer):
@@ -68,6 +69,7 @@ class InstitutionSettingsInput(serializers.Serializer):
     registration_domains = serializers.ListField(
         child=serializers.CharField(max_length=253), required=False, max_length=100
     )
+    trash_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
 
 
 class AdminPeopleApi(APIView):

@@ -53,6 +53,16 @@ class InstitutionForm(forms.Form):
         required=False,
         help_text="They choose a password through a link e-mailed to them.",
     )
+    trash_days = forms.IntegerField(
+        label=_("Days in the trash"),
+        min_value=1,
+        max_value=365,
+        required=False,  # left out: unchanged
+        help_text=_(
+            "How long deleted items, folders and groups can be restored by their managers "
+            "before they are deleted for good."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Default language"),
         choices=(),

@@ -151,6 +151,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "search_language": profile.search_language,
         "self_registration": profile.self_registration,
         "registration_domains": "\n".join(profile.registration_domains or []),
+        "trash_days": profile.trash_days,
         "language": request.tenant.language,
         "time_zone": request.tenant.time_zone,
     }
@@ -165,6 +166,8 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
                 changes = dict(form.cleaned_data)
                 if not changes.get("search_language"):
                     changes.pop("search_language", None)  # a form without the field
+                if changes.get("trash_days") is None:
+                    changes.pop("trash_days", None)
                 for name in ("language", "time_zone"):
                     if name not in request.POST or changes.get(name) == getattr(
                         request.tenant, name

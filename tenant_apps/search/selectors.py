@@ -753,19 +753,20 @@ def world(*, viewer, size: int = 10) -> dict:
 
     allowed = _world_visibilities(viewer)
     items = list(
-        ContentItem.objects.filter(visibility__in=allowed)
+        ContentItem.objects.filter(visibility__in=allowed, deleted_at__isnull=True)
         .order_by("-modified", "-id")
         .only("public_id", "title", "kind", "tags", "modified", "visibility")[:size]
     )
     groups = list(
-        Group.objects.filter(visibility__in=allowed)
+        Group.objects.filter(visibility__in=allowed, deleted_at__isnull=True)
         .order_by("-modified", "-id")
         .only("public_id", "title", "description", "modified", "visibility")[:size]
     )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tag, count(*) AS n FROM (SELECT tags FROM content_contentitem "
-            "WHERE visibility = ANY(%s) ORDER BY modified DESC, id DESC LIMIT 1000) recent, "
+            "WHERE visibility = ANY(%s) AND deleted_at IS NULL "
+            "ORDER BY modified DESC, id DESC LIMIT 1000) recent, "
             "unnest(recent.tags) AS tag GROUP BY tag ORDER BY n DESC, tag LIMIT 20",
             [allowed],
         )

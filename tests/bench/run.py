@@ -17,7 +17,7 @@ database round trip and DRF, reported so that their cost stays visible.
 Rounds alternate so that machine noise hits every case alike; the median counts.
 Then the modules (tests/bench/bench_*.py) run in turn. ``--only NAME`` (repeatable:
 routing, pages, tenants, people, social, content, search, fleet, activity, authoring,
-previews) runs just those, e.g. ``make bench BENCH_ARGS="--only content"``.
+previews, folders) runs just those, e.g. ``make bench BENCH_ARGS="--only content"``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ MODULES = {
     "fleet": ("bench_fleet.py", "the fleet: migrating it, and 10,000 institutions"),
     "activity": ("bench_activity.py", "activity feeds, a post to a large group, live connections"),
     "authoring": ("bench_authoring.py", "50 editors on one document, 200 documents open"),
+    "folders": ("bench_folders.py", "a folder of 10,000 items: first and last page"),
     "previews": ("bench_previews.py", "previews in the worker: a 20-page docx, a 100-page PDF"),
 }
 

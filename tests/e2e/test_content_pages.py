@@ -1,12 +1,30 @@
-"""End to end in a real browser: upload a file, see its page, comment, share, download, delete."""
+"""End to end in a real browser: upload a file, see its page, comment, share, download,
+delete (to the trash) and restore."""
 
 from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 from tests.tenant_apps.content.conftest import png_bytes
 
 
+@pytest.fixture
+def _purge_afterwards(world, django_db_blocker):
+    """The browser commits rows in the shared world: the item leaves it (trash included)."""
+    yield
+    from tenant_apps.content.models import ContentItem
+    from tenant_apps.content.services import content_delete, content_purge
+
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
+        for item in ContentItem.objects.filter(title="Cell diagram (e2e)"):
+            content_delete(actor=world.bob, item=item)
+            content_purge(item=item)
+
+
+@pytest.mark.usefixtures("_purge_afterwards")
 def test_a_member_uploads_comments_downloads_and_deletes(page, live_server_url, world, tmp_path):
     base = live_server_url.format(host=world.host_a)
     diagram = tmp_path / "cell-diagram.png"
@@ -58,11 +76,16 @@ def test_a_member_uploads_comments_downloads_and_deletes(page, live_server_url, 
     screenshot(page, "content-library")
 
     page.goto(item_url)
-    page.get_by_role("button", name="Delete this item").click()  # asks first
-    page.get_by_role("button", name="Yes, delete it").click()
+    page.get_by_role("button", name="Delete this item").click()  # says what goes first
+    assert page.get_by_text("It is shared with 0 people").is_visible()
+    page.get_by_role("button", name="Move it to the trash").click()
     page.wait_for_url(base + "/content/")
-    assert page.get_by_text("Deleted \u201cCell diagram (e2e)\u201d.").is_visible()
+    assert page.get_by_text("Moved \u201cCell diagram (e2e)\u201d to the trash.").is_visible()
     assert page.goto(item_url).status == 404
+    page.goto(base + "/trash/")
+    page.get_by_role("button", name="Restore Cell diagram (e2e)").click()
+    assert page.get_by_text("Restored \u201cCell diagram (e2e)\u201d.").is_visible()
+    assert page.goto(item_url).status == 200
 
 
 def test_the_upload_form_is_usable_with_the_keyboard(page, live_server_url, world):

@@ -15,6 +15,7 @@ from tenant_apps.content.models import ContentItem
 from tenant_apps.content.services import (
     content_create_document,
     content_delete,
+    content_purge,
     content_share,
     content_unshare,
 )
@@ -31,6 +32,7 @@ def document(world, django_db_blocker):
     with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         if ContentItem.objects.filter(pk=item.pk).exists():
             content_delete(actor=world.alice, item=item)
+            content_purge(item=item)  # out of the trash too: the world is shared
 
 
 def _share(world, django_db_blocker, item, person, role) -> None:

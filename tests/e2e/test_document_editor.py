@@ -9,7 +9,12 @@ from django_tenants.utils import schema_context
 
 from tenant_apps.authoring import services, ydoc
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.services import content_create_document, content_delete, content_share
+from tenant_apps.content.services import (
+    content_create_document,
+    content_delete,
+    content_purge,
+    content_share,
+)
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 
@@ -23,6 +28,7 @@ def document(world, django_db_blocker):
     with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         if ContentItem.objects.filter(pk=item.pk).exists():
             content_delete(actor=world.alice, item=item)
+            content_purge(item=item)  # out of the trash too: the world is shared
 
 
 def _sign_in(page, base, username):

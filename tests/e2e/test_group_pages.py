@@ -17,15 +17,17 @@ def _leave_no_trace(world, django_db_blocker):
     so the picture's blob reference is released like any deleted group's."""
     yield
     from tenant_apps.content.models import ContentItem
-    from tenant_apps.content.services import content_delete
+    from tenant_apps.content.services import content_delete, content_purge
     from tenant_apps.groups.models import Group
-    from tenant_apps.groups.services import group_delete
+    from tenant_apps.groups.services import group_delete, group_purge
 
     with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
         for group in Group.objects.filter(title="Photo club (e2e)"):
             group_delete(actor=world.alice, group=group)
+            group_purge(group=group)  # out of the trash too: the world is shared
         for item in ContentItem.objects.filter(title="Club rules (e2e)"):
             content_delete(actor=world.alice, item=item)
+            content_purge(item=item)
 
 
 def _sign_in(page, base, username):

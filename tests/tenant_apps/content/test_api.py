@@ -13,6 +13,7 @@ from shared_apps.audit.services import Actor
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import blob_key, blob_storage, object_keys
 from tenant_apps.content.models import ContentItem
+from tenant_apps.content.services import content_purge
 from tenant_apps.groups.models import Group, GroupMembership, Role
 from tenants.models import TenantUsage
 from tenants.services import tenant_suspend, tenant_update
@@ -460,12 +461,17 @@ def test_versions_upload_list_download_and_restore(api_upload, client_a, alice, 
         assert Blob.objects.get(sha256=hashlib.sha256(one).hexdigest()).refs == 2
 
 
-def test_deleting_an_item_releases_its_blobs(api_upload, client_a, alice, world):
+def test_deleting_an_item_releases_its_blobs_when_the_trash_is_purged(
+    api_upload, client_a, alice, world
+):
     data = random_bytes()
     body = _item(api_upload, data)
     assert client_a.delete(f"/api/v1/content/{body['id']}", **alice).status_code == 204
     with schema_context(world.tenant_a.schema_name):
         blob = Blob.objects.get(sha256=hashlib.sha256(data).hexdigest())
+        assert blob.refs == 1  # in the trash: restorable, bytes kept
+        content_purge(item=ContentItem.objects.get(public_id=body["id"]))
+        blob.refresh_from_db()
         assert blob.refs == 0 and blob.unreferenced_since is not None
     assert client_a.get(f"/api/v1/content/{body['id']}", **alice).status_code == 404
 

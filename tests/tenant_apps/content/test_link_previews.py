@@ -15,7 +15,12 @@ from PIL import Image
 
 from tenant_apps.content.link_previews import LinkFetchFailed, link_facts_fetch, link_image_fetch
 from tenant_apps.content.models import ContentItem, LinkPreview, Processing
-from tenant_apps.content.services import content_add_link, content_delete, content_update
+from tenant_apps.content.services import (
+    content_add_link,
+    content_delete,
+    content_purge,
+    content_update,
+)
 from tenant_apps.content.tasks import ProcessingFailed, link_preview_process, link_previews_requeue
 from tests.conftest import sign_in
 from tests.tenant_apps.content.conftest import png_bytes
@@ -299,6 +304,8 @@ def test_deleting_a_link_releases_its_image(world, link):
     done = _process(world, item)
     with schema_context(world.tenant_a.schema_name):
         content_delete(actor=world.alice, item=item)
+        assert Blob.objects.get(pk=done.image_blob_id).refs == 1  # in the trash, restorable
+        content_purge(item=item)
         assert Blob.objects.get(pk=done.image_blob_id).refs == 0
 
 

@@ -18,6 +18,7 @@ from tenant_apps.content.models import ContentVersion, PreviewPage, Processing
 from tenant_apps.content.processing import PreviewTimeout
 from tenant_apps.content.services import (
     content_delete,
+    content_purge,
     content_upload_file,
     content_version_add,
     content_version_restore,
@@ -167,6 +168,7 @@ def test_deleting_an_item_releases_its_page_images(upload, world):
     with schema_context(world.tenant_a.schema_name):
         blob_ids = list(PreviewPage.objects.filter(version=done).values_list("blob_id", flat=True))
         content_delete(actor=world.alice, item=item)
+        content_purge(item=item)  # out of the trash: the page images lose their references
         assert set(Blob.objects.filter(pk__in=blob_ids).values_list("refs", flat=True)) == {0}
 
 

@@ -232,8 +232,9 @@ def test_managers_act_through_the_page(alice_client, item, world):
     )
     assert "no manager left" in response.content.decode()
     assert alice_client.post(f"{base}/delete").status_code == 302
-    with schema_context(world.tenant_a.schema_name):
-        assert not ContentItem.objects.filter(pk=item.pk).exists()
+    with schema_context(world.tenant_a.schema_name):  # in the trash, restorable
+        assert ContentItem.objects.get(pk=item.pk).deleted_at is not None
+    assert alice_client.get(base).status_code == 404
 
 
 def test_links_and_documents_through_the_forms(alice_client):

@@ -25,6 +25,7 @@ from tenant_apps.groups.services import (
     group_join,
     group_picture_remove,
     group_picture_set,
+    group_purge,
 )
 from tests.conftest import sign_in
 
@@ -210,6 +211,9 @@ def test_deleting_a_group_releases_its_picture_for_the_collector(world):
     red_blob, blue_blob = _blob_of(world, kept), _blob_of(world, gone)
     with schema_context(world.tenant_a.schema_name):
         group_delete(actor=world.alice, group=gone)
+    assert _refs(world, blue_blob) == 1  # in the trash: restorable with its picture
+    with schema_context(world.tenant_a.schema_name):
+        group_purge(group=gone)
     assert (_refs(world, red_blob), _refs(world, blue_blob)) == (1, 0)
     with schema_context(world.tenant_a.schema_name):
         assert blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0)) >= 1

@@ -204,5 +204,6 @@ def test_deleting_a_group_needs_a_confirmation(client_a, world):
     with schema_context(world.tenant_a.schema_name):
         assert Group.objects.filter(pk=group.pk).exists()
     client_a.post(f"/groups/{group.public_id}/act", {"action": "delete", "confirm": "yes"})
-    with schema_context(world.tenant_a.schema_name):
-        assert not Group.objects.filter(pk=group.pk).exists()
+    with schema_context(world.tenant_a.schema_name):  # in the trash, restorable
+        assert Group.objects.get(pk=group.pk).deleted_at is not None
+    assert client_a.get(f"/groups/{group.public_id}").status_code == 404

@@ -216,6 +216,7 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "search_language": "english",
         "self_registration": False,
         "registration_domains": [],
+        "trash_days": 30,
     }
     response = client_a.patch(
         "/api/v1/admin/institution",
