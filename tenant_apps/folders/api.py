@@ -33,7 +33,6 @@ from tenant_apps.folders.selectors import (
 from tenant_apps.groups.access import access_group
 from tenant_apps.people.models import Visibility
 
-
 PRINCIPAL_TYPES = (("person", "person"), ("group", "group"))
 
 
