@@ -8,6 +8,7 @@ rolled-back transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,11 +16,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from config import localcache
 from tenant_apps.people.models import User
 from tenant_apps.people.services import token_create, user_create
+from tenant_apps.people.two_factor import SESSION_PENDING, SESSION_VERIFIED_AT
 from tenants.models import Tenant
 from tenants.selectors import tenant_cache_clear
 from tenants.services import tenant_create
@@ -141,3 +144,15 @@ def client_b(world) -> Client:
 @pytest.fixture
 def platform_client() -> Client:
     return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+def second_factor_proven(client: Client, user: User) -> Client:
+    """The session of ``client`` as after entering a code of ``user``'s authenticator
+    (platform admins always sign in with a second factor; tests/tenant_apps/people/
+    test_two_factor.py goes through the real pages)."""
+    TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    session = client.session
+    session.pop(SESSION_PENDING, None)
+    session[SESSION_VERIFIED_AT] = int(time.time())
+    session.save()
+    return client

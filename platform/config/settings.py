@@ -69,6 +69,10 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tenant_apps.people",
+    # Two-factor sign-in (TOTP and recovery codes) for platform admins and institutions' people.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "shared_apps.site",
     "shared_apps.audit",
     "shared_apps.console",
@@ -79,6 +83,9 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tenant_apps.people",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenant_apps.institution",
     "tenant_apps.directory",
     "tenant_apps.groups",
@@ -159,6 +166,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sessions that still owe a second factor reach only its pages (tenant_apps.people.two_factor).
+    "tenant_apps.people.two_factor_middleware.TwoFactorMiddleware",
     # The person's language and time zone, else the institution's, else the browser's.
     "config.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

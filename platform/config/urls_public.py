@@ -4,11 +4,15 @@ from django.urls import include, path
 
 from config.metrics import metrics_view
 from shared_apps.site.views import find, home
+from tenant_apps.people import two_factor_views
 
 urlpatterns = [
     path("", home, name="platform-home"),
     path("find", find, name="platform-find"),
     path("console/", include("shared_apps.console.urls")),
+    path("2fa/", two_factor_views.overview, name="two-factor"),
+    path("2fa/verify", two_factor_views.verify, name="two-factor-verify"),
+    path("2fa/enrol", two_factor_views.enrol, name="two-factor-enrol"),
     path("signup/", include("shared_apps.signup.urls")),
     path("api/v1/platform/", include("shared_apps.console.api_urls")),
     path("metrics", metrics_view, name="metrics"),

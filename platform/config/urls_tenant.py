@@ -25,6 +25,7 @@ from tenant_apps.institution.views import theme
 from tenant_apps.invitations.urls import api_urlpatterns as invitations_api_urlpatterns
 from tenant_apps.manage.urls import api_urlpatterns as admin_api_urlpatterns
 from tenant_apps.messaging.urls import api_urlpatterns as messaging_api_urlpatterns
+from tenant_apps.people import two_factor_views
 from tenant_apps.people import views as people_views
 from tenant_apps.people.api import (
     AuthTokenApi,
@@ -68,6 +69,9 @@ urlpatterns = [
     path("theme.css", theme, name="theme-css"),
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
     path("signin", signin_views.signin, name="signin"),
+    path("2fa/", two_factor_views.overview, name="two-factor"),
+    path("2fa/verify", two_factor_views.verify, name="two-factor-verify"),
+    path("2fa/enrol", two_factor_views.enrol, name="two-factor-enrol"),
     path("signout", signin_views.signout, name="signout"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),

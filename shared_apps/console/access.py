@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.console.selectors import console_tenant
+from tenant_apps.people.two_factor import SESSION_VERIFIED_AT
 from tenants.models import Tenant
 
 
@@ -43,6 +45,10 @@ def platform_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., 
             return redirect_to_login(request.get_full_path(), reverse("console:login"))
         if not is_platform_admin(request.user):
             return render(request, "console/forbidden.html", status=403)
+        if SESSION_VERIFIED_AT not in request.session:
+            # Platform admins always sign in with a second factor (enrolling first if they
+            # have none), also in sessions begun before it was required.
+            return redirect(f"/2fa/verify?next={quote(request.get_full_path())}")
         return view(request, *args, **kwargs)
 
     return wrapped

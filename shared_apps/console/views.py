@@ -54,6 +54,7 @@ from shared_apps.console.selectors import (
     tenant_traffic_day,
 )
 from tenant_apps.people.services import token_create, token_revoke
+from tenant_apps.people.two_factor import session_fresh
 from tenants.models import Tenant, TenantStatus
 from tenants.provisioning import TemplateStale
 from tenants.services import (
@@ -414,6 +415,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 # --- the admin's own API tokens -------------------------------------------------------------
 @platform_admin_required
 def token_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not session_fresh(request):
+        # Issuing a token needs a fresh second factor.
+        return redirect(f"/2fa/verify?next={reverse('console:tokens')}")
     form = TokenForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "secret": None}
     status = 200

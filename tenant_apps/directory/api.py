@@ -12,13 +12,18 @@ from config.api.inputs import validated
 from tenant_apps.directory.models import LdapSettings, OidcSettings, SamlSettings
 from tenant_apps.directory.saml import sp_urls
 from tenant_apps.directory.services import (
+    TWO_FACTOR_POLICIES,
     ldap_settings_set,
     local_signin_set,
     oidc_settings_set,
     saml_settings_set,
     signin_methods,
+    two_factor_policy_set,
 )
 from tenant_apps.institution.api import IsInstitutionAdmin
+from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.people.access import access_person
+from tenant_apps.people.two_factor import two_factor_reset
 
 
 class LdapOutput(serializers.Serializer):
@@ -138,10 +143,18 @@ class SigninMethodsOutput(serializers.Serializer):
     ldap = serializers.BooleanField()
     oidc = serializers.BooleanField()
     saml = serializers.BooleanField()
+    two_factor = serializers.ChoiceField(
+        choices=TWO_FACTOR_POLICIES, help_text="Who must sign in with a second factor"
+    )
 
 
 class SigninMethodsInput(serializers.Serializer):
-    local = serializers.BooleanField()
+    local = serializers.BooleanField(required=False)
+    two_factor = serializers.ChoiceField(choices=TWO_FACTOR_POLICIES, required=False)
+
+
+def _methods() -> dict:
+    return {**signin_methods(), "two_factor": institution_profile().two_factor}
 
 
 class AdminSigninMethodsApi(APIView):
@@ -149,17 +162,23 @@ class AdminSigninMethodsApi(APIView):
 
     @extend_schema(responses=SigninMethodsOutput, summary="Which sign-in methods are on")
     def get(self, request: Request) -> Response:
-        return Response(SigninMethodsOutput(signin_methods()).data)
+        return Response(SigninMethodsOutput(_methods()).data)
 
     @extend_schema(
         request=SigninMethodsInput,
         responses=SigninMethodsOutput,
-        summary="Allow or refuse password sign-in with local accounts (admins keep it)",
+        summary="Allow or refuse password sign-in with local accounts (admins keep it); "
+        "who must use a second factor",
     )
     def patch(self, request: Request) -> Response:
         data = validated(SigninMethodsInput, request.data)
-        local_signin_set(actor=request.user, enabled=data["local"])
-        return Response(SigninMethodsOutput(signin_methods()).data)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        if "local" in data:
+            local_signin_set(actor=request.user, enabled=data["local"])
+        if "two_factor" in data:
+            two_factor_policy_set(actor=request.user, policy=data["two_factor"])
+        return Response(SigninMethodsOutput(_methods()).data)
 
 
 class SamlOutput(serializers.Serializer):
@@ -214,3 +233,16 @@ class AdminSamlApi(APIView):
     def patch(self, request: Request) -> Response:
         row = _set(saml_settings_set, request, SamlInput)
         return Response(SamlOutput(row, context={"request": request}).data)
+
+
+class AdminPersonTwoFactorApi(APIView):
+    permission_classes = [IsInstitutionAdmin]
+
+    @extend_schema(
+        responses={204: None},
+        summary="Reset a person's two-factor sign-in (their authenticator and recovery codes)",
+    )
+    def delete(self, request: Request, public_id: str) -> Response:
+        person = access_person(request.user, public_id, for_write=True)
+        two_factor_reset(actor=request.user, person=person)
+        return Response(status=204)

@@ -109,3 +109,19 @@ class SamlForm(forms.Form):
         label=_("Create an account for someone the identity provider vouches for"),
         required=False,
     )
+
+
+class TwoFactorPolicyForm(forms.Form):
+    two_factor = forms.ChoiceField(
+        label=_("Who must sign in with a second factor"),
+        choices=[
+            ("off", _("Nobody (people may still turn it on for themselves)")),
+            ("admins", _("The institution's admins")),
+            ("everyone", _("Everyone")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A code from an authenticator app (TOTP) after any sign-in method; recovery codes "
+            "for a lost phone. Applies from each person's next sign-in. API tokens keep working."
+        ),
+    )

@@ -268,3 +268,18 @@ def _saml_settings_save(*, actor, values: dict) -> SamlSettings:
         ]
     _settings_save(current, actor=actor, method="saml", values=values, errors=errors)
     return current
+
+
+# --- two-factor policy ------------------------------------------------------------------
+TWO_FACTOR_POLICIES = ("off", "admins", "everyone")
+
+
+@transaction.atomic
+def two_factor_policy_set(*, actor, policy: str) -> None:
+    """Who must sign in with a second factor: nobody ("off"), the admins, or everyone.
+
+    Applies from each person's next sign-in (tenant_apps.people.two_factor)."""
+    _require_signin_admin(actor)
+    if policy not in TWO_FACTOR_POLICIES:
+        raise ValidationError({"two_factor": ["Choose off, admins or everyone."]})
+    institution_settings_update(actor=actor, two_factor=policy)

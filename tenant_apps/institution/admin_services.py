@@ -24,6 +24,7 @@ INSTITUTION_EDITABLE = (
     "registration_domains",
     "trash_days",
     "local_signin",  # through tenant_apps.directory.services.local_signin_set
+    "two_factor",  # through tenant_apps.directory.services.two_factor_policy_set
     "language",  # the defaults for its people: kept on the tenant (tenant_locale_set)
     "time_zone",
 )

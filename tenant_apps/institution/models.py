@@ -57,6 +57,12 @@ class InstitutionProfile(models.Model):
     # still sign in with a password (so they can never lock themselves out); everyone
     # else uses LDAP or OpenID Connect.
     local_signin = models.BooleanField(default=True)
+    # Who must sign in with a second factor (TOTP or a recovery code) after any method.
+    two_factor = models.CharField(
+        max_length=8,
+        choices=[("off", "nobody"), ("admins", "admins"), ("everyone", "everyone")],
+        default="off",
+    )
     registration_domains = models.JSONField(default=list, blank=True)
     # The text-search language of the institution's content, groups and profile fields
     # (a PostgreSQL text-search configuration; names always use 'simple' as well).

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from tenant_apps.content.access import access_content
 from tenant_apps.content.models import ShareRole
+from tenant_apps.folders.access import access_folder
+from tenant_apps.folders.models import FolderRole
 from tenant_apps.groups.access import access_group
 from tenant_apps.invitations.models import EmailInvitation, TargetKind
 
@@ -34,6 +36,15 @@ def _target(kind: str, obj) -> Target:
             tuple(ShareRole.values),
             obj,
         )
+    if kind == TargetKind.FOLDER:
+        return Target(
+            kind,
+            obj.public_id,
+            obj.title,
+            reverse("folder", args=[obj.public_id]),
+            tuple(FolderRole.values),
+            obj,
+        )
     return Target(
         kind,
         obj.public_id,
@@ -45,14 +56,16 @@ def _target(kind: str, obj) -> Target:
 
 
 def access_invitation_target(viewer, public_id: str) -> Target:
-    """What ``viewer`` may invite someone to: an item they manage (``c_...``) or a group they
-    manage (``g_...``). Http404 otherwise, like an unknown id."""
+    """What ``viewer`` may invite someone to: an item (``c_...``), a group (``g_...``) or a
+    folder (``f_...``) they manage. Http404 otherwise, like an unknown id."""
     public_id = (public_id or "")[:40]
     if public_id.startswith("c_"):
         return _target(TargetKind.CONTENT, access_content(viewer, public_id, for_write=True))
     if public_id.startswith("g_"):
         return _target(TargetKind.GROUP, access_group(viewer, public_id, for_write=True))
-    raise Http404("No such item or group.")
+    if public_id.startswith("f_"):
+        return _target(TargetKind.FOLDER, access_folder(viewer, public_id, for_write=True))
+    raise Http404("No such item, group or folder.")
 
 
 def access_invitation(viewer, public_id: str) -> EmailInvitation:

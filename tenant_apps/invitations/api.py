@@ -24,8 +24,8 @@ from tenant_apps.invitations.services import (
 class InvitationOutput(serializers.Serializer):
     id = serializers.CharField()
     email = serializers.CharField(help_text="the address the caller typed")
-    kind = serializers.CharField(help_text="content, group (folder to come)")
-    target = serializers.CharField(help_text="c_... or g_...")
+    kind = serializers.CharField(help_text="content, group or folder")
+    target = serializers.CharField(help_text="c_..., g_... or f_...")
     role = serializers.CharField()
     created = serializers.DateTimeField()
     expires = serializers.DateTimeField()
@@ -47,7 +47,9 @@ def invitation_data(invitation: EmailInvitation) -> dict:
 
 class InvitationInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
-    target = serializers.CharField(max_length=40, help_text="an item (c_...) or a group (g_...)")
+    target = serializers.CharField(
+        max_length=40, help_text="an item (c_...), a group (g_...) or a folder (f_...)"
+    )
     role = serializers.CharField(
         max_length=16, required=False, help_text="viewer, editor, manager; member for a group"
     )
@@ -70,7 +72,7 @@ class InvitationsApi(APIView):
     @extend_schema(
         request=InvitationInput,
         responses={202: InvitationOutput},
-        summary="Invite an e-mail address to an item or a group I manage (a mail goes, always)",
+        summary="Invite an address to an item, group or folder I manage (a mail goes always)",
     )
     def post(self, request: Request) -> Response:
         data = validated(InvitationInput, request.data)

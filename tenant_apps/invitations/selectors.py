@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from tenant_apps.content.models import ContentItem
+from tenant_apps.folders.models import Folder
 from tenant_apps.groups.models import Group
 from tenant_apps.invitations.models import EmailInvitation, TargetKind
 from tenant_apps.people.models import User
@@ -17,10 +18,11 @@ def invitations_sent(inviter: User) -> QuerySet[EmailInvitation]:
 
 def invitation_target_title(invitation: EmailInvitation) -> str:
     """The title of what the invitation is for (shown to whoever holds its link), or ""."""
-    model = {TargetKind.CONTENT: ContentItem, TargetKind.GROUP: Group}.get(invitation.kind)
-    if model is None:
+    rows = {
+        TargetKind.CONTENT: ContentItem.objects.filter(deleted_at__isnull=True),
+        TargetKind.GROUP: Group.objects.filter(deleted_at__isnull=True),
+        TargetKind.FOLDER: Folder.objects.filter(deleted_at__isnull=True),
+    }.get(invitation.kind)
+    if rows is None:
         return ""
-    return (
-        model.objects.filter(public_id=invitation.target_id).values_list("title", flat=True).first()
-        or ""
-    )
+    return rows.filter(public_id=invitation.target_id).values_list("title", flat=True).first() or ""

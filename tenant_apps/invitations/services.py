@@ -32,6 +32,8 @@ from django.utils.translation import gettext as _
 from config.locale import language_for
 from tenant_apps.content.models import ContentItem, Share
 from tenant_apps.content.services import content_share
+from tenant_apps.folders.models import Folder, FolderShare
+from tenant_apps.folders.services import folder_share
 from tenant_apps.groups.models import Group, GroupMembership
 from tenant_apps.groups.services import group_invite, group_join
 from tenant_apps.institution.selectors import institution_profile
@@ -166,15 +168,30 @@ def _grant(invitation: EmailInvitation, user: User, *, confirmed: bool) -> str |
     try:
         with transaction.atomic():
             if invitation.kind == TargetKind.CONTENT:
-                item = ContentItem.objects.filter(public_id=invitation.target_id).first()
+                item = ContentItem.objects.filter(
+                    public_id=invitation.target_id, deleted_at__isnull=True
+                ).first()
                 if item is None:
                     return None
                 # Never lower a share the person holds already.
                 if not Share.objects.filter(item=item, user=user).exists():
                     content_share(actor=inviter, item=item, principals=[user], role=invitation.role)
                 return f"/content/{item.public_id}"
+            if invitation.kind == TargetKind.FOLDER:
+                folder = Folder.objects.filter(
+                    public_id=invitation.target_id, deleted_at__isnull=True
+                ).first()
+                if folder is None:
+                    return None
+                if not FolderShare.objects.filter(folder=folder, user=user).exists():
+                    folder_share(
+                        actor=inviter, folder=folder, principals=[user], role=invitation.role
+                    )
+                return f"/folders/{folder.public_id}"
             if invitation.kind == TargetKind.GROUP:
-                group = Group.objects.filter(public_id=invitation.target_id).first()
+                group = Group.objects.filter(
+                    public_id=invitation.target_id, deleted_at__isnull=True
+                ).first()
                 if group is None:
                     return None
                 if not GroupMembership.objects.filter(group=group, user=user).exists():

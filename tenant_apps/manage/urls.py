@@ -8,6 +8,7 @@ from tenant_apps.directory import admin_views as directory_admin_views
 from tenant_apps.directory.api import (
     AdminLdapApi,
     AdminOidcApi,
+    AdminPersonTwoFactorApi,
     AdminSamlApi,
     AdminSigninMethodsApi,
 )
@@ -23,6 +24,11 @@ urlpatterns = [
     path("people/import", admin_views.people_import_page, name="manage-import"),
     path("people/<str:public_id>", admin_views.person_page, name="manage-person"),
     path("people/<str:public_id>/access", admin_views.person_access, name="manage-person-access"),
+    path(
+        "people/<str:public_id>/two-factor-reset",
+        directory_admin_views.person_two_factor_reset,
+        name="manage-person-two-factor-reset",
+    ),
     path("institution", admin_views.institution_settings, name="manage-institution"),
     path("institution/logo", avatar_views.manage_logo, name="manage-logo"),
     path("signin", directory_admin_views.signin_methods_page, name="manage-signin"),
@@ -32,6 +38,11 @@ urlpatterns = [
 api_urlpatterns = [
     path("people/", admin_api.AdminPeopleApi.as_view(), name="admin-people"),
     path("people/<str:public_id>", admin_api.AdminPersonApi.as_view(), name="admin-person"),
+    path(
+        "people/<str:public_id>/two-factor",
+        AdminPersonTwoFactorApi.as_view(),
+        name="admin-person-two-factor",
+    ),
     path("institution", admin_api.AdminInstitutionApi.as_view(), name="admin-institution"),
     path("institution/logo", AdminLogoApi.as_view(), name="admin-logo"),
     path("signin", AdminSigninMethodsApi.as_view(), name="admin-signin"),

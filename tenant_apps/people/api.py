@@ -32,6 +32,7 @@ from tenant_apps.people.services import (
     token_revoke,
 )
 from tenant_apps.people.signin import SigninFailed, SigninRefused, signin_with_password
+from tenant_apps.people.two_factor import token_second_factor_check
 
 
 class PersonSummaryOutput(serializers.Serializer):
@@ -147,6 +148,14 @@ class TokenInput(serializers.Serializer):
         help_text=f"the token stops working after this many days (we suggest "
         f"{TOKEN_SUGGESTED_DAYS}); omitted or null: never",
     )
+    otp = serializers.CharField(
+        max_length=20,
+        required=False,
+        default="",
+        help_text="a current code of the person's authenticator app (or a recovery code): "
+        "needed by people with two-factor sign-in, unless their session proved one in the "
+        "last 10 minutes",
+    )
 
 
 class SigninInput(TokenInput):
@@ -191,6 +200,7 @@ class AuthTokenApi(APIView):
             raise exceptions.AuthenticationFailed(
                 "The username or password is not correct."
             ) from None
+        token_second_factor_check(user=user, request=None, code=data["otp"])
         _token, raw = token_create(
             user=user, name=data["name"], expires_in_days=data["expires_in_days"]
         )
@@ -213,6 +223,7 @@ class MyTokensApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(TokenInput, request.data)
+        token_second_factor_check(user=request.user, request=request._request, code=data["otp"])
         _token, raw = token_create(
             user=request.user, name=data["name"], expires_in_days=data["expires_in_days"]
         )

@@ -7,4 +7,6 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from tenant_apps.people import receivers  # noqa: F401 (connects them)
+        # Connects the receivers: caches of users and tokens; the user_logged_in receiver
+        # that asks for a second factor.
+        from tenant_apps.people import receivers, two_factor  # noqa: F401

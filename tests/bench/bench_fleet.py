@@ -226,6 +226,9 @@ def console_medians() -> tuple[float, float]:
     )
     client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
     client.force_login(admin)
+    from tests.conftest import second_factor_proven
+
+    second_factor_proven(client, admin)
     results = []
     for path in ("/console/", "/console/?q=filler+7"):
         assert client.get(path).status_code == 200

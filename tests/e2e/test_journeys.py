@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from shared_apps.audit.services import Actor
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ROOT, screenshot
+from tests.e2e.two_factor import enrol_in_page
 
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -117,6 +118,11 @@ def _leave_no_trace(world, django_db_blocker):
         connection.set_schema_to_public()
         # A raw delete: the cascade would look for tenant tables in the public schema.
         root = User.objects.filter(username="e2e-root")
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.filter(user__in=root).delete()  # the console's second factor
+        StaticDevice.objects.filter(user__in=root).delete()
         root._raw_delete(root.db)
         SignupApplication.objects.all().delete()
         beta = Tenant.objects.get(pk=world.tenant_b.pk)
@@ -257,6 +263,10 @@ def test_a_platform_admin_suspends_and_resumes_an_institution(
     page.get_by_label("Username").fill("e2e-root")
     page.get_by_label("Password").fill(PASSWORD)
     go(page, page.get_by_role("button", name="Sign in"))
+    # Platform admins always sign in with a second factor: the first time, they enrol.
+    check(page, "console-two-factor-enrol")
+    enrol_in_page(page)
+    go(page, page.get_by_role("link", name="Continue"))
     check(page, "console-institutions")
     go(page, page.get_by_role("link", name="Beta College"))
     check(page, "console-institution")

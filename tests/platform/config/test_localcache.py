@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context, tenant_context
 
+from config import localcache
 from config.localcache import LocalCache
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.models import InstitutionProfile
@@ -72,6 +73,7 @@ def _profile_reads(statements: list[str]) -> int:
 # --- the institution's profile -----------------------------------------------------
 def test_a_signed_in_page_reads_the_profile_once_cold_and_never_warm(client_a, world):
     sign_in(client_a, world.bob, world.tenant_a)  # not staff: user_can_authenticate asks
+    localcache.clear_all()  # (signing in may have read the profile already)
     cold = _sql(client_a, "/people/")
     warm = _sql(client_a, "/people/")
     assert _profile_reads(cold) == 1, cold

@@ -19,6 +19,7 @@ from config.celery import app
 from tenant_apps.people.services import user_create
 from tenants.models import TenantTraffic
 from tenants.services import traffic_flush
+from tests.conftest import second_factor_proven
 
 TOKEN = "metrics-test-token"
 
@@ -91,6 +92,7 @@ def test_the_console_shows_an_institutions_last_day(world, client):
     admin = user_create(username="metrics-admin", email="m@platform.example", is_admin=True)
     console = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
     console.force_login(admin)
+    second_factor_proven(console, admin)
     response = console.get(f"/console/t/{world.tenant_a.slug}/")
     assert response.status_code == 200
     assert "4 requests, 0 errors" in response.content.decode()

@@ -17,7 +17,7 @@ from tenant_apps.people.models import User
 from tenant_apps.people.services import token_create, user_create
 from tenants.models import Tenant
 from tenants.services import tenant_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_proven
 
 _serial = itertools.count()
 
@@ -65,7 +65,7 @@ def console(platform_admin) -> Client:
     """A platform-host client signed in as a platform admin."""
     client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
     client.force_login(platform_admin)
-    return client
+    return second_factor_proven(client, platform_admin)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tenants.models import Domain, Tenant, TenantStatus
 from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend
 from tenants.usage import usage_add
 from tests.conftest import sign_in
-from tests.shared_apps.console.conftest import unique_slug
+from tests.shared_apps.console.conftest import second_factor_proven, unique_slug
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +94,8 @@ def test_a_public_account_that_is_not_an_admin_gets_403(platform_user, world):
 def test_a_platform_admins_session_works_with_csrf_on_writes(platform_admin, world):
     client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, enforce_csrf_checks=True)
     client.force_login(platform_admin)
+    _problem(client.get(TENANTS), 403)  # a session that owes its second factor
+    second_factor_proven(client, platform_admin)
     assert client.get(TENANTS).status_code == 200
     _problem(_json(client, "patch", f"{TENANTS}alpha", {"name": "Hijacked"}), 403)
     assert Tenant.objects.get(slug="alpha").name == "Alpha University"

@@ -14,7 +14,7 @@ from tenants.models import Domain, Tenant, TenantStatus
 from tenants.services import tenant_add_domain, tenant_delete, tenant_suspend
 from tenants.usage import usage_add
 from tests.conftest import PASSWORD, sign_in
-from tests.shared_apps.console.conftest import unique_slug
+from tests.shared_apps.console.conftest import second_factor_proven, unique_slug
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,9 @@ def test_a_platform_admin_signs_in_with_a_password(platform_client, admin_with_p
     )
     assert response.status_code == 302
     assert response["Location"] == "/console/audit/"
+    # Then the second factor (enrolling the first time: tests/.../test_two_factor.py).
+    assert platform_client.get("/console/")["Location"] == "/2fa/enrol?next=/console/"
+    second_factor_proven(platform_client, admin_with_password)
     assert platform_client.get("/console/").status_code == 200
 
 
@@ -137,6 +140,7 @@ def test_forms_need_the_csrf_token(admin_with_password, world):
     response = client.post("/console/login", {"username": "root", "password": PASSWORD})
     assert response.status_code == 403
     client.force_login(admin_with_password)
+    second_factor_proven(client, admin_with_password)
     assert client.post("/console/t/alpha/suspend").status_code == 403
     assert _status_of("alpha") == TenantStatus.ACTIVE
 

@@ -256,3 +256,19 @@ def test_the_manage_page_saves_saml_from_a_metadata_address(
     with schema_context(world.tenant_a.schema_name):
         row = SamlSettings.objects.get()
         assert row.enabled and row.idp_entity_id == saml_idp.entity_id
+
+
+def test_a_saml_sign_in_still_owes_the_second_factor_the_policy_asks_for(world, saml_idp):
+    from tenant_apps.institution.models import InstitutionProfile
+
+    configure(world, saml_idp)
+    with schema_context(world.tenant_a.schema_name):
+        InstitutionProfile.objects.filter(pk=InstitutionProfile.SINGLETON_PK).update(
+            two_factor="everyone"
+        )
+    client, answer, _ = sign_in_saml(world, saml_idp, "sam", next_path="/people/")
+    assert answer["Location"] == "/people/"
+    assert client.get("/people/", HTTP_HOST=world.host_a)["Location"] == (
+        "/2fa/enrol?next=/people/"
+    )
+    assert me(client, world.host_a).status_code == 403

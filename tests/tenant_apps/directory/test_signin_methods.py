@@ -86,7 +86,13 @@ def test_the_api_switches_local_passwords(world, client_a, bearer):
     answer = client_a.patch(
         "/api/v1/admin/signin", {"local": False}, content_type="application/json", **admin
     )
-    assert answer.json() == {"local": False, "ldap": False, "oidc": True, "saml": False}
+    assert answer.json() == {
+        "local": False,
+        "ldap": False,
+        "oidc": True,
+        "saml": False,
+        "two_factor": "off",
+    }
     assert client_a.get("/api/v1/admin/signin", **admin).json()["local"] is False
 
 

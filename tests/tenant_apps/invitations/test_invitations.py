@@ -285,3 +285,23 @@ def test_the_page_and_the_list(
         page = client_a.get("/api/v1/invitations/?limit=25", **alice).json()
     assert len(page["results"]) == 25 and page["next"]
     assert client_a.get("/api/v1/invitations/", **bearer(world.bob)).json()["results"] == []
+
+
+def test_a_folder_invitation_is_a_folder_share_at_sign_in(
+    invite, committed, client_a, world, smtp_server
+):
+    from tenant_apps.folders.models import FolderShare
+    from tenant_apps.folders.services import folder_create
+
+    with tenant_context(world.tenant_a):
+        folder = folder_create(actor=world.alice, title="Course pack")
+        erin = user_create(username="erin", email="erin@example.org", password=PASSWORD)
+    sign_in(client_a, world.alice, world.tenant_a)
+    assert b"Invite someone by e-mail" in client_a.get(f"/folders/{folder.public_id}").content
+    invitation = invite(folder, "erin@example.org", role="viewer")
+    assert invitation.kind == "folder" and invitation.target_id == folder.public_id
+    fresh = Client(HTTP_HOST=world.host_a)
+    assert fresh.post("/signin", {"username": "erin", "password": PASSWORD}).status_code == 302
+    with tenant_context(world.tenant_a):
+        assert FolderShare.objects.get(folder=folder, user=erin).role == "viewer"
+    assert fresh.get(f"/folders/{folder.public_id}").status_code == 200
