@@ -540,6 +540,7 @@ class ContentPagesApi(APIView):
 
     @extend_schema(
         responses=PagesDoc,
+        operation_id="v1_content_pages_list",
         summary="The current version's page images (PDFs and Office documents)",
         description="At most CONTENT_PREVIEW_MAX_PAGES pages have an image (a bounded "
         "list, not paginated); `page_count` is the document's own number of pages.",
@@ -570,7 +571,11 @@ class ContentPagesApi(APIView):
 class ContentPageApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses={(200, "image/png"): bytes}, summary="One page image (PNG)")
+    @extend_schema(
+        responses={(200, "image/png"): bytes},
+        operation_id="v1_content_page_retrieve",
+        summary="One page image (PNG)",
+    )
     def get(self, request: Request, public_id: str, number: int):
         item = access_content(request.user, public_id)
         page = preview_page_of(_current_file(item), number)
