@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +38,7 @@ from tenant_apps.connections.services import (
     person_unblock,
     person_unfollow,
 )
+from tenant_apps.institution.confirm import confirm_page, is_confirmed, safe_next
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import person_summary
@@ -107,10 +108,13 @@ def person_panel(viewer, person: User) -> dict | None:
 
 
 def _back(request: HttpRequest):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("connections-page")
+    return redirect(safe_next(request, reverse("connections-page")))
+
+
+def _next(request: HttpRequest) -> list[tuple[str, str]]:
+    """The ``next`` to carry through a confirmation step (only when it is on this host)."""
+    target = safe_next(request, "")
+    return [("next", target)] if target else []
 
 
 @login_required(login_url="signin")
@@ -121,6 +125,22 @@ def connections_act(request: HttpRequest) -> HttpResponse:
     try:
         if action in ("invite", "block", "unblock"):
             person = access_person(actor, request.POST.get("person", "").strip())
+            if action == "block" and not is_confirmed(request):
+                name = person_summary(actor, person).get("display_name") or _(
+                    "a member of the institution"
+                )
+                return confirm_page(
+                    request,
+                    title=_("Block %(person)s?") % {"person": name},
+                    explanation=_(
+                        "They will no longer be able to invite you to connect or send you "
+                        "messages, and any connection or following between you ends. You can "
+                        "unblock them later from your Connections page."
+                    ),
+                    button=_("Block"),
+                    fields=[("action", "block"), ("person", person.public_id), *_next(request)],
+                    cancel=safe_next(request, reverse("person-page", args=[person.public_id])),
+                )
             if action == "invite":
                 connection_invite(actor=actor, person=person)
                 messages.success(request, _("Invitation sent to %(person)s.") % {"person": person})
@@ -132,6 +152,22 @@ def connections_act(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("You unblocked %(person)s.") % {"person": person})
         elif action in ("accept", "end"):
             connection = access_connection(actor, request.POST.get("connection", ""))
+            if action == "end" and connection.status == "accepted" and not is_confirmed(request):
+                return confirm_page(
+                    request,
+                    title=_("Remove this connection?"),
+                    explanation=_(
+                        "You will no longer be connected. To connect again, one of you "
+                        "has to send a new invitation."
+                    ),
+                    button=_("Remove connection"),
+                    fields=[
+                        ("action", "end"),
+                        ("connection", connection.public_id),
+                        *_next(request),
+                    ],
+                    cancel=safe_next(request, reverse("connections-page")),
+                )
             if action == "accept":
                 connection_accept(actor=actor, connection=connection)
                 messages.success(request, _("You are connected."))

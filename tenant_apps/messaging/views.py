@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
 from tenant_apps.groups.picker import PickerError, picker_describe
 from tenant_apps.groups.picker_views import picker_read, picker_state
+from tenant_apps.institution.confirm import confirm_page, is_confirmed
 from tenant_apps.messaging.access import access_thread
 from tenant_apps.messaging.forms import ComposeForm, ReplyForm
 from tenant_apps.messaging.selectors import (
@@ -153,6 +155,18 @@ def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, _("Moved to %(folder)s.") % {"folder": FOLDER_LABELS[action]})
             return redirect("messages-folder")
         elif action == "delete":
+            if not is_confirmed(request):
+                return confirm_page(
+                    request,
+                    title=_("Delete this thread for you?"),
+                    explanation=_(
+                        "The thread and its messages disappear from your folders and cannot "
+                        "be brought back. The other participants keep their copy."
+                    ),
+                    button=_("Delete for me"),
+                    fields=[("action", "delete")],
+                    cancel=reverse("messages-thread", args=[state.thread.public_id]),
+                )
             thread_delete(actor=actor, state=state)
             messages.success(request, _("The thread is deleted for you; the others keep it."))
             return redirect("messages-folder")

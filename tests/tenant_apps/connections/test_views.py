@@ -58,7 +58,9 @@ def test_the_profile_page_shows_mutual_connections(client_a, world):
 
 def test_blocking_from_a_profile_and_a_friendly_refusal(client_a, world):
     sign_in(client_a, world.alice, world.tenant_a)
-    client_a.post("/connections/act", {"action": "block", "person": world.bob.public_id})
+    client_a.post(
+        "/connections/act", {"action": "block", "person": world.bob.public_id, "confirmed": "1"}
+    )
     with schema_context(world.tenant_a.schema_name):
         assert Block.objects.filter(blocker=world.alice, blocked=world.bob).exists()
     bobs = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a)
@@ -116,3 +118,66 @@ def test_the_connections_page_pages_by_keyset(client_a, world, django_assert_max
     names = re.findall(r">(Peer \d\d)<", first + second)
     assert len(names) == len(set(names)) == 55
     assert client_a.get("/connections/?after=k_nosuch").status_code == 404
+
+
+def test_blocking_asks_first_and_only_the_confirmation_blocks(client_a, world):
+    sign_in(client_a, world.alice, world.tenant_a)
+    profile = f"/people/{world.bob.public_id}"
+    first = client_a.post(
+        "/connections/act", {"action": "block", "person": world.bob.public_id, "next": profile}
+    )
+    assert first.status_code == 200
+    page = first.content.decode()
+    assert "Block Bob Baker?" in page and "bob@example.edu" not in page
+    assert 'name="confirmed" value="1"' in page and f'href="{profile}"' in page
+    with schema_context(world.tenant_a.schema_name):
+        assert not Block.objects.filter(blocker=world.alice, blocked=world.bob).exists()
+    done = client_a.post(
+        "/connections/act",
+        {"action": "block", "person": world.bob.public_id, "next": profile, "confirmed": "1"},
+    )
+    assert done["Location"] == profile
+    with schema_context(world.tenant_a.schema_name):
+        assert Block.objects.filter(blocker=world.alice, blocked=world.bob).exists()
+
+
+def test_removing_a_connection_asks_first(client_a, world, django_assert_max_num_queries):
+    connection = _connect(world, world.alice, world.bob)
+    sign_in(client_a, world.alice, world.tenant_a)
+    with django_assert_max_num_queries(8):
+        first = client_a.post(
+            "/connections/act", {"action": "end", "connection": connection.public_id}
+        )
+    assert first.status_code == 200 and "Remove this connection?" in first.content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        assert Connection.objects.filter(pk=connection.pk).exists()
+    client_a.post(
+        "/connections/act",
+        {"action": "end", "connection": connection.public_id, "confirmed": "1"},
+    )
+    with schema_context(world.tenant_a.schema_name):
+        assert not Connection.objects.filter(pk=connection.pk).exists()
+
+
+def test_declining_an_invitation_needs_no_confirmation(client_a, world):
+    with schema_context(world.tenant_a.schema_name):
+        invitation = connection_invite(actor=world.alice, person=world.bob)
+    sign_in(client_a, world.bob, world.tenant_a)
+    declined = client_a.post(
+        "/connections/act", {"action": "end", "connection": invitation.public_id}
+    )
+    assert declined.status_code == 302
+    with schema_context(world.tenant_a.schema_name):
+        assert not Connection.objects.filter(pk=invitation.pk).exists()
+
+
+def test_the_confirmation_of_another_institution_is_404(client_b, world):
+    connection = _connect(world, world.alice, world.bob)
+    sign_in(client_b, world.charlie, world.tenant_b)
+    for data in (
+        {"action": "end", "connection": connection.public_id},
+        {"action": "block", "person": world.alice.public_id},
+    ):
+        answer = client_b.post("/connections/act", data)
+        assert answer.status_code == 404
+        assert "Alice" not in answer.content.decode()

@@ -72,7 +72,12 @@ def test_replying_moving_and_deleting(client_a, world):
     client_a.post(act, {"action": "archive"})
     assert "Reading group" in client_a.get("/messages/?folder=archive").content.decode()
     assert "Reading group" not in client_a.get("/messages/").content.decode()
-    client_a.post(act, {"action": "delete"})
+    asked = client_a.post(act, {"action": "delete"})
+    assert asked.status_code == 200
+    assert "Delete this thread for you?" in asked.content.decode()
+    assert 'name="confirmed" value="1"' in asked.content.decode()
+    assert client_a.get(f"/messages/{thread.public_id}").status_code == 200
+    client_a.post(act, {"action": "delete", "confirmed": "1"})
     assert client_a.get(f"/messages/{thread.public_id}").status_code == 404
     assert _state(world, world.alice, thread).folder == "inbox"
 
