@@ -238,6 +238,16 @@ class Share(models.Model):
         Group, null=True, blank=True, on_delete=models.CASCADE, related_name="content_shares"
     )
     role = models.CharField(max_length=8, choices=ShareRole.choices, default=ShareRole.VIEWER)
+    # Who shared it (the last to set this share's role): shown as "shared by" to its
+    # holder. Empty for the creator's own manager share, rows older than the column, and
+    # a sharer whose account is gone.
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -110,6 +110,32 @@ def shares_of(item: ContentItem) -> QuerySet[Share]:
     )
 
 
+def sharers_for(viewer: User, item_ids: list[int]) -> dict[int, User | None]:
+    """Who shared each of ``item_ids`` with ``viewer`` (one query): the sharer of the share to
+    them, else of the newest share to one of their groups. An item shared by no one known
+    (the column is newer than the share, or the sharer's account is gone) maps to None;
+    an item not shared with them is absent."""
+    if not item_ids or not getattr(viewer, "is_authenticated", False):
+        return {}
+    shares = (
+        Share.objects.filter(item_id__in=item_ids)
+        .filter(Q(user=viewer) | Q(group__memberships__user=viewer))
+        .select_related("shared_by")
+        .defer(*person_columns_deferred("shared_by"))
+        .order_by("item_id", "-created", "-id")
+    )
+    sharers: dict[int, User | None] = {}
+    direct: set[int] = set()
+    for share in shares:
+        if share.user_id == viewer.pk:
+            if share.item_id not in direct:
+                sharers[share.item_id] = share.shared_by
+                direct.add(share.item_id)
+        elif share.item_id not in sharers:
+            sharers[share.item_id] = share.shared_by
+    return sharers
+
+
 def comments_of(item: ContentItem) -> QuerySet[Comment]:
     return (
         item.comments.select_related("author", "parent")

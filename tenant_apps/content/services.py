@@ -732,7 +732,7 @@ def content_share(
     shares = []
     for principal in principals:
         share, _ = Share.objects.update_or_create(
-            item=item, **_principal_filter(principal), defaults={"role": role}
+            item=item, **_principal_filter(principal), defaults={"role": role, "shared_by": actor}
         )
         shares.append(share)
     if _person_managers(item) == 0:

@@ -44,6 +44,7 @@ from tenant_apps.content.selectors import (
     person_ref,
     preview_page_of,
     preview_pages_of,
+    sharers_for,
     shares_of,
     version_of,
     versions_of,
@@ -77,6 +78,11 @@ def _list(request: HttpRequest, *, shared: bool) -> HttpResponse:
         others = Share.objects.filter(item=OuterRef("pk")).exclude(user=OuterRef("created_by"))
         items = items.annotate(is_shared=Exists(others))
     page, next_after = items_page(items, after=request.GET.get("after"), size=PAGE)
+    if shared:
+        # "Shared by": who shared each item with the viewer, in one more query.
+        sharers = sharers_for(request.user, [item.pk for item in page])
+        for item in page:
+            item.sharer = person_ref(request.user, sharers.get(item.pk))
     return render(
         request,
         "content/library.html",
@@ -220,6 +226,20 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _shared_with_you_by(viewer, item: ContentItem) -> dict | None:
+    """``{"person": ...}`` when ``item`` is shared with ``viewer`` by someone else (person
+    None when the sharer is not known), else None."""
+    if not getattr(viewer, "is_authenticated", False) or item.created_by_id == viewer.pk:
+        return None
+    sharers = sharers_for(viewer, [item.pk])
+    if item.pk not in sharers:
+        return None
+    sharer = sharers[item.pk]
+    if sharer is not None and sharer.pk == viewer.pk:
+        return None
+    return {"person": person_ref(viewer, sharer)}
+
+
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
@@ -251,6 +271,8 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
         "last_shared": shares[0].created if shares else None,
+        # Who shared it with the viewer (None when it is not shared with them).
+        "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
         "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
         "shares": [
