@@ -1,7 +1,8 @@
 """Forms that cannot be sent while the institution is read-only are rendered disabled.
 
-The base template wraps each page's content in ``{% filter paused_forms:tenant_read_only %}``
-(``tenant_read_only`` comes from the ``institution`` context processor). On a writable
+The base template wraps each page's content in ``{% filter paused_forms:paused %}``, where
+``paused`` is ``tenant_read_only`` (from the ``institution`` context processor; False on
+the platform host, where it is not set: a filter's missing argument would raise). On a writable
 institution the filter returns the content untouched; on a read-only one every
 ``<form method="post">`` in it gets its fields inside a ``<fieldset disabled>`` with a short
 notice, so nobody types into a form whose sending would be refused (423) - without
