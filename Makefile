@@ -30,10 +30,12 @@ bench: $(VENV)/.installed
 loadtest: $(VENV)/.installed
 	$(PY) tests/bench/loadtest.py $(LOADTEST_ARGS)
 
-# ruff, then the import-linter contracts of pyproject.toml (the layers of the apps).
+# ruff, the import-linter contracts of pyproject.toml (the layers of the apps), and every
+# template's text marked for translation (deploy/dev/i18n_check.py).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	PYTHONPATH=platform $(VENV)/bin/lint-imports
+	$(PY) deploy/dev/i18n_check.py
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

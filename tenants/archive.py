@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shared_apps.audit.services import Actor, audit_record
 from tenants.models import Domain, Tenant, TenantStatus, TenantUsage
@@ -101,9 +102,13 @@ def tenant_export(
     """Write ``tenant``'s archive to ``path`` (atomically: a temp file renamed at the end)."""
     path = Path(path)
     if path.is_dir():
-        raise ValidationError(f"{path} is a directory; give the archive's file name.")
+        raise ValidationError(
+            gettext("%(path)s is a directory; give the archive's file name.") % {"path": path}
+        )
     if not path.parent.exists():
-        raise ValidationError(f"The folder {path.parent} does not exist.")
+        raise ValidationError(
+            gettext("The folder %(parent)s does not exist.") % {"parent": path.parent}
+        )
     prefix = tenant_prefix(tenant.uuid)
     with tempfile.TemporaryDirectory(prefix="oae-export-", dir=path.parent) as work:
         work_dir = Path(work)

@@ -12,7 +12,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.request import split_domain_port
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from config.locale import request_language
 from tenants.selectors import tenant_for_hostname
 
 
@@ -36,14 +39,15 @@ def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
     except DisallowedHost:
         port = ""
     platform_url = f"{request.scheme}://{settings.PLATFORM_DOMAIN}" + (f":{port}" if port else "")
-    body = render_to_string(
-        "unknown_host.html",
-        {
-            "hostname": hostname,
-            "platform_domain": settings.PLATFORM_DOMAIN,
-            "platform_url": platform_url,
-        },
-    )
+    with translation.override(request_language(request)):  # the browser's: no institution
+        body = render_to_string(
+            "unknown_host.html",
+            {
+                "hostname": hostname,
+                "platform_domain": settings.PLATFORM_DOMAIN,
+                "platform_url": platform_url,
+            },
+        )
     return HttpResponseNotFound(body)
 
 
@@ -55,17 +59,19 @@ WRITES_ALLOWED_WHEN_READ_ONLY = frozenset({"/api/v1/auth/token", "/signin", "/si
 
 def read_only_response(request: HttpRequest, tenant) -> HttpResponse:
     """423 for any write to a suspended or read-only institution: problem+json on the API."""
-    detail = (
-        f"{tenant.name} is read-only for now: you can read everything, but changes are "
-        "not possible. Please try again later or contact your institution."
-    )
-    if request.path.startswith("/api/"):
-        from config.api.problems import problem_response
+    # Before authentication: the institution's language, else the browser's.
+    with translation.override(request_language(request)):
+        detail = _(
+            "%(name)s is read-only for now: you can read everything, but changes are "
+            "not possible. Please try again later or contact your institution."
+        ) % {"name": tenant.name}
+        if request.path.startswith("/api/"):
+            from config.api.problems import problem_response
 
-        return problem_response(
-            423, slug="read-only", title="Institution is read-only", detail=detail
-        )
-    body = render_to_string("read_only.html", {"detail": detail, "tenant": tenant})
+            return problem_response(
+                423, slug="read-only", title=_("Institution is read-only"), detail=detail
+            )
+        body = render_to_string("read_only.html", {"detail": detail, "tenant": tenant})
     return HttpResponse(body, status=423)
 
 

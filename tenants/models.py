@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 
 class TenantStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
+    ACTIVE = "active", _("Active")
     # Read-only: reads are served, every write is refused (423 in the API).
-    READ_ONLY = "read_only", "Read-only"
-    SUSPENDED = "suspended", "Suspended"
+    READ_ONLY = "read_only", _("Read-only")
+    SUSPENDED = "suspended", _("Suspended")
     # Deletion requested: hosts answer 404 at once; purged after a grace period.
-    DELETING = "deleting", "Deleting"
+    DELETING = "deleting", _("Deleting")
 
 
 class Tenant(TenantMixin):

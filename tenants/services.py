@@ -68,20 +68,24 @@ def validate_slug(slug: str) -> None:
     """Raise ValidationError with a readable message when ``slug`` can't be a subdomain."""
     if not SLUG_PATTERN.match(slug):
         raise ValidationError(
-            "Use 1 to 40 lower-case letters, digits and hyphens, starting and ending "
-            "with a letter or digit.",
+            _(
+                "Use 1 to 40 lower-case letters, digits and hyphens, starting and ending "
+                "with a letter or digit."
+            ),
             code="invalid",
         )
     if slug in RESERVED_SLUGS:
-        raise ValidationError(f"'{slug}' is reserved; choose another name.", code="reserved")
+        raise ValidationError(
+            _("'%(slug)s' is reserved; choose another name.") % {"slug": slug}, code="reserved"
+        )
     if Tenant.objects.filter(slug=slug).exists():
-        raise ValidationError(f"'{slug}' is already taken.", code="taken")
+        raise ValidationError(_("'%(slug)s' is already taken.") % {"slug": slug}, code="taken")
 
 
 def _clean_name(name: str) -> str:
     return one_line(
         name,
-        empty="The institution needs a name.",
+        empty=_("The institution needs a name."),
         too_long="The name is longer than 200 characters.",
     )
 
@@ -131,7 +135,7 @@ def tenant_suspend(*, tenant: Tenant, actor: Actor) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status == TenantStatus.DELETING:
         raise ValidationError(
-            {"status": "A deleted institution cannot be suspended; restore it first."}
+            {"status": _("A deleted institution cannot be suspended; restore it first.")}
         )
     if tenant.status == TenantStatus.SUSPENDED:
         return tenant
@@ -143,7 +147,7 @@ def tenant_resume(*, tenant: Tenant, actor: Actor) -> Tenant:
     """Lift a suspension (or read-only state)."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status == TenantStatus.DELETING:
-        raise ValidationError({"status": "A deleted institution is restored, not resumed."})
+        raise ValidationError({"status": _("A deleted institution is restored, not resumed.")})
     if tenant.status == TenantStatus.ACTIVE:
         return tenant
     return _set_status(tenant, TenantStatus.ACTIVE, actor=actor, verb="tenant.resumed")
@@ -175,7 +179,7 @@ def tenant_restore(*, tenant: Tenant, actor: Actor) -> Tenant:
     """Undo a deletion during its grace period: back to the status it had."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
-        raise ValidationError({"status": "Only a deleted institution can be restored."})
+        raise ValidationError({"status": _("Only a deleted institution can be restored.")})
     tenant.status = tenant.status_before_delete or TenantStatus.ACTIVE
     tenant.status_before_delete = ""
     tenant.purge_after = None
@@ -192,7 +196,7 @@ def tenant_purge(*, tenant: Tenant, actor: Actor, force: bool = False) -> None:
     """
     tenant = Tenant.objects.get(pk=tenant.pk)
     if tenant.status != TenantStatus.DELETING:
-        raise ValidationError({"status": "Only a deleted institution can be purged."})
+        raise ValidationError({"status": _("Only a deleted institution can be purged.")})
     if not force and (tenant.purge_after is None or tenant.purge_after > timezone.now()):
         raise ValidationError(
             {
@@ -231,15 +235,21 @@ def tenant_purge_due(*, actor: Actor | None = None) -> list[str]:
 def validate_hostname(hostname: str) -> str:
     hostname = hostname.strip().lower().rstrip(".")
     if not HOSTNAME_PATTERN.match(hostname):
-        raise ValidationError(f"'{hostname}' is not a valid host name (like learn.example.edu).")
+        raise ValidationError(
+            _("'%(hostname)s' is not a valid host name (like learn.example.edu).")
+            % {"hostname": hostname}
+        )
     platform = settings.PLATFORM_DOMAIN
     if hostname == platform or hostname.endswith("." + platform):
         raise ValidationError(
-            f"Host names under {platform} are the platform's own; "
-            "add a domain of the institution's."
+            _(
+                "Host names under %(platform)s are the platform's own; add a domain of the "
+                "institution's."
+            )
+            % {"platform": platform}
         )
     if Domain.objects.filter(domain=hostname).exists():
-        raise ValidationError(f"'{hostname}' is already in use.")
+        raise ValidationError(_("'%(hostname)s' is already in use.") % {"hostname": hostname})
     return hostname
 
 
@@ -264,9 +274,14 @@ def tenant_add_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> Domain:
 def tenant_remove_domain(*, tenant: Tenant, hostname: str, actor: Actor) -> None:
     domain = Domain.objects.filter(tenant=tenant, domain=hostname.strip().lower()).first()
     if domain is None:
-        raise ValidationError({"hostname": f"{tenant.slug} has no domain '{hostname}'."})
+        raise ValidationError(
+            {
+                "hostname": _("%(slug)s has no domain '%(hostname)s'.")
+                % {"slug": tenant.slug, "hostname": hostname}
+            }
+        )
     if domain.is_primary:
-        raise ValidationError({"hostname": "The institution's own subdomain cannot be removed."})
+        raise ValidationError({"hostname": _("The institution's own subdomain cannot be removed.")})
     domain.delete()
     audit_record(
         actor=actor,
@@ -354,7 +369,7 @@ def tenant_update(
         if value == "keep":
             continue
         if value is not None and (not isinstance(value, int) or value < 0):
-            raise ValidationError({field: "A quota is a whole number of 0 or more, or none."})
+            raise ValidationError({field: _("A quota is a whole number of 0 or more, or none.")})
         setattr(tenant, field, value)
         changes[field] = value
     if changes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenants.models import Tenant, TenantUsage
 
@@ -32,8 +33,11 @@ def quota_check_people(tenant: Tenant, adding: int = 1) -> None:
     current = people.first() or 0
     if current + adding > tenant.quota_people:
         raise QuotaExceeded(
-            f"{tenant.name} has reached its limit of {tenant.quota_people} people. "
-            "Ask the platform's administrators to raise it.",
+            _(
+                "%(name)s has reached its limit of %(quota_people)s people. Ask the "
+                "platform's administrators to raise it."
+            )
+            % {"name": tenant.name, "quota_people": tenant.quota_people},
             code="quota_people",
         )
 

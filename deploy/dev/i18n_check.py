@@ -7,11 +7,13 @@ Run by ``make lint`` (and so ``make test``)::
 Without arguments it checks every template of the product (``platform/templates``,
 ``tenant_apps/*/templates``, ``shared_apps/*/templates``). A finding is a text node with
 letters, a user-facing attribute (``alt``, ``title``, ``placeholder``, ``aria-label``, ...)
-with letters, or a string literal with letters in a ``{{ ...|default:"..." }}``, outside
+with letters, or a string literal with letters in a ``{{ ...|default:"..." }}`` or handed
+to an include (``label="..."``), outside
 ``{% translate %}``/``{% blocktranslate %}``. Words in ``ALLOWED`` (brand and format
 names, which are the same in every language) do not count. ``<script>``, ``<style>``,
-``<code>`` and ``<pre>`` are not looked into; a line holding ``i18n: ignore`` (in a
-``{# #}`` comment) is skipped. Plain-text templates (``.txt``: e-mails) are checked as text.
+``<code>``, ``<pre>`` and ``{% block *_class %}`` (CSS classes) are not looked into; a
+line holding ``i18n: ignore`` (in a ``{# #}`` comment) is skipped. Plain-text templates
+(``.txt``: e-mails) are checked as text.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ ALLOWED = {
     "ID",
     "OK",
     "Markdown",
+    "H1",  # heading levels on the editor's toolbar
+    "H2",
+    "H3",
     "x",
 }
 USER_FACING_ATTRIBUTES = {
@@ -72,6 +77,8 @@ IGNORED_ELEMENTS = {"script", "style", "code", "pre", "kbd", "samp"}
 LETTER = re.compile(r"[^\W\d_]")
 TAG = re.compile(r"({%.*?%}|{{.*?}}|{#.*?#})", re.DOTALL)
 DEFAULT_LITERAL = re.compile(r"""\|default(?:_if_none)?:(["'])(.*?)\1""")
+# {% include "x.html" with label="Invite people" %}: text handed to another template.
+INCLUDE_LITERAL = re.compile(r"""\b(?:label|help|title|placeholder|empty|text|alt)=(["'])(.*?)\1""")
 PLACEHOLDER = "\x00"
 
 
@@ -108,11 +115,19 @@ def neutralised(source: str) -> tuple[str, list[tuple[int, str]]]:
                 skip_until = "end" + word
             elif word == "comment":
                 skip_until = "endcomment"
+            elif word == "block" and inner.split()[1:2] and inner.split()[1].endswith("class"):
+                skip_until = "endblock"  # {% block body_class %}: CSS class names
         if token.startswith("{{") or token.startswith("{%"):
-            for literal in DEFAULT_LITERAL.finditer(token):
+            if word in ("translate", "trans") and ('\\"' in token or "\\'" in token):
+                # makemessages cuts the message at an escaped quote: it never matches.
+                findings.append((line, "escaped quote in {% translate %}: use the other quote"))
+            literals = list(DEFAULT_LITERAL.finditer(token))
+            if word == "include":
+                literals += INCLUDE_LITERAL.finditer(token)
+            for literal in literals:
                 if _has_words(literal.group(2)):
                     findings.append((line, literal.group(2)))
-        out.append(PLACEHOLDER + "\n" * token.count("\n"))
+        out.append(f" {PLACEHOLDER} " + "\n" * token.count("\n"))
         line += token.count("\n")
         position = match.end()
     out.append(source[position:])
@@ -180,7 +195,8 @@ def main(argv: list[str]) -> int:
         for line, text in check(path):
             failures += 1
             shown = path.relative_to(ROOT) if path.is_absolute() else path
-            print(f"{shown}:{line}: not marked for translation: {text[:100]}")
+            shown_text = " ".join(text.replace(PLACEHOLDER, " {...} ").split())
+            print(f"{shown}:{line}: not marked for translation: {shown_text[:100]}")
     if failures:
         print(
             f"{failures} unmarked string(s): wrap them in {{% translate %}} or "

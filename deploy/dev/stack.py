@@ -1066,7 +1066,8 @@ def messages_build() -> None:
 
 
 def run_lint(env: dict[str, str]) -> int:
-    """``make lint``'s checks: ruff, then the import-linter contracts (pyproject.toml)."""
+    """``make lint``'s checks: ruff, the import-linter contracts (pyproject.toml), and
+    the templates' text marked for translation (deploy/dev/i18n_check.py)."""
     say("ruff check .")
     ruff = subprocess.run([str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env, check=False)
     say("lint-imports")
@@ -1079,7 +1080,11 @@ def run_lint(env: dict[str, str]) -> int:
         },
         check=False,
     )
-    return ruff.returncode or layers.returncode
+    say("i18n_check (templates' text marked for translation)")
+    i18n = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "dev" / "i18n_check.py")], cwd=ROOT, check=False
+    )
+    return ruff.returncode or layers.returncode or i18n.returncode
 
 
 def run_tests(profile: Profile, pytest_args: list[str]) -> int:
@@ -1099,7 +1104,10 @@ def run_tests(profile: Profile, pytest_args: list[str]) -> int:
         if lint != 0:
             # The tests still ran (a lint slip should not hide test results), but
             # the run fails: CI must be clean on both.
-            say("ruff or import-linter found problems (see above the test output): failing")
+            say(
+                "ruff, import-linter or i18n_check found problems (see above the test "
+                "output): failing"
+            )
             return tests or lint
         return tests
     finally:

@@ -10,14 +10,26 @@ import Image from "@tiptap/extension-image";
 import { DocumentProvider, Y } from "./authoring/provider.js";
 
 const FRAGMENT = "prosemirror";
-const STATUS_TEXT = {
+// English defaults; the page gives each text in the reader's language as a data-text-*
+// attribute of #document-editor (authoring/editor.html).
+const TEXTS = {
   connecting: "Connecting…",
   syncing: "Loading…",
   saving: "Saving…",
   saved: "All changes saved",
   offline: "Offline: your changes are kept here and sent when you reconnect",
   refused: "You can no longer edit this document.",
+  upToDate: "Up to date (read-only)",
+  canEdit: "You can edit.",
+  watching: "Read-only: you are watching.",
+  onlyYou: "only you",
+  linkAddress: "Link address (https://…)",
 };
+
+function text(root, key) {
+  const attribute = "text" + key.charAt(0).toUpperCase() + key.slice(1);
+  return root.dataset[attribute] || TEXTS[key];
+}
 
 function liveUrl(root) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -42,13 +54,13 @@ function start() {
     doc: ydoc,
     onStatus(state) {
       status.setAttribute("data-state", state);
-      status.textContent = (state === "saved" && !canEdit) ? "Up to date (read-only)" : (STATUS_TEXT[state] || state);
+      status.textContent = (state === "saved" && !canEdit) ? text(root, "upToDate") : (TEXTS[state] ? text(root, state) : state);
       root.setAttribute("data-saved", provider && provider.saved ? "true" : "false");
     },
     onHello(message) {
       canEdit = message.rights === "edit";
       if (editor) { editor.setEditable(canEdit); }
-      rightsNote.textContent = canEdit ? "You can edit." : "Read-only: you are watching.";
+      rightsNote.textContent = canEdit ? text(root, "canEdit") : text(root, "watching");
       if (toolbar) { toolbar.hidden = !canEdit; }
     },
     onError(error) {
@@ -66,7 +78,7 @@ function start() {
       if (clientId === ydoc.clientID || !state || !state.user) { return; }
       names.push(state.user.name);
     });
-    presence.textContent = names.length ? names.join(", ") : "only you";
+    presence.textContent = names.length ? names.join(", ") : text(root, "onlyYou");
   }
   provider.awareness.on("change", showPresence);
   showPresence();
@@ -106,7 +118,7 @@ function start() {
     undo: (c) => c.undo(),
     redo: (c) => c.redo(),
     link: (c) => {
-      const href = window.prompt("Link address (https://…)");
+      const href = window.prompt(text(root, "linkAddress"));
       if (href === null) { return c; }
       if (!href) { return c.unsetLink(); }
       return c.setLink({ href });

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 KINDS = ("str", "int", "datetime")
 
@@ -152,7 +153,7 @@ def page_after(
         fields = [term.lstrip("-") for term in order]
         position = rows.filter(**{anchor: after}).values(*fields).first()
         if position is None:
-            raise Http404("No such page.")
+            raise Http404(gettext("No such page."))
         first = order[0]
         bound = "lte" if first.startswith("-") else "gte"
         rows = rows.filter(**{f"{first.lstrip('-')}__{bound}": position[fields[0]]}).filter(

@@ -7,8 +7,7 @@ sets). Under ``/api/`` an explicit ``Accept-Language`` naming a language we have
 first: an API client says per request what it wants its error texts in.
 
 The time zone is the person's (``time_zone``), else the institution's, else UTC. Dates
-are stored in UTC; templates show them in the active zone; the API keeps ISO 8601 with
-the offset.
+are stored in UTC; pages show them in the active zone; the API answers ISO 8601 in UTC.
 
 This module reads duck-typed attributes (``language``, ``time_zone``) of the user and
 the tenant, so ``config`` stays below the apps that define them.
@@ -23,9 +22,10 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def supported_language(code: str | None) -> str | None:
@@ -147,7 +147,9 @@ class LanguageMiddleware:
         language = request_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        timezone.activate(request_time_zone(request))
+        if not request.path.startswith("/api/"):
+            # The API answers ISO 8601 in UTC for everyone; pages in the reader's zone.
+            timezone.activate(request_time_zone(request))
         try:
             response = self.get_response(request)
         finally:
@@ -157,3 +159,29 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The visitors' language picker: ``GET /language?language=es&next=/signin`` remembers
+    the choice in the language cookie and goes back. A plain link, without a form or a
+    CSRF token, so every visitor's page stays the same bytes; a person who is signed in
+    chooses on their profile (their choice comes first anyway)."""
+    language = supported_language(request.GET.get("language"))
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
+            httponly=True,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+        )
+    return response

@@ -63,6 +63,8 @@ def configure(*, level: str = "INFO", fmt: str = "json") -> None:
                 # Our access line replaces Django's per-request warnings for 4xx.
                 "django.request": {"level": "ERROR"},
                 "django.server": {"level": "ERROR"},
+                # pysaml2's schema loader announces every XSD it reads, on every start.
+                "xmlschema": {"level": "WARNING"},
             },
         }
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -64,7 +65,7 @@ class MalformedRequestMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _request_is_malformed(request):
             return bad_request(
-                request, "The address, a query parameter or a cookie holds a NUL character."
+                request, _("The address, a query parameter or a cookie holds a NUL character.")
             )
         return self.get_response(request)
 
@@ -77,10 +78,13 @@ def check_parsed(data: Any) -> Any:
         value, depth = stack.pop()
         if isinstance(value, str):
             if is_malformed_text(value):
-                raise ParseError("A string in the request holds a NUL or an invalid character.")
+                raise ParseError(_("A string in the request holds a NUL or an invalid character."))
         elif isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
-                raise ParseError(f"The request nests deeper than {MAX_JSON_DEPTH} levels.")
+                raise ParseError(
+                    _("The request nests deeper than %(max_json_depth)s levels.")
+                    % {"max_json_depth": MAX_JSON_DEPTH}
+                )
             items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
             for key, item in items:
                 if key is not None:
@@ -94,7 +98,10 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(f"The request nests deeper than {MAX_JSON_DEPTH} levels.") from None
+            raise ParseError(
+                _("The request nests deeper than %(max_json_depth)s levels.")
+                % {"max_json_depth": MAX_JSON_DEPTH}
+            ) from None
         return check_parsed(data)
 
 

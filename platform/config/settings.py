@@ -685,6 +685,9 @@ SPECTACULAR_SETTINGS = {
         "GroupRoleEnum": "tenant_apps.groups.models.Role.choices",
         "GroupAudienceEnum": "tenant_apps.groups.models.Audience.choices",
         "ShareRoleEnum": "tenant_apps.content.models.ShareRole.choices",
+        "FolderRoleEnum": "tenant_apps.folders.models.FolderRole.choices",
+        "FolderMemberTypeEnum": "tenant_apps.folders.api.PRINCIPAL_TYPES",
+        "TrashEntryTypeEnum": "tenant_apps.trash.selectors.KINDS",
     },
 }
 

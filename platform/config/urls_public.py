@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from config.locale import language_choose
 from config.metrics import metrics_view
 from shared_apps.site.views import find, home
 from tenant_apps.people import two_factor_views
@@ -16,6 +17,8 @@ urlpatterns = [
     path("signup/", include("shared_apps.signup.urls")),
     path("api/v1/platform/", include("shared_apps.console.api_urls")),
     path("metrics", metrics_view, name="metrics"),
+    # The language picker of visitors who are not signed in (a cookie; config.locale).
+    path("language", language_choose, name="language-choose"),
 ]
 
 handler400 = "config.api.problems.handler400"

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.locale import language_choose
 from tenant_apps.account.urls import api_urlpatterns as account_api_urlpatterns
 from tenant_apps.activity.urls import api_urlpatterns as activity_api_urlpatterns
 from tenant_apps.authoring.urls import api_urlpatterns as authoring_api_urlpatterns
@@ -73,6 +74,8 @@ urlpatterns = [
     path("2fa/verify", two_factor_views.verify, name="two-factor-verify"),
     path("2fa/enrol", two_factor_views.enrol, name="two-factor-enrol"),
     path("signout", signin_views.signout, name="signout"),
+    # The language picker of visitors who are not signed in (a cookie; config.locale).
+    path("language", language_choose, name="language-choose"),
     path("oidc/start", OidcStartView.as_view(), name="oidc-start"),
     path("oidc/callback", OidcCallbackView.as_view(), name="oidc-callback"),
     path("saml/metadata", signin_views.saml_metadata, name="saml-metadata"),

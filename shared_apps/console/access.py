@@ -16,6 +16,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_tenants.utils import get_public_schema_name
 
@@ -58,5 +59,5 @@ def tenant_or_404(slug: str) -> Tenant:
     """The institution called ``slug`` (any status), or Http404 (a 404 page or problem)."""
     tenant = console_tenant(slug)
     if tenant is None:
-        raise Http404("No institution with that slug.")
+        raise Http404(_("No institution with that slug."))
     return tenant

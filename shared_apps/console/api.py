@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -51,7 +52,7 @@ TAGS = ["platform"]
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with a change made at the same time; try again."
+    default_detail = _("The request conflicts with a change made at the same time; try again.")
     default_code = "conflict"
 
 
@@ -161,7 +162,7 @@ class TenantPatchInput(serializers.Serializer):
         unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
-                {key: ["This field cannot be changed (or does not exist)."] for key in unknown}
+                {key: [_("This field cannot be changed (or does not exist).")] for key in unknown}
             )
         return attrs
 

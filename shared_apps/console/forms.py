@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from shared_apps.console.access import is_platform_admin
 from shared_apps.console.selectors import DEFAULT_TENANT_SORT, TENANT_SORT_LABELS
@@ -50,13 +51,13 @@ class ConsoleLoginForm(AuthenticationForm):
 
 class TenantFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search", required=False, max_length=200, help_text="Name, slug or host name"
+        label=_("Search"), required=False, max_length=200, help_text=_("Name, slug or host name")
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *TenantStatus.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *TenantStatus.choices]
     )
     sort = forms.ChoiceField(
-        label="Sort by",
+        label=_("Sort by"),
         required=False,
         choices=[
             choice
@@ -65,7 +66,7 @@ class TenantFilterForm(forms.Form):
         ],
     )
     limit = forms.IntegerField(
-        label="Per page",
+        label=_("Per page"),
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,
@@ -84,25 +85,31 @@ class TenantFilterForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    target = forms.CharField(label="Institution (slug)", required=False, max_length=100)
+    target = forms.CharField(label=_("Institution (slug)"), required=False, max_length=100)
     verb = forms.CharField(
-        label="Action", required=False, max_length=64, help_text="For example tenant.suspended"
+        label=_("Action"),
+        required=False,
+        max_length=64,
+        help_text=_("For example tenant.suspended"),
     )
 
 
 class TenantCreateForm(forms.Form):
     slug = forms.CharField(
-        label="Slug (subdomain)",
+        label=_("Slug (subdomain)"),
         max_length=63,
         # Help texts are HTML: "<slug>" would vanish as an unknown tag.
-        help_text=f"It becomes the institution's address, for example "
-        f"<code>history.{settings.PLATFORM_DOMAIN}</code>. Lower-case letters, digits and hyphens.",
-        error_messages={"required": "Choose a slug: it becomes the institution's subdomain."},
+        help_text=_(
+            "It becomes the institution's address, for example "
+            "<code>history.%(platform_domain)s</code>. Lower-case letters, digits and hyphens."
+        )
+        % {"platform_domain": settings.PLATFORM_DOMAIN},
+        error_messages={"required": _("Choose a slug: it becomes the institution's subdomain.")},
     )
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=200,
-        error_messages={"required": "The institution needs a name."},
+        error_messages={"required": _("The institution needs a name.")},
     )
 
     def clean_slug(self) -> str:
@@ -113,12 +120,14 @@ class TenantCreateForm(forms.Form):
 
 class TenantNameForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=200, error_messages={"required": "The institution needs a name."}
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("The institution needs a name.")},
     )
 
 
 class DeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type the institution's slug to confirm", max_length=63)
+    confirm = forms.CharField(label=_("Type the institution's slug to confirm"), max_length=63)
 
     def __init__(self, *args, slug: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,14 +137,15 @@ class DeleteForm(forms.Form):
         value = self.cleaned_data["confirm"].strip()
         if value != self.slug:
             raise ValidationError(
-                f"Type '{self.slug}' exactly to confirm the deletion; nothing was deleted."
+                _("Type '%(slug)s' exactly to confirm the deletion; nothing was deleted.")
+                % {"slug": self.slug}
             )
         return value
 
 
 class DomainForm(forms.Form):
     hostname = forms.CharField(
-        label="Custom domain", max_length=253, help_text="For example learn.example.edu"
+        label=_("Custom domain"), max_length=253, help_text=_("For example learn.example.edu")
     )
 
 
@@ -167,39 +177,50 @@ class SizeField(forms.CharField):
             size = parse_size(value)
         except ValueError:
             raise ValidationError(
-                "Give a whole number of bytes or a size such as 500 MB or 20 GB, or leave it "
-                "blank for no limit.",
+                _(
+                    "Give a whole number of bytes or a size such as 500 MB or 20 GB, or leave it "
+                    "blank for no limit."
+                ),
                 code="invalid",
             ) from None
         if size > MAX_QUOTA_BYTES:
-            raise ValidationError("That is more storage than a quota can hold.", code="max_value")
+            raise ValidationError(
+                _("That is more storage than a quota can hold."), code="max_value"
+            )
         return size
 
 
 class QuotaForm(forms.Form):
     quota_people = forms.IntegerField(
-        label="People",
+        label=_("People"),
         required=False,
         min_value=0,
         max_value=MAX_QUOTA_PEOPLE,
-        help_text="The most people the institution may have. Blank: unlimited.",
+        help_text=_("The most people the institution may have. Blank: unlimited."),
     )
     quota_storage_bytes = SizeField(
-        label="Storage",
+        label=_("Storage"),
         required=False,
-        help_text="Bytes, or a size such as 500 MB or 20 GB (1 GB = 1024 MB). Blank: unlimited.",
+        help_text=_("Bytes, or a size such as 500 MB or 20 GB (1 GB = 1024 MB). Blank: unlimited."),
     )
 
 
-TOKEN_LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+TOKEN_LIFETIMES = [
+    ("30", _("30 days")),
+    ("90", _("90 days")),
+    ("365", _("1 year")),
+    ("", _("Never")),
+]
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=100, help_text="What the token is for, e.g. 'provisioning script'."
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. 'provisioning script'."),
     )
     expires_in_days = forms.TypedChoiceField(
-        label="Expires after",
+        label=_("Expires after"),
         choices=TOKEN_LIFETIMES,
         required=False,
         coerce=int,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
@@ -31,11 +32,11 @@ TENANT_SORTS = {
     "activity": (Coalesce("usage__last_activity", _NEVER), "datetime"),
 }
 TENANT_SORT_LABELS = {
-    "name": "Name",
-    "created": "Created",
-    "people": "People",
-    "stored": "Bytes stored",
-    "activity": "Last activity",
+    "name": _("Name"),
+    "created": _("Created"),
+    "people": _("People"),
+    "stored": _("Bytes stored"),
+    "activity": _("Last activity"),
 }
 DEFAULT_TENANT_SORT = "name"
 

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -141,7 +142,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "You are signed out.")
+    messages.info(request, _("You are signed out."))
     return redirect("console:login")
 
 
@@ -196,14 +197,18 @@ def tenant_new(request: HttpRequest) -> HttpResponse:
             except IntegrityError:
                 # Someone took the slug or its host name between the check and the insert.
                 form.add_error(
-                    "slug", "That slug or its address was just taken; choose another one."
+                    "slug", _("That slug or its address was just taken; choose another one.")
                 )
                 status = 409
             except TemplateStale as exc:
                 show_error(request, exc, form=form)
                 status = exc.status
             else:
-                messages.success(request, f"{tenant.name} is ready at {tenant_url(tenant)}")
+                messages.success(
+                    request,
+                    _("%(name)s is ready at %(tenant_url)s")
+                    % {"name": tenant.name, "tenant_url": tenant_url(tenant)},
+                )
                 return redirect("console:tenant", slug=tenant.slug)
     return render(request, "console/tenant_new.html", {"form": form}, status=status)
 
@@ -248,7 +253,7 @@ def _refused(request: HttpRequest, tenant: Tenant, exc: ValidationError) -> Http
 
 def _invalid(request: HttpRequest, tenant: Tenant, **forms) -> HttpResponse:
     """A form with errors: the detail page again, the form showing them; nothing changed."""
-    messages.error(request, "Nothing was changed: correct the marked field below.")
+    messages.error(request, _("Nothing was changed: correct the marked field below."))
     return _detail(request, tenant_or_404(tenant.slug), status=400, **forms)
 
 
@@ -444,7 +449,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke_view(request: HttpRequest, token_id: str) -> HttpResponse:
     token = admin_tokens(request.user).filter(public_id=token_id).first()
     if token is None:  # someone else's token is as missing as no token at all
-        raise Http404("No such token.")
+        raise Http404(_("No such token."))
     token_revoke(token=token)
-    messages.success(request, f"The token '{token.name}' is revoked.")
+    messages.success(request, _("The token '%(name)s' is revoked.") % {"name": token.name})
     return redirect("console:tokens")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 
 from shared_apps.signup.services import (
     signup_clean_email,
@@ -16,31 +17,34 @@ from tenants.services import _clean_name
 
 class SignupForm(forms.Form):
     name = forms.CharField(
-        label="Institution name",
+        label=_("Institution name"),
         max_length=200,
-        error_messages={"required": "The institution needs a name."},
-        help_text="As people will see it, for example “University of Gamma”.",
+        error_messages={"required": _("The institution needs a name.")},
+        help_text=_("As people will see it, for example “University of Gamma”."),
     )
     slug = forms.CharField(
-        label="Subdomain",
+        label=_("Subdomain"),
         max_length=63,
-        error_messages={"required": "Choose a subdomain."},
+        error_messages={"required": _("Choose a subdomain.")},
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"}
         ),
     )
     admin_name = forms.CharField(
-        label="Your name", max_length=200, error_messages={"required": "Tell us your name."}
+        label=_("Your name"), max_length=200, error_messages={"required": _("Tell us your name.")}
     )
     admin_email = forms.EmailField(
-        label="Your e-mail address",
+        label=_("Your e-mail address"),
         max_length=254,
         error_messages={
-            "required": "We need your e-mail address to send you the confirmation link.",
-            "invalid": "Enter an e-mail address like name@university.edu.",
+            "required": _("We need your e-mail address to send you the confirmation link."),
+            "invalid": _("Enter an e-mail address like name@university.edu."),
         },
         help_text=(
-            "We send a confirmation link here. You will be the institution's first administrator."
+            _(
+                "We send a confirmation link here. You will be the institution's first "
+                "administrator."
+            )
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -49,10 +53,10 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Help texts are rendered as HTML (Django's password help is a list).
         domain = escape(settings.PLATFORM_DOMAIN)
-        self.fields["slug"].help_text = (
-            f"Your institution's address: <code>subdomain.{domain}</code>. Use 1 to 40 "
+        self.fields["slug"].help_text = _(
+            "Your institution's address: <code>subdomain.%(domain)s</code>. Use 1 to 40 "
             "lower-case letters, digits and hyphens, starting and ending with a letter or digit."
-        )
+        ) % {"domain": domain}
 
     def clean_name(self) -> str:
         return _clean_name(self.cleaned_data["name"])

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from config.text import one_line
@@ -132,7 +133,9 @@ def signup_clean_slug(value: str) -> str:
 
 def signup_clean_person_name(value: str) -> str:
     return one_line(
-        value, empty="Tell us your name.", too_long="Your name is longer than 200 characters."
+        value,
+        empty=_("Tell us your name."),
+        too_long=_("Your name is longer than 200 characters."),
     )
 
 
@@ -272,11 +275,11 @@ def _confirmation_mail_send(*, application_id: str, to: str, context: dict) -> N
 # --- confirm -----------------------------------------------------------------------------
 def _check_usable(application: SignupApplication | None, now: datetime) -> SignupApplication:
     if application is None:
-        raise SignupLinkInvalid("This confirmation link is not valid.")
+        raise SignupLinkInvalid(_("This confirmation link is not valid."))
     if application.is_confirmed:
-        raise SignupLinkUsed("This link was used already.", application=application)
+        raise SignupLinkUsed(_("This link was used already."), application=application)
     if application.expires <= now:
-        raise SignupLinkExpired("This link has expired.", application=application)
+        raise SignupLinkExpired(_("This link has expired."), application=application)
     return application
 
 

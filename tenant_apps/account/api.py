@@ -8,6 +8,7 @@ default permissions answers 403 ``terms-not-accepted`` until they do (``TermsAcc
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -216,7 +217,7 @@ def _erasure_answer(person) -> Response:
 class NoErasure(DomainError):
     status = 404
     slug = "not-found"
-    detail = "No erasure is scheduled."
+    detail = _("No erasure is scheduled.")
 
 
 class MyErasureApi(APIView):
@@ -271,7 +272,7 @@ class TermsApi(APIView):
 class NoTerms(DomainError):
     status = 404
     slug = "not-found"
-    detail = "This institution has published no terms of use."
+    detail = _("This institution has published no terms of use.")
 
 
 class TermsAcceptApi(APIView):

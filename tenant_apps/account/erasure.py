@@ -38,11 +38,13 @@ from tenant_apps.account.selectors import erasure_scheduled_for, privacy_setting
 from tenant_apps.account.services import sessions_end_all
 from tenant_apps.activity.models import EmailDelivery, EmailPreference, FeedEntry, Notification
 from tenant_apps.avatars.services import avatar_remove
-from tenant_apps.connections.models import Block, Connection
+from tenant_apps.connections.models import Block, Connection, Follow, FollowSettings
 from tenant_apps.content.models import ContentItem, Share, ShareRole
 from tenant_apps.content.services import content_purge
 from tenant_apps.directory.models import ExternalIdentity
 from tenant_apps.discussions.models import DiscussionMember, Follower, Mention
+from tenant_apps.folders.models import Folder, FolderRole, FolderShare
+from tenant_apps.folders.services import folder_purge
 from tenant_apps.groups.models import GroupInvitation, GroupJoinRequest, GroupMembership, Role
 from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.audit import admin_action_record
@@ -52,6 +54,7 @@ from tenant_apps.invitations.models import EmailInvitation
 from tenant_apps.messaging.models import ThreadState
 from tenant_apps.people.admin_services import institution_base_url
 from tenant_apps.people.models import AccessToken, User, Visibility
+from tenant_apps.people.two_factor import two_factor_forget
 
 log = structlog.get_logger(__name__)
 
@@ -161,6 +164,37 @@ def _hand_over_or_delete(person: User) -> tuple[int, int]:
     return deleted, handed
 
 
+def _folders_left(person: User) -> int:
+    """Folders only ``person`` manages go to the named owner under the hand-over policy, else
+    are purged (their items stay with their own managers); every membership of theirs goes."""
+    settings_row = privacy_settings()
+    owner = settings_row.content_owner
+    hand_over = (
+        settings_row.content_policy == ContentPolicy.HANDOVER
+        and owner is not None
+        and owner.is_active
+        and owner.pk != person.pk
+    )
+    sole = Folder.objects.filter(shares__user=person, shares__role=FolderRole.MANAGER).annotate(
+        managers=Count(
+            "shares", filter=Q(shares__role=FolderRole.MANAGER, shares__user__isnull=False)
+        )
+    )
+    purged = 0
+    for folder in sole.filter(managers=1):
+        if hand_over:
+            FolderShare.objects.update_or_create(
+                folder=folder, user=owner, defaults={"role": FolderRole.MANAGER}
+            )
+        else:
+            Folder.objects.filter(pk=folder.pk).update(deleted_at=timezone.now())
+            folder.refresh_from_db()
+            folder_purge(folder=folder)
+            purged += 1
+    FolderShare.objects.filter(user=person).delete()
+    return purged
+
+
 def _groups_left(person: User) -> None:
     """Leave every group; a group whose last manager they were gets the named owner (or,
     without one, the institution's admins manage it as they manage any group)."""
@@ -215,9 +249,13 @@ def erasure_carry_out(*, request: ErasureRequest) -> User:
     ]
     deleted, handed = _hand_over_or_delete(person)
     _groups_left(person)
+    _folders_left(person)
     avatar_remove(actor=person, person=person)
     Connection.objects.filter(Q(inviter=person) | Q(invitee=person)).delete()
     Block.objects.filter(Q(blocker=person) | Q(blocked=person)).delete()
+    Follow.objects.filter(Q(follower=person) | Q(followed=person)).delete()
+    FollowSettings.objects.filter(user=person).delete()
+    two_factor_forget(person=person)
     ThreadState.objects.filter(user=person).delete()
     # Topics and replies they wrote stay (as by "Former member"); their place in them goes.
     DiscussionMember.objects.filter(user=person).delete()

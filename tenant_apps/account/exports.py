@@ -4,7 +4,8 @@ background and served, for a limited time, to that person only.
 The archive holds ``profile.json``, ``content.json`` with every version's bytes under
 ``content/<item id>/``, ``comments.json``, ``messages.json`` (threads the person is in,
 messages sent or received), ``discussions.json`` (topics and replies they wrote),
-``memberships.json``, ``connections.json`` and
+``memberships.json``, ``folders.json`` (folders they are a member of), ``connections.json``,
+``following.json`` (whom they follow, who follows them) and
 ``terms.json``. It is written to the institution's own prefix in object storage
 (``tenants/<uuid>/exports/<id>.zip``), so deleting the institution deletes it.
 """
@@ -32,9 +33,10 @@ from tenant_apps.account.mail import mail_after_commit
 from tenant_apps.account.models import DataExport, ExportStatus, TermsAcceptance
 from tenant_apps.blobs.storage import blob_key, blob_storage
 from tenant_apps.blobs.tenancy import current_tenant
-from tenant_apps.connections.models import Connection
+from tenant_apps.connections.models import Connection, Follow
 from tenant_apps.content.models import Comment, ContentItem, ContentVersion
 from tenant_apps.discussions.models import Discussion, Reply
+from tenant_apps.folders.models import FolderItem, FolderShare
 from tenant_apps.groups.models import GroupMembership
 from tenant_apps.institution.access import is_institution_admin
 from tenant_apps.institution.audit import admin_action_record
@@ -301,6 +303,40 @@ def _write_archive(archive: zipfile.ZipFile, export: DataExport, person: User, t
             .select_related("inviter", "invitee")
             .order_by("id")
         ],
+    )
+    _json(
+        archive,
+        "folders.json",
+        [
+            {
+                "id": share.folder.public_id,
+                "title": share.folder.title,
+                "description": share.folder.description,
+                "role": share.role,
+                "items": list(
+                    FolderItem.objects.filter(folder_id=share.folder_id)
+                    .order_by("id")
+                    .values_list("item__public_id", flat=True)
+                ),
+            }
+            for share in FolderShare.objects.filter(
+                user=person, folder__deleted_at__isnull=True
+            ).select_related("folder")
+        ],
+    )
+    _json(
+        archive,
+        "following.json",
+        {
+            "following": [
+                {**_name_of(f.followed), "since": f.created}
+                for f in Follow.objects.filter(follower=person).select_related("followed")
+            ],
+            "followers": [
+                {**_name_of(f.follower), "since": f.created}
+                for f in Follow.objects.filter(followed=person).select_related("follower")
+            ],
+        },
     )
     _json(
         archive,

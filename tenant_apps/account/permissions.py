@@ -6,6 +6,7 @@ is still loading, so this module must not import the views.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from config.errors import DomainError
@@ -15,7 +16,7 @@ from tenant_apps.account.selectors import terms_pending_for
 class TermsNotAccepted(DomainError):
     status = 403
     slug = "terms-not-accepted"
-    detail = (
+    detail = _(
         "Accept the institution's current terms of use first: GET /api/v1/terms, then "
         "POST /api/v1/terms/accept with its version."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -58,14 +59,16 @@ def _limit(request: Request) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_LIMIT:
-        raise exceptions.ValidationError({"limit": [f"A number from 1 to {MAX_LIMIT}."]})
+        raise exceptions.ValidationError(
+            {"limit": [_("A number from 1 to %(max_limit)s.") % {"max_limit": MAX_LIMIT}]}
+        )
     return value
 
 
 def _after(request: Request) -> str | None:
     after = request.query_params.get("after") or None
     if after is not None and (len(after) > 40 or "\x00" in after):
-        raise exceptions.NotFound("No such page.")
+        raise exceptions.NotFound(_("No such page."))
     return after
 
 
@@ -188,7 +191,7 @@ class MarkReadInput(serializers.Serializer):
     def validate(self, attrs):
         if not attrs.get("all") and not attrs.get("read"):
             raise serializers.ValidationError(
-                'Give the ids to mark read ("read": [...]) or "all": true.'
+                _('Give the ids to mark read ("read": [...]) or "all": true.')
             )
         return attrs
 

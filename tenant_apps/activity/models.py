@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
@@ -71,19 +72,19 @@ FOLLOWED_VERBS = frozenset(
 class Category(models.TextChoices):
     """What a notification is about: each person chooses an e-mail frequency per category."""
 
-    SHARES = "shares", "Content shared with me"
-    COMMENTS = "comments", "Comments on my items and replies to my comments"
-    MESSAGES = "messages", "Messages"
-    GROUPS = "groups", "Join requests and invitations"
-    CONNECTIONS = "connections", "Connection requests and acceptances"
-    DISCUSSIONS = "discussions", "Replies in discussions I follow and mentions"
+    SHARES = "shares", _("Content shared with me")
+    COMMENTS = "comments", _("Comments on my items and replies to my comments")
+    MESSAGES = "messages", _("Messages")
+    GROUPS = "groups", _("Join requests and invitations")
+    CONNECTIONS = "connections", _("Connection requests and acceptances")
+    DISCUSSIONS = "discussions", _("Replies in discussions I follow and mentions")
 
 
 class Frequency(models.TextChoices):
-    IMMEDIATE = "immediate", "Immediately"
-    DAILY = "daily", "Daily digest"
-    WEEKLY = "weekly", "Weekly digest"
-    NEVER = "never", "Never"
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    NEVER = "never", _("Never")
 
 
 class Activity(models.Model):
@@ -175,11 +176,11 @@ class EmailDelivery(models.Model):
     """One e-mail to one person; ``key`` makes sending idempotent (a retry finds it sent)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Handed to the mail server"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Gave up"
-        SKIPPED = "skipped", "Nothing left to send"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Handed to the mail server")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up")
+        SKIPPED = "skipped", _("Nothing left to send")
 
     key = models.CharField(max_length=100, unique=True)
     recipient = models.ForeignKey(

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
 from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
@@ -75,7 +76,7 @@ def _anchor(after: str | None) -> int | None:
         return None
     anchor = Activity.objects.filter(public_id=after).values_list("id", flat=True).first()
     if anchor is None:
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     return anchor
 
 
@@ -244,7 +245,7 @@ def notifications_page(
             .first()
         )
         if anchor is None:
-            raise Http404("No such page.")
+            raise Http404(gettext("No such page."))
         rows = rows.filter(id__lt=anchor)
     page = list(rows[: size + 1])
     more = len(page) > size
@@ -278,8 +279,8 @@ def unread_count(viewer: User) -> int:
 # --- presentation ---------------------------------------------------------------------
 def _name(viewer, person: User | None) -> str:
     if person is None:
-        return "Someone"
-    return profile_for(viewer, person).get("display_name") or "Someone"
+        return gettext("Someone")
+    return profile_for(viewer, person).get("display_name") or gettext("Someone")
 
 
 def _label(viewer, who) -> str:
@@ -289,14 +290,20 @@ def _label(viewer, who) -> str:
 def _names(viewer, people: list) -> str:
     """ "Alice", "Alice and Bob", "Alice and 3 others"."""
     if not people:
-        return "Someone"
+        return gettext("Someone")
     if len(people) == 2:
-        return f"{_label(viewer, people[0])} and {_label(viewer, people[1])}"
-    names = [_label(viewer, people[0])]
+        return gettext("%(first)s and %(second)s") % {
+            "first": _label(viewer, people[0]),
+            "second": _label(viewer, people[1]),
+        }
+    first = _label(viewer, people[0])
     rest = len(people) - 1
     if rest > 0:
-        return f"{names[0]} and {rest} other{'s' if rest > 1 else ''}"
-    return names[0] if names else "Someone"
+        return ngettext("%(name)s and %(count)d other", "%(name)s and %(count)d others", rest) % {
+            "name": first,
+            "count": rest,
+        }
+    return first
 
 
 def _object_title(entry: FeedItem) -> str:
@@ -313,79 +320,292 @@ def _object_title(entry: FeedItem) -> str:
     return ""
 
 
+# Each verb in words, as whole sentences for the translators: "you" (the viewer did it),
+# "they" (others did it; singular or plural with the number of actors), "they_to_you" (to
+# the viewer) and "they_to"/"you_to" (to the people or groups named in %(targets)s).
+SUMMARIES = {
+    Verb.CONTENT_SHARED: {
+        "you": gettext_lazy("You shared %(title)s"),
+        "you_to": gettext_lazy("You shared %(title)s with %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s shared %(title)s", "%(actors)s shared %(title)s", "count"
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s shared %(title)s with you", "%(actors)s shared %(title)s with you", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s shared %(title)s with %(targets)s",
+            "%(actors)s shared %(title)s with %(targets)s",
+            "count",
+        ),
+    },
+    Verb.CONTENT_COMMENTED: {
+        "you": gettext_lazy("You commented on %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s commented on %(title)s", "%(actors)s commented on %(title)s", "count"
+        ),
+    },
+    Verb.CONTENT_VERSION: {
+        "you": gettext_lazy("You uploaded a new version of %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s uploaded a new version of %(title)s",
+            "%(actors)s uploaded a new version of %(title)s",
+            "count",
+        ),
+    },
+    Verb.CONTENT_UPDATED: {
+        "you": gettext_lazy("You updated %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s updated %(title)s", "%(actors)s updated %(title)s", "count"
+        ),
+    },
+    Verb.CONTENT_EDITED: {
+        "you": gettext_lazy("You edited %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s edited %(title)s", "%(actors)s edited %(title)s", "count"
+        ),
+    },
+    Verb.CONTENT_CREATED: {
+        "you": gettext_lazy("You added %(title)s"),
+        "they": ngettext_lazy("%(actors)s added %(title)s", "%(actors)s added %(title)s", "count"),
+    },
+    Verb.GROUP_CREATED: {
+        "you": gettext_lazy("You created the group %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s created the group %(title)s",
+            "%(actors)s created the group %(title)s",
+            "count",
+        ),
+    },
+    Verb.GROUP_JOINED: {
+        "you": gettext_lazy("You joined %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s joined %(title)s", "%(actors)s joined %(title)s", "count"
+        ),
+    },
+    Verb.GROUP_MEMBER_ADDED: {
+        "you": gettext_lazy("You added someone to %(title)s"),
+        "you_to": gettext_lazy("You added %(targets)s to %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s added someone to %(title)s",
+            "%(actors)s added someone to %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s added you to %(title)s", "%(actors)s added you to %(title)s", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s added %(targets)s to %(title)s",
+            "%(actors)s added %(targets)s to %(title)s",
+            "count",
+        ),
+    },
+    Verb.GROUP_ROLE_CHANGED: {
+        "you": gettext_lazy("You changed someone's role in %(title)s"),
+        "you_to": gettext_lazy("You changed the role of %(targets)s in %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s changed someone's role in %(title)s",
+            "%(actors)s changed someone's role in %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s changed your role in %(title)s",
+            "%(actors)s changed your role in %(title)s",
+            "count",
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s changed the role of %(targets)s in %(title)s",
+            "%(actors)s changed the role of %(targets)s in %(title)s",
+            "count",
+        ),
+    },
+    Verb.GROUP_JOIN_REQUESTED: {
+        "you": gettext_lazy("You asked to join %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s asked to join %(title)s", "%(actors)s asked to join %(title)s", "count"
+        ),
+    },
+    Verb.GROUP_INVITED: {
+        "you": gettext_lazy("You invited someone to %(title)s"),
+        "you_to": gettext_lazy("You invited %(targets)s to %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s invited someone to %(title)s",
+            "%(actors)s invited someone to %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s invited you to %(title)s", "%(actors)s invited you to %(title)s", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s invited %(targets)s to %(title)s",
+            "%(actors)s invited %(targets)s to %(title)s",
+            "count",
+        ),
+    },
+    Verb.CONNECTION_REQUESTED: {
+        "you": gettext_lazy("You asked someone to connect"),
+        "you_to": gettext_lazy("You asked to connect with %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s asked someone to connect", "%(actors)s asked someone to connect", "count"
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s asked to connect with you", "%(actors)s asked to connect with you", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s asked to connect with %(targets)s",
+            "%(actors)s asked to connect with %(targets)s",
+            "count",
+        ),
+    },
+    Verb.CONNECTION_ACCEPTED: {
+        "you": gettext_lazy("You made a new connection"),
+        "you_to": gettext_lazy("You connected with %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s made a new connection", "%(actors)s made new connections", "count"
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s connected with you", "%(actors)s connected with you", "count"
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s connected with %(targets)s",
+            "%(actors)s connected with %(targets)s",
+            "count",
+        ),
+    },
+    Verb.FOLDER_CREATED: {
+        "you": gettext_lazy("You created the folder %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s created the folder %(title)s",
+            "%(actors)s created the folder %(title)s",
+            "count",
+        ),
+    },
+    Verb.FOLDER_UPDATED: {
+        "you": gettext_lazy("You updated the folder %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s updated the folder %(title)s",
+            "%(actors)s updated the folder %(title)s",
+            "count",
+        ),
+    },
+    Verb.FOLDER_ITEMS_ADDED: {
+        "you": gettext_lazy("You added %(items)s to %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s added %(items)s to %(title)s",
+            "%(actors)s added %(items)s to %(title)s",
+            "count",
+        ),
+    },
+    Verb.FOLDER_ITEMS_REMOVED: {
+        "you": gettext_lazy("You removed %(items)s from %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s removed %(items)s from %(title)s",
+            "%(actors)s removed %(items)s from %(title)s",
+            "count",
+        ),
+    },
+    Verb.FOLDER_SHARED: {
+        "you": gettext_lazy("You shared the folder %(title)s"),
+        "you_to": gettext_lazy("You shared the folder %(title)s with %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s shared the folder %(title)s",
+            "%(actors)s shared the folder %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s shared the folder %(title)s with you",
+            "%(actors)s shared the folder %(title)s with you",
+            "count",
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s shared the folder %(title)s with %(targets)s",
+            "%(actors)s shared the folder %(title)s with %(targets)s",
+            "count",
+        ),
+    },
+    Verb.DISCUSSION_CREATED: {
+        "you": gettext_lazy("You started the discussion %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s started the discussion %(title)s",
+            "%(actors)s started the discussion %(title)s",
+            "count",
+        ),
+    },
+    Verb.DISCUSSION_REPLIED: {
+        "you": gettext_lazy("You replied in %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s replied in %(title)s", "%(actors)s replied in %(title)s", "count"
+        ),
+    },
+    Verb.DISCUSSION_MENTIONED: {
+        "you": gettext_lazy("You mentioned someone in %(title)s"),
+        "you_to": gettext_lazy("You mentioned %(targets)s in %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s mentioned someone in %(title)s",
+            "%(actors)s mentioned someone in %(title)s",
+            "count",
+        ),
+        "they_to_you": ngettext_lazy(
+            "%(actors)s mentioned you in %(title)s",
+            "%(actors)s mentioned you in %(title)s",
+            "count",
+        ),
+        "they_to": ngettext_lazy(
+            "%(actors)s mentioned %(targets)s in %(title)s",
+            "%(actors)s mentioned %(targets)s in %(title)s",
+            "count",
+        ),
+    },
+    Verb.PERSON_FOLLOWED: {
+        "you": gettext_lazy("You followed someone"),
+        "you_to": gettext_lazy("You followed %(targets)s"),
+        "they": ngettext_lazy(
+            "%(actors)s followed someone", "%(actors)s followed someone", "count"
+        ),
+        "they_to_you": ngettext_lazy("%(actors)s followed you", "%(actors)s followed you", "count"),
+        "they_to": ngettext_lazy(
+            "%(actors)s followed %(targets)s", "%(actors)s followed %(targets)s", "count"
+        ),
+    },
+    Verb.MESSAGE_SENT: {
+        "you": gettext_lazy("You sent a message: %(title)s"),
+        "they": ngettext_lazy(
+            "%(actors)s sent a message: %(title)s", "%(actors)s sent a message: %(title)s", "count"
+        ),
+    },
+}
+
+
 def summary(viewer, entry: FeedItem) -> str:
     """The entry in words, as ``viewer`` may read them (names they may not see are "Someone";
-    the viewer is "You")."""
-    actors = _names(viewer, entry.actors) if entry.actors else "Someone"
-    if len(entry.actors) == 1 and getattr(viewer, "pk", None) == entry.actors[0].pk:
-        actors = "You"
-    title = _object_title(entry)
-    targets = [t for t in entry.targets]
-    if getattr(viewer, "pk", None) is not None:
-        targets = sorted(targets, key=lambda t: not (isinstance(t, User) and t.pk == viewer.pk))
-    target_words = ""
-    if targets:
-        first = targets[0]
-        if isinstance(first, User) and first.pk == getattr(viewer, "pk", None):
-            target_words = "you" if len(targets) == 1 else f"you and {len(targets) - 1} other"
-            if len(targets) > 2:
-                target_words += "s"
-        else:
-            target_words = _names(viewer, targets)
-    verb = entry.verb
-    if verb == Verb.CONTENT_SHARED:
-        return f"{actors} shared {title}" + (f" with {target_words}" if target_words else "")
-    if verb == Verb.CONTENT_COMMENTED:
-        return f"{actors} commented on {title}"
-    if verb == Verb.CONTENT_VERSION:
-        return f"{actors} uploaded a new version of {title}"
-    if verb == Verb.CONTENT_UPDATED:
-        return f"{actors} updated {title}"
-    if verb == Verb.CONTENT_EDITED:
-        return f"{actors} edited {title}"
-    if verb == Verb.CONTENT_CREATED:
-        return f"{actors} added {title}"
-    if verb == Verb.GROUP_CREATED:
-        return f"{actors} created the group {title}"
-    if verb == Verb.GROUP_JOINED:
-        return f"{actors} joined {title}"
-    if verb == Verb.GROUP_MEMBER_ADDED:
-        return f"{actors} added {target_words or 'someone'} to {title}"
-    if verb == Verb.GROUP_ROLE_CHANGED:
-        return f"{actors} changed the role of {target_words or 'someone'} in {title}"
-    if verb == Verb.GROUP_JOIN_REQUESTED:
-        return f"{actors} asked to join {title}"
-    if verb == Verb.GROUP_INVITED:
-        return f"{actors} invited {target_words or 'someone'} to {title}"
-    if verb == Verb.CONNECTION_REQUESTED:
-        return f"{actors} asked to connect with {target_words or 'someone'}"
-    if verb == Verb.CONNECTION_ACCEPTED:
-        return f"{actors} connected with {target_words or 'someone'}"
-    if verb == Verb.MESSAGE_SENT:
-        return f"{actors} sent a message: {title}"
-    if verb == Verb.FOLDER_CREATED:
-        return f"{actors} created the folder {title}"
-    if verb == Verb.FOLDER_UPDATED:
-        return f"{actors} updated the folder {title}"
-    if verb in (Verb.FOLDER_ITEMS_ADDED, Verb.FOLDER_ITEMS_REMOVED):
-        count = int((entry.data or {}).get("count", 0))
-        things = f"{count} item{'' if count == 1 else 's'}"
-        if verb == Verb.FOLDER_ITEMS_ADDED:
-            return f"{actors} added {things} to {title}"
-        return f"{actors} removed {things} from {title}"
-    if verb == Verb.FOLDER_SHARED:
-        return f"{actors} shared the folder {title}" + (
-            f" with {target_words}" if target_words else ""
-        )
-    if verb == Verb.DISCUSSION_CREATED:
-        return f"{actors} started the discussion {title}"
-    if verb == Verb.DISCUSSION_REPLIED:
-        return f"{actors} replied in {title}"
-    if verb == Verb.DISCUSSION_MENTIONED:
-        return f"{actors} mentioned {target_words or 'someone'} in {title}"
-    if verb == Verb.PERSON_FOLLOWED:
-        return f"{actors} followed {target_words or 'someone'}"
-    return f"{actors} {verb}"
+    the viewer is "you"), in the active language."""
+    viewer_pk = getattr(viewer, "pk", None)
+    count = max(len(entry.actors), 1)
+    is_you = len(entry.actors) == 1 and viewer_pk is not None and viewer_pk == entry.actors[0].pk
+    targets = list(entry.targets)
+    to_you = any(isinstance(t, User) and t.pk == viewer_pk for t in targets)
+    others = [t for t in targets if not (isinstance(t, User) and t.pk == viewer_pk)]
+    texts = SUMMARIES.get(entry.verb)
+    values = {
+        "actors": _names(viewer, entry.actors) if entry.actors else gettext("Someone"),
+        "title": _object_title(entry),
+        "targets": _names(viewer, others) if others else "",
+        "count": count,
+    }
+    if entry.verb in (Verb.FOLDER_ITEMS_ADDED, Verb.FOLDER_ITEMS_REMOVED):
+        items = int((entry.data or {}).get("count", 0))
+        values["items"] = ngettext("%(n)d item", "%(n)d items", items) % {"n": items}
+    if texts is None:
+        return f"{values['actors']} {entry.verb}"
+    if is_you:
+        key = "you_to" if others and "you_to" in texts else "you"
+    elif to_you and "they_to_you" in texts:
+        key = "they_to_you"
+    elif others and "they_to" in texts:
+        key = "they_to"
+    else:
+        key = "they"
+    return str(texts[key] % values)
 
 
 def _person(viewer, person: User) -> dict:

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -54,8 +56,15 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     one = request.POST.get("notification", "").strip()
     changed = notifications_mark_read(actor=request.user, public_ids=[one] if one else None)
     if not one:
-        plural = "s" if changed != 1 else ""
-        messages.success(request, f"Marked {changed} notification{plural} read.")
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)d notification read.",
+                "Marked %(count)d notifications read.",
+                changed,
+            )
+            % {"count": changed},
+        )
     return redirect("notifications-page")
 
 
@@ -110,7 +119,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             show_error(request, error)
         else:
-            messages.success(request, "Your e-mail preferences are saved.")
+            messages.success(request, _("Your e-mail preferences are saved."))
             return redirect("notification-preferences")
     chosen = email_preferences(request.user)
     rows = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.authoring.models import Revision
 from tenant_apps.content.access import access_content
@@ -16,7 +17,7 @@ def access_document(viewer, public_id: str, *, for_edit: bool = False) -> Conten
     """
     item = access_content(viewer, public_id, for_edit=for_edit)
     if item.kind != Kind.DOCUMENT:
-        raise Http404("No such document.")
+        raise Http404(_("No such document."))
     return item
 
 
@@ -24,7 +25,7 @@ def access_revision(viewer, item: ContentItem, public_id: str) -> Revision:
     """Revision ``public_id`` of ``item`` (already fetched through a door); Http404 otherwise."""
     revision = Revision.objects.filter(item=item, public_id=public_id).first()
     if revision is None:
-        raise Http404("No such revision.")
+        raise Http404(_("No such revision."))
     return revision
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from tenant_apps.content.models import ContentItem
@@ -60,10 +61,10 @@ class DocumentUpdate(models.Model):
 
 
 class RevisionKind(models.TextChoices):
-    AUTO = "auto", "Saved automatically"
-    NAMED = "named", "Saved by name"
-    WRITTEN = "written", "Written (API or form)"
-    RESTORED = "restored", "Restored"
+    AUTO = "auto", _("Saved automatically")
+    NAMED = "named", _("Saved by name")
+    WRITTEN = "written", _("Written (API or form)")
+    RESTORED = "restored", _("Restored")
 
 
 class Revision(models.Model):

@@ -9,6 +9,7 @@ import re
 import nh3
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.authoring.models import Revision
 from tenant_apps.content.models import ContentItem
@@ -33,7 +34,7 @@ def revisions_page(
     if after:
         anchor = Revision.objects.filter(item=item, public_id=after).values("number").first()
         if anchor is None:
-            raise Http404("No such page.")
+            raise Http404(_("No such page."))
         rows = rows.filter(number__lt=anchor["number"])
     page = list(rows[: size + 1])
     more = len(page) > size

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from config.errors import DomainError
 from config.live import document_channel_group, publish
@@ -36,7 +37,7 @@ class RevisionConflict(DomainError):
 
     status = 409
     slug = "stale-revision"
-    detail = (
+    detail = gettext_lazy(
         "The document has changed since the revision this text was based on. "
         "Both versions are included; merge them and write again on the latest."
     )
@@ -51,7 +52,7 @@ class RevisionConflict(DomainError):
 class DocumentTooLarge(DomainError):
     status = 413
     slug = "document-too-large"
-    detail = "The document is larger than this institution allows."
+    detail = gettext_lazy("The document is larger than this institution allows.")
 
 
 def revision_brief(revision: Revision | None) -> dict | None:
@@ -100,7 +101,7 @@ def _lock_item(item_id: int) -> None:
         .values_list("pk", flat=True)
         .first()
     ):
-        raise Http404("No such document.")
+        raise Http404(gettext("No such document."))
 
 
 def _state_locked(item: ContentItem) -> DocumentState:
@@ -279,9 +280,9 @@ def revision_take(
     (editors only). Its authors are those who changed it since the previous revision."""
     name = (name or "").strip()
     if len(name) > 200:
-        raise ValidationError({"name": "A revision's name is at most 200 characters."})
+        raise ValidationError({"name": gettext("A revision's name is at most 200 characters.")})
     if actor is not None and not can_edit(actor, item):
-        raise NotAllowed("You may not change this document.")
+        raise NotAllowed(gettext("You may not change this document."))
     _check_document(item)
     state = _state_locked(item)
     return _take_locked(item, state, actor=actor, name=name)
@@ -289,7 +290,7 @@ def revision_take(
 
 def _check_document(item: ContentItem) -> None:
     if item.kind != Kind.DOCUMENT:
-        raise ValidationError({"kind": "Only documents have revisions."})
+        raise ValidationError({"kind": gettext("Only documents have revisions.")})
 
 
 @transaction.atomic
@@ -309,11 +310,11 @@ def revision_write(
     versions and writes nothing. The text is sanitised; it reaches open editors at once.
     """
     if not can_edit(actor, item):
-        raise NotAllowed("You may not change this document.")
+        raise NotAllowed(gettext("You may not change this document."))
     _check_document(item)
     name = (name or "").strip()
     if len(name) > 200:
-        raise ValidationError({"name": "A revision's name is at most 200 characters."})
+        raise ValidationError({"name": gettext("A revision's name is at most 200 characters.")})
     if len(html or "") > settings.AUTHORING_MAX_HTML_CHARS:
         raise DocumentTooLarge()
     state = _state_locked(item)
@@ -349,7 +350,7 @@ def revision_write(
 def revision_restore(*, actor: User, item: ContentItem, revision: Revision) -> Revision:
     """Make an old revision's text the document's again, as a new revision (editors)."""
     if revision.item_id != item.pk:
-        raise ValidationError({"revision": "That revision belongs to another document."})
+        raise ValidationError({"revision": gettext("That revision belongs to another document.")})
     state = _state_locked(item)
     if state.changed:
         _take_locked(item, state, actor=None)

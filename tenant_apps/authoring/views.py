@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -35,14 +36,16 @@ IMAGES_SHOWN = 50
 
 class WriteForm(forms.Form):
     body = forms.CharField(
-        label="Text (HTML)",
+        label=_("Text (HTML)"),
         widget=forms.Textarea(attrs={"rows": 20}),
         required=False,
         max_length=2_000_000,
-        help_text="Headings, lists, links, tables, code and quotes are kept; the rest is removed.",
+        help_text=_(
+            "Headings, lists, links, tables, code and quotes are kept; the rest is removed."
+        ),
     )
     base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
-    name = forms.CharField(label="Name this revision (optional)", required=False, max_length=200)
+    name = forms.CharField(label=_("Name this revision (optional)"), required=False, max_length=200)
 
 
 def _ensure(item: ContentItem) -> None:
@@ -132,7 +135,11 @@ def restore(request: HttpRequest, public_id: str, revision_id: str) -> HttpRespo
     item = access_document(request.user, public_id, for_edit=True)
     chosen = access_revision(request.user, item, revision_id)
     restored = services.revision_restore(actor=request.user, item=item, revision=chosen)
-    messages.success(request, f"Revision {chosen.number} restored as revision {restored.number}.")
+    messages.success(
+        request,
+        _("Revision %(number)s restored as revision %(number2)s.")
+        % {"number": chosen.number, "number2": restored.number},
+    )
     return redirect("document-revisions", item.public_id)
 
 
@@ -144,12 +151,12 @@ def name_revision(request: HttpRequest, public_id: str) -> HttpResponse:
         taken = services.revision_take(
             item=item,
             actor=request.user,
-            name=request.POST.get("name", "")[:300] or "Saved version",
+            name=request.POST.get("name", "")[:300] or str(_("Saved version")),
         )
     except ValidationError as error:
         show_error(request, error)
     else:
-        messages.success(request, f"Saved as revision {taken.number}.")
+        messages.success(request, _("Saved as revision %(number)s.") % {"number": taken.number})
     return redirect("document-revisions", item.public_id)
 
 
@@ -188,7 +195,9 @@ def write(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             show_error(request, error, form=form)
         else:
-            messages.success(request, f"Saved as revision {written.number}.")
+            messages.success(
+                request, _("Saved as revision %(number)s.") % {"number": written.number}
+            )
             return redirect("content-item", item.public_id)
     return render(request, "authoring/write.html", {"item": item, "form": form}, status=400)
 
@@ -202,7 +211,7 @@ def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResp
 
 def export(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     if fmt not in ("html", "pdf"):
-        raise Http404("No such format.")
+        raise Http404(_("No such format."))
     item = access_document(request.user, public_id)
     name = slugify(item.title)[:80] or "document"
     if fmt == "pdf":

@@ -6,6 +6,7 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenant_apps.avatars.models import Avatar
 from tenant_apps.blobs.images import picture_remove, picture_replace
@@ -23,7 +24,7 @@ LOGO_SIDE = 400
 
 def _require_self_or_admin(actor: User, person: User) -> None:
     if actor.pk != person.pk and not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only the person and the institution's admins change a picture.")
+        raise PermissionDenied(_("Only the person and the institution's admins change a picture."))
 
 
 def avatar_set(*, actor: User, person: User, source: IO[bytes]) -> User:
@@ -70,7 +71,7 @@ def _profile_locked() -> InstitutionProfile:
         .first()
     )
     if profile is None:
-        raise PermissionDenied("The institution has no profile yet.")
+        raise PermissionDenied(_("The institution has no profile yet."))
     return profile
 
 

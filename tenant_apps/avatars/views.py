@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import show_error
@@ -31,10 +32,10 @@ def person_picture(request: HttpRequest, public_id: str) -> HttpResponse:
     """A person's picture, to whoever may see their name (404 otherwise, or without one)."""
     person = access_person(request.user, public_id)
     if "picture" not in profile_for(request.user, person):
-        raise Http404("No such picture.")
+        raise Http404(gettext("No such picture."))
     avatar = Avatar.objects.select_related("blob").filter(user=person).first()
     if avatar is None:
-        raise Http404("No such picture.")
+        raise Http404(gettext("No such picture."))
     return serve_blob(request, blob=avatar.blob, filename="picture.png", mime="image/png")
 
 
@@ -42,30 +43,31 @@ def person_picture(request: HttpRequest, public_id: str) -> HttpResponse:
 def institution_logo(request: HttpRequest) -> HttpResponse:
     profile = institution_profile()
     if profile.logo_id is None:
-        raise Http404("This institution has no logo.")
+        raise Http404(gettext("This institution has no logo."))
     return serve_blob(
         request, blob=Blob.objects.get(pk=profile.logo_id), filename="logo.png", mime="image/png"
     )
 
 
 def _picture_form(
-    request: HttpRequest, *, field: str, what: str, back: str, set_, remove
+    request: HttpRequest, *, field: str, texts: dict[str, str], back: str, set_, remove
 ) -> HttpResponse:
-    """One form for a picture: "remove" removes it, else the ``field`` file replaces it."""
+    """One form for a picture: "remove" removes it, else the ``field`` file replaces it.
+    ``texts``: the "removed", "missing" and "saved" messages."""
     if "remove" in request.POST:
         remove()
-        messages.success(request, f"{what} is removed.")
+        messages.success(request, texts["removed"])
         return redirect(back)
     upload = request.FILES.get(field)
     if upload is None:
-        messages.error(request, f"Choose a {field} to upload.")
+        messages.error(request, texts["missing"])
         return redirect(back)
     try:
         set_(upload)
     except ValidationError as error:
         show_error(request, error)
     else:
-        messages.success(request, f"{what} is saved.")
+        messages.success(request, texts["saved"])
     return redirect(back)
 
 
@@ -76,7 +78,11 @@ def my_picture(request: HttpRequest) -> HttpResponse:
     return _picture_form(
         request,
         field="picture",
-        what="Your picture",
+        texts={
+            "removed": gettext("Your picture is removed."),
+            "missing": gettext("Choose a picture to upload."),
+            "saved": gettext("Your picture is saved."),
+        },
         back="profile-edit",
         set_=lambda upload: avatar_set(actor=request.user, person=me, source=upload),
         remove=lambda: avatar_remove(actor=request.user, person=me),
@@ -89,7 +95,11 @@ def manage_logo(request: HttpRequest) -> HttpResponse:
     return _picture_form(
         request,
         field="logo",
-        what="The logo",
+        texts={
+            "removed": gettext("The logo is removed."),
+            "missing": gettext("Choose a logo to upload."),
+            "saved": gettext("The logo is saved."),
+        },
         back="manage-institution",
         set_=lambda upload: institution_logo_set(actor=request.user, source=upload),
         remove=lambda: institution_logo_remove(actor=request.user),

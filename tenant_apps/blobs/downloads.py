@@ -26,6 +26,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.storage import (
@@ -71,7 +72,7 @@ def serve_blob(
 ) -> HttpResponse:
     if blob.missing_since is not None:
         # The reconciler found the object gone: say so plainly rather than fail mid-stream.
-        raise Http404("The bytes of this file are missing from storage.")
+        raise Http404(_("The bytes of this file are missing from storage."))
     tenant = current_tenant()
     storage = blob_storage()
     key = blob_key(tenant.uuid, blob.sha256)
@@ -113,7 +114,7 @@ def serve_blob(
         try:
             chunks = object_read(storage, key, start=start, end=end if status == 206 else None)
         except ObjectMissing:
-            raise Http404("The bytes of this file are missing from storage.") from None
+            raise Http404(_("The bytes of this file are missing from storage.")) from None
         response = StreamingHttpResponse(
             chunks,
             status=status,

@@ -14,6 +14,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tenant_apps.blobs.models import Blob
@@ -43,10 +44,12 @@ def _normalised(source: IO[bytes], *, side: int, square: bool) -> io.BytesIO:
     size = getattr(source, "size", None)
     if size is not None and size > MAX_PICTURE_BYTES:
         raise ValidationError(
-            f"The picture is larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MB.", code="too_big"
+            _("The picture is larger than %(value)s MB.")
+            % {"value": MAX_PICTURE_BYTES // (1024 * 1024)},
+            code="too_big",
         )
     problem = ValidationError(
-        "This is not a picture we can use: upload a JPEG, PNG, GIF or WebP image.",
+        _("This is not a picture we can use: upload a JPEG, PNG, GIF or WebP image."),
         code="not_a_picture",
     )
     try:
@@ -56,14 +59,14 @@ def _normalised(source: IO[bytes], *, side: int, square: bool) -> io.BytesIO:
                 if image.format not in ACCEPTED_FORMATS:
                     raise problem
                 if image.width * image.height > MAX_PIXELS:
-                    raise ValidationError("The picture has too many pixels.", code="too_big")
+                    raise ValidationError(_("The picture has too many pixels."), code="too_big")
                 image.seek(0)  # the first frame of an animation
                 picture = ImageOps.exif_transpose(image)
                 picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
         raise problem from None
     except Image.DecompressionBombWarning:
-        raise ValidationError("The picture has too many pixels.", code="too_big") from None
+        raise ValidationError(_("The picture has too many pixels."), code="too_big") from None
     if square:
         picture = ImageOps.fit(picture, (side, side), method=Image.Resampling.LANCZOS)
     else:

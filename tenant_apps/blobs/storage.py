@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.utils.translation import gettext_lazy as _
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -66,7 +67,7 @@ class BlobWriteError(DomainError):
 
     status = 503
     slug = "storage-unavailable"
-    detail = "The file could not be stored just now; nothing was saved. Try again."
+    detail = _("The file could not be stored just now; nothing was saved. Try again.")
 
     @property
     def retry_after(self) -> int:  # type: ignore[override] - as every 503 (config.outages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.connections.models import Connection
 from tenant_apps.connections.selectors import connections_of, follow_settings_of
@@ -17,7 +18,7 @@ def access_connection(viewer, public_id: str, *, for_write: bool = False) -> Con
     """
     row = connections_of(viewer).filter(public_id=public_id).first()
     if row is None:
-        raise Http404("No such connection.")
+        raise Http404(_("No such connection."))
     return row
 
 
@@ -27,5 +28,5 @@ def access_person_activity(viewer, public_id: str) -> User:
     person = access_person(viewer, public_id)
     is_self = getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk
     if not is_self and not follow_settings_of(person).allows_followers:
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     return person

@@ -6,6 +6,7 @@ Only the two people of a connection see it; anyone else gets 404 for its id.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -46,7 +47,7 @@ LISTS = ("accepted", "incoming", "outgoing")
 def _person(viewer: User, public_id: str) -> User:
     person = people_visible_to(viewer).filter(public_id=public_id).first()
     if person is None:
-        raise exceptions.ValidationError({"person": ["No such person."]})
+        raise exceptions.ValidationError({"person": [_("No such person.")]})
     return person
 
 
@@ -89,7 +90,9 @@ class ConnectionsApi(APIView):
     def get(self, request: Request) -> Response:
         which = request.query_params.get("status", "accepted")
         if which not in LISTS:
-            raise exceptions.ValidationError({"status": [f"Choose one of: {', '.join(LISTS)}."]})
+            raise exceptions.ValidationError(
+                {"status": [_("Choose one of: %(join)s.") % {"join": ", ".join(LISTS)}]}
+            )
         return cursor_page(
             self,
             connections_list(user=request.user, which=which),
@@ -169,7 +172,7 @@ class BlockApi(APIView):
     def delete(self, request: Request, person_id: str) -> Response:
         block = blocks_of(request.user).filter(blocked__public_id=person_id).first()
         if block is None:
-            raise exceptions.NotFound("You have not blocked anyone with this id.")
+            raise exceptions.NotFound(_("You have not blocked anyone with this id."))
         person_unblock(actor=request.user, person=block.blocked)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -249,7 +252,7 @@ class MyFollowersApi(APIView):
 def _lists_of(request: Request, public_id: str) -> User:
     person = access_person(request.user, public_id)
     if not follow_lists_shown(viewer=request.user, person=person):
-        raise Http404("No such list.")
+        raise Http404(_("No such list."))
     return person
 
 
@@ -290,7 +293,7 @@ class FollowSettingsApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(FollowSettingsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         row = follow_settings_update(
             actor=request.user,
             allows_followers=data.get("allows_followers"),

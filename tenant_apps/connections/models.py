@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Greatest, Least
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
@@ -19,8 +20,8 @@ def new_connection_id() -> str:
 
 
 class ConnectionStatus(models.TextChoices):
-    PENDING = "pending", "Invited, not yet accepted"
-    ACCEPTED = "accepted", "Connected"
+    PENDING = "pending", _("Invited, not yet accepted")
+    ACCEPTED = "accepted", _("Connected")
 
 
 class Connection(models.Model):

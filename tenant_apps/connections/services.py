@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenant_apps.activity.services import activity_record
 from tenant_apps.connections.models import (
@@ -22,7 +24,7 @@ from tenant_apps.connections.models import (
 from tenant_apps.connections.selectors import connection_between, follow_settings_of, has_blocked
 from tenant_apps.people.models import User
 
-CANNOT_INVITE = "This person cannot be invited to connect."
+CANNOT_INVITE = gettext_lazy("This person cannot be invited to connect.")
 
 
 @transaction.atomic
@@ -34,16 +36,16 @@ def connection_invite(*, actor: User, person: User) -> Connection:
     invited - someone who blocked ``actor``.
     """
     if person.pk == actor.pk:
-        raise ValidationError({"person": ["You cannot connect with yourself."]})
+        raise ValidationError({"person": [_("You cannot connect with yourself.")]})
     if has_blocked(actor, person):
-        raise ValidationError({"person": ["You have blocked this person; unblock them first."]})
+        raise ValidationError({"person": [_("You have blocked this person; unblock them first.")]})
     if not person.is_active or has_blocked(person, actor):
         raise ValidationError({"person": [CANNOT_INVITE]})
     existing = connection_between(actor, person)
     if existing is not None:
         if existing.status == ConnectionStatus.PENDING and existing.invitee_id == actor.pk:
             return connection_accept(actor=actor, connection=existing)
-        raise ValidationError({"person": ["You are already connected or invited."]})
+        raise ValidationError({"person": [_("You are already connected or invited.")]})
     try:
         with transaction.atomic():
             connection = Connection.objects.create(inviter=actor, invitee=person)
@@ -51,14 +53,14 @@ def connection_invite(*, actor: User, person: User) -> Connection:
         return connection
     except IntegrityError:
         # They invited at the same moment: the pair's unique index let one through.
-        raise ValidationError({"person": ["You are already connected or invited."]}) from None
+        raise ValidationError({"person": [_("You are already connected or invited.")]}) from None
 
 
 @transaction.atomic
 def connection_accept(*, actor: User, connection: Connection) -> Connection:
     """The invitee accepts a pending invitation."""
     if connection.invitee_id != actor.pk or connection.status != ConnectionStatus.PENDING:
-        raise PermissionDenied("Only the invited person accepts a pending invitation.")
+        raise PermissionDenied(_("Only the invited person accepts a pending invitation."))
     connection.status = ConnectionStatus.ACCEPTED
     connection.accepted = timezone.now()
     connection.save(update_fields=["status", "accepted"])
@@ -71,7 +73,7 @@ def connection_end(*, actor: User, connection: Connection) -> str:
     """End a connection from ``actor``'s side: decline (an invitation to them), cancel (their
     own invitation) or remove (an accepted connection). Returns which it was."""
     if actor.pk not in (connection.inviter_id, connection.invitee_id):
-        raise PermissionDenied("Not your connection.")
+        raise PermissionDenied(_("Not your connection."))
     if connection.status == ConnectionStatus.ACCEPTED:
         what = "removed"
     elif connection.invitee_id == actor.pk:
@@ -87,7 +89,7 @@ def person_block(*, actor: User, person: User) -> Block:
     """Block ``person``: any connection or invitation between the two ends, and they can no
     longer invite or message ``actor``. Blocking twice is harmless."""
     if person.pk == actor.pk:
-        raise ValidationError({"person": ["You cannot block yourself."]})
+        raise ValidationError({"person": [_("You cannot block yourself.")]})
     Connection.objects.filter(
         Q(inviter=actor, invitee=person) | Q(inviter=person, invitee=actor)
     ).delete()
@@ -116,7 +118,7 @@ def person_follow(*, actor: User, person: User) -> Follow:
     who does not allow followers, is inactive, or blocked ``actor`` or was blocked by them.
     """
     if person.pk == actor.pk:
-        raise ValidationError({"person": ["You cannot follow yourself."]})
+        raise ValidationError({"person": [_("You cannot follow yourself.")]})
     if (
         not person.is_active
         or not follow_settings_of(person).allows_followers

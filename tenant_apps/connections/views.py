@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -44,7 +44,17 @@ from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 MUTUAL_SHOWN = 10
-TABS = {"accepted": "My connections", "incoming": "Invitations to me", "outgoing": "Sent"}
+# What connection_end did, as the person is told.
+CONNECTION_ENDED = {
+    "removed": _("Connection removed."),
+    "declined": _("Invitation declined."),
+    "cancelled": _("Invitation cancelled."),
+}
+TABS = {
+    "accepted": _("My connections"),
+    "incoming": _("Invitations to me"),
+    "outgoing": _("Sent"),
+}
 
 
 @login_required(login_url="signin")
@@ -113,23 +123,23 @@ def connections_act(request: HttpRequest) -> HttpResponse:
             person = access_person(actor, request.POST.get("person", "").strip())
             if action == "invite":
                 connection_invite(actor=actor, person=person)
-                messages.success(request, f"Invitation sent to {person}.")
+                messages.success(request, _("Invitation sent to %(person)s.") % {"person": person})
             elif action == "block":
                 person_block(actor=actor, person=person)
-                messages.success(request, f"You blocked {person}.")
+                messages.success(request, _("You blocked %(person)s.") % {"person": person})
             else:
                 person_unblock(actor=actor, person=person)
-                messages.success(request, f"You unblocked {person}.")
+                messages.success(request, _("You unblocked %(person)s.") % {"person": person})
         elif action in ("accept", "end"):
             connection = access_connection(actor, request.POST.get("connection", ""))
             if action == "accept":
                 connection_accept(actor=actor, connection=connection)
-                messages.success(request, "You are connected.")
+                messages.success(request, _("You are connected."))
             else:
                 what = connection_end(actor=actor, connection=connection)
-                messages.success(request, f"Connection {what}.")
+                messages.success(request, CONNECTION_ENDED.get(what, _("Done.")))
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except (ValidationError, PermissionDenied) as error:
         show_error(request, error)
     return _back(request)
@@ -176,7 +186,7 @@ def follow_act(request: HttpRequest, public_id: str) -> HttpResponse:
 def _follow_list_page(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
     person = access_person(request.user, public_id)
     if not follow_lists_shown(viewer=request.user, person=person):
-        raise Http404("No such list.")
+        raise Http404(_("No such list."))
     if which == "followers":
         rows, who = followers_list(viewer=request.user, person=person), "follower"
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_manage_q, content_visible_to
@@ -30,7 +31,7 @@ def access_content(
         or (for_write and not item.viewer_can_manage)
         or (for_edit and not item.viewer_can_edit)
     ):
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     return item
 
 
@@ -42,5 +43,5 @@ def access_trashed_content(viewer, public_id: str) -> ContentItem:
         .first()
     )
     if item is None:
-        raise Http404("No such item in your trash.")
+        raise Http404(_("No such item in your trash."))
     return item

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -91,7 +92,7 @@ def _file_of(request: Request):
                 "A multipart upload needs Content-Length (chunked multipart bodies are "
                 "not read). Send the length, or send the file's bytes as the raw body."
             )
-        raise exceptions.ValidationError({"file": ["Attach the file as the 'file' part."]})
+        raise exceptions.ValidationError({"file": [_("Attach the file as the 'file' part.")]})
     limit = services.upload_limit()
     if upload.size > limit:
         raise _too_large(limit)
@@ -105,8 +106,10 @@ def _raw_filename(request: Request) -> str:
         raise exceptions.ValidationError(
             {
                 "filename": [
-                    "Name the file: Content-Disposition: attachment; filename=... "
-                    "(or ?filename=...)."
+                    _(
+                        "Name the file: Content-Disposition: attachment; filename=... "
+                        "(or ?filename=...)."
+                    )
                 ]
             }
         )
@@ -121,7 +124,7 @@ def _raw_file(request: Request) -> Iterator[UploadedFile]:
     if length is None:
         raise LengthRequired()
     if length <= 0:
-        raise exceptions.ValidationError({"file": ["The body is empty: send the file's bytes."]})
+        raise exceptions.ValidationError({"file": [_("The body is empty: send the file's bytes.")]})
     services.upload_precheck(size=length)
     limit = services.upload_limit()
     try:
@@ -139,7 +142,7 @@ def _raw_file(request: Request) -> Iterator[UploadedFile]:
         raise _too_large(limit) from None
     except BodyIncomplete:
         raise exceptions.ValidationError(
-            {"file": ["The body ended before Content-Length bytes arrived."]}
+            {"file": [_("The body ended before Content-Length bytes arrived.")]}
         ) from None
 
 
@@ -430,7 +433,7 @@ class ContentListApi(_UploadingApi):
         if raw:
             if data["kind"] != Kind.FILE:
                 raise exceptions.ValidationError(
-                    {"kind": ["A raw body is a file; send links and documents as JSON."]}
+                    {"kind": [_("A raw body is a file; send links and documents as JSON.")]}
                 )
             with _raw_file(request) as upload:
                 item = services.content_upload_file(source=upload, filename=upload.name, **common)
@@ -474,7 +477,7 @@ def _version_or_current(item: ContentItem, request: Request):
     wanted = request.query_params.get("version")
     version = version_of(item, wanted) if wanted else item.current_version
     if version is None:
-        raise exceptions.NotFound("No such version.")
+        raise exceptions.NotFound(_("No such version."))
     return version
 
 
@@ -504,7 +507,7 @@ class ContentPreviewApi(APIView):
         item = access_content(request.user, public_id)
         version = _version_or_current(item, request)
         if version.preview_blob_id is None:
-            raise exceptions.NotFound("No preview (yet).")
+            raise exceptions.NotFound(_("No preview (yet)."))
         return serve_blob(
             request,
             blob=version.preview_blob,
@@ -528,7 +531,7 @@ class PagesDoc(serializers.Serializer):
 
 def _current_file(item: ContentItem):
     if item.kind != Kind.FILE or item.current_version is None:
-        raise exceptions.NotFound("No pages: this is not a file.")
+        raise exceptions.NotFound(_("No pages: this is not a file."))
     return item.current_version
 
 
@@ -537,6 +540,7 @@ class ContentPagesApi(APIView):
 
     @extend_schema(
         responses=PagesDoc,
+        operation_id="v1_content_pages_list",
         summary="The current version's page images (PDFs and Office documents)",
         description="At most CONTENT_PREVIEW_MAX_PAGES pages have an image (a bounded "
         "list, not paginated); `page_count` is the document's own number of pages.",
@@ -567,12 +571,16 @@ class ContentPagesApi(APIView):
 class ContentPageApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses={(200, "image/png"): bytes}, summary="One page image (PNG)")
+    @extend_schema(
+        responses={(200, "image/png"): bytes},
+        operation_id="v1_content_page_retrieve",
+        summary="One page image (PNG)",
+    )
     def get(self, request: Request, public_id: str, number: int):
         item = access_content(request.user, public_id)
         page = preview_page_of(_current_file(item), number)
         if page is None:
-            raise exceptions.NotFound("No such page.")
+            raise exceptions.NotFound(_("No such page."))
         return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
 
 
@@ -584,7 +592,7 @@ class ContentLinkImageApi(APIView):
         item = access_content(request.user, public_id)
         found = link_preview_of(item) if item.kind == Kind.LINK else None
         if found is None or found.image_blob_id is None:
-            raise exceptions.NotFound("No picture.")
+            raise exceptions.NotFound(_("No picture."))
         return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 
@@ -646,7 +654,7 @@ class ContentVersionRestoreApi(APIView):
         item = access_content(request.user, public_id, for_edit=True)
         version = version_of(item, version_id)
         if version is None:
-            raise exceptions.NotFound("No such version.")
+            raise exceptions.NotFound(_("No such version."))
         restored = services.content_version_restore(actor=request.user, item=item, version=version)
         item.refresh_from_db()
         context = {"item": item, "request": request}
@@ -751,7 +759,7 @@ class ContentCommentsApi(APIView):
         if data.get("parent"):
             parent = comment_of(item, data["parent"])
             if parent is None:
-                raise exceptions.ValidationError({"parent": ["No such comment on this item."]})
+                raise exceptions.ValidationError({"parent": [_("No such comment on this item.")]})
         comment = services.comment_create(
             actor=request.user, item=item, body=data["body"], parent=parent
         )
@@ -763,7 +771,7 @@ class ContentCommentApi(APIView):
         item = access_content(request.user, public_id)
         comment = comment_of(item, comment_id)
         if comment is None:
-            raise exceptions.NotFound("No such comment.")
+            raise exceptions.NotFound(_("No such comment."))
         return comment
 
     @extend_schema(

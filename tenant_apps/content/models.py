@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from tenant_apps.blobs.models import Blob
@@ -32,24 +33,24 @@ def new_comment_id() -> str:
 
 
 class Kind(models.TextChoices):
-    FILE = "file", "File"
-    LINK = "link", "Link"
-    DOCUMENT = "document", "Document"
+    FILE = "file", _("File")
+    LINK = "link", _("Link")
+    DOCUMENT = "document", _("Document")
 
 
 class ShareRole(models.TextChoices):
     """What a share lets its holder do: see; see and change the content; and share and delete."""
 
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    MANAGER = "manager", "Manager"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    MANAGER = "manager", _("Manager")
 
 
 class Processing(models.TextChoices):
-    NONE = "none", "Nothing to do"
-    PENDING = "pending", "Waiting"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    NONE = "none", _("Nothing to do")
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ContentItem(models.Model):

@@ -105,7 +105,7 @@ class NotAllowed(Http404):
 
 def _require_manager(actor: User, item: ContentItem) -> None:
     if not can_manage(actor, item):
-        raise NotAllowed("You may not change this item.")
+        raise NotAllowed(gettext("You may not change this item."))
 
 
 def _live_access_changed(item: ContentItem) -> None:
@@ -122,7 +122,7 @@ def _live_access_changed(item: ContentItem) -> None:
 
 def _require_editor(actor: User, item: ContentItem) -> None:
     if not can_edit(actor, item):
-        raise NotAllowed("You may not change this item.")
+        raise NotAllowed(gettext("You may not change this item."))
 
 
 # --- input cleaning -------------------------------------------------------------
@@ -138,12 +138,19 @@ def clean_tags(tags: list[str] | str | None) -> list[str]:
             continue
         if not TAG_PATTERN.match(tag):
             raise ValidationError(
-                {"tags": f"'{tag[:60]}' is not a tag: letters, digits, spaces, .+#- up to 50."}
+                {
+                    "tags": gettext(
+                        "'%(tag)s' is not a tag: letters, digits, spaces, .+#- up to 50."
+                    )
+                    % {"tag": tag[:60]}
+                }
             )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": f"At most {MAX_TAGS} tags."})
+        raise ValidationError(
+            {"tags": gettext("At most %(max_tags)s tags.") % {"max_tags": MAX_TAGS}}
+        )
     return cleaned
 
 
@@ -205,11 +212,15 @@ def clean_url(url: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise ValidationError({"url": "Enter a full http:// or https:// address."}) from None
+        raise ValidationError(
+            {"url": gettext("Enter a full http:// or https:// address.")}
+        ) from None
     try:
         check_url(url, resolve=False, use_allow_list=False)
     except OutboundRefused:
-        raise ValidationError({"url": "Links to internal addresses are not allowed."}) from None
+        raise ValidationError(
+            {"url": gettext("Links to internal addresses are not allowed.")}
+        ) from None
     return url
 
 
@@ -241,7 +252,10 @@ def check_upload_size(size: int) -> None:
     limit = upload_limit()
     if size > limit:
         raise ValidationError(
-            {"file": f"The file is larger than this institution's limit of {_human(limit)}."},
+            {
+                "file": gettext("The file is larger than this institution's limit of %(human)s.")
+                % {"human": _human(limit)}
+            },
             code="too_large",
         )
 
@@ -256,9 +270,9 @@ def library_settings_update(
     "max_upload_bytes" for a limit below one byte.
     """
     if not isinstance(actor, Actor) and not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only the institution's admins may change this.")
+        raise PermissionDenied(gettext("Only the institution's admins may change this."))
     if max_upload_bytes is not None and max_upload_bytes < 1:
-        raise ValidationError({"max_upload_bytes": "The limit must be at least 1 byte."})
+        raise ValidationError({"max_upload_bytes": gettext("The limit must be at least 1 byte.")})
     row, _ = LibrarySettings.objects.update_or_create(
         pk=LibrarySettings.SINGLETON_PK, defaults={"max_upload_bytes": max_upload_bytes}
     )
@@ -444,7 +458,7 @@ def content_create_document(
     visibility: str = Visibility.PRIVATE,
 ) -> ContentItem:
     if not (title or "").strip():
-        raise ValidationError({"title": "A document needs a title."})
+        raise ValidationError({"title": gettext("A document needs a title.")})
     return _create_simple(
         actor=actor,
         kind=Kind.DOCUMENT,
@@ -491,7 +505,7 @@ def content_update(
         _require_manager(actor, item)
     if title is not None:
         if not title.strip():
-            raise ValidationError({"title": "The title cannot be empty."})
+            raise ValidationError({"title": gettext("The title cannot be empty.")})
         item.title = title.strip()
     if description is not None:
         item.description = description
@@ -504,17 +518,19 @@ def content_update(
     url_changed = False
     if url is not None:
         if item.kind != Kind.LINK:
-            raise ValidationError({"url": "Only links have an address."})
+            raise ValidationError({"url": gettext("Only links have an address.")})
         cleaned = clean_url(url)
         url_changed = cleaned != item.url
         item.url = cleaned
     if body is not None:
         if item.kind != Kind.DOCUMENT:
-            raise ValidationError({"body": "Only documents have a text."})
+            raise ValidationError({"body": gettext("Only documents have a text.")})
         raise ValidationError(
             {
-                "body": "A document's text is written as a revision: "
-                "POST /api/v1/content/{id}/revisions/ with the revision it is based on."
+                "body": gettext(
+                    "A document's text is written as a revision: "
+                    "POST /api/v1/content/{id}/revisions/ with the revision it is based on."
+                )
             }
         )
     item.full_clean(exclude=["current_version", "created_by"])
@@ -589,7 +605,7 @@ def content_version_add(
     tenant = current_tenant()
     _require_editor(actor, item)
     if item.kind != Kind.FILE:
-        raise ValidationError({"file": "Only files have versions."})
+        raise ValidationError({"file": gettext("Only files have versions.")})
     _precheck_upload(source, tenant)
     with blob_staged(source) as staged:
         check_upload_size(staged.size)
@@ -617,7 +633,7 @@ def content_version_restore(
     """Make an old version current again, as a new version holding the same bytes (editors)."""
     _require_editor(actor, item)
     if version.item_id != item.pk:
-        raise ValidationError({"version": "That version belongs to another item."})
+        raise ValidationError({"version": gettext("That version belongs to another item.")})
     locked = ContentItem.objects.select_for_update().get(pk=item.pk)
     blob_reference(blob=version.blob)
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -676,7 +692,11 @@ def principals_by_ids(ids: list[str], *, visible_to: User | None = None) -> list
     unknown = [i for i in ids if i not in users and i not in groups]
     if unknown:
         raise ValidationError(
-            {"principals": [f"No such person or group: {i[:40]}" for i in unknown]}
+            {
+                "principals": [
+                    gettext("No such person or group: %(id)s") % {"id": i[:40]} for i in unknown
+                ]
+            }
         )
     return [users.get(i) or groups[i] for i in dict.fromkeys(ids)]
 
@@ -717,7 +737,11 @@ def content_share(
         shares.append(share)
     if _person_managers(item) == 0:
         raise ValidationError(
-            {"role": "The item would have no manager left; make someone else a manager first."}
+            {
+                "role": gettext(
+                    "The item would have no manager left; make someone else a manager first."
+                )
+            }
         )
     activity_record(actor=actor, verb="content.shared", item=item, targets=principals)
     _live_access_changed(item)
@@ -735,10 +759,14 @@ def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) 
     activity_access_changed()
     _live_access_changed(item)
     if not deleted:
-        raise ValidationError({"principal": "The item is not shared with them."})
+        raise ValidationError({"principal": gettext("The item is not shared with them.")})
     if _person_managers(item) == 0:
         raise ValidationError(
-            {"principal": "The item would have no manager left; make someone else a manager first."}
+            {
+                "principal": gettext(
+                    "The item would have no manager left; make someone else a manager first."
+                )
+            }
         )
 
 
@@ -746,9 +774,9 @@ def content_unshare(*, actor: User, item: ContentItem, principal: User | Group) 
 def _clean_comment(body: str) -> str:
     cleaned = sanitise_html(body or "", tags=COMMENT_TAGS).strip()
     if not nh3.clean(cleaned, tags=set()).strip():
-        raise ValidationError({"body": "A comment cannot be empty."})
+        raise ValidationError({"body": gettext("A comment cannot be empty.")})
     if len(cleaned) > 20000:
-        raise ValidationError({"body": "A comment is at most 20,000 characters."})
+        raise ValidationError({"body": gettext("A comment is at most 20,000 characters.")})
     return cleaned
 
 
@@ -758,9 +786,9 @@ def comment_create(
 ) -> Comment:
     """Anyone who may see an item (and is signed in) may comment; replies thread under a parent."""
     if not getattr(actor, "is_authenticated", False):
-        raise NotAllowed("Sign in to comment.")
+        raise NotAllowed(gettext("Sign in to comment."))
     if parent is not None and parent.item_id != item.pk:
-        raise ValidationError({"parent": "That comment belongs to another item."})
+        raise ValidationError({"parent": gettext("That comment belongs to another item.")})
     comment = Comment.objects.create(
         item=item, parent=parent, author=actor, body_html=_clean_comment(body)
     )
@@ -770,7 +798,7 @@ def comment_create(
 
 def _require_comment_rights(actor: User, comment: Comment) -> None:
     if comment.author_id != actor.pk and not can_manage(actor, comment.item):
-        raise NotAllowed("You may not change this comment.")
+        raise NotAllowed(gettext("You may not change this comment."))
 
 
 @transaction.atomic

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -115,7 +117,7 @@ def new_item(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or request.POST.get("kind") or "file"
     form_class = FORMS.get(kind)
     if form_class is None:
-        raise Http404("No such kind of item.")
+        raise Http404(_("No such kind of item."))
     form = form_class(request.POST or None, request.FILES or None)
     # An upload into a group's library (its page's no-JavaScript way to add one file).
     group_id = (request.GET.get("group") or request.POST.get("group") or "")[:40]
@@ -148,7 +150,7 @@ def new_item(request: HttpRequest) -> HttpResponse:
                 show_error(request, error, form=form)
                 status = error.status
             else:
-                messages.success(request, f"Added \u201c{item.title}\u201d.")
+                messages.success(request, _("Added “%(title)s”.") % {"title": item.title})
                 return redirect("content-item", item.public_id)
     return render(
         request, "content/new.html", {"form": form, "kind": kind, "group": group}, status=status
@@ -165,14 +167,14 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
     "Only you" to its creator (and "Private" to an admin looking at it).
     """
     if item.visibility == Visibility.PUBLIC:
-        base = "Everyone, including people not signed in"
+        base = _("Everyone, including people not signed in")
     elif item.visibility == Visibility.LOGGEDIN:
-        base = "Everyone signed in at the institution"
+        base = _("Everyone signed in at the institution")
     elif shares:
         base = ""
     else:
         mine = request.user.is_authenticated and item.created_by_id == request.user.pk
-        return "Only you" if mine else "Private"
+        return _("Only you") if mine else _("Private")
     if not shares:
         return base
     names = []
@@ -180,21 +182,32 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
     groups = [s for s in shares if s.group_id]
     for share in people[:2]:
         if share.user_id == request.user.pk:
-            names.append("you")
+            names.append(_("you"))
         else:
-            names.append(person_ref(request.user, share.user)["display_name"] or "a person")
+            names.append(person_ref(request.user, share.user)["display_name"] or _("a person"))
     others = len(people) - len(names)
     if others:
-        names.append(f"{others} other {'person' if others == 1 else 'people'}")
+        names.append(
+            ngettext("%(count)d other person", "%(count)d other people", others) % {"count": others}
+        )
     if groups:
         count = len(groups)
         # A group is named only to the item's managers (a private group's title is not
         # for every viewer of the item); others read "1 group".
         named = count == 1 and item.viewer_can_manage
-        names.append(groups[0].group.title if named else f"{count} group{'s' if count > 1 else ''}")
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    shared = f"Shared with {listed}"
-    return f"{base}; also {shared[0].lower()}{shared[1:]}" if base else shared
+        names.append(
+            groups[0].group.title
+            if named
+            else ngettext("%(count)d group", "%(count)d groups", count) % {"count": count}
+        )
+    listed = (
+        names[0]
+        if len(names) == 1
+        else _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+    )
+    if base:
+        return _("%(base)s; also shared with %(names)s") % {"base": base, "names": listed}
+    return _("Shared with %(names)s") % {"names": listed}
 
 
 def duration_text(seconds: float | None) -> str:
@@ -278,7 +291,7 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
     wanted = request.GET.get("version")
     version = version_of(item, wanted) if wanted else item.current_version
     if version is None:
-        raise Http404("No such version.")
+        raise Http404(_("No such version."))
     return serve_blob(request, blob=version.blob, filename=version.filename, mime=version.mime_type)
 
 
@@ -286,7 +299,7 @@ def preview(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     version = item.current_version
     if version is None or version.preview_blob_id is None:
-        raise Http404("No preview.")
+        raise Http404(_("No preview."))
     return serve_blob(
         request, blob=version.preview_blob, filename=f"{version.filename}.png", mime="image/png"
     )
@@ -297,7 +310,7 @@ def preview_page(request: HttpRequest, public_id: str, number: int) -> HttpRespo
     item = _item(request, public_id)
     page = preview_page_of(item.current_version, number) if item.current_version else None
     if page is None:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     return serve_blob(request, blob=page.blob, filename=f"page-{number}.png", mime="image/png")
 
 
@@ -306,7 +319,7 @@ def link_image(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     found = link_preview_of(item) if item.kind == Kind.LINK else None
     if found is None or found.image_blob_id is None:
-        raise Http404("No picture.")
+        raise Http404(_("No picture."))
     return serve_blob(request, blob=found.image_blob, filename="link.png", mime="image/png")
 
 
@@ -344,7 +357,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def delete(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id, for_write=True)
     services.content_delete(actor=request.user, item=item)
-    messages.success(request, f"Deleted \u201c{item.title}\u201d.")
+    messages.success(request, _("Deleted “%(title)s”.") % {"title": item.title})
     return redirect("content-library")
 
 
@@ -354,7 +367,7 @@ def add_version(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id, for_edit=True)
     form = VersionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose a file to upload.")
+        messages.error(request, _("Choose a file to upload."))
         return redirect("content-item", item.public_id)
     upload = form.cleaned_data["file"]
     return _act(
@@ -363,7 +376,7 @@ def add_version(request: HttpRequest, public_id: str) -> HttpResponse:
         lambda: services.content_version_add(
             actor=request.user, item=item, source=upload, filename=upload.name
         ),
-        "Uploaded a new version.",
+        _("Uploaded a new version."),
     )
 
 
@@ -373,7 +386,7 @@ def restore_version(request: HttpRequest, public_id: str, version_id: str) -> Ht
     item = _item(request, public_id, for_edit=True)
     version = version_of(item, version_id)
     if version is None:
-        raise Http404("No such version.")
+        raise Http404(_("No such version."))
     return _act(
         request,
         item,
@@ -394,7 +407,7 @@ def share(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             ids = picker_read(request, "principals")
             if not ids:
-                raise PickerError(["Choose at least one person or group."], {})
+                raise PickerError([_("Choose at least one person or group.")], {})
         except PickerError as error:
             picker = picker_state(request, "principals", error=error)
         else:
@@ -431,7 +444,7 @@ def unshare(request: HttpRequest, public_id: str) -> HttpResponse:
             item=item,
             principal=services.principals_by_ids([principal_id])[0],
         ),
-        "Removed the share.",
+        _("Removed the share."),
     )
 
 
@@ -441,20 +454,20 @@ def comment(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write something to comment.")
+        messages.error(request, _("Write something to comment."))
         return redirect("content-item", item.public_id)
     parent = None
     if form.cleaned_data.get("parent"):
         parent = comment_of(item, form.cleaned_data["parent"])
         if parent is None:
-            raise Http404("No such comment.")
+            raise Http404(_("No such comment."))
     return _act(
         request,
         item,
         lambda: services.comment_create(
             actor=request.user, item=item, body=form.cleaned_data["body"], parent=parent
         ),
-        "Comment added.",
+        _("Comment added."),
     )
 
 
@@ -462,7 +475,7 @@ def _comment(request: HttpRequest, public_id: str, comment_id: str):
     item = _item(request, public_id)
     found = comment_of(item, comment_id)
     if found is None:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     return item, found
 
 
@@ -475,7 +488,7 @@ def comment_edit(request: HttpRequest, public_id: str, comment_id: str) -> HttpR
         request,
         item,
         lambda: services.comment_update(actor=request.user, comment=found, body=body),
-        "Comment saved.",
+        _("Comment saved."),
     )
 
 
@@ -487,7 +500,7 @@ def comment_delete(request: HttpRequest, public_id: str, comment_id: str) -> Htt
         request,
         item,
         lambda: services.comment_delete(actor=request.user, comment=found),
-        "Comment deleted.",
+        _("Comment deleted."),
     )
 
 
@@ -543,17 +556,19 @@ def group_share_item(request: HttpRequest, group) -> HttpResponse:
     role = request.POST.get("role", "")
     try:
         if role not in ShareRole.values:
-            raise ValidationError("Choose viewer or manager.")
+            raise ValidationError(_("Choose viewer or manager."))
         item = (
             content_visible_to(request.user)
             .filter(public_id=request.POST.get("item", "")[:40], viewer_can_manage=True)
             .first()
         )
         if item is None:
-            raise ValidationError("You can share only items you manage.")
+            raise ValidationError(_("You can share only items you manage."))
         services.content_share(actor=request.user, item=item, principals=[group], role=role)
     except ValidationError as error:
         show_error(request, error)
     else:
-        messages.success(request, f"\u201c{item.title}\u201d is shared with the group.")
+        messages.success(
+            request, _("“%(title)s” is shared with the group.") % {"title": item.title}
+        )
     return redirect("group-library", public_id=group.public_id)

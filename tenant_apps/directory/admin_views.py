@@ -66,7 +66,7 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
             "two_factor": TwoFactorPolicyForm,
         }.get(section)
         if form_class is None:
-            messages.error(request, "Choose which sign-in method to save.")
+            messages.error(request, _("Choose which sign-in method to save."))
             return redirect("manage-signin")
         form = forms[section] = form_class(request.POST, prefix=section)
         if form.is_valid():
@@ -89,7 +89,7 @@ def signin_methods_page(request: HttpRequest) -> HttpResponse:
                 for field, problems in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
             else:
-                messages.success(request, "The sign-in settings are saved.")
+                messages.success(request, _("The sign-in settings are saved."))
                 return redirect("manage-signin")
         status = 400
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -117,7 +118,7 @@ class OidcInput(serializers.Serializer):
 def _set(service, request: Request, serializer_class):
     data = validated(serializer_class, request.data)
     if not data:
-        raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+        raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
     return service(actor=request.user, **data)
 
 
@@ -173,7 +174,7 @@ class AdminSigninMethodsApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(SigninMethodsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         if "local" in data:
             local_signin_set(actor=request.user, enabled=data["local"])
         if "two_factor" in data:

@@ -10,67 +10,75 @@ from tenant_apps.directory.models import OidcSettings, SamlSettings
 
 class LocalSigninForm(forms.Form):
     local_signin = forms.BooleanField(
-        label="People may sign in with a password of their local account",
+        label=_("People may sign in with a password of their local account"),
         required=False,
-        help_text="Admins can always sign in with their password, so you cannot lock yourself out.",
+        help_text=_(
+            "Admins can always sign in with their password, so you cannot lock yourself out."
+        ),
     )
 
 
 class LdapForm(forms.Form):
     enabled = forms.BooleanField(
-        label="Sign in with the institution's LDAP directory", required=False
+        label=_("Sign in with the institution's LDAP directory"), required=False
     )
     server_uri = forms.CharField(
-        label="Server address", max_length=500, help_text="ldap://host:389 or ldaps://host:636"
+        label=_("Server address"),
+        max_length=500,
+        help_text=_("ldap://host:389 or ldaps://host:636"),
     )
-    start_tls = forms.BooleanField(label="Use StartTLS", required=False)
-    bind_dn = forms.CharField(label="Bind DN", max_length=500, required=False)
+    start_tls = forms.BooleanField(label=_("Use StartTLS"), required=False)
+    bind_dn = forms.CharField(label=_("Bind DN"), max_length=500, required=False)
     bind_password = forms.CharField(
-        label="Bind password",
+        label=_("Bind password"),
         max_length=500,
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted and never shown. Leave empty to keep the current one.",
+        help_text=_("Stored encrypted and never shown. Leave empty to keep the current one."),
     )
-    user_search_base = forms.CharField(label="Search base", max_length=500)
-    user_filter = forms.CharField(label="User filter", max_length=500, initial="(uid=%(user)s)")
-    display_name_attribute = forms.CharField(label="Name attribute", max_length=100, initial="cn")
-    email_attribute = forms.CharField(label="E-mail attribute", max_length=100, initial="mail")
+    user_search_base = forms.CharField(label=_("Search base"), max_length=500)
+    user_filter = forms.CharField(label=_("User filter"), max_length=500, initial="(uid=%(user)s)")
+    display_name_attribute = forms.CharField(
+        label=_("Name attribute"), max_length=100, initial="cn"
+    )
+    email_attribute = forms.CharField(label=_("E-mail attribute"), max_length=100, initial="mail")
 
 
 class OidcForm(forms.Form):
-    enabled = forms.BooleanField(label="Sign in with an OpenID Connect provider", required=False)
+    enabled = forms.BooleanField(label=_("Sign in with an OpenID Connect provider"), required=False)
     label = forms.CharField(
-        label="Button text",
+        label=_("Button text"),
         max_length=100,
         initial="single sign-on",
-        help_text='The sign-in page shows "Sign in with <this>".',
+        help_text=_('The sign-in page shows "Sign in with <this>".'),
     )
-    issuer = forms.CharField(label="Issuer", max_length=500)
-    authorization_endpoint = forms.CharField(label="Authorization endpoint", max_length=500)
-    token_endpoint = forms.CharField(label="Token endpoint", max_length=500)
-    userinfo_endpoint = forms.CharField(label="User-info endpoint", max_length=500)
-    jwks_uri = forms.CharField(label="Keys (JWKS) address", max_length=500, required=False)
-    client_id = forms.CharField(label="Client id", max_length=255)
+    issuer = forms.CharField(label=_("Issuer"), max_length=500)
+    authorization_endpoint = forms.CharField(label=_("Authorization endpoint"), max_length=500)
+    token_endpoint = forms.CharField(label=_("Token endpoint"), max_length=500)
+    userinfo_endpoint = forms.CharField(label=_("User-info endpoint"), max_length=500)
+    jwks_uri = forms.CharField(label=_("Keys (JWKS) address"), max_length=500, required=False)
+    client_id = forms.CharField(label=_("Client id"), max_length=255)
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         max_length=500,
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted and never shown. Leave empty to keep the current one.",
+        help_text=_("Stored encrypted and never shown. Leave empty to keep the current one."),
     )
-    scopes = forms.CharField(label="Scopes", max_length=255, initial="openid email profile")
+    scopes = forms.CharField(label=_("Scopes"), max_length=255, initial="openid email profile")
     sign_algorithm = forms.ChoiceField(
-        label="ID token signature", choices=OidcSettings.Algorithm.choices
+        label=_("ID token signature"), choices=OidcSettings.Algorithm.choices
     )
     create_people = forms.BooleanField(
-        label="Create an account for someone the provider vouches for", required=False
+        label=_("Create an account for someone the provider vouches for"), required=False
     )
     link_verified_email = forms.BooleanField(
-        label="Let a first sign-in claim the account with the same e-mail address "
-        "(only when the provider says it verified the address)",
+        label=_(
+            "Let a first sign-in claim the account with the same e-mail address "
+            "(only when the provider says it verified the address)"
+        ),
         required=False,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.crypto import EncryptedTextField
 
@@ -16,7 +17,9 @@ class LdapSettings(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     enabled = models.BooleanField(default=False)
-    server_uri = models.CharField(max_length=500, help_text="ldap://host:389 or ldaps://host:636")
+    server_uri = models.CharField(
+        max_length=500, help_text=_("ldap://host:389 or ldaps://host:636")
+    )
     start_tls = models.BooleanField(default=False)
     bind_dn = models.CharField(max_length=500, blank=True)
     # Encrypted in the institution's schema and never shown back in any response.
@@ -46,9 +49,9 @@ class OidcSettings(models.Model):
     SINGLETON_PK = 1
 
     class Algorithm(models.TextChoices):
-        RS256 = "RS256", "RS256 (the provider's published keys)"
-        ES256 = "ES256", "ES256 (the provider's published keys)"
-        HS256 = "HS256", "HS256 (the client secret)"
+        RS256 = "RS256", _("RS256 (the provider's published keys)")
+        ES256 = "ES256", _("ES256 (the provider's published keys)")
+        HS256 = "HS256", _("HS256 (the client secret)")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     enabled = models.BooleanField(default=False)
@@ -117,7 +120,7 @@ class SamlSettings(models.Model):
 
     class Identity(models.TextChoices):
         EPPN = "eppn", "eduPersonPrincipalName"
-        PERSISTENT = "persistent", "Persistent NameID"
+        PERSISTENT = "persistent", _("Persistent NameID")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     enabled = models.BooleanField(default=False)

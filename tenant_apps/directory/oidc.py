@@ -25,6 +25,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -234,7 +235,7 @@ class OidcStartView(_InstitutionSettings, OIDCAuthenticationRequestView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         row = oidc_settings_enabled()
         if row is None:
-            raise Http404("This institution has no single sign-on.")
+            raise Http404(_("This institution has no single sign-on."))
         self._oidc = _as_library_settings(row)
         self.OIDC_OP_AUTH_ENDPOINT = row.authorization_endpoint
         self.OIDC_RP_CLIENT_ID = row.client_id

@@ -9,6 +9,7 @@ import ldap.dn
 import requests
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from config.outbound import url_problem
 from tenant_apps.directory.backends import ldap_uris
@@ -32,7 +33,7 @@ EDITABLE = (
 
 def _require_signin_admin(actor) -> None:
     if actor is not None and not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only the institution's admins configure sign-in.")
+        raise PermissionDenied(_("Only the institution's admins configure sign-in."))
 
 
 def _settings_row(model, *, actor, values: dict, editable: tuple[str, ...]):
@@ -45,7 +46,7 @@ def _settings_row(model, *, actor, values: dict, editable: tuple[str, ...]):
     _require_signin_admin(actor)
     unknown = set(values) - set(editable)
     if unknown:
-        raise ValidationError({field: ["Unknown setting."] for field in unknown})
+        raise ValidationError({field: [_("Unknown setting.")] for field in unknown})
     current = model.objects.select_for_update().filter(pk=model.SINGLETON_PK).first()
     current = current or model(pk=model.SINGLETON_PK)
     for field, value in values.items():
@@ -126,11 +127,13 @@ def _url_errors(value: str, *, required: bool) -> list[str]:
     from django.conf import settings
 
     if not value:
-        return ["This address is required."] if required else []
+        return [_("This address is required.")] if required else []
     parts = urlsplit(value)
     schemes = {"https", "http"} if settings.OIDC_ALLOW_HTTP else {"https"}
     if parts.scheme not in schemes or not parts.hostname:
-        return ["Use an https:// address." if "http" not in schemes else "Use an http(s) address."]
+        return [
+            _("Use an https:// address.") if "http" not in schemes else _("Use an http(s) address.")
+        ]
     problem = url_problem(value)  # not inside the platform's network (SSRF)
     return [problem] if problem else []
 
@@ -145,13 +148,16 @@ def oidc_settings_set(*, actor, **values) -> OidcSettings:
         if problems:
             errors[field] = problems
     if "openid" not in current.scopes.split():
-        errors["scopes"] = ["The scopes must include openid."]
+        errors["scopes"] = [_("The scopes must include openid.")]
     if current.sign_algorithm == OidcSettings.Algorithm.HS256 and not current.client_secret:
-        errors["client_secret"] = ["HS256 tokens are verified with the client secret: give it."]
+        errors["client_secret"] = [_("HS256 tokens are verified with the client secret: give it.")]
     if current.sign_algorithm != OidcSettings.Algorithm.HS256 and not current.jwks_uri:
-        errors["jwks_uri"] = [f"{current.sign_algorithm} tokens need the provider's key address."]
+        errors["jwks_uri"] = [
+            _("%(algorithm)s tokens need the provider's key address.")
+            % {"algorithm": current.sign_algorithm}
+        ]
     if not current.client_id:
-        errors["client_id"] = ["The client id the provider gave you is required."]
+        errors["client_id"] = [_("The client id the provider gave you is required.")]
     _settings_save(current, actor=actor, method="oidc", values=values, errors=errors)
     return current
 
@@ -225,10 +231,14 @@ def _saml_metadata_fetch(url: str) -> str:
             body = answer.raw.read(SAML_METADATA_MAX_BYTES + 1, decode_content=True)
     except requests.RequestException as error:
         raise ValidationError(
-            {"idp_metadata_url": [f"The metadata could not be fetched: {error}"]}
+            {
+                "idp_metadata_url": [
+                    _("The metadata could not be fetched: %(error)s") % {"error": error}
+                ]
+            }
         ) from None
     if len(body) > SAML_METADATA_MAX_BYTES:
-        raise ValidationError({"idp_metadata_url": ["The metadata is larger than 1 MB."]})
+        raise ValidationError({"idp_metadata_url": [_("The metadata is larger than 1 MB.")]})
     return body.decode("utf-8", errors="replace")
 
 
@@ -281,5 +291,5 @@ def two_factor_policy_set(*, actor, policy: str) -> None:
     Applies from each person's next sign-in (tenant_apps.people.two_factor)."""
     _require_signin_admin(actor)
     if policy not in TWO_FACTOR_POLICIES:
-        raise ValidationError({"two_factor": ["Choose off, admins or everyone."]})
+        raise ValidationError({"two_factor": [_("Choose off, admins or everyone.")]})
     institution_settings_update(actor=actor, two_factor=policy)

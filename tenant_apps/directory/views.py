@@ -10,6 +10,7 @@ from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,7 +59,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refused.message)
                 status, retry_after = 429, refused.retry_after
             except SigninFailed:
-                form.add_error(None, "The username or password is not correct.")
+                form.add_error(None, _("The username or password is not correct."))
                 status = 400
             else:
                 login(request, user)  # authenticate() named the backend that vouched
@@ -87,7 +88,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("/")
 
 
@@ -103,7 +104,7 @@ def saml_begin(request: HttpRequest) -> HttpResponse:
     """GET /saml/start: off to the institution's identity provider (404 when it has none)."""
     row = saml_settings_enabled()
     if row is None:
-        raise Http404("This institution has no SAML sign-in.")
+        raise Http404(_("This institution has no SAML sign-in."))
     return redirect(saml_start(request, row, next_url=_safe_next(request)))
 
 
@@ -113,7 +114,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     """POST /saml/acs: the identity provider's signed answer (HTTP-POST binding)."""
     row = saml_settings_enabled()
     if row is None:
-        raise Http404("This institution has no SAML sign-in.")
+        raise Http404(_("This institution has no SAML sign-in."))
     try:
         user, next_url = saml_finish(request, row, request.POST.get("SAMLResponse", ""))
     except SamlFailed as failed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.discussions.models import Discussion, Reply
 from tenant_apps.discussions.selectors import discussions_visible_to
@@ -20,7 +21,7 @@ def access_discussion(viewer, public_id: str, *, for_write: bool = False) -> Dis
         .first()
     )
     if discussion is None or (for_write and not discussion.viewer_can_manage):
-        raise Http404("No such discussion.")
+        raise Http404(_("No such discussion."))
     return discussion
 
 
@@ -29,5 +30,5 @@ def access_reply(discussion: Discussion, public_id: str) -> Reply:
     any other id, a reply of another topic included."""
     reply = Reply.objects.filter(discussion=discussion, public_id=public_id).first()
     if reply is None:
-        raise Http404("No such reply.")
+        raise Http404(_("No such reply."))
     return reply

@@ -3,6 +3,7 @@ members. A topic the caller may not see answers 404 on every path, like a missin
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -212,7 +213,7 @@ class DiscussionApi(APIView):
         discussion = access_discussion(request.user, public_id)
         data = validated(DiscussionPatchInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         discussion_update(actor=request.user, discussion=discussion, **data)
         discussion = access_discussion(request.user, public_id)
         return Response(discussion_data(request.user, discussion, detail=True))

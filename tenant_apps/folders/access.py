@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.folders.models import Folder
 from tenant_apps.folders.permissions import can_manage_folder_q, folders_visible_to
@@ -17,7 +18,7 @@ def access_folder(viewer, public_id: str, *, for_write: bool = False) -> Folder:
         folders_visible_to(viewer).select_related("created_by").filter(public_id=public_id).first()
     )
     if folder is None or (for_write and not folder.viewer_can_manage):
-        raise Http404("No such folder.")
+        raise Http404(_("No such folder."))
     return folder
 
 
@@ -29,5 +30,5 @@ def access_trashed_folder(viewer, public_id: str) -> Folder:
         .first()
     )
     if folder is None:
-        raise Http404("No such folder in your trash.")
+        raise Http404(_("No such folder in your trash."))
     return folder

@@ -7,6 +7,7 @@ the content library's rule, so a folder never shows an item to someone who may n
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -32,6 +33,8 @@ from tenant_apps.folders.selectors import (
 )
 from tenant_apps.groups.access import access_group
 from tenant_apps.people.models import Visibility
+
+PRINCIPAL_TYPES = (("person", "person"), ("group", "group"))
 
 
 class FolderDoc(serializers.Serializer):
@@ -74,7 +77,7 @@ class FolderPatchInput(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices, required=False)
 
 
-class ItemsInput(serializers.Serializer):
+class FolderItemsInput(serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(max_length=40),
         min_length=1,
@@ -83,24 +86,24 @@ class ItemsInput(serializers.Serializer):
     )
 
 
-class ItemsChangedDoc(serializers.Serializer):
+class FolderItemsChangedDoc(serializers.Serializer):
     added = serializers.IntegerField(required=False)
     removed = serializers.IntegerField(required=False)
 
 
-class MemberInput(serializers.Serializer):
+class FolderMemberInput(serializers.Serializer):
     principals = serializers.ListField(
         child=serializers.CharField(max_length=40), min_length=1, max_length=100
     )
     role = serializers.ChoiceField(FolderRole.choices, required=False, default=FolderRole.VIEWER)
 
 
-class UnshareInput(serializers.Serializer):
+class FolderUnshareInput(serializers.Serializer):
     principal = serializers.CharField(max_length=40)
 
 
-class MemberDoc(serializers.Serializer):
-    type = serializers.ChoiceField(["person", "group"])
+class FolderMemberDoc(serializers.Serializer):
+    type = serializers.ChoiceField(PRINCIPAL_TYPES)
     id = serializers.CharField()
     name = serializers.CharField()
     role = serializers.ChoiceField(FolderRole.choices)
@@ -159,7 +162,7 @@ class FolderApi(APIView):
         folder = access_folder(request.user, public_id, for_write=True)
         data = validated(FolderPatchInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         folder = services.folder_update(actor=request.user, folder=folder, **data)
         return Response(_output(request, folder))
 
@@ -183,23 +186,23 @@ class FolderItemsApi(APIView):
         return cursor_page(self, items, ITEM_ORDER, lambda i: item_output(request, i))
 
     @extend_schema(
-        request=ItemsInput,
-        responses={200: ItemsChangedDoc},
+        request=FolderItemsInput,
+        responses={200: FolderItemsChangedDoc},
         summary="Add items to the folder (managers; all or nothing)",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        data = validated(ItemsInput, request.data)
+        data = validated(FolderItemsInput, request.data)
         folder = access_folder(request.user, public_id, for_write=True)
         added = services.folder_items_add(actor=request.user, folder=folder, item_ids=data["items"])
         return Response({"added": added})
 
     @extend_schema(
-        request=ItemsInput,
-        responses={200: ItemsChangedDoc},
+        request=FolderItemsInput,
+        responses={200: FolderItemsChangedDoc},
         summary="Take items out of the folder (managers; all or nothing)",
     )
     def delete(self, request: Request, public_id: str) -> Response:
-        data = validated(ItemsInput, request.data)
+        data = validated(FolderItemsInput, request.data)
         folder = access_folder(request.user, public_id, for_write=True)
         removed = services.folder_items_remove(
             actor=request.user, folder=folder, item_ids=data["items"]
@@ -208,7 +211,7 @@ class FolderItemsApi(APIView):
 
 
 class FolderMembersApi(APIView):
-    @extend_schema(responses=MemberDoc(many=True), summary="The folder's members (managers)")
+    @extend_schema(responses=FolderMemberDoc(many=True), summary="The folder's members (managers)")
     def get(self, request: Request, public_id: str) -> Response:
         folder = access_folder(request.user, public_id, for_write=True)
         return cursor_page(
@@ -216,12 +219,12 @@ class FolderMembersApi(APIView):
         )
 
     @extend_schema(
-        request=MemberInput,
-        responses={201: MemberDoc(many=True)},
+        request=FolderMemberInput,
+        responses={201: FolderMemberDoc(many=True)},
         summary="Share the folder with people and groups (managers)",
     )
     def post(self, request: Request, public_id: str) -> Response:
-        data = validated(MemberInput, request.data)
+        data = validated(FolderMemberInput, request.data)
         folder = access_folder(request.user, public_id, for_write=True)
         principals = principals_by_ids(data["principals"], visible_to=request.user)
         shares = services.folder_share(
@@ -230,13 +233,13 @@ class FolderMembersApi(APIView):
         return Response([member_output(request, s) for s in shares], status=201)
 
     @extend_schema(
-        request=UnshareInput,
+        request=FolderUnshareInput,
         parameters=[OpenApiParameter("principal", str, description="u_ or g_ id")],
         responses={204: None},
         summary="Remove a member (managers; anyone may leave)",
     )
     def delete(self, request: Request, public_id: str) -> Response:
-        data = validated(UnshareInput, request.data or request.query_params)
+        data = validated(FolderUnshareInput, request.data or request.query_params)
         folder = access_folder(request.user, public_id)
         principal = principals_by_ids([data["principal"]])[0]
         services.folder_unshare(actor=request.user, folder=folder, principal=principal)

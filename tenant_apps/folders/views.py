@@ -59,7 +59,9 @@ def new_folder(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, _("Created the folder \u201c%s\u201d.") % folder.title)
+                messages.success(
+                    request, _("Created the folder “%(title)s”.") % {"title": folder.title}
+                )
                 return redirect("folder", folder.public_id)
     return render(request, "folders/new.html", {"form": form}, status=status)
 
@@ -161,7 +163,7 @@ def items(request: HttpRequest, public_id: str) -> HttpResponse:
             lambda: services.folder_items_remove(actor=request.user, folder=folder, item_ids=ids),
             _("Removed from the folder."),
         )
-    raise Http404("No such action.")
+    raise Http404(_("No such action."))
 
 
 @login_required

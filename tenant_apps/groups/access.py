@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.groups.models import Group, Role
 from tenant_apps.groups.selectors import groups_visible_to, is_manager
@@ -18,7 +19,7 @@ def access_group(viewer, public_id: str, *, for_write: bool = False) -> Group:
     """
     group = groups_visible_to(viewer).filter(public_id=public_id).first()
     if group is None or (for_write and not is_manager(group, viewer)):
-        raise Http404("No such group.")
+        raise Http404(_("No such group."))
     return group
 
 
@@ -32,5 +33,5 @@ def access_trashed_group(viewer, public_id: str) -> Group:
         else None
     )
     if group is None:
-        raise Http404("No such group in your trash.")
+        raise Http404(_("No such group in your trash."))
     return group

@@ -8,6 +8,7 @@ anyone else answer 403 on a group the caller can see (404 for the managers' list
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -122,7 +123,7 @@ def _one_of(rows, public_id: str) -> User:
     """The person with ``public_id`` among ``rows`` (memberships, requests, invitations)."""
     row = rows.filter(user__public_id=public_id).first()
     if row is None:
-        raise exceptions.NotFound("No such person here.")
+        raise exceptions.NotFound(_("No such person here."))
     return row.user
 
 
@@ -165,7 +166,7 @@ class GroupApi(APIView):
         group = access_group(request.user, public_id)
         data = validated(GroupPatchInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         group = services.group_update(actor=request.user, group=group, **data)
         return Response(group_detail(request, group))
 
@@ -287,7 +288,7 @@ class GroupInvitationsApi(APIView):
         data = validated(GroupInviteInput, request.data)
         person = people_visible_to(request.user).filter(public_id=data["person"]).first()
         if person is None:
-            raise exceptions.ValidationError({"person": ["No such person."]})
+            raise exceptions.ValidationError({"person": [_("No such person.")]})
         invitation = services.group_invite(actor=request.user, group=group, person=person)
         return Response(_pending(request.user, invitation), status=status.HTTP_201_CREATED)
 
@@ -331,7 +332,7 @@ class GroupPictureApi(APIView):
     def get(self, request: Request, public_id: str):
         group = access_group(request.user, public_id)
         if group.picture_id is None:
-            raise exceptions.NotFound("This group has no picture.")
+            raise exceptions.NotFound(_("This group has no picture."))
         blob = Blob.objects.get(pk=group.picture_id)
         return serve_blob(request, blob=blob, filename=f"{group.public_id}.png", mime="image/png")
 
@@ -345,7 +346,7 @@ class GroupPictureApi(APIView):
         upload = request.FILES.get("picture")
         if upload is None:
             raise exceptions.ValidationError(
-                {"picture": ["Attach a JPEG, PNG, GIF or WebP image as the 'picture' part."]}
+                {"picture": [_("Attach a JPEG, PNG, GIF or WebP image as the 'picture' part.")]}
             )
         group = services.group_picture_set(actor=request.user, group=group, source=upload)
         return Response(group_detail(request, group))

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.groups.models import Audience, Group
 from tenant_apps.people.models import Visibility
 
 # The people app's labels speak of a profile ("Only me"); a group's visibility reads so.
 VISIBILITY_LABELS = {
-    Visibility.PUBLIC: "Everyone, also visitors who are not signed in",
-    Visibility.LOGGEDIN: "Signed-in members of the institution",
-    Visibility.PRIVATE: "Only the group's members (and people invited to it)",
+    Visibility.PUBLIC: _("Everyone, also visitors who are not signed in"),
+    Visibility.LOGGEDIN: _("Signed-in members of the institution"),
+    Visibility.PRIVATE: _("Only the group's members (and people invited to it)"),
 }
 
 
@@ -18,7 +19,7 @@ AUDIENCE_FIELDS = ("library_policy", "message_policy")
 
 class GroupForm(forms.ModelForm):
     visibility = forms.ChoiceField(
-        label="Who can see the group",
+        label=_("Who can see the group"),
         choices=list(VISIBILITY_LABELS.items()),
         initial=Visibility.LOGGEDIN,
     )
@@ -34,9 +35,9 @@ class GroupForm(forms.ModelForm):
             "message_policy",
         ]
         labels = {
-            "join_policy": "How people join",
-            "library_policy": "Who may share into the group's library",
-            "message_policy": "Who may message the whole group",
+            "join_policy": _("How people join"),
+            "library_policy": _("Who may share into the group's library"),
+            "message_policy": _("Who may message the whole group"),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
@@ -57,6 +58,6 @@ class GroupForm(forms.ModelForm):
 
 class GroupPictureForm(forms.Form):
     picture = forms.FileField(
-        label="Picture",
-        help_text="A JPEG, PNG, GIF or WebP image; it is shown as a square.",
+        label=_("Picture"),
+        help_text=_("A JPEG, PNG, GIF or WebP image; it is shown as a square."),
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from tenant_apps.blobs.models import Blob
@@ -22,22 +23,22 @@ def new_group_id() -> str:
 
 
 class JoinPolicy(models.TextChoices):
-    OPEN = "open", "Anyone who can see the group may join"
-    REQUEST = "request", "People ask to join; a manager accepts or declines"
-    INVITATION = "invitation", "Only people a manager invites"
+    OPEN = "open", _("Anyone who can see the group may join")
+    REQUEST = "request", _("People ask to join; a manager accepts or declines")
+    INVITATION = "invitation", _("Only people a manager invites")
 
 
 class Audience(models.TextChoices):
     """Who may share into a group's library, or send a message to the whole group."""
 
-    MEMBERS = "members", "The group's members"
-    MANAGERS = "managers", "The group's managers only"
-    ANYONE = "anyone", "Anyone who can see the group"
+    MEMBERS = "members", _("The group's members")
+    MANAGERS = "managers", _("The group's managers only")
+    ANYONE = "anyone", _("Anyone who can see the group")
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    MANAGER = "manager", "Manager"
+    MEMBER = "member", _("Member")
+    MANAGER = "manager", _("Manager")
 
 
 class Group(models.Model):

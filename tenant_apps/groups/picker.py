@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
@@ -119,11 +120,16 @@ def picker_resolve(
     terms = [value.strip() for value in picked if value and value.strip()]
     terms += split_names(typed)
     if len(terms) > 100:
-        raise PickerError(["Choose at most 100 people and groups at once."], {})
+        raise PickerError([_("Choose at most 100 people and groups at once.")], {})
     errors: list[str] = []
     choices: dict[str, list[Suggestion]] = {}
     ids: list[str] = []
-    what = " or ".join({PERSON: "person", GROUP: "group"}[k] for k in kinds)
+    if set(kinds) == {PERSON}:
+        nobody = _("No person called “%(name)s”.")
+    elif set(kinds) == {GROUP}:
+        nobody = _("No group called “%(name)s”.")
+    else:
+        nobody = _("No person or group called “%(name)s”.")
     for term in terms:
         if _ID.match(term):
             ids.append(term)
@@ -134,9 +140,9 @@ def picker_resolve(
         if len(found) == 1:
             ids.append(found[0].public_id)
         elif not found:
-            errors.append(f"No {what} called \u201c{term[:100]}\u201d.")
+            errors.append(nobody % {"name": term[:100]})
         else:
-            errors.append(f"Several match \u201c{term[:100]}\u201d: choose one below.")
+            errors.append(_("Several match “%(name)s”: choose one below.") % {"name": term[:100]})
             choices[term] = [_person(p) if isinstance(p, User) else _group(p) for p in found]
     if errors:
         raise PickerError(errors, choices)

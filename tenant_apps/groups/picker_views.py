@@ -8,6 +8,7 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -56,9 +57,9 @@ def suggestions_fragment(request: HttpRequest) -> HttpResponse:
 
 
 class SuggestionOutput(serializers.Serializer):
-    id = serializers.CharField(help_text="u_... for a person, g_... for a group")
+    id = serializers.CharField(help_text=_("u_... for a person, g_... for a group"))
     # A plain string (not an enum in the schema: "kind" names other enums already).
-    kind = serializers.CharField(help_text="person or group")
+    kind = serializers.CharField(help_text=_("person or group"))
     name = serializers.CharField()
     picture = serializers.CharField(allow_null=True)
 

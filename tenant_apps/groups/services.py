@@ -15,6 +15,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tenant_apps.activity.services import activity_access_changed, activity_record
 from tenant_apps.blobs.images import picture_remove, picture_replace
@@ -51,14 +52,14 @@ def _locked(group: Group) -> Group:
 
 def _require_manager(group: Group, actor: User) -> None:
     if not GroupMembership.objects.filter(group=group, user=actor, role=Role.MANAGER).exists():
-        raise PermissionDenied("Only the group's managers may do that.")
+        raise PermissionDenied(gettext("Only the group's managers may do that."))
 
 
 def _clean(group: Group) -> None:
     group.title = group.title.strip()
     group.description = group.description.strip()
     if not group.title:
-        raise ValidationError({"title": ["A group needs a title."]})
+        raise ValidationError({"title": [gettext("A group needs a title.")]})
     group.full_clean(exclude=["created_by"])
 
 
@@ -97,7 +98,9 @@ def group_update(*, actor: User, group: Group, **changes) -> Group:
     _require_manager(group, actor)
     unknown = set(changes) - set(GROUP_EDITABLE)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+        raise ValidationError(
+            {field: [gettext("This field cannot be changed.")] for field in unknown}
+        )
     group = _locked(group)
     for field, value in changes.items():
         setattr(group, field, value)
@@ -203,7 +206,7 @@ def group_join(*, actor: User, group: Group) -> GroupMembership | GroupJoinReque
         if created:
             activity_record(actor=actor, verb="group.join_requested", group=group)
         return request
-    raise PermissionDenied("This group is by invitation only.")
+    raise PermissionDenied(gettext("This group is by invitation only."))
 
 
 def _without_last_manager(group: Group, leaving: GroupMembership) -> bool:
@@ -244,7 +247,7 @@ def group_member_remove(*, actor: User, group: Group, person: User) -> None:
     group = _locked(group)
     membership = GroupMembership.objects.filter(group=group, user=person).first()
     if membership is None:
-        raise ValidationError({"person": ["This person is not a member of the group."]})
+        raise ValidationError({"person": [gettext("This person is not a member of the group.")]})
     if _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     membership.delete()
@@ -255,12 +258,14 @@ def group_member_remove(*, actor: User, group: Group, person: User) -> None:
 def group_member_set_role(*, actor: User, group: Group, person: User, role: str) -> GroupMembership:
     """A manager makes a member a manager or a manager a member. Never the last manager."""
     if role not in Role.values:
-        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+        raise ValidationError(
+            {"role": [gettext("Choose one of: %(join)s.") % {"join": ", ".join(Role.values)}]}
+        )
     _require_manager(group, actor)
     group = _locked(group)
     membership = GroupMembership.objects.filter(group=group, user=person).first()
     if membership is None:
-        raise ValidationError({"person": ["This person is not a member of the group."]})
+        raise ValidationError({"person": [gettext("This person is not a member of the group.")]})
     if role == Role.MEMBER and _without_last_manager(group, membership):
         raise ValidationError(LAST_MANAGER)
     if membership.role != role:
@@ -279,7 +284,7 @@ def group_request_decide(
     group = _locked(group)
     deleted, _ = GroupJoinRequest.objects.filter(group=group, user=person).delete()
     if not deleted:
-        raise ValidationError({"person": ["This person has not asked to join."]})
+        raise ValidationError({"person": [gettext("This person has not asked to join.")]})
     if not accept:
         return None
     membership, _created = GroupMembership.objects.get_or_create(
@@ -296,9 +301,9 @@ def group_invite(*, actor: User, group: Group, person: User) -> GroupInvitation:
     _require_manager(group, actor)
     group = _locked(group)
     if not person.is_active:
-        raise ValidationError({"person": ["No such person."]})
+        raise ValidationError({"person": [gettext("No such person.")]})
     if GroupMembership.objects.filter(group=group, user=person).exists():
-        raise ValidationError({"person": ["This person is already a member."]})
+        raise ValidationError({"person": [gettext("This person is already a member.")]})
     invitation, created = GroupInvitation.objects.get_or_create(
         group=group, user=person, defaults={"invited_by": actor}
     )
@@ -313,4 +318,4 @@ def group_invitation_cancel(*, actor: User, group: Group, person: User) -> None:
     _require_manager(group, actor)
     deleted, _ = GroupInvitation.objects.filter(group=group, user=person).delete()
     if not deleted:
-        raise ValidationError({"person": ["This person has no invitation."]})
+        raise ValidationError({"person": [gettext("This person has no invitation.")]})

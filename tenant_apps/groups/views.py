@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -71,7 +73,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "Your group is created; you are its manager.")
+                messages.success(request, _("Your group is created; you are its manager."))
                 return redirect("group-page", public_id=group.public_id)
         return render(request, "groups/form.html", {"form": form, "group": None}, status=400)
     return render(request, "groups/form.html", {"form": form, "group": None})
@@ -104,7 +106,7 @@ def group_page(request: HttpRequest, public_id: str) -> HttpResponse:
 def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     group = access_group(request.user, public_id)
     if not is_manager(group, request.user):
-        raise PermissionDenied("Only the group's managers edit it.")
+        raise PermissionDenied(_("Only the group's managers edit it."))
     form = GroupForm(request.POST or None, instance=group)
     picture_form = GroupPictureForm()
     if request.method == "POST":
@@ -118,7 +120,7 @@ def group_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "The group is saved.")
+                messages.success(request, _("The group is saved."))
                 return redirect("group-page", public_id=group.public_id)
         status = 400
     else:
@@ -135,7 +137,7 @@ def group_picture(request: HttpRequest, public_id: str) -> HttpResponse:
     """The group's picture, for anyone who may see the group; 404 otherwise or without one."""
     group = access_group(request.user, public_id)
     if group.picture_id is None:
-        raise Http404("This group has no picture.")
+        raise Http404(_("This group has no picture."))
     blob = Blob.objects.get(pk=group.picture_id)
     return serve_blob(request, blob=blob, filename=f"{group.public_id}.png", mime="image/png")
 
@@ -146,10 +148,10 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Upload or replace (action "upload") or remove (action "remove") the picture."""
     group = access_group(request.user, public_id)
     if not is_manager(group, request.user):
-        raise PermissionDenied("Only the group's managers change its picture.")
+        raise PermissionDenied(_("Only the group's managers change its picture."))
     if request.POST.get("action") == "remove":
         services.group_picture_remove(actor=request.user, group=group)
-        messages.success(request, "The picture is removed.")
+        messages.success(request, _("The picture is removed."))
         return redirect("group-edit", public_id=group.public_id)
     picture_form = GroupPictureForm(request.POST, request.FILES)
     status = 400
@@ -164,7 +166,7 @@ def group_picture_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             show_error(request, error, form=picture_form)
             status = error.status
         else:
-            messages.success(request, "The picture is saved.")
+            messages.success(request, _("The picture is saved."))
             return redirect("group-edit", public_id=group.public_id)
     return render(
         request,
@@ -194,7 +196,7 @@ def group_members_page(request: HttpRequest, public_id: str) -> HttpResponse:
 def _person_in(rows, public_id: str) -> User:
     row = rows.filter(user__public_id=public_id).first()
     if row is None:
-        raise Http404("No such person here.")
+        raise Http404(_("No such person here."))
     return row.user
 
 
@@ -212,13 +214,13 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             joined = services.group_join(actor=actor, group=group)
             messages.success(
                 request,
-                "You are a member of the group."
+                _("You are a member of the group.")
                 if hasattr(joined, "role")
-                else "Your request to join is sent to the group's managers.",
+                else _("Your request to join is sent to the group's managers."),
             )
         elif action == "leave":
             services.group_leave(actor=actor, group=group)
-            messages.success(request, "Done: you are no longer in the group or its lists.")
+            messages.success(request, _("Done: you are no longer in the group or its lists."))
             return redirect("group-list")
         elif action in ("accept", "decline"):
             person = _person_in(group_join_requests(group), person_id)
@@ -227,9 +229,10 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                f"{person.display_name} is now a member."
+                _("%(display_name)s is now a member.") % {"display_name": person.display_name}
                 if action == "accept"
-                else f"{person.display_name}'s request is declined.",
+                else _("%(display_name)s's request is declined.")
+                % {"display_name": person.display_name},
             )
         elif action == "invite":
             # Names typed or picked (groups.picker); each invitation is one service call.
@@ -239,48 +242,57 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 if error.choices:
                     raise ValidationError(
                         [
-                            f"Several people match \u201c{name[:100]}\u201d: type more of "
-                            "the name, or pick from the suggestions."
+                            _(
+                                "Several people match “%(name)s”: type more of the name, "
+                                "or pick from the suggestions."
+                            )
+                            % {"name": name[:100]}
                             for name in error.choices
                         ]
                     ) from None
                 raise
             if not ids:
-                raise ValidationError("Choose someone to invite.")
+                raise ValidationError(_("Choose someone to invite."))
             people = {p.public_id: p for p in people_visible_to(actor).filter(public_id__in=ids)}
             if any(i not in people for i in ids):
-                raise ValidationError("There is no one with that id.")
+                raise ValidationError(_("There is no one with that id."))
             with transaction.atomic():  # all invited, or none
                 for invited in ids:
                     services.group_invite(actor=actor, group=group, person=people[invited])
             names = ", ".join(people[i].display_name for i in ids)
-            messages.success(request, f"{names} {'is' if len(ids) == 1 else 'are'} invited.")
+            messages.success(
+                request,
+                ngettext("%(names)s is invited.", "%(names)s are invited.", len(ids))
+                % {"names": names},
+            )
         elif action == "cancel-invitation":
             person = _person_in(group_invitations(group), person_id)
             services.group_invitation_cancel(actor=actor, group=group, person=person)
-            messages.success(request, "Invitation withdrawn.")
+            messages.success(request, _("Invitation withdrawn."))
         elif action in ("make-manager", "make-member"):
             person = _person_in(group_members(group), person_id)
             role = "manager" if action == "make-manager" else "member"
             services.group_member_set_role(actor=actor, group=group, person=person, role=role)
-            messages.success(request, "Role changed.")
+            messages.success(request, _("Role changed."))
             back = redirect("group-members-page", public_id=group.public_id)
         elif action == "remove":
             person = _person_in(group_members(group), person_id)
             services.group_member_remove(actor=actor, group=group, person=person)
-            messages.success(request, "Removed from the group.")
+            messages.success(request, _("Removed from the group."))
             back = redirect("group-members-page", public_id=group.public_id)
         elif (extension := group_action(action)) is not None:
             return extension(request, group)  # an app above groups (the library's sharing)
         elif action == "delete":
             if request.POST.get("confirm") != "yes":
-                messages.error(request, "Tick the box to confirm that the group is to be deleted.")
+                messages.error(
+                    request, _("Tick the box to confirm that the group is to be deleted.")
+                )
                 return redirect("group-edit", public_id=group.public_id)
             services.group_delete(actor=actor, group=group)
-            messages.success(request, "The group is in the trash; its managers can restore it.")
+            messages.success(request, _("The group is in the trash; its managers can restore it."))
             return redirect("group-list")
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except (ValidationError, PermissionDenied) as error:
         show_error(request, error)
     return back

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tenant_apps.connections.selectors import connections_list
 from tenant_apps.content.models import ContentItem
@@ -67,15 +68,15 @@ def first_run_checklist(profile: InstitutionProfile) -> list[Step]:
     )
     return [
         Step(
-            "Add your logo and colour",
+            _("Add your logo and colour"),
             bool(profile.logo_id) or profile.primary_colour != default_colour,
             reverse("manage-institution"),
         ),
-        Step("Choose how people sign in", signin, reverse("manage-signin")),
+        Step(_("Choose how people sign in"), signin, reverse("manage-signin")),
         Step(
-            "Invite people",
+            _("Invite people"),
             User.objects.filter(is_active=True).count() > 1,
             reverse("manage-invite"),
         ),
-        Step("Create the first group", Group.objects.exists(), reverse("group-new")),
+        Step(_("Create the first group"), Group.objects.exists(), reverse("group-new")),
     ]

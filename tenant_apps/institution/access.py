@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 def is_institution_admin(user) -> bool:
@@ -22,7 +23,7 @@ def is_institution_admin(user) -> bool:
 def require_admin(actor) -> None:
     """PermissionDenied unless ``actor`` is one of the institution's active admins."""
     if not is_institution_admin(actor):
-        raise PermissionDenied("Only the institution's admins may do this.")
+        raise PermissionDenied(_("Only the institution's admins may do this."))
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -33,7 +34,7 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "signin")
         if not is_institution_admin(request.user):
-            raise PermissionDenied("Only the institution's admins may see this page.")
+            raise PermissionDenied(_("Only the institution's admins may see this page."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.audit.services import Actor
@@ -46,16 +47,21 @@ def registration_domains_clean(value) -> list[str]:
     domains: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise ValidationError("Each domain must be text, like example.edu.")
+            raise ValidationError(_("Each domain must be text, like example.edu."))
         domain = item.strip().lower().lstrip("@").rstrip(".")
         if not domain:
             continue
         if not _DOMAIN.match(domain):
-            raise ValidationError(f"{domain[:100]} is not an e-mail domain like example.edu.")
+            raise ValidationError(
+                _("%(domain)s is not an e-mail domain like example.edu.") % {"domain": domain[:100]}
+            )
         if domain not in domains:
             domains.append(domain)
     if len(domains) > MAX_REGISTRATION_DOMAINS:
-        raise ValidationError(f"List at most {MAX_REGISTRATION_DOMAINS} domains.")
+        raise ValidationError(
+            _("List at most %(max_registration_domains)s domains.")
+            % {"max_registration_domains": MAX_REGISTRATION_DOMAINS}
+        )
     return domains
 
 
@@ -72,7 +78,7 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
     require_admin(actor)
     unknown = set(changes) - set(INSTITUTION_EDITABLE)
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     locale = {name: changes.pop(name) for name in LOCALE_FIELDS if name in changes}
     profile = institution_profile()
     profile.pk = InstitutionProfile.SINGLETON_PK
@@ -89,13 +95,15 @@ def institution_settings_update(*, actor, **changes) -> InstitutionProfile:
             value = " ".join(value.split()) if name == "name" else value.strip()
         setattr(profile, name, value)
     if "name" in changes and not profile.name:
-        raise ValidationError({"name": ["The institution needs a name."]})
+        raise ValidationError({"name": [_("The institution needs a name.")]})
     if profile.self_registration and not profile.local_signin:
         raise ValidationError(
             {
                 "self_registration": [
-                    "Self-registration creates local accounts: switch on "
-                    "local password sign-in first."
+                    _(
+                        "Self-registration creates local accounts: switch on "
+                        "local password sign-in first."
+                    )
                 ]
             }
         )

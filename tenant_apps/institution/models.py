@@ -4,35 +4,36 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Visibility(models.TextChoices):
     """Who may see a profile field, a group or an item (and what new profiles start as)."""
 
-    PUBLIC = "public", "Everyone"
-    LOGGEDIN = "loggedin", "Signed-in members of the institution"
-    PRIVATE = "private", "Only me (and the institution's admins)"
+    PUBLIC = "public", _("Everyone")
+    LOGGEDIN = "loggedin", _("Signed-in members of the institution")
+    PRIVATE = "private", _("Only me (and the institution's admins)")
 
 
 class SearchLanguage(models.TextChoices):
     """PostgreSQL's built-in text-search configurations (stemming and stop words)."""
 
-    SIMPLE = "simple", "No language (exact words)"
-    DANISH = "danish", "Danish"
-    DUTCH = "dutch", "Dutch"
-    ENGLISH = "english", "English"
-    FINNISH = "finnish", "Finnish"
-    FRENCH = "french", "French"
-    GERMAN = "german", "German"
-    HUNGARIAN = "hungarian", "Hungarian"
-    ITALIAN = "italian", "Italian"
-    NORWEGIAN = "norwegian", "Norwegian"
-    PORTUGUESE = "portuguese", "Portuguese"
-    ROMANIAN = "romanian", "Romanian"
-    RUSSIAN = "russian", "Russian"
-    SPANISH = "spanish", "Spanish"
-    SWEDISH = "swedish", "Swedish"
-    TURKISH = "turkish", "Turkish"
+    SIMPLE = "simple", _("No language (exact words)")
+    DANISH = "danish", _("Danish")
+    DUTCH = "dutch", _("Dutch")
+    ENGLISH = "english", _("English")
+    FINNISH = "finnish", _("Finnish")
+    FRENCH = "french", _("French")
+    GERMAN = "german", _("German")
+    HUNGARIAN = "hungarian", _("Hungarian")
+    ITALIAN = "italian", _("Italian")
+    NORWEGIAN = "norwegian", _("Norwegian")
+    PORTUGUESE = "portuguese", _("Portuguese")
+    ROMANIAN = "romanian", _("Romanian")
+    RUSSIAN = "russian", _("Russian")
+    SPANISH = "spanish", _("Spanish")
+    SWEDISH = "swedish", _("Swedish")
+    TURKISH = "turkish", _("Turkish")
 
 
 _colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f4e8c.")

@@ -27,6 +27,19 @@ def institution_profile() -> InstitutionProfile:
     return profile
 
 
+def institution_locale() -> dict[str, str]:
+    """The institution's default language ("" for the browser's) and time zone, read from
+    its tenant row (not the routing's cached copy: an admin may just have changed them)."""
+    from tenants.models import Tenant
+
+    row = (
+        Tenant.objects.filter(pk=getattr(connection.tenant, "pk", None))
+        .values("language", "time_zone")
+        .first()
+    )
+    return row or {"language": "", "time_zone": "UTC"}
+
+
 def institution_profile_changed() -> None:
     """Forget the current schema's cached profile here now, everywhere after commit."""
     profile_cache.forget_everywhere(InstitutionProfile.SINGLETON_PK)

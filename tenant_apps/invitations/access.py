@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tenant_apps.content.access import access_content
 from tenant_apps.content.models import ShareRole
@@ -65,14 +66,14 @@ def access_invitation_target(viewer, public_id: str) -> Target:
         return _target(TargetKind.GROUP, access_group(viewer, public_id, for_write=True))
     if public_id.startswith("f_"):
         return _target(TargetKind.FOLDER, access_folder(viewer, public_id, for_write=True))
-    raise Http404("No such item, group or folder.")
+    raise Http404(_("No such item, group or folder."))
 
 
 def access_invitation(viewer, public_id: str) -> EmailInvitation:
     """One of ``viewer``'s own invitations (they sent it); Http404 for anyone else's."""
     if not getattr(viewer, "is_authenticated", False):
-        raise Http404("No such invitation.")
+        raise Http404(_("No such invitation."))
     invitation = EmailInvitation.objects.filter(inviter=viewer, public_id=public_id).first()
     if invitation is None:
-        raise Http404("No such invitation.")
+        raise Http404(_("No such invitation."))
     return invitation

@@ -155,7 +155,7 @@ def invitation_create(
 def invitation_withdraw(*, actor: User, invitation: EmailInvitation) -> None:
     """The inviter withdraws an invitation not yet accepted (its link stops working)."""
     if invitation.inviter_id != actor.pk:
-        raise Http404("No such invitation.")
+        raise Http404(_("No such invitation."))
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation was accepted already."))
     invitation.delete()

@@ -6,6 +6,7 @@ Anonymous callers get 401, signed-in non-admins 403, ids of other institutions 4
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -14,10 +15,11 @@ from rest_framework.views import APIView
 
 from config.api.inputs import validated
 from config.api.pagination import cursor_page
+from config.locale import language_choices
 from tenant_apps.institution.admin_services import institution_settings_update
 from tenant_apps.institution.api import IsInstitutionAdmin
 from tenant_apps.institution.models import SearchLanguage
-from tenant_apps.institution.selectors import institution_profile
+from tenant_apps.institution.selectors import institution_locale, institution_profile
 from tenant_apps.people.access import access_person
 from tenant_apps.people.admin_selectors import people_for_admin
 from tenant_apps.people.admin_services import person_access_set, person_invite
@@ -58,6 +60,16 @@ class InstitutionSettingsOutput(serializers.Serializer):
     self_registration = serializers.BooleanField()
     registration_domains = serializers.ListField(child=serializers.CharField())
     trash_days = serializers.IntegerField(help_text="days deleted things stay restorable")
+    language = serializers.SerializerMethodField(
+        help_text="The default language of its people; empty: the browser's."
+    )
+    time_zone = serializers.SerializerMethodField(help_text="The default time zone (IANA name).")
+
+    def get_language(self, profile) -> str:
+        return self.context["locale"]["language"]
+
+    def get_time_zone(self, profile) -> str:
+        return self.context["locale"]["time_zone"]
 
 
 class InstitutionSettingsInput(serializers.Serializer):
@@ -70,6 +82,10 @@ class InstitutionSettingsInput(serializers.Serializer):
         child=serializers.CharField(max_length=253), required=False, max_length=100
     )
     trash_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+    language = serializers.ChoiceField(
+        [("", ""), *language_choices()], required=False, allow_blank=True
+    )
+    time_zone = serializers.CharField(max_length=64, required=False)
 
 
 class AdminPeopleApi(APIView):
@@ -120,7 +136,7 @@ class AdminPersonApi(APIView):
         person = access_person(request.user, public_id, for_write=True)
         data = validated(AccessInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         person = person_access_set(actor=request.user, person=person, **data)
         return Response(AdminPersonOutput(person).data)
 
@@ -130,16 +146,23 @@ class AdminInstitutionApi(APIView):
 
     @extend_schema(responses=InstitutionSettingsOutput, summary="The institution's settings")
     def get(self, request: Request) -> Response:
-        return Response(InstitutionSettingsOutput(institution_profile()).data)
+        return Response(
+            InstitutionSettingsOutput(
+                institution_profile(), context={"locale": institution_locale()}
+            ).data
+        )
 
     @extend_schema(
         request=InstitutionSettingsInput,
         responses=InstitutionSettingsOutput,
-        summary="Change the institution's name, colour, default visibility or self-registration",
+        summary="Change the institution's name, colour, default visibility, self-registration, "
+        "default language or time zone",
     )
     def patch(self, request: Request) -> Response:
         data = validated(InstitutionSettingsInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         profile = institution_settings_update(actor=request.user, **data)
-        return Response(InstitutionSettingsOutput(profile).data)
+        return Response(
+            InstitutionSettingsOutput(profile, context={"locale": institution_locale()}).data
+        )

@@ -11,47 +11,49 @@ from tenant_apps.people.models import Visibility
 
 
 class InviteForm(forms.Form):
-    email = forms.CharField(label="E-mail address", max_length=254)
-    display_name = forms.CharField(label="Name", max_length=200)
+    email = forms.CharField(label=_("E-mail address"), max_length=254)
+    display_name = forms.CharField(label=_("Name"), max_length=200)
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=150,
         required=False,
-        help_text="Optional: made from the e-mail address if left empty.",
+        help_text=_("Optional: made from the e-mail address if left empty."),
     )
-    is_admin = forms.BooleanField(label="Make them an admin", required=False)
+    is_admin = forms.BooleanField(label=_("Make them an admin"), required=False)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="Columns: username,email,display_name and optionally admin (yes/no).",
+        label=_("CSV file"),
+        help_text=_("Columns: username,email,display_name and optionally admin (yes/no)."),
     )
 
 
 class InstitutionForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
     primary_colour = forms.CharField(
-        label="Primary colour",
+        label=_("Primary colour"),
         max_length=7,
         widget=forms.TextInput(attrs={"type": "color"}),
     )
     default_visibility = forms.ChoiceField(
-        label="Who can see a new person's profile",
+        label=_("Who can see a new person's profile"),
         choices=Visibility.choices,
-        help_text="People can change it for their own profile.",
+        help_text=_("People can change it for their own profile."),
     )
     search_language = forms.ChoiceField(
-        label="Search language",
+        label=_("Search language"),
         choices=SearchLanguage.choices,
         required=False,  # left out: unchanged
-        help_text="How words are matched in search (stemming and stop words). "
-        "Changing it rebuilds the search index in the background.",
+        help_text=_(
+            "How words are matched in search (stemming and stop words). "
+            "Changing it rebuilds the search index in the background."
+        ),
     )
     self_registration = forms.BooleanField(
-        label="Let people register themselves at /register",
+        label=_("Let people register themselves at /register"),
         required=False,
-        help_text="They choose a password through a link e-mailed to them.",
+        help_text=_("They choose a password through a link e-mailed to them."),
     )
     trash_days = forms.IntegerField(
         label=_("Days in the trash"),
@@ -79,11 +81,11 @@ class InstitutionForm(forms.Form):
         help_text=_("Dates are shown in it to people who have not chosen their own."),
     )
     registration_domains = forms.CharField(
-        label="E-mail domains allowed to register",
+        label=_("E-mail domains allowed to register"),
         required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line, like example.edu (its subdomains too). Empty: any address.",
+        help_text=_("One per line, like example.edu (its subdomains too). Empty: any address."),
     )
 
     def __init__(self, *args, **kwargs) -> None:

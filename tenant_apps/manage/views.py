@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -79,7 +80,9 @@ def person_invite_page(request: HttpRequest) -> HttpResponse:
                 show_error(request, error, form=form)
             else:
                 messages.success(
-                    request, f"{person.display_name} is invited: a link is on its way."
+                    request,
+                    _("%(display_name)s is invited: a link is on its way.")
+                    % {"display_name": person.display_name},
                 )
                 return redirect("manage-person", public_id=person.public_id)
         return render(request, "manage/invite.html", {"form": form}, status=400)
@@ -96,7 +99,10 @@ def people_import_page(request: HttpRequest) -> HttpResponse:
         return render(request, "manage/import.html", context, status=400)
     upload = form.cleaned_data["file"]
     if upload.size > IMPORT_MAX_BYTES:
-        form.add_error("file", f"The file is larger than {context['max_mb']} MB; split it.")
+        form.add_error(
+            "file",
+            _("The file is larger than %(max_mb)s MB; split it.") % {"max_mb": context["max_mb"]},
+        )
         return render(request, "manage/import.html", context, status=400)
     try:
         report = people_import_csv(actor=request.user, data=upload.read())
@@ -122,7 +128,7 @@ def person_access(request: HttpRequest, public_id: str) -> HttpResponse:
         return render(
             request,
             "manage/person.html",
-            {"person": person, "error": "Choose one of the actions on this page."},
+            {"person": person, "error": _("Choose one of the actions on this page.")},
             status=400,
         )
     changes, done = action
@@ -177,7 +183,7 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "The institution's settings are saved.")
+                messages.success(request, _("The institution's settings are saved."))
                 return redirect("manage-institution")
         return render(request, "manage/institution.html", {"form": form}, status=400)
     return render(request, "manage/institution.html", {"form": form})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.messaging.models import Folder, ThreadState
 
@@ -14,7 +15,7 @@ def access_thread(viewer, public_id: str, *, for_write: bool = False) -> ThreadS
     nothing more.
     """
     if not getattr(viewer, "is_authenticated", False):
-        raise Http404("No such thread.")
+        raise Http404(_("No such thread."))
     state = (
         ThreadState.objects.filter(user=viewer, thread__public_id=public_id)
         .exclude(folder=Folder.DELETED)
@@ -22,5 +23,5 @@ def access_thread(viewer, public_id: str, *, for_write: bool = False) -> ThreadS
         .first()
     )
     if state is None:
-        raise Http404("No such thread.")
+        raise Http404(_("No such thread."))
     return state

@@ -5,6 +5,7 @@ Only a thread's participants find it; anyone else gets 404 for its id.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -49,7 +50,10 @@ class ThreadSummaryOutput(serializers.Serializer):
 
 class ThreadOutput(ThreadSummaryOutput):
     participant_count = serializers.IntegerField()
-    participants = PersonSummaryOutput(many=True, help_text=f"the first {PARTICIPANTS_SHOWN}")
+    participants = PersonSummaryOutput(
+        many=True,
+        help_text=f"the first {PARTICIPANTS_SHOWN}",
+    )
 
 
 class MessageOutput(serializers.Serializer):
@@ -113,7 +117,9 @@ class ThreadsApi(APIView):
     def get(self, request: Request) -> Response:
         folder = request.query_params.get("folder", "inbox")
         if folder not in FOLDERS:
-            raise exceptions.ValidationError({"folder": [f"Choose one of: {', '.join(FOLDERS)}."]})
+            raise exceptions.ValidationError(
+                {"folder": [_("Choose one of: %(join)s.") % {"join": ", ".join(FOLDERS)}]}
+            )
         return cursor_page(
             self,
             folder_threads(user=request.user, folder=folder),
@@ -172,7 +178,7 @@ class ThreadApi(APIView):
         state = access_thread(request.user, public_id)
         data = validated(ThreadPatchInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         if "unread" in data:
             state = thread_mark(actor=request.user, state=state, is_unread=data["unread"])
         if "folder" in data:

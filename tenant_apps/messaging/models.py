@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from config.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
@@ -70,11 +71,11 @@ class Message(models.Model):
 
 
 class Folder(models.TextChoices):
-    INBOX = "inbox", "Inbox"
-    ARCHIVE = "archive", "Archive"
-    TRASH = "trash", "Trash"
+    INBOX = "inbox", _("Inbox")
+    ARCHIVE = "archive", _("Archive")
+    TRASH = "trash", _("Trash")
     # Deleted for this participant only; a later message brings the thread back.
-    DELETED = "deleted", "Deleted"
+    DELETED = "deleted", _("Deleted")
 
 
 class ThreadState(models.Model):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenant_apps.activity.services import activity_record
 from tenant_apps.connections.models import Block
@@ -58,7 +59,7 @@ def body_clean(body: str) -> str:
         link_rel="noopener noreferrer nofollow",
     ).strip()
     if not nh3.clean(cleaned, tags=set()).strip():
-        raise ValidationError({"body": ["A message cannot be empty."]})
+        raise ValidationError({"body": [_("A message cannot be empty.")]})
     return cleaned
 
 
@@ -75,9 +76,16 @@ def recipients_resolve(*, actor: User, to: list[str]) -> list[int]:
     """
     addresses = list(dict.fromkeys(a.strip() for a in to if a.strip()))
     if not addresses:
-        raise ValidationError({"to": ["Add at least one person or group."]})
+        raise ValidationError({"to": [_("Add at least one person or group.")]})
     if len(addresses) > MAX_ADDRESSES:
-        raise ValidationError({"to": [f"At most {MAX_ADDRESSES} people and groups at once."]})
+        raise ValidationError(
+            {
+                "to": [
+                    _("At most %(max_addresses)s people and groups at once.")
+                    % {"max_addresses": MAX_ADDRESSES}
+                ]
+            }
+        )
     errors: list[str] = []
     person_ids = [a for a in addresses if a.startswith("u_")]
     people = dict(
@@ -111,7 +119,7 @@ def recipients_resolve(*, actor: User, to: list[str]) -> list[int]:
         raise ValidationError({"to": errors})
     reached.discard(actor.pk)
     if not reached:
-        raise ValidationError({"to": ["There is no one else to send this message to."]})
+        raise ValidationError({"to": [_("There is no one else to send this message to.")]})
     if len(reached) > settings.MESSAGING_MAX_RECIPIENTS:
         raise ValidationError(
             {"to": [f"A message reaches at most {settings.MESSAGING_MAX_RECIPIENTS:,} people."]}
@@ -162,7 +170,7 @@ def message_reply(*, actor: User, state: ThreadState, body: str) -> Message:
     except for those who blocked ``actor``, whose thread stays as it was.
     """
     if state.user_id != actor.pk:
-        raise ValidationError("Only a participant replies.")
+        raise ValidationError(_("Only a participant replies."))
     cleaned = body_clean(body or "")
     thread = Thread.objects.select_for_update().get(pk=state.thread_id)
     now = timezone.now()
@@ -185,7 +193,7 @@ def message_reply(*, actor: User, state: ThreadState, body: str) -> Message:
 def thread_mark(*, actor: User, state: ThreadState, is_unread: bool) -> ThreadState:
     """Mark the thread read or unread for ``actor`` alone."""
     if state.user_id != actor.pk:
-        raise ValidationError("Not your thread.")
+        raise ValidationError(_("Not your thread."))
     if state.is_unread != is_unread:
         state.is_unread = is_unread
         state.save(update_fields=["is_unread"])
@@ -196,9 +204,9 @@ def thread_mark(*, actor: User, state: ThreadState, is_unread: bool) -> ThreadSt
 def thread_move(*, actor: User, state: ThreadState, folder: str) -> ThreadState:
     """Move the thread to ``folder`` (inbox, archive, trash) for ``actor`` alone."""
     if state.user_id != actor.pk:
-        raise ValidationError("Not your thread.")
+        raise ValidationError(_("Not your thread."))
     if folder not in MOVABLE:
-        raise ValidationError({"folder": ["Choose inbox, archive or trash."]})
+        raise ValidationError({"folder": [_("Choose inbox, archive or trash.")]})
     state.folder = folder
     state.save(update_fields=["folder"])
     return state
@@ -209,7 +217,7 @@ def thread_delete(*, actor: User, state: ThreadState) -> None:
     """Delete the thread for ``actor`` alone: the others keep every message. A later reply
     brings it back, showing only what was written after the deletion."""
     if state.user_id != actor.pk:
-        raise ValidationError("Not your thread.")
+        raise ValidationError(_("Not your thread."))
     state.folder = Folder.DELETED
     state.is_unread = False
     state.hidden_before = timezone.now()

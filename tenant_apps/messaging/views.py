@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
@@ -36,6 +37,12 @@ from tenant_apps.people.selectors import person_summary
 
 PAGE = 50
 PARTICIPANTS_SHOWN = 20
+FOLDER_LABELS = {
+    "inbox": _("Inbox"),
+    "sent": _("Sent"),
+    "archive": _("Archive"),
+    "trash": _("Trash"),
+}
 
 
 @login_required(login_url="signin")
@@ -54,7 +61,8 @@ def folder_page(request: HttpRequest) -> HttpResponse:
         "messaging/folder.html",
         {
             "folder": folder,
-            "folders": FOLDERS,
+            "folder_label": FOLDER_LABELS[folder],
+            "folders": [(name, FOLDER_LABELS[name]) for name in FOLDERS],
             "states": page,
             "next_after": next_after,
             "unread": unread_counts(request.user),
@@ -85,7 +93,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "Your message is sent.")
+                messages.success(request, _("Your message is sent."))
                 return redirect("messages-thread", public_id=thread.public_id)
     picker["errors"] = [*picker["errors"], *form.errors.get("to", [])]
     return render(request, "messaging/compose.html", {"form": form, "picker": picker}, status=400)
@@ -106,6 +114,7 @@ def thread_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
         "messaging/thread.html",
         {
             "state": state,
+            "folder_label": FOLDER_LABELS.get(state.folder, state.folder),
             "thread": state.thread,
             "messages_page": [
                 (person_summary(request.user, m.sender) if m.sender else None, m) for m in page
@@ -132,23 +141,23 @@ def thread_act(request: HttpRequest, public_id: str) -> HttpResponse:
         if action == "reply":
             form = ReplyForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("A reply cannot be empty.")
+                raise ValidationError(_("A reply cannot be empty."))
             message_reply(actor=actor, state=state, body=form.cleaned_data["body"])
-            messages.success(request, "Your reply is sent.")
+            messages.success(request, _("Your reply is sent."))
         elif action == "unread":
             thread_mark(actor=actor, state=state, is_unread=True)
-            messages.success(request, "Marked as unread.")
+            messages.success(request, _("Marked as unread."))
             return redirect("messages-folder")
         elif action in ("inbox", "archive", "trash"):
             thread_move(actor=actor, state=state, folder=action)
-            messages.success(request, f"Moved to {action}.")
+            messages.success(request, _("Moved to %(folder)s.") % {"folder": FOLDER_LABELS[action]})
             return redirect("messages-folder")
         elif action == "delete":
             thread_delete(actor=actor, state=state)
-            messages.success(request, "The thread is deleted for you; the others keep it.")
+            messages.success(request, _("The thread is deleted for you; the others keep it."))
             return redirect("messages-folder")
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
     except ValidationError as error:
         show_error(request, error)
     return back

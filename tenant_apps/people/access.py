@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.institution.access import require_admin
 from tenant_apps.people.models import User
@@ -22,5 +23,5 @@ def access_person(viewer, public_id: str, *, for_write: bool = False) -> User:
         people = people_visible_to(viewer)
     person = people.filter(public_id=public_id).first()
     if person is None:
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     return person

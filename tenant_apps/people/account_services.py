@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from config.locale import language_for
 from tenant_apps.institution.selectors import institution_profile
@@ -72,9 +73,9 @@ def _take(key: str, limit: int) -> bool:
 def _clean_email(value: str) -> str:
     email = (value or "").strip()
     if not email:
-        raise ValidationError("Enter an e-mail address.", code="required")
+        raise ValidationError(_("Enter an e-mail address."), code="required")
     if len(email) > 254:
-        raise ValidationError("An e-mail address has at most 254 characters.")
+        raise ValidationError(_("An e-mail address has at most 254 characters."))
     validate_email(email)
     return email
 
@@ -184,12 +185,14 @@ def email_domain_allowed(email: str, domains: list[str]) -> bool:
 def registration_closed_reason(institution) -> str | None:
     tenant = getattr(connection, "tenant", None)
     if not getattr(tenant, "is_writable", False):
-        return f"{institution.name} is read-only for now and does not take registrations."
+        return _("%(name)s is read-only for now and does not take registrations.") % {
+            "name": institution.name
+        }
     if not institution.self_registration or not institution.local_signin:
-        return (
-            f"{institution.name} does not let people register themselves. "
+        return _(
+            "%(name)s does not let people register themselves. "
             "Ask your institution's administrators for an invitation."
-        )
+        ) % {"name": institution.name}
     return None
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from config.errors import show_error
 from tenant_apps.institution.selectors import institution_profile
@@ -23,16 +24,16 @@ from tenant_apps.people.account_services import (
 
 
 class PasswordResetForm(forms.Form):
-    email = forms.CharField(label="E-mail address", max_length=254)
+    email = forms.CharField(label=_("E-mail address"), max_length=254)
 
 
 class RegistrationForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=200)
-    email = forms.CharField(label="E-mail address", max_length=254)
+    display_name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.CharField(label=_("E-mail address"), max_length=254)
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=150,
-        help_text="What you sign in with: letters, digits and @ . + - _ only.",
+        help_text=_("What you sign in with: letters, digits and @ . + - _ only."),
     )
 
 

@@ -78,28 +78,30 @@ def institution_base_url() -> str:
 def _clean_email(value: str) -> str:
     email = (value or "").strip()
     if not email:
-        raise ValidationError("Enter an e-mail address.", code="required")
+        raise ValidationError(_("Enter an e-mail address."), code="required")
     validate_email(email)
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError("Someone with this e-mail address is already a member.")
+        raise ValidationError(_("Someone with this e-mail address is already a member."))
     return email
 
 
 def _clean_display_name(value: str) -> str:
     return one_line(
-        value, empty="Enter a display name.", too_long="A display name has at most 200 characters."
+        value,
+        empty=_("Enter a display name."),
+        too_long=_("A display name has at most 200 characters."),
     )
 
 
 def _clean_username(value: str, *, check_taken: bool = True) -> str:
     username = (value or "").strip()
     if not username:
-        raise ValidationError("Enter a username.", code="required")
+        raise ValidationError(_("Enter a username."), code="required")
     User.username_validator(username)
     if len(username) > 150:
-        raise ValidationError("A username has at most 150 characters.")
+        raise ValidationError(_("A username has at most 150 characters."))
     if check_taken and User.objects.filter(username__iexact=username).exists():
-        raise ValidationError("This username is taken.")
+        raise ValidationError(_("This username is taken."))
     return username
 
 
@@ -210,14 +212,15 @@ class ImportReport:
 def _decode(data: bytes) -> str:
     if len(data) > IMPORT_MAX_BYTES:
         raise ValidationError(
-            f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB; split it."
+            _("The file is larger than %(value)s MB; split it.")
+            % {"value": IMPORT_MAX_BYTES // (1024 * 1024)}
         )
     if b"\x00" in data:
-        raise ValidationError("This is not a CSV file (it contains binary data).")
+        raise ValidationError(_("This is not a CSV file (it contains binary data)."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("This is not a CSV file in UTF-8 text.") from None
+        raise ValidationError(_("This is not a CSV file in UTF-8 text.")) from None
 
 
 def _admin_flag(value: str | None) -> bool:
@@ -226,7 +229,7 @@ def _admin_flag(value: str | None) -> bool:
         return True
     if flag in _NO:
         return False
-    raise ValidationError("admin must be yes or no.")
+    raise ValidationError(_("admin must be yes or no."))
 
 
 def _reason(error: ValidationError) -> str:
@@ -251,7 +254,7 @@ def people_import_csv(*, actor: User, data: bytes, base_url: str | None = None) 
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     except csv.Error as error:
-        raise ValidationError(f"This is not a CSV file ({error}).") from None
+        raise ValidationError(_("This is not a CSV file (%(error)s).") % {"error": error}) from None
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         raise ValidationError(
@@ -333,7 +336,10 @@ def person_access_set(
     remaining = User.objects.filter(is_staff=True, is_active=True).exclude(pk=person.pk).count()
     if remaining == 0 and not (person.is_active and person.is_staff):
         raise ValidationError(
-            "The institution must keep at least one active admin: make someone else an admin first."
+            _(
+                "The institution must keep at least one active admin: make someone else an "
+                "admin first."
+            )
         )
     person.save(update_fields=changed)
     admin_action_record(

@@ -6,6 +6,7 @@ every other response carries opaque ids and the profile fields the viewer may se
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -100,7 +101,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = validated(MeInput, request.data)
         if not data:
-            raise exceptions.ValidationError({"non_field_errors": ["Nothing to change."]})
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         person = profile_update(actor=request.user, person=request.user, **data)
         return Response(MeOutput(person).data)
 
@@ -145,7 +146,7 @@ class TokenInput(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text=f"the token stops working after this many days (we suggest "
+        help_text="the token stops working after this many days (we suggest "
         f"{TOKEN_SUGGESTED_DAYS}); omitted or null: never",
     )
     otp = serializers.CharField(
@@ -198,7 +199,7 @@ class AuthTokenApi(APIView):
             raise exceptions.Throttled(wait=refused.retry_after, detail=refused.message) from None
         except SigninFailed:
             raise exceptions.AuthenticationFailed(
-                "The username or password is not correct."
+                _("The username or password is not correct.")
             ) from None
         token_second_factor_check(user=user, request=None, code=data["otp"])
         _token, raw = token_create(
@@ -237,6 +238,6 @@ class MyTokenApi(APIView):
     def delete(self, request: Request, public_id: str) -> Response:
         token = tokens_of(request.user).filter(public_id=public_id).first()
         if token is None:
-            raise exceptions.NotFound("No such token.")
+            raise exceptions.NotFound(_("No such token."))
         token_revoke(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)

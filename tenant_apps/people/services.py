@@ -164,10 +164,10 @@ def profile_update(*, actor: User, person: User, **changes) -> User:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     if not (actor.pk == person.pk or (actor.is_staff and actor.is_active)):
-        raise PermissionDenied("Only the person and the institution's admins edit a profile.")
+        raise PermissionDenied(_("Only the person and the institution's admins edit a profile."))
     unknown = set(changes) - set(PROFILE_EDITABLE)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
     for field, value in changes.items():
         if isinstance(value, str):
             value = value.strip()

@@ -170,6 +170,12 @@ def token_second_factor_check(*, user, request: HttpRequest | None, code: str | 
 
 
 @transaction.atomic
+def two_factor_forget(*, person) -> int:
+    """Delete every second-factor device of ``person`` (erasure); returns how many."""
+    removed = TOTPDevice.objects.filter(user=person).delete()[0]
+    return removed + StaticDevice.objects.filter(user=person).delete()[0]
+
+
 def two_factor_reset(*, actor, person) -> bool:
     """An admin removes a person's authenticator and recovery codes (a lost phone and no code
     left): their next sign-in enrols again if they must have a second factor. Recorded in the

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.errors import show_error
 from tenant_apps.people.access import access_person
@@ -53,11 +55,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The profile page's labels, in the reader's language.
+FIELD_LABELS = {
+    "department": gettext_lazy("Department"),
+    "role": gettext_lazy("Role"),
+    "biography": gettext_lazy("Biography"),
+}
+
+
 def person_page(request: HttpRequest, public_id: str) -> HttpResponse:
     person = access_person(request.user, public_id)
     profile = profile_for(request.user, person)
     fields = [
-        (field.replace("_", " ").capitalize(), profile[field])
+        (FIELD_LABELS.get(field, field), profile[field])
         for field in PROFILE_FIELDS
         if field != "display_name" and profile.get(field)
     ]
@@ -89,7 +99,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 show_error(request, error, form=form)
             else:
-                messages.success(request, "Your profile is saved.")
+                messages.success(request, _("Your profile is saved."))
                 return redirect("person-page", public_id=me.public_id)
         return render(request, "people/profile_edit.html", {"form": form}, status=400)
     return render(request, "people/profile_edit.html", {"form": form})

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 MAX_QUERY_CHARS = 256
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -34,7 +35,13 @@ def clean_query(raw: str | None) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
         raise ValidationError(
-            {"q": [f"Search for at most {MAX_QUERY_CHARS} characters."]}, code="max_length"
+            {
+                "q": [
+                    gettext("Search for at most %(max_query_chars)s characters.")
+                    % {"max_query_chars": MAX_QUERY_CHARS}
+                ]
+            },
+            code="max_length",
         )
     return text
 

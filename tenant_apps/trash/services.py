@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenant_apps.content.access import access_content, access_trashed_content
 from tenant_apps.content.models import ContentItem
@@ -39,7 +40,7 @@ def trash_restore(*, actor: User, public_id: str) -> ContentItem | Folder | Grou
         return folder_restore(actor=actor, folder=access_trashed_folder(actor, public_id))
     if public_id.startswith("g_"):
         return group_restore(actor=actor, group=access_trashed_group(actor, public_id))
-    raise Http404("No such thing in your trash.")
+    raise Http404(_("No such thing in your trash."))
 
 
 def trash_target(actor: User, public_id: str) -> ContentItem | Folder | Group:
@@ -51,7 +52,7 @@ def trash_target(actor: User, public_id: str) -> ContentItem | Folder | Group:
         return access_folder(actor, public_id, for_write=True)
     if public_id.startswith("g_"):
         return access_group(actor, public_id, for_write=True)
-    raise Http404("No such thing.")
+    raise Http404(_("No such thing."))
 
 
 def trash_move(*, actor: User, obj: ContentItem | Folder | Group) -> None:

@@ -36,7 +36,7 @@ def trash(request: HttpRequest) -> HttpResponse:
 @require_POST
 def restore(request: HttpRequest, public_id: str) -> HttpResponse:
     obj = trash_restore(actor=request.user, public_id=public_id[:40])
-    messages.success(request, _("Restored \u201c%s\u201d.") % obj.title)
+    messages.success(request, _("Restored “%(title)s”.") % {"title": obj.title})
     return redirect("trash")
 
 
@@ -56,7 +56,8 @@ def delete(request: HttpRequest, public_id: str) -> HttpResponse:
         trash_move(actor=request.user, obj=obj)
         messages.success(
             request,
-            _("Moved \u201c%s\u201d to the trash. You can restore it from there.") % obj.title,
+            _("Moved “%(title)s” to the trash. You can restore it from there.")
+            % {"title": obj.title},
         )
         return redirect(_back(obj.public_id))
     return render(request, "trash/delete.html", {"obj": obj, "lines": trash_preview(obj)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -29,15 +30,15 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "The Authorization header must be 'Bearer <token>'."
+                _("The Authorization header must be 'Bearer <token>'.")
             )
         try:
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
         token = token_for_secret(raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is not valid, expired or revoked.")
+            raise exceptions.AuthenticationFailed(_("The token is not valid, expired or revoked."))
         token_touch(token=token)
         bind_user_to_logs(token.user)
         return token.user, token

@@ -7,6 +7,7 @@ CSRF check would otherwise read, and store, the whole body first.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
 MULTIPART_SLACK = 64 * 1024  # room for a multipart envelope around a file part
@@ -14,13 +15,13 @@ MULTIPART_SLACK = 64 * 1024  # room for a multipart envelope around a file part
 
 class TooLarge(exceptions.APIException):
     status_code = 413
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "too_large"
 
 
 class LengthRequired(exceptions.APIException):
     status_code = 411
-    default_detail = "Send the file's length as Content-Length."
+    default_detail = _("Send the file's length as Content-Length.")
     default_code = "length_required"
 
 

@@ -114,6 +114,15 @@ def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> d
             email=person.email,
             target=access_invitation_target(world.alice, alices.public_id),
         )
+        # A folder only they manage, someone they follow, and a second factor.
+        from tenant_apps.connections.services import person_follow
+        from tenant_apps.folders.services import folder_create
+        from tenant_apps.people.two_factor import enrolment_begin, recovery_codes_renew
+
+        folder = folder_create(actor=person, title="Thesis folder")
+        person_follow(actor=person, person=world.alice)
+        enrolment_begin(user=person)
+        recovery_codes_renew(user=person)
         avatar_set(actor=person, person=person, source=io.BytesIO(png_bytes()))
         person.refresh_from_db()
     return {
@@ -128,4 +137,5 @@ def populate(world, person: User, *, own_bytes: bytes, shared_bytes: bytes) -> d
         "topic": topic,
         "reply": reply,
         "own_topic": own_topic,
+        "folder": folder,
     }

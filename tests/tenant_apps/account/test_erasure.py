@@ -102,6 +102,17 @@ def test_an_erased_person_leaves_no_name_no_address_and_no_blob_of_their_own(wor
         assert (q.username, q.email, q.display_name) == (q.public_id, "", "Former member")
         assert not q.is_active and not q.has_usable_password()
         assert not ContentItem.objects.filter(pk__in=[made["own"].pk, made["copy"].pk]).exists()
+        # The folder only she managed, her follows and her second-factor devices are gone.
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tenant_apps.connections.models import Follow
+        from tenant_apps.folders.models import Folder
+
+        assert not Folder.objects.filter(pk=made["folder"].pk).exists()
+        assert not Follow.objects.filter(follower=q).exists()
+        assert not TOTPDevice.objects.filter(user=q).exists()
+        assert not StaticDevice.objects.filter(user=q).exists()
         # Blobs only she referenced: unreferenced now, and the collector removes them.
         assert blob_collect_garbage(tenant=world.tenant_a, grace=timedelta(0)) >= 2
         assert not Blob.objects.filter(sha256__in=[own_sha, picture]).exists()
@@ -168,6 +179,11 @@ def test_content_nobody_else_manages_goes_to_the_named_owner_under_that_policy(w
         assert erasures_due() == 1
         own = ContentItem.objects.get(pk=made["own"].pk)
         assert own.created_by_id == world.admin_a.pk
+        from tenant_apps.folders.models import FolderShare
+
+        assert FolderShare.objects.filter(
+            folder=made["folder"], user=world.admin_a, role="manager"
+        ).exists()
         from tenant_apps.content.permissions import can_manage
 
         assert can_manage(world.admin_a, own)

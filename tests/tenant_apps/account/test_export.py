@@ -82,6 +82,10 @@ def test_a_person_gets_an_archive_of_everything_about_them_by_a_link_for_them_on
     assert [r["body"] for r in discussions["replies"]] == ["<p>Count me in.</p>"]
     memberships = {m["title"]: m["role"] for m in json.loads(archive.read("memberships.json"))}
     assert memberships == {"Reading circle": "manager", "Alice's lab": "member"}
+    (folder,) = json.loads(archive.read("folders.json"))
+    assert (folder["id"], folder["role"]) == (made["folder"].public_id, "manager")
+    following = json.loads(archive.read("following.json"))
+    assert [f["id"] for f in following["following"]] == [world.alice.public_id]
     (connection,) = json.loads(archive.read("connections.json"))
     assert connection["with"]["id"] == world.bob.public_id
     # Other people appear by id and name only, never by username or address.

@@ -156,3 +156,35 @@ def test_nothing_is_mailed_about_an_item_no_longer_visible(world, smtp_server):
         content_unshare(actor=world.alice, item=doc, principal=world.bob)
     assert _deliver_all(world) == ["nothing"]
     assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "footer"),
+    [
+        ("", "Alice Archer shared Week 1 notes with you", "Unsubscribe from these e-mails"),
+        ("es", "Alice Archer ha compartido Week 1 notes contigo", "Darse de baja de estos correos"),
+        ("de", "Alice Archer hat Week 1 notes mit Ihnen geteilt", "Diese E-Mails abbestellen"),
+    ],
+)
+def test_a_mail_speaks_the_recipients_language_not_the_senders(
+    world, smtp_server, language, subject, footer
+):
+    from django.utils import translation
+
+    from tenant_apps.people.models import User
+
+    with tenant_context(world.tenant_a):
+        email_preferences_update(actor=world.bob, changes={"shares": "immediate"})
+        User.objects.filter(pk=world.bob.pk).update(language=language)
+        User.objects.filter(pk=world.alice.pk).update(language="de" if language != "de" else "es")
+    with translation.override("de" if language != "de" else "es"):  # the sharer's request
+        _share(world, "Week 1 notes", world.bob)
+        assert _deliver_all(world) == ["sent"]
+    mail = smtp_server.messages[0]
+    assert mail["Subject"] == f"[Alpha University] {subject}"
+    text = next(
+        part.get_payload(decode=True).decode()
+        for part in mail.walk()
+        if part.get_content_type() == "text/plain"
+    )
+    assert subject in text and footer in text

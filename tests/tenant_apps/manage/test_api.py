@@ -217,6 +217,8 @@ def test_reading_and_changing_the_institution(client_a, world, as_admin):
         "self_registration": False,
         "registration_domains": [],
         "trash_days": 30,
+        "language": "",
+        "time_zone": "UTC",
     }
     response = client_a.patch(
         "/api/v1/admin/institution",

@@ -10,7 +10,13 @@
   var timer = null;
   var controller = null;
   var selected = -1;
-  var LABELS = { person: "person", group: "group", content: "" };
+  // The kinds' names in the reader's language (data-label-* of the box; English defaults).
+  var LABELS = {
+    person: input.getAttribute("data-label-person") || "person",
+    group: input.getAttribute("data-label-group") || "group",
+    content: ""
+  };
+  var NO_NAME = input.getAttribute("data-label-no-name") || "(no name)";
 
   function close() {
     list.hidden = true;
@@ -31,7 +37,7 @@
       li.setAttribute("aria-selected", "false");
       var a = document.createElement("a");
       a.href = row.url;
-      a.textContent = row.label || "(no name)";
+      a.textContent = row.label || NO_NAME;
       var kind = document.createElement("span");
       kind.className = "kind";
       kind.textContent = LABELS[row.type] === "" ? (row.kind || "") : (LABELS[row.type] || row.type);
