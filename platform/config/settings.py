@@ -216,6 +216,12 @@ DATABASES = {
         "OPTIONS": {
             "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
             "application_name": env_str("DATABASE_APPLICATION_NAME", "oae"),
+            # PostgreSQL's JIT compiles any plan whose estimate passes jit_above_cost: for
+            # our short queries it costs more than the query (50 ms of compiling for the
+            # dashboard's 0.2 ms "shared with me" in a large institution). Off unless
+            # DATABASE_JIT=on. (PgBouncer drops startup options: behind one, set it on the
+            # role or database: ALTER ROLE oae SET jit = off.)
+            "options": f"-c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}",
             **_database["OPTIONS"],
         },
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_database['NAME']}")},

@@ -10,6 +10,8 @@ folder into that group's library.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,9 +51,13 @@ class Folder(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Search (tenant_apps.search): the title (A) and the description (B), kept by a trigger.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [
+            GinIndex(fields=["search_vector"], name="folder_search_idx"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="folder_title_trgm_idx"),
             models.Index(fields=["-created", "-id"], name="folder_recent_idx"),
             models.Index(
                 fields=["deleted_at"],

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tenant_apps.connections.selectors import connections_list
+from tenant_apps.content.models import ContentItem
 from tenant_apps.content.selectors import content_library, content_shared_with, without_bodies
 from tenant_apps.directory.models import LdapSettings, OidcSettings
 from tenant_apps.groups.models import Group
@@ -32,7 +34,7 @@ def dashboard(user: User) -> dict:
     unread = unread_counts(user)
     return {
         "my_items": list(without_bodies(content_library(viewer=user))[:RECENT]),
-        "shared_items": list(without_bodies(content_shared_with(viewer=user))[:RECENT]),
+        "shared_items": list(recent_shared_with(user)[:RECENT]),
         "groups": list(groups_of(viewer=user, person=user).order_by("title", "id")[:8]),
         "unread": unread,
         "unread_threads": list(
@@ -42,6 +44,19 @@ def dashboard(user: User) -> dict:
         else [],
         "invitations": connections_list(user=user, which="incoming").count(),
     }
+
+
+def recent_shared_with(user: User) -> QuerySet[ContentItem]:
+    """The newest items shared with ``user`` (or their groups), for the dashboard's few.
+
+    Read from the person's own shares, then sorted: ``NULLS LAST`` is an order no index of
+    the items gives, so PostgreSQL cannot choose to walk every item of the institution,
+    newest first, probing each for a share (what it did, and what cost a large
+    institution's dashboard 3x a small one's when the person has few shares). The cost is
+    that of the person's shares, whatever the institution holds."""
+    return without_bodies(content_shared_with(viewer=user)).order_by(
+        F("created").desc(nulls_last=True), F("id").desc()
+    )
 
 
 def first_run_checklist(profile: InstitutionProfile) -> list[Step]:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from config.api.inputs import validated
 from tenant_apps.search.forms import SearchParams, resolve_filters
 from tenant_apps.search.query import Query
-from tenant_apps.search.selectors import search, search_language, suggest
+from tenant_apps.search.selectors import TYPES, search, search_language, suggest
 
 
 class SearchInput(serializers.Serializer):
@@ -27,7 +27,7 @@ class SearchInput(serializers.Serializer):
         max_length=1000, required=False, allow_blank=True, trim_whitespace=False
     )
     type = serializers.ChoiceField(
-        ["all", "content", "people", "groups", "discussions", "messages"],
+        list(TYPES),
         required=False,
         default="all",
     )
@@ -62,7 +62,11 @@ class SearchApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description='words, "a phrase", -exclusion, or'),
-            OpenApiParameter("type", str, description="all, content, people, groups, messages"),
+            OpenApiParameter(
+                "type",
+                str,
+                description="all, content, people, groups, discussions, folders, messages",
+            ),
             OpenApiParameter("kind", str, description="content: file, link or document"),
             OpenApiParameter("tag", str),
             OpenApiParameter("owner", str, description="a person's id (u_...)"),

@@ -49,6 +49,8 @@ TYPE_LABELS = {
     "content": _("Content"),
     "people": _("People"),
     "groups": _("Groups"),
+    "discussions": _("Discussions"),
+    "folders": _("Folders"),
     "messages": _("Messages"),
 }
 

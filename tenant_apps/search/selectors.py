@@ -1,7 +1,8 @@
 """One search across what a viewer may see, and the World's explore page.
 
 Each scope starts from its app's own permission rule (``content_visible_to``,
-``groups_visible_to``, ``people_visible_to``, the viewer's own ``ThreadState`` rows),
+``groups_visible_to``, ``people_visible_to``, ``discussions_visible_to``,
+``can_view_folder_q``, the viewer's own ``ThreadState`` rows),
 so search shows nothing the rest of the product would hide, and the rule runs in SQL.
 
 **Bounded cost.** A scope's matches are read newest first up to a cap
@@ -32,6 +33,8 @@ from django.utils import timezone
 from tenant_apps.content.models import ContentItem, Share
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.discussions.selectors import discussions_visible_to
+from tenant_apps.folders.models import Folder as ItemFolder
+from tenant_apps.folders.permissions import can_view_folder_q
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.institution.models import InstitutionProfile
 from tenant_apps.messaging.models import Folder, ThreadState
@@ -39,8 +42,17 @@ from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.selectors import people_visible_to, profile_for, visibilities_for
 from tenant_apps.search.query import Query, headline_html, highlight
 
-TYPES = ("all", "content", "people", "groups", "discussions", "messages")
-CANDIDATES = {"content": 500, "people": 100, "groups": 100, "discussions": 100, "messages": 200}
+TYPES = ("all", "content", "people", "groups", "discussions", "folders", "messages")
+# The scopes of "all" (messages, the viewer's own threads, are searched on their own).
+ALL_SCOPES = ("content", "people", "groups", "discussions", "folders")
+CANDIDATES = {
+    "content": 500,
+    "people": 100,
+    "groups": 100,
+    "discussions": 100,
+    "folders": 100,
+    "messages": 200,
+}
 WORD_SIMILARITY = "0.4"  # pg_trgm's word_similarity threshold for typo tolerance
 SNIPPET_CHARS = 50_000  # of a document's text given to ts_headline
 _HEADLINE_OPTIONS = (
@@ -349,6 +361,47 @@ def _discussion_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
     return out
 
 
+# --- folders (tenant_apps.folders: collections of items) ---------------------------
+_FOLDER = '"folders_folder"'
+
+
+def _folder_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    # The folders' own rule (visible to the viewer, never one in the trash), in SQL.
+    tsq, params = query.tsquery()
+    table = _FOLDER
+    rows = (
+        ItemFolder.objects.filter(can_view_folder_q(viewer))
+        .filter(_matching(f"{table}.search_vector", f"{table}.title", tsq, params, query))
+        .annotate(
+            rank=RawSQL(f"ts_rank({table}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(f"word_similarity(%s, {table}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{table}.search_vector @@ {tsq}", params, BooleanField()),
+        )
+        .order_by("-created", "-id")
+        .values_list("pk", "modified", "rank", "similarity", "exact")[:cap]
+    )
+    return [Hit("folders", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
+
+
+def _folder_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    out = {}
+    for folder in ItemFolder.objects.filter(pk__in=pks).only(
+        "public_id", "title", "description", "visibility", "created", "modified"
+    ):
+        out[folder.pk] = {
+            "type": "folder",
+            "id": folder.public_id,
+            "title": folder.title,
+            "title_html": highlight(folder.title, query.words),
+            "snippet_html": highlight(folder.description[:300], query.words),
+            "url": reverse("folder", args=[folder.public_id]),
+            "visibility": folder.visibility,
+            "created": folder.created,
+            "modified": folder.modified,
+        }
+    return out
+
+
 def _text(markup: str) -> str:
     """Sanitised HTML as plain words (for a snippet, which ``highlight`` escapes again)."""
     return " ".join(unescape(re.sub(r"<[^>]*>", " ", markup)).split())
@@ -483,6 +536,7 @@ _ROWS = {
     "content": _content_rows,
     "groups": _group_rows,
     "discussions": _discussion_rows,
+    "folders": _folder_rows,
     "people": _people_rows,
     "messages": _thread_rows,
 }
@@ -620,6 +674,8 @@ def _collect(viewer, query: Query, filters: Filters, scopes: list[str], now):
             found = _people_hits(viewer, query, cap, now)
         elif scope == "discussions":
             found = _discussion_hits(viewer, query, cap, now)
+        elif scope == "folders":
+            found = _folder_hits(viewer, query, cap, now)
         else:
             found = _thread_hits(viewer, query, cap, now)
         counts[scope] = len(found)
@@ -649,7 +705,7 @@ def search(
     if query.is_empty:
         return empty
     _prepare()
-    scopes = [type] if type != "all" else ["content", "people", "groups", "discussions"]
+    scopes = [type] if type != "all" else list(ALL_SCOPES)
     if type == "all" and filters.any_content_only:
         scopes = ["content"]
     hits, counts, capped = _collect(viewer, query, filters, scopes, now)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from tenant_apps.search.forms import SearchForm, resolve_filters
 from tenant_apps.search.query import Query
-from tenant_apps.search.selectors import log_scale, search, search_language, world
+from tenant_apps.search.selectors import TYPES, log_scale, search, search_language, world
 
 PAGE_SIZE = 20
 
@@ -50,7 +50,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         next_link=link(offset=result.next_offset) if result.next_offset is not None else None,
         type_links=[
             (t, link(type=t if t != "all" else "", offset=""), result.counts.get(t))
-            for t in ("all", "content", "people", "groups", "discussions", "messages")
+            for t in TYPES
             if t != "messages" or request.user.is_authenticated
         ],
         facet_links={

@@ -43,7 +43,13 @@ def test_it_finds_items_people_and_groups_in_one_search_and_each_scope(world, in
     everything = search_api({"q": "marine"}, user=world.alice)
     assert {item.public_id, group.public_id, world.bob.public_id} <= set(ids(everything))
     body = everything.json()
-    assert body["counts"] == {"content": 1, "people": 1, "groups": 1, "discussions": 0}
+    assert body["counts"] == {
+        "content": 1,
+        "people": 1,
+        "groups": 1,
+        "discussions": 0,
+        "folders": 0,
+    }
     assert ids(search_api({"q": "marine", "type": "content"}, user=world.alice)) == [item.public_id]
     assert ids(search_api({"q": "marine", "type": "groups"}, user=world.alice)) == [group.public_id]
     assert ids(search_api({"q": "marine", "type": "people"}, user=world.alice)) == [

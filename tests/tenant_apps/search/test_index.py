@@ -150,7 +150,7 @@ def test_new_institutions_from_the_pool_or_a_replay_index_in_their_own_schema():
                 "WHERE n.nspname = %s AND t.tgname LIKE '%%search_trigger'",
                 [tenant.schema_name],
             )
-            assert cursor.fetchone()[0] == 7  # six, and discussions' (issue 20)
+            assert cursor.fetchone()[0] == 8  # six, discussions' (issue 20) and folders'
             cursor.execute(
                 "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                 "WHERE n.nspname = %s AND p.proname = 'oae_search_config'",
