@@ -41,6 +41,10 @@ INTEGER_KEYS_OF_DJANGO = {
     "auth_permission",
     "django_content_type",
     "django_migrations",
+    # django-otp's own migrations (two-factor devices): a few rows per person.
+    "otp_static_staticdevice",
+    "otp_static_statictoken",
+    "otp_totp_totpdevice",
 }
 
 
