@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from config.celery import app as celery_app
 from tenant_apps.activity.counts import unread_cache_forget, unread_cache_forget_all
@@ -87,6 +88,20 @@ def activity_record(
         activity_access_changed()  # its visibility may have changed
     _queue_fanout([row.pk for row in rows])
     return rows
+
+
+def activities_held_for_delete(condition: Q) -> None:
+    """Lock the activities about to be deleted with what they are about (inside the
+    deleting transaction, before the delete). The fan-out locks an activity the same way
+    while it writes its feed entries: it skips these now, and entries it wrote just before
+    are seen by the delete's cascade - without the lock a concurrent fan-out could add an
+    entry the cascade never saw, and the delete failed on the foreign key at commit."""
+    list(
+        Activity.objects.select_for_update(of=("self",))
+        .filter(condition)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def activity_access_changed() -> None:

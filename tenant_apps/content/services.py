@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,7 +25,11 @@ from django.utils.translation import gettext
 from config.live import document_channel_group, publish
 from config.outbound import OutboundRefused, check_url
 from shared_apps.audit.services import Actor
-from tenant_apps.activity.services import activity_access_changed, activity_record
+from tenant_apps.activity.services import (
+    activities_held_for_delete,
+    activity_access_changed,
+    activity_record,
+)
 from tenant_apps.blobs.services import (
     Staged,
     blob_acquire,
@@ -587,6 +591,7 @@ def content_purge(*, item: ContentItem, only_trashed: bool = False) -> None:
         refs = list(item.versions.values_list("blob_id", "preview_blob_id"))
         preview_refs = _preview_blob_ids(item)
         ContentItem.objects.filter(pk=item.pk).update(current_version=None)
+        activities_held_for_delete(Q(item=item) | Q(comment__item=item))
         item.delete()
         activity_access_changed()
         for blob_id, preview_id in refs:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenant_apps.activity.services import activity_access_changed, activity_record
+from tenant_apps.activity.services import (
+    activities_held_for_delete,
+    activity_access_changed,
+    activity_record,
+)
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.folders.models import Folder, FolderItem, FolderRole, FolderShare
@@ -243,5 +248,6 @@ def folder_restore(*, actor: User, folder: Folder) -> Folder:
 def folder_purge(*, folder: Folder) -> None:
     """Delete a trashed folder for good (the trash's purge): its entries, members and
     activities. The items it held are untouched."""
+    activities_held_for_delete(Q(folder_id=folder.pk))
     Folder.objects.filter(pk=folder.pk, deleted_at__isnull=False).delete()
     activity_access_changed()

@@ -14,10 +14,15 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tenant_apps.activity.services import activity_access_changed, activity_record
+from tenant_apps.activity.services import (
+    activities_held_for_delete,
+    activity_access_changed,
+    activity_record,
+)
 from tenant_apps.blobs.images import picture_remove, picture_replace
 from tenant_apps.blobs.models import Blob
 from tenant_apps.blobs.services import blob_release
@@ -137,6 +142,7 @@ def group_purge(*, group: Group) -> None:
     if group is None:
         return  # restored meanwhile
     picture_id = group.picture_id
+    activities_held_for_delete(Q(group=group))
     group.delete()
     activity_access_changed()
     if picture_id is not None:
