@@ -64,7 +64,8 @@ def test_lost_messages_are_recovered_by_the_sweep_and_the_worker_survives_redis_
         state = wait_until(lambda v=version: _done(faults, v.pk), "the sweep's work", 60)
         assert state.preview_status == Processing.DONE
         assert state.text_status == Processing.DONE
-    assert worker.temp_copies() == []
+    # The copies go in the task's ``finally``, just after the commit that marks it done.
+    wait_until(lambda: worker.temp_copies() == [], "the tasks' copies to go", 30)
 
 
 def test_a_task_in_flight_when_redis_goes_away_finishes_and_the_worker_carries_on(
