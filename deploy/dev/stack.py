@@ -349,6 +349,10 @@ def pg_start(profile: Profile) -> None:
             "-c unix_socket_directories=''",
             "-c max_connections=200",
             "-c shared_buffers=256MB",
+            # A new institution's schema is created in one transaction, a lock per table,
+            # index and sequence (about a thousand now); several at once (the fleet bench's
+            # parallel fill) overflowed the default lock table (64 x connections).
+            "-c max_locks_per_transaction=256",
         ]
         if profile.kind != "dev":
             # Throwaway clusters: durability buys nothing and costs the suite time.
