@@ -43,7 +43,7 @@ import psycopg2
 from psycopg2 import errors, extensions
 
 THRESHOLD = 2
-CAPACITY = 200
+CAPACITY = 100
 
 
 def positional(query: str) -> str | None:
