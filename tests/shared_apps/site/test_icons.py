@@ -88,9 +88,7 @@ def test_key_pages_draw_svg_icons_and_no_emoji(world):
         content_add_link(actor=world.admin_a, url="https://example.org/", title="A site")
         document = content_create_document(actor=world.admin_a, title="Notes")
         group = group_create(actor=world.admin_a, title="Reading circle")
-        content_share(
-            actor=world.admin_a, item=document, principals=[group], role=ShareRole.VIEWER
-        )
+        content_share(actor=world.admin_a, item=document, principals=[group], role=ShareRole.VIEWER)
         folder = folder_create(actor=world.admin_a, title="Term one")
         folder_items_add(
             actor=world.admin_a, folder=folder, item_ids=[upload.public_id, document.public_id]
