@@ -483,12 +483,13 @@ def _unshare_confirmation(
     request: HttpRequest, item: ContentItem, principal_id: str
 ) -> HttpResponse | None:
     """The step before stopping a share that exists (its holder is already named in the
-    managers' list); None when there is no such share, so that the service says why."""
+    managers' list); None when there is no such share or it is the manager's own (the
+    service then says why, or acts), so nothing is asked that would then be refused."""
     try:
         principal = services.principals_by_ids([principal_id])[0]
     except ValidationError:
         return None
-    if share_of(item, principal) is None:
+    if principal == request.user or share_of(item, principal) is None:
         return None
     if isinstance(principal, User):
         name = person_ref(request.user, principal)["display_name"] or _(
