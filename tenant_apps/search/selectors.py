@@ -212,23 +212,78 @@ def _content_matches(viewer, query: Query, filters: Filters) -> QuerySet[Content
     return items
 
 
+PHRASE_WINDOW = 4  # a phrase is checked on the newest cap x this many rows holding its words
+
+
 def _content_hits(viewer, query: Query, filters: Filters, cap: int, now) -> list[Hit]:
-    tsq, params = query.tsquery()
-    rows = (
-        _content_matches(viewer, query, filters)
-        .annotate(
-            rank=RawSQL(f"ts_rank({_ITEM}.search_vector, {tsq}, 32)", params, FloatField()),
-            similarity=RawSQL(f"word_similarity(%s, {_ITEM}.title)", [query.text], FloatField()),
-            exact=RawSQL(f"{_ITEM}.search_vector @@ {tsq}", params, BooleanField()),
+    """The newest ``cap`` matches the viewer may see, each with its rank.
+
+    Ranks are computed for the chosen rows only (an inner query picks them newest
+    first, the outer one ranks them). A phrase is first looked up as its words alone
+    (exact in the GIN index, no position check), and the order of the words is then
+    checked newest first on at most ``cap * PHRASE_WINDOW`` of those rows, stopping
+    at ``cap``: a phrase whose words are in 1% of 200,000 items costs what 500 do,
+    not what 2,000 do. When that window is too small to say (fewer than ``cap`` found
+    in a full window), the phrase is looked up the plain way.
+    """
+    relaxed = query.relaxed()
+    if relaxed is not None:
+        hits = _content_ranked(
+            viewer, query, filters, cap, now, relaxed=relaxed, window=cap * PHRASE_WINDOW
         )
+        if hits is not None:
+            return hits
+    return _content_ranked(viewer, query, filters, cap, now)
+
+
+def _content_ranked(
+    viewer,
+    query: Query,
+    filters: Filters,
+    cap: int,
+    now,
+    *,
+    relaxed: Query | None = None,
+    window: int = 0,
+) -> list[Hit] | None:
+    tsq, params = query.tsquery()
+    chosen = (
+        _content_matches(viewer, relaxed or query, filters)
         .order_by("-created", "-id")
-        .values_list(
-            "pk", "created", "kind", "tags", "created_by_id", "rank", "similarity", "exact"
-        )[:cap]
+        .values_list("pk", "created")[: window or cap]
     )
+    inner, inner_params = chosen.query.sql_with_params()
+    exact = f"c.search_vector @@ {tsq}" if query.fuzzy_text else "true"
+    exact_params = params if query.fuzzy_text else []
+    # The chosen rows are read in their order (the planner knows it through the
+    # subquery), so with a phrase the outer LIMIT stops the position checks early.
+    sql = (
+        "SELECT c.id, x.created, c.kind, c.tags, c.created_by_id, "
+        f"ts_rank(c.search_vector, {tsq}, 32), word_similarity(%s, c.title), {exact}, x.n "
+        "FROM (SELECT pk, created, count(*) OVER () AS n "
+        f"FROM ({inner}) s (pk, created) ORDER BY created DESC, pk DESC OFFSET 0) x "
+        "JOIN content_contentitem c ON c.id = x.pk "
+        + (f"WHERE c.search_vector @@ {tsq} " if relaxed is not None else "")
+        + "ORDER BY x.created DESC, x.pk DESC LIMIT %s"
+    )
+    sql_params = [
+        *params,
+        query.text,
+        *exact_params,
+        *inner_params,
+        *(params if relaxed is not None else []),
+        cap,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        rows = cursor.fetchall()
+    if relaxed is not None and len(rows) < cap and rows and rows[0][8] >= window:
+        return None  # a full window held fewer than cap phrases: look further the plain way
+    if relaxed is not None and not rows:
+        return None
     return [
         Hit("content", pk, _score(rank, sim, created, now, exact), created, kind, tags, owner)
-        for pk, created, kind, tags, owner, rank, sim, exact in rows
+        for pk, created, kind, tags, owner, rank, sim, exact, _ in rows
     ]
 
 
