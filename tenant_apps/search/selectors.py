@@ -249,39 +249,47 @@ def _content_ranked(
     window: int = 0,
 ) -> list[Hit] | None:
     tsq, params = query.tsquery()
-    chosen = (
-        _content_matches(viewer, relaxed or query, filters)
-        .order_by("-created", "-id")
-        .values_list("pk", "created")[: window or cap]
-    )
-    inner, inner_params = chosen.query.sql_with_params()
     exact = f"c.search_vector @@ {tsq}" if query.fuzzy_text else "true"
     exact_params = params if query.fuzzy_text else []
-    # The chosen rows are read in their order (the planner knows it through the
-    # subquery), so with a phrase the outer LIMIT stops the position checks early.
-    sql = (
-        "SELECT c.id, x.created, c.kind, c.tags, c.created_by_id, "
-        f"ts_rank(c.search_vector, {tsq}, 32), word_similarity(%s, c.title), {exact}, x.n "
-        "FROM (SELECT pk, created, count(*) OVER () AS n "
-        f"FROM ({inner}) s (pk, created) ORDER BY created DESC, pk DESC OFFSET 0) x "
-        "JOIN content_contentitem c ON c.id = x.pk "
-        + (f"WHERE c.search_vector @@ {tsq} " if relaxed is not None else "")
-        + "ORDER BY x.created DESC, x.pk DESC LIMIT %s"
-    )
-    sql_params = [
-        *params,
-        query.text,
-        *exact_params,
-        *inner_params,
-        *(params if relaxed is not None else []),
-        cap,
-    ]
+    ranks = f"ts_rank(c.search_vector, {tsq}, 32), word_similarity(%s, c.title), {exact}"
+    rank_params = [*params, query.text, *exact_params]
+    if relaxed is None:
+        # The newest cap matches (with what ranking reads), ranked once chosen.
+        chosen = (
+            _content_matches(viewer, query, filters)
+            .order_by("-created", "-id")
+            .values_list(
+                "pk", "created", "kind", "tags", "created_by_id", "title", "search_vector"
+            )[:cap]
+        )
+        inner, inner_params = chosen.query.sql_with_params()
+        sql = (
+            f"SELECT c.id, c.created, c.kind, c.tags, c.created_by_id, {ranks}, 0 FROM ({inner}) "
+            "c (id, created, kind, tags, created_by_id, title, search_vector)"
+        )
+        sql_params = [*rank_params, *inner_params]
+    else:
+        # The newest rows holding the phrase's words, in their order (the planner
+        # knows it through the subquery): the outer LIMIT stops the position checks.
+        chosen = (
+            _content_matches(viewer, relaxed, filters)
+            .order_by("-created", "-id")
+            .values_list("pk", "created")[:window]
+        )
+        inner, inner_params = chosen.query.sql_with_params()
+        sql = (
+            f"SELECT c.id, x.created, c.kind, c.tags, c.created_by_id, {ranks}, x.n "
+            "FROM (SELECT pk, created, count(*) OVER () AS n "
+            f"FROM ({inner}) s (pk, created) ORDER BY created DESC, pk DESC OFFSET 0) x "
+            f"JOIN content_contentitem c ON c.id = x.pk WHERE c.search_vector @@ {tsq} "
+            "ORDER BY x.created DESC, x.pk DESC LIMIT %s"
+        )
+        sql_params = [*rank_params, *inner_params, *params, cap]
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params)
         rows = cursor.fetchall()
-    if relaxed is not None and len(rows) < cap and rows and rows[0][8] >= window:
-        return None  # a full window held fewer than cap phrases: look further the plain way
-    if relaxed is not None and not rows:
+    if relaxed is not None and (not rows or (len(rows) < cap and rows[0][8] >= window)):
+        # Nothing, or fewer than cap in a full window: look further the plain way.
         return None
     return [
         Hit("content", pk, _score(rank, sim, created, now, exact), created, kind, tags, owner)
@@ -624,7 +632,14 @@ def _facets(viewer, hits: list[Hit], capped: bool) -> dict[str, list[dict]]:
         if name:
             owner_facet.append({"value": person.public_id, "label": name, "count": count})
     group_counts = (
-        Share.objects.filter(item_id__in=[h.pk for h in content], group__isnull=False)
+        Share.objects.filter(
+            RawSQL(
+                '"content_share"."item_id" = ANY(%s::bigint[])',
+                [[h.pk for h in content]],
+                output_field=BooleanField(),
+            ),
+            group__isnull=False,
+        )
         .filter(group__in=groups_visible_to(viewer))
         .values_list("group__public_id", "group__title")
     )
