@@ -29,7 +29,9 @@ skipped after their one query).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import multiprocessing
 import os
 import time
@@ -118,18 +120,20 @@ def _digest(migrations: Iterable[Key]) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def schema_states(schemas: list[str]) -> dict[str, frozenset[Key]]:
-    """The schemas missing at least one of the code's migrations, with what they have.
+def _checked_states(schemas: list[str], head: frozenset[Key]) -> dict[str, frozenset[Key]]:
+    """What each schema has applied of the code's migrations, read from the schema itself.
 
     One query per schema (a digest of its ``django_migrations``), plus one for the
     whole list to find schemas without that table; the full list of rows is read only
     for a schema whose digest differs from the code's (behind, or holding rows of
     migrations the code no longer has). Never a query across two schemas' tables.
     """
-    head = code_migrations()
     expected = _digest(head)
     for schema in schemas:
         _check_name(schema)
+    states: dict[str, frozenset[Key]] = {}
+    if not schemas:
+        return states
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s FROM unnest(%s::text[]) AS s "
@@ -137,18 +141,152 @@ def schema_states(schemas: list[str]) -> dict[str, frozenset[Key]]:
             [schemas],
         )
         bare = {row[0] for row in cursor.fetchall()}
-        behind: dict[str, frozenset[Key]] = {}
         for schema in schemas:
             if schema in bare:
-                behind[schema] = frozenset()
+                states[schema] = frozenset()
                 continue
             cursor.execute(_DIGEST_SQL.format(schema=schema))
             if cursor.fetchone()[0] == expected:
+                states[schema] = head
                 continue
-            applied = applied_migrations(schema) & head
-            if applied != head:
-                behind[schema] = applied
-    return behind
+            states[schema] = applied_migrations(schema) & head
+    return states
+
+
+def schema_states(
+    schemas: list[str], *, records: bool = False, trust: bool = True
+) -> dict[str, frozenset[Key]]:
+    """The schemas missing at least one of the code's migrations, with what they have.
+
+    With ``records`` (institution schemas, ``migrate_tenants``), a schema whose record
+    in the public schema is valid (``recorded_states``) costs no query of its own; the
+    others are read from their own ``django_migrations`` (``_checked_states``) and then
+    recorded, so the next run knows them. Without (or with ``trust=False``: every
+    record re-checked and rewritten), every schema is read.
+    """
+    head = code_migrations()
+    known = recorded_states(schemas) if records and trust else {}
+    unknown = [schema for schema in schemas if schema not in known]
+    checked = _checked_states(unknown, head)
+    if records and checked:
+        record_states(checked)
+    states = {**known, **checked}
+    return {schema: applied for schema, applied in states.items() if applied != head}
+
+
+# --- the public record of each institution schema's migrations -----------------------
+_STATE_TABLES = ("tenants_migrationset", "tenants_schemamigrationstate")
+
+
+def _records_available() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(to_regclass('public.' || t)) FROM unnest(%s::text[]) AS t",
+            [list(_STATE_TABLES)],
+        )
+        return cursor.fetchone()[0] == len(_STATE_TABLES)
+
+
+def recorded_states(schemas: list[str]) -> dict[str, frozenset[Key]]:
+    """What each of ``schemas`` has applied, as recorded in public (two queries).
+
+    A record counts only while its schema is the object it was written for (same
+    namespace oid: a schema dropped and made again under the same name is unknown) and
+    its migration set is stored. Schemas without a valid record are left out: the
+    caller reads them from the schemas themselves.
+    """
+    if not schemas or not _records_available():
+        return {}
+    wanted = set(schemas)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.schema_name, r.digest FROM public.tenants_schemamigrationstate r "
+            "WHERE r.namespace = to_regnamespace(quote_ident(r.schema_name))::oid::bigint"
+        )
+        digests = {name: digest for name, digest in cursor.fetchall() if name in wanted}
+        if not digests:
+            return {}
+        cursor.execute(
+            "SELECT digest, migrations FROM public.tenants_migrationset "
+            "WHERE digest = ANY(%s::text[])",
+            [sorted(set(digests.values()))],
+        )
+        # Django leaves jsonb undecoded on a raw cursor.
+        sets = {
+            digest: json.loads(migrations) if isinstance(migrations, str) else migrations
+            for digest, migrations in cursor.fetchall()
+        }
+    head = code_migrations()
+    applied = {
+        digest: frozenset((app, name) for app, name in migrations) & head
+        for digest, migrations in sets.items()
+    }
+    return {name: applied[digest] for name, digest in digests.items() if digest in applied}
+
+
+def _store_sets(sets: Iterable[frozenset[Key]]) -> dict[frozenset[Key], str]:
+    """Store each migration set once (by digest); returns the digests."""
+    digests = {applied: _digest(applied) for applied in set(sets)}
+    with connection.cursor() as cursor:
+        for applied, digest in digests.items():
+            cursor.execute(
+                "INSERT INTO public.tenants_migrationset (digest, migrations, created) "
+                "VALUES (%s, %s::jsonb, now()) ON CONFLICT (digest) DO NOTHING",
+                [digest, json.dumps(sorted([app, name] for app, name in applied))],
+            )
+    return digests
+
+
+_RECORD_SQL = (
+    "INSERT INTO public.tenants_schemamigrationstate (schema_name, namespace, digest, updated) "
+    "SELECT s.name, to_regnamespace(quote_ident(s.name))::oid::bigint, s.digest, now() "
+    "FROM unnest(%s::text[], %s::text[]) AS s(name, digest) "
+    "WHERE to_regnamespace(quote_ident(s.name)) IS NOT NULL "
+    "ON CONFLICT (schema_name) DO UPDATE SET namespace = EXCLUDED.namespace, "
+    "digest = EXCLUDED.digest, updated = EXCLUDED.updated"
+)
+
+
+def record_states(states: dict[str, frozenset[Key]]) -> None:
+    """Record what each schema has applied (one statement, plus one per new set)."""
+    if not states or not _records_available():
+        return
+    digests = _store_sets(states.values())
+    names = sorted(states)
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_SQL, [names, [digests[states[name]] for name in names]])
+
+
+def forget_states(schemas: list[str]) -> None:
+    """Drop the records of these schemas: the next run reads them from the schemas."""
+    if schemas and _records_available():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM public.tenants_schemamigrationstate "
+                "WHERE schema_name = ANY(%s::text[])",
+                [schemas],
+            )
+
+
+def _prune_records() -> None:
+    """Records of schemas no institution has any more, and sets no record uses."""
+    head = _digest(code_migrations())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM public.tenants_schemamigrationstate r WHERE NOT EXISTS "
+            "(SELECT 1 FROM public.tenants_tenant t WHERE t.schema_name = r.schema_name)"
+        )
+        cursor.execute(
+            "DELETE FROM public.tenants_migrationset m WHERE m.digest <> %s AND NOT EXISTS "
+            "(SELECT 1 FROM public.tenants_schemamigrationstate r WHERE r.digest = m.digest)",
+            [head],
+        )
+
+
+def _state_sql(schema: str, digest: str) -> str:
+    """The record of ``schema`` at ``digest``, as SQL for a replay script."""
+    with connection.cursor() as cursor:
+        return cursor.mogrify(_RECORD_SQL, [[schema], [digest]]).decode() + ";"
 
 
 def public_at_head() -> bool:
@@ -166,9 +304,12 @@ def public_at_head() -> bool:
         return cursor.fetchone()[0] == _digest(code_migrations())
 
 
-def schemas_behind(schemas: list[str]) -> list[str]:
-    """The schemas missing at least one of the code's migrations, in the given order."""
-    behind = schema_states(schemas)
+def schemas_behind(schemas: list[str], *, records: bool = False) -> list[str]:
+    """The schemas missing at least one of the code's migrations, in the given order.
+
+    ``records``: institution schemas, known from their records in public when valid.
+    """
+    behind = schema_states(schemas, records=records)
     return [schema for schema in schemas if schema in behind]
 
 
@@ -339,9 +480,15 @@ def replay_script(schema: str, plan: Plan) -> str:
     )
 
 
-def replay(schema: str, plan: Plan) -> None:
-    """Run the plan's collected SQL in ``schema`` and record it, in one transaction."""
+def replay(schema: str, plan: Plan, *, record: bool = False) -> None:
+    """Run the plan's collected SQL in ``schema`` and record it, in one transaction.
+
+    With ``record`` (institution schemas), the schema's record in public is written in
+    the same statement: it says head only if the migration committed.
+    """
     script = replay_script(schema, plan)
+    if record:
+        script += "\n" + _state_sql(schema, _digest(code_migrations()))
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(script)
@@ -455,7 +602,7 @@ def migrate_one(schema: str, applied: frozenset[Key]) -> tuple[str, float, str |
     try:
         if plan is not None and plan.script is not None:
             try:
-                replay(schema, plan)
+                replay(schema, plan, record=True)
                 replayed = True
             except Exception:
                 # Its catalog may differ from the group's: let Django do it properly.
@@ -463,10 +610,28 @@ def migrate_one(schema: str, applied: frozenset[Key]) -> tuple[str, float, str |
                 migrate_with_executor(schema)
         else:
             migrate_with_executor(schema)
+        if not replayed:
+            record_states({schema: applied_migrations(schema) & code_migrations()})
     except Exception as error:  # reported per schema; the others carry on
         connection.set_schema_to_public()
+        _record_after_failure(schema)
         return schema, time.monotonic() - started, _describe(error), False
     return schema, time.monotonic() - started, None, replayed
+
+
+def _record_after_failure(schema: str) -> None:
+    """Record what a failed schema has: the executor may have applied part of its plan.
+
+    A replay that failed changed nothing (one transaction), so its record stays as it
+    was; Django's executor commits migration by migration. If even this fails, the
+    record is dropped and the next run reads the schema itself.
+    """
+    try:
+        record_states({schema: applied_migrations(schema) & code_migrations()})
+    except Exception:
+        connection.set_schema_to_public()
+        with contextlib.suppress(Exception):
+            forget_states([schema])
 
 
 def _migrate_in_worker(task: tuple[str, frozenset[Key]]) -> tuple[str, float, str | None, bool]:
@@ -483,9 +648,15 @@ def migrate_tenants(
     *,
     jobs: int = 2,
     only: list[str] | None = None,
+    check_every_schema: bool = False,
     progress: Callable[[str], None] = print,
 ) -> MigrationReport:
-    """Migrate public, refresh the template, then every institution behind head."""
+    """Migrate public, refresh the template, then every institution behind head.
+
+    Which institutions are behind comes from their records in public (one query for
+    all); only schemas without a valid record are read one by one, unless
+    ``check_every_schema`` (for a schema changed behind the command's back).
+    """
     started = time.monotonic()
     report = MigrationReport()
     if public_at_head():
@@ -505,7 +676,9 @@ def migrate_tenants(
     if only:
         schemas = [schema for schema in schemas if schema in set(only)]
     report.total = len(schemas)
-    behind = schema_states(schemas)
+    _store_sets([code_migrations()])  # the set every replay's record points at
+    _prune_records()
+    behind = schema_states(schemas, records=True, trust=not check_every_schema)
     report.skipped = report.total - len(behind)
     _PLANS.clear()
     _PLANS.update(make_plans(behind))

@@ -14,8 +14,16 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from shared_apps.audit.services import Actor
-from tenants.migrating import changes_models, is_replayable, migrate_tenants, schemas_behind
-from tenants.models import SchemaPoolEntry, SchemaTemplate, Tenant
+from tenants.migrating import (
+    changes_models,
+    forget_states,
+    is_replayable,
+    migrate_tenants,
+    record_states,
+    recorded_states,
+    schemas_behind,
+)
+from tenants.models import SchemaMigrationState, SchemaPoolEntry, SchemaTemplate, Tenant
 from tenants.provisioning import template_refresh, template_schema
 from tenants.schemas import (
     AFTER_DUMP,
@@ -35,7 +43,10 @@ def _make_behind(schema: str, *, fixable: bool) -> None:
 
     Re-applying then either re-creates the table (fixable) or fails because the
     table is still there (a stand-in for any migration that breaks on one tenant).
+    Its record in public goes too: a schema is normally behind because the code gained
+    a migration (a new head no record holds); here the schema moves back instead.
     """
+    forget_states([schema])
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {schema}.django_migrations "  # noqa: S608 (a test's own schema)
@@ -76,7 +87,8 @@ def test_a_failing_institution_is_reported_and_the_others_still_migrate(world):
 
 
 def _forget_app(schema: str, app: str, tables: list[str]) -> None:
-    """Take one app out of a schema (its tables and its migration rows)."""
+    """Take one app out of a schema (its tables, its migration rows and its record)."""
+    forget_states([schema])
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {schema}.django_migrations WHERE app = %s",  # noqa: S608
@@ -282,3 +294,124 @@ def test_the_command_migrates_in_parallel_isolates_failures_and_resumes(committe
     assert "t_mig_bad migrated" in second.stdout
     assert "t_mig_ok" not in second.stdout  # already at head: skipped
     assert "0 failed" in second.stdout
+    # Both now recorded at head in public: a third run reads neither schema.
+    assert recorded_states([ok.schema_name, bad.schema_name]) == {
+        ok.schema_name: code_migrations(),
+        bad.schema_name: code_migrations(),
+    }
+
+
+# --- the records in public: a run with nothing to do reads no institution schema -----------
+def _head_record(schema: str) -> bool:
+    return recorded_states([schema]).get(schema) == code_migrations()
+
+
+def _reads_of_schemas(queries: list[dict], schemas: list[str]) -> list[str]:
+    """The captured statements that read one of ``schemas``' own django_migrations."""
+    return [
+        query["sql"]
+        for query in queries
+        for schema in schemas
+        if f'"{schema}".django_migrations' in query["sql"]
+        or f"{schema}.django_migrations" in query["sql"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_run_with_nothing_to_do_reads_the_records_and_no_schema(
+    world, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    schemas = [world.tenant_a.schema_name, world.tenant_b.schema_name]
+    forget_states(schemas)  # unknown: the first run reads each schema, then records it
+    with CaptureQueriesContext(connection) as first:
+        report = migrate_tenants(jobs=1, progress=lambda line: None)
+    assert report.ok and report.migrated == []
+    assert _reads_of_schemas(first.captured_queries, schemas)
+    assert all(_head_record(schema) for schema in schemas)
+
+    # The second run: a handful of queries in all, none in an institution's schema.
+    with (
+        CaptureQueriesContext(connection) as second,
+        django_assert_max_num_queries(25),
+    ):
+        report = migrate_tenants(jobs=1, progress=lambda line: None)
+    assert report.ok and report.migrated == [] and report.skipped == report.total
+    assert _reads_of_schemas(second.captured_queries, schemas) == []
+
+
+@pytest.mark.django_db
+def test_a_missing_or_stale_record_sends_the_run_to_the_schema_itself(world):
+    a, b = world.tenant_a.schema_name, world.tenant_b.schema_name
+    _make_behind(a, fixable=True)  # no record at all
+    _make_behind(b, fixable=True)
+    # b's record claims head, but for another object of that name (a schema dropped and
+    # made again has another oid): it does not count.
+    record_states({b: code_migrations()})
+    SchemaMigrationState.objects.filter(schema_name=b).update(namespace=0)
+    assert recorded_states([a, b]) == {}
+
+    report = migrate_tenants(jobs=1, progress=lambda line: None)
+
+    assert report.ok, report.failed
+    assert sorted(report.migrated) == [a, b]
+    for schema in (a, b):
+        assert applied_migrations(schema) == code_migrations()
+        assert _head_record(schema)  # written with the migration
+
+
+@pytest.mark.django_db
+def test_a_record_behind_head_is_planned_from_the_record(world):
+    """A schema recorded at an older set (the usual case after a deploy) migrates from it."""
+    schema = world.tenant_b.schema_name
+    tables = _tables_of(schema, "institution_")
+    _forget_app(schema, "institution", tables)
+    behind = applied_migrations(schema)
+    record_states({schema: behind})
+    assert recorded_states([schema]) == {schema: behind & code_migrations()}
+
+    report = migrate_tenants(jobs=1, progress=lambda line: None)
+
+    assert report.ok, report.failed
+    assert report.migrated == [schema] and report.replayed == 1
+    assert schema_catalog(schema) == schema_catalog(template_schema())
+    assert _head_record(schema)
+
+
+@pytest.mark.django_db
+def test_a_record_claiming_head_is_trusted_until_every_schema_is_checked(world):
+    """A schema changed by hand behind a head record: skipped, unless --check-every-schema."""
+    schema = world.tenant_b.schema_name
+    _make_behind(schema, fixable=True)
+    record_states({schema: code_migrations()})  # the record now lies
+
+    report = migrate_tenants(jobs=1, progress=lambda line: None)
+    assert report.migrated == []  # one query for every institution: the lie is believed
+
+    report = migrate_tenants(jobs=1, check_every_schema=True, progress=lambda line: None)
+    assert report.ok and report.migrated == [schema]
+    assert applied_migrations(schema) == code_migrations()
+
+
+@pytest.mark.django_db
+def test_a_failing_schema_keeps_its_old_record_and_the_next_run_retries_it(world):
+    bad, good = world.tenant_a.schema_name, world.tenant_b.schema_name
+    _make_behind(bad, fixable=False)
+    _make_behind(good, fixable=True)
+    old = applied_migrations(bad)
+    record_states({bad: old, good: applied_migrations(good)})
+
+    report = migrate_tenants(jobs=1, progress=lambda line: None)
+
+    assert list(report.failed) == [bad] and report.migrated == [good]
+    assert recorded_states([bad]) == {bad: old & code_migrations()}  # not head
+    assert _head_record(good)
+
+    with connection.cursor() as cursor:  # the operator fixes the cause; the run resumes
+        cursor.execute(
+            f"DROP TABLE {bad}.institution_institutionprofile, {bad}.institution_adminaction"
+        )
+    report = migrate_tenants(jobs=1, progress=lambda line: None)
+    assert report.ok and report.migrated == [bad]
+    assert _head_record(bad)

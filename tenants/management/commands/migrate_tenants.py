@@ -28,6 +28,14 @@ class Command(TenantCommand):
             default=[],
             help="only this institution schema (repeatable)",
         )
+        parser.add_argument(
+            "--check-every-schema",
+            action="store_true",
+            help=(
+                "read every institution schema's own django_migrations instead of trusting "
+                "the records in the public schema (after changing a schema by hand)"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         if options["jobs"] < 1:
@@ -35,6 +43,7 @@ class Command(TenantCommand):
         report = migrate_tenants(
             jobs=options["jobs"],
             only=options["schema"] or None,
+            check_every_schema=options["check_every_schema"],
             progress=lambda line: self.stdout.write(line),
         )
         self.stdout.write(
