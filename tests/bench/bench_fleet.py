@@ -61,6 +61,8 @@ SAMPLES = 20
 FILL = "fill"
 # The large fleet (10,000 by default; smaller for a quick look at the bench itself).
 LARGE = int(os.environ.get("BENCH_FLEET_LARGE", "10000"))
+# Processes that fill (PostgreSQL does the work: catalog inserts for ~220 relations each).
+FILL_JOBS = int(os.environ.get("BENCH_FLEET_FILL_JOBS", "2"))
 
 
 # --- filler institutions ---------------------------------------------------------------
@@ -89,7 +91,7 @@ def _fill_range(indexes: list[int]) -> int:
 
 
 def grow_to(count: int) -> None:
-    """Add filler institutions until ``count`` exist (two processes, 25 per transaction)."""
+    """Add filler institutions until ``count`` exist (FILL_JOBS processes, 25 per transaction)."""
     connection.set_schema_to_public()
     existing = Tenant.objects.count()
     if existing >= count:
@@ -101,7 +103,7 @@ def grow_to(count: int) -> None:
     chunks = [indexes[i : i + 500] for i in range(0, len(indexes), 500)]
     connections.close_all()
     done = 0
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    with multiprocessing.get_context("fork").Pool(FILL_JOBS) as pool:
         for added in pool.imap_unordered(_fill_range, chunks):
             done += added
             if done % 2000 < 500 or done == len(indexes):
