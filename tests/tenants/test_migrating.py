@@ -24,7 +24,7 @@ from tenants.migrating import (
     schemas_behind,
 )
 from tenants.models import SchemaMigrationState, SchemaPoolEntry, SchemaTemplate, Tenant
-from tenants.provisioning import template_refresh, template_schema
+from tenants.provisioning import pool_fill, template_refresh, template_schema
 from tenants.schemas import (
     AFTER_DUMP,
     applied_migrations,
@@ -213,23 +213,42 @@ def template_one_migration_behind(django_db_setup, django_db_blocker):
         template_refresh()
 
 
+def _drain_pool() -> None:
+    for entry in SchemaPoolEntry.objects.all():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{entry.schema_name}" CASCADE')
+        entry.delete()
+
+
 def test_the_template_is_migrated_by_replay_and_new_institutions_match_it(
     template_one_migration_behind,
 ):
     head = template_one_migration_behind
+    _drain_pool()
+    pool_fill(size=2)  # ready schemas made from the old dump
+    behind = SchemaTemplate.objects.get().fingerprint
+    pooled = set(SchemaPoolEntry.objects.values_list("schema_name", flat=True))
+    assert len(pooled) == 2
+    assert schema_catalog(sorted(pooled)[0]) != head
+
     lines: list[str] = []
     report = migrate_tenants(jobs=1, progress=lines.append)
     assert report.ok, report.failed
     assert any("template migrated by replaying" in line for line in lines)
     assert schema_catalog(template_schema()) == head
+    # The pool's schemas were brought forward in place, not dropped and made again.
+    assert any("2 ready schema(s) of the pool migrated" in line for line in lines)
+    assert not SchemaPoolEntry.objects.filter(fingerprint=behind).exists()
+    for name in pooled:
+        assert SchemaPoolEntry.objects.get(schema_name=name).fingerprint == fingerprint(
+            code_migrations()
+        )
+        assert schema_catalog(name) == head, name
     stored = SchemaTemplate.objects.get()
     assert stored.fingerprint == fingerprint(code_migrations())
     assert AFTER_DUMP in stored.dump  # no new pg_dump: the SQL was appended to the old one
 
-    for entry in SchemaPoolEntry.objects.all():  # provision by replaying the dump itself
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA "{entry.schema_name}" CASCADE')
-        entry.delete()
+    _drain_pool()  # provision by replaying the dump itself
     tenant = tenant_create(slug="after-replay", name="After Replay")
     assert schema_catalog(tenant.schema_name) == head
     assert connection.schema_name == "public"
