@@ -60,6 +60,7 @@ from tenants.schemas import (
     applied_migrations,
     code_migrations,
     fingerprint,
+    migration_loader,
 )
 
 Key = tuple[str, str]
@@ -289,6 +290,17 @@ def _state_sql(schema: str, digest: str) -> str:
         return cursor.mogrify(_RECORD_SQL, [[schema], [digest]]).decode() + ";"
 
 
+def _public_applied() -> frozenset[Key] | None:
+    """What public's ``django_migrations`` holds (one query); None without the table."""
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('public.django_migrations')")
+        if cursor.fetchone()[0] is None:
+            return None
+        cursor.execute("SELECT app, name FROM public.django_migrations")
+        return frozenset(cursor.fetchall())
+
+
 def public_at_head() -> bool:
     """True when public's ``django_migrations`` holds every one of the code's migrations.
 
@@ -297,13 +309,43 @@ def public_at_head() -> bool:
     (a removed app, squashed migrations) do not count: without this, every run after
     removing an app would migrate public again.
     """
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('public.django_migrations')")
-        if cursor.fetchone()[0] is None:
-            return False
-        cursor.execute("SELECT app, name FROM public.django_migrations")
-        return code_migrations() <= frozenset(cursor.fetchall())
+    applied = _public_applied()
+    return applied is not None and code_migrations() <= applied
+
+
+def _shared_app_labels() -> frozenset[str]:
+    return frozenset(
+        config.label
+        for config in global_apps.get_app_configs()
+        if config.name in settings.SHARED_APPS
+    )
+
+
+def public_fast_forward() -> list[Key] | None:
+    """Record in public a plan made only of institution apps' migrations (no ``migrate``).
+
+    On public the tenant router drops every operation of an app that is not shared, so
+    Django's ``migrate`` would only record those migrations - after building its graph,
+    rendering the models and sending every app's post-migrate signal (two seconds). When
+    the plan holds no shared app's migration and adds or changes no model (whose content
+    types ``migrate`` would also write in public), the rows are inserted directly, in
+    one statement. Returns the migrations recorded, or None (then ``migrate`` runs).
+    """
+    applied = _public_applied()
+    if applied is None:
+        return None
+    plan = _plan(applied & code_migrations())
+    shared = _shared_app_labels()
+    if not plan or any(
+        migration.app_label in shared
+        or any(isinstance(operation, MODEL_CHANGES) for operation in migration.operations)
+        for migration in plan
+    ):
+        return None
+    keys = [(migration.app_label, migration.name) for migration in plan]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_record_sql("public", keys))
+    return keys
 
 
 def schemas_behind(schemas: list[str], *, records: bool = False) -> list[str]:
@@ -333,9 +375,13 @@ class _Recorder(MigrationRecorder):
 @cache
 def _executor() -> MigrationExecutor:
     """One loaded executor per process (forked workers inherit the parent's)."""
-    executor = MigrationExecutor(None)  # the graph from the code, no database
+    # Built by hand around the process's one loader (``migration_loader``): a second
+    # MigrationLoader would import and re-execute every migration module again.
+    executor = MigrationExecutor.__new__(MigrationExecutor)
     executor.connection = connection
+    executor.loader = migration_loader()  # the graph from the code, no database
     executor.recorder = _Recorder(connection)
+    executor.progress_callback = None
     return executor
 
 
@@ -406,9 +452,9 @@ def _pre_state(applied: frozenset[Key]) -> ProjectState:
     executor = _executor()
     graph = executor.loader.graph
     executor.loader.applied_migrations = {key: graph.nodes[key] for key in applied}
-    state = executor._create_project_state(with_applied_migrations=True)
-    state.apps  # noqa: B018 - render once; each use clones the rendered state
-    return state
+    # Not rendered here: the models are rendered (about a second) only if an operation
+    # asks for them - a RunSQL never does; AddField and the like do, once per plan.
+    return executor._create_project_state(with_applied_migrations=True)
 
 
 def _collect_sql(schema: str, plan: list[Migration], applied: frozenset[Key]) -> list[str]:
@@ -697,6 +743,11 @@ def migrate_tenants(
     report = MigrationReport()
     if public_at_head():
         progress("the public schema is at head")
+    elif recorded := public_fast_forward():
+        progress(
+            f"the public schema: {len(recorded)} institution app migration(s) recorded "
+            "(nothing of theirs runs there)"
+        )
     else:
         progress("migrating the public schema")
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)

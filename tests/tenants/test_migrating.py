@@ -434,3 +434,50 @@ def test_a_failing_schema_keeps_its_old_record_and_the_next_run_retries_it(world
     report = migrate_tenants(jobs=1, progress=lambda line: None)
     assert report.ok and report.migrated == [bad]
     assert _head_record(bad)
+
+
+def _leaf_without_model_changes(*, shared: bool) -> tuple[str, str]:
+    """The latest migration of a shared app, or of an institution-only app, that adds
+    or changes no model (chosen from the code: which one qualifies moves over time)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    from tenants.migrating import MODEL_CHANGES
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    labels = {
+        config.label: config.name in settings.SHARED_APPS for config in apps.get_app_configs()
+    }
+    for key in sorted(loader.graph.leaf_nodes()):
+        migration = loader.graph.nodes[key]
+        if labels.get(key[0]) is shared and not any(
+            isinstance(operation, MODEL_CHANGES) for operation in migration.operations
+        ):
+            return key
+    pytest.fail("no leaf migration qualifies")
+
+
+@pytest.mark.django_db
+def test_public_records_institution_apps_migrations_without_running_migrate(
+    world, django_assert_max_num_queries
+):
+    from tenants.migrating import public_at_head, public_fast_forward
+
+    def forget_in_public(key: tuple[str, str]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM public.django_migrations WHERE app = %s AND name = %s", list(key)
+            )
+
+    institution_only = _leaf_without_model_changes(shared=False)
+    forget_in_public(institution_only)
+    assert not public_at_head()
+    with django_assert_max_num_queries(6):
+        assert public_fast_forward() == [institution_only]
+    assert public_at_head()
+    assert public_fast_forward() is None  # nothing left to record
+
+    # A shared app's migration runs in public: that is Django's migrate's job.
+    forget_in_public(_leaf_without_model_changes(shared=True))
+    forget_in_public(institution_only)
+    assert public_fast_forward() is None
+    assert not public_at_head()
