@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 
 from tenant_apps.connections.models import (
     Block,
@@ -12,7 +12,7 @@ from tenant_apps.connections.models import (
     FollowSettings,
 )
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import people_visible_to
+from tenant_apps.people.selectors import people_visible_to, person_columns_deferred
 
 
 def connections_of(user: User) -> QuerySet[Connection]:
@@ -60,6 +60,52 @@ def mutual_connections(*, viewer: User, person: User) -> QuerySet[User]:
         .filter(_connected_to(person))
         .exclude(pk__in=(viewer.pk, person.pk))
         .order_by("display_name", "id")
+    )
+
+
+def is_connected(user: User, other: User) -> bool:
+    return Connection.objects.filter(
+        Q(inviter=user, invitee=other) | Q(inviter=other, invitee=user),
+        status=ConnectionStatus.ACCEPTED,
+    ).exists()
+
+
+def connections_shown(*, viewer, person: User) -> str | None:
+    """Which of ``person``'s connections ``viewer`` may see listed: ``"all"`` for the person
+    and their own (accepted) connections; ``"mutual"`` for any other signed-in member - the
+    connections they share, which a profile already shows them; None for visitors."""
+    if not getattr(viewer, "is_authenticated", False):
+        return None
+    if viewer.pk == person.pk or is_connected(viewer, person):
+        return "all"
+    return "mutual"
+
+
+def person_connections(*, viewer, person: User, shown: str) -> QuerySet[Connection]:
+    """``person``'s accepted connections as ``viewer`` may see them (``shown`` from
+    ``connections_shown``), newest first: only active people visible to ``viewer``, and with
+    ``"mutual"`` only those also connected to ``viewer`` (the person sees every active one).
+    ``other_id`` is the connected person's pk; ``inviter`` and ``invitee`` come with the rows
+    (one query a page)."""
+    rows = Connection.objects.filter(
+        Q(inviter=person) | Q(invitee=person), status=ConnectionStatus.ACCEPTED
+    ).annotate(other_id=Case(When(inviter=person, then=F("invitee_id")), default=F("inviter_id")))
+    if viewer.pk == person.pk:
+        # Oneself: every active connection, as on /connections/ (hidden names as "a member").
+        rows = rows.filter(Exists(User.objects.filter(pk=OuterRef("other_id"), is_active=True)))
+    else:
+        rows = rows.filter(Exists(people_visible_to(viewer).filter(pk=OuterRef("other_id"))))
+    if shown == "mutual":
+        rows = rows.filter(
+            Exists(
+                Connection.objects.filter(status=ConnectionStatus.ACCEPTED).filter(
+                    Q(inviter=viewer, invitee=OuterRef("other_id"))
+                    | Q(invitee=viewer, inviter=OuterRef("other_id"))
+                )
+            )
+        )
+    return rows.select_related("inviter", "invitee").defer(
+        *person_columns_deferred("inviter"), *person_columns_deferred("invitee")
     )
 
 

@@ -31,8 +31,14 @@ urlpatterns = [
     path("following", views.following_settings, name="following-settings"),
 ]
 
-# Under /people/: a person's followers, the people they follow, following them.
+# Under /people/: a person's connections (a profile tab), followers, the people they
+# follow, following them.
 person_urlpatterns = [
+    path(
+        "<str:public_id>/connections",
+        views.person_connections_page,
+        name="person-connections",
+    ),
     path("<str:public_id>/followers", views.followers_page, name="followers-page"),
     path("<str:public_id>/following", views.following_page, name="following-page"),
     path("<str:public_id>/follow", views.follow_act, name="follow-act"),

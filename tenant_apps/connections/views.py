@@ -20,6 +20,7 @@ from tenant_apps.connections.selectors import (
     blocks_of,
     connection_between,
     connections_list,
+    connections_shown,
     follow_lists_shown,
     follow_settings_of,
     followers_list,
@@ -27,6 +28,7 @@ from tenant_apps.connections.selectors import (
     has_blocked,
     is_following,
     mutual_connections,
+    person_connections,
 )
 from tenant_apps.connections.services import (
     connection_accept,
@@ -41,7 +43,7 @@ from tenant_apps.connections.services import (
 from tenant_apps.institution.confirm import confirm_page, is_confirmed, safe_next
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
-from tenant_apps.people.selectors import person_summary
+from tenant_apps.people.selectors import person_summary, profile_for
 
 PAGE = 50
 MUTUAL_SHOWN = 10
@@ -84,6 +86,36 @@ def connections_page(request: HttpRequest) -> HttpResponse:
             ]
             if which == "accepted"
             else [],
+        },
+    )
+
+
+@login_required(login_url="signin")
+def person_connections_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A profile's Connections tab: all of the person's connections for the person and their
+    connections, the ones in common for other members (selectors.connections_shown)."""
+    person = access_person(request.user, public_id)
+    shown = connections_shown(viewer=request.user, person=person)
+    page, next_after = page_after(
+        person_connections(viewer=request.user, person=person, shown=shown),
+        order=("-id",),
+        after=request.GET.get("after"),
+        size=PAGE,
+    )
+    return render(
+        request,
+        "connections/person_connections.html",
+        {
+            "profile": profile_for(request.user, person),
+            "shown": shown,
+            "is_self": request.user.pk == person.pk,
+            "people": [
+                profile_for(
+                    request.user, row.invitee if row.inviter_id == person.pk else row.inviter
+                )
+                for row in page
+            ],
+            "next_after": next_after,
         },
     )
 

@@ -232,6 +232,12 @@ class PrincipalDoc(serializers.Serializer):
 class ShareDoc(serializers.Serializer):
     principal = PrincipalDoc()
     role = serializers.ChoiceField(ShareRole.choices)
+    shared_by = PersonRefDoc(
+        allow_null=True,
+        help_text="who shared it (the last to set its role); null for the creator's own "
+        "share, shares older than this field and a sharer whose account is gone",
+    )
+    created = serializers.DateTimeField(help_text="when it was first shared")
 
 
 class CommentDoc(serializers.Serializer):
@@ -677,7 +683,12 @@ def share_output(request: Request, share) -> dict:
         principal = {"type": "person", **person_ref(request.user, share.user)}
     else:
         principal = {"type": "group", "id": share.group.public_id, "title": share.group.title}
-    return {"principal": principal, "role": share.role}
+    return {
+        "principal": principal,
+        "role": share.role,
+        "shared_by": person_ref(request.user, share.shared_by),
+        "created": share.created,
+    }
 
 
 class ContentSharesApi(APIView):

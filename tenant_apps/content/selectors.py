@@ -139,8 +139,8 @@ def link_preview_of(item: ContentItem) -> LinkPreview | None:
 
 def shares_of(item: ContentItem) -> QuerySet[Share]:
     return (
-        item.shares.select_related("user", "group")
-        .defer(*person_columns_deferred("user"))
+        item.shares.select_related("user", "group", "shared_by")
+        .defer(*person_columns_deferred("user"), *person_columns_deferred("shared_by"))
         .order_by("-created", "-id")
     )
 

@@ -279,6 +279,8 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
             {
                 "share": share,
                 "person": person_ref(request.user, share.user) if share.user_id else None,
+                # Who shared it (shares_of selects them: no query a share).
+                "sharer": person_ref(request.user, share.shared_by),
             }
             for share in shares
         ]

@@ -3,6 +3,10 @@
 ``{% load ui %}`` then ``<a href="/people/"{% current "/people/" %}>`` marks the link of the
 section being viewed with aria-current="page"; ``{% avatar name picture_url "small" %}`` is
 a picture, or the name's initials on a coloured disc when there is none.
+``{% icon "folder" %}`` is an SVG icon of the sprite frontend/build/icons.svg (lucide icons
+listed in frontend/src/icons.json), drawn in the text's colour; ``{% kind_icon item.kind %}``
+is a content item's type icon. Icons are decorative (hidden from assistive technologies)
+unless given a ``label``.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from django import template
+from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -61,3 +66,30 @@ def avatar(name: str, picture: str | None = None, size: str = "", alt: str = "")
         digest % _DISCS,
         initials(name),
     )
+
+
+# A content item's kind -> its icon in the sprite (frontend/src/icons.json lists them).
+KIND_ICONS = {"file": "file", "document": "file-text", "link": "link", "folder": "folder"}
+
+
+@register.simple_tag
+def icon(name: str, label: str = "") -> SafeString:
+    """An icon of the sprite: decorative (aria-hidden) without ``label``, else an image
+    named ``label`` for assistive technologies."""
+    href = f"{static('frontend/icons.svg')}#{name}"
+    if label:
+        return format_html(
+            '<svg class="icon" role="img" aria-label="{}"><use href="{}"></use></svg>',
+            label,
+            href,
+        )
+    return format_html(
+        '<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>',
+        href,
+    )
+
+
+@register.simple_tag
+def kind_icon(kind: str) -> SafeString:
+    """A content item's type icon (decorative: the title or the type is written beside it)."""
+    return icon(KIND_ICONS.get(kind, "file"))

@@ -9,11 +9,15 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenant_apps.content.models import Share, ShareRole
 from tenant_apps.content.services import content_share, content_upload_file
 from tenant_apps.groups.services import group_create, group_join
+from tenant_apps.institution.models import Visibility
+from tenant_apps.people.models import User
+from tenant_apps.people.services import user_create
 from tests.conftest import sign_in
 from tests.tenant_apps.content.conftest import png_bytes, random_bytes
 
@@ -121,3 +125,90 @@ def test_another_institution_sees_none_of_it(world):
     assert charlie.get(f"/content/{item.public_id}").status_code == 404
     shared = charlie.get("/content/shared").content.decode()
     assert "Lecture notes" not in shared and "Alice" not in shared
+
+
+def _people(world, count: int) -> list:
+    with schema_context(world.tenant_a.schema_name):
+        return [
+            user_create(
+                username=f"reader{n}", email=f"reader{n}@example.edu", display_name=f"Reader {n}"
+            )
+            for n in range(count)
+        ]
+
+
+def test_the_api_names_who_shared_each_share_without_a_query_each(
+    world, bearer, client_a, django_assert_max_num_queries
+):
+    item = _item(world, "Seminar plan")
+    with schema_context(world.tenant_a.schema_name):
+        # Bob manages it and shares it on; the item's creator shared it with Bob.
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.MANAGER)
+        group = group_create(actor=world.bob, title="Seminar")
+        content_share(actor=world.bob, item=item, principals=[group], role=ShareRole.VIEWER)
+    alice = bearer(world.alice)
+    url = f"/api/v1/content/{item.public_id}/shares/"
+    with CaptureQueriesContext(connection) as few:
+        shares = client_a.get(url, **alice).json()["results"]
+    by_principal = {share["principal"]["id"]: share for share in shares}
+    assert by_principal[group.public_id]["shared_by"] == {
+        "id": world.bob.public_id,
+        "display_name": "Bob Baker",
+    }
+    assert by_principal[world.bob.public_id]["shared_by"]["id"] == world.alice.public_id
+    assert by_principal[world.alice.public_id]["shared_by"] is None  # the creator's own
+    assert all(share["created"] for share in shares)
+    assert "example.edu" not in str(shares)
+    with schema_context(world.tenant_a.schema_name):
+        content_share(
+            actor=world.alice, item=item, principals=_people(world, 6), role=ShareRole.VIEWER
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        shares = client_a.get(url, **alice).json()["results"]
+    assert len(shares) == 9
+
+
+def test_the_api_hides_a_sharer_s_private_name(world, bearer, client_a):
+    item = _item(world, "Seminar plan")
+    _share(world, item, world.bob)
+    with schema_context(world.tenant_a.schema_name):
+        User.objects.filter(pk=world.alice.pk).update(display_name_visibility=Visibility.PRIVATE)
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.MANAGER)
+    shares = client_a.get(f"/api/v1/content/{item.public_id}/shares/", **bearer(world.bob)).json()[
+        "results"
+    ]
+    bob_share = next(s for s in shares if s["principal"]["id"] == world.bob.public_id)
+    assert bob_share["shared_by"] == {"id": world.alice.public_id, "display_name": ""}
+
+
+def test_the_api_answers_another_institution_404(world, bearer, client_b):
+    item = _item(world, "Seminar plan")
+    _share(world, item, world.bob)
+    response = client_b.get(
+        f"/api/v1/content/{item.public_id}/shares/", **bearer(world.charlie, world.tenant_b)
+    )
+    assert response.status_code == 404
+    assert "Alice" not in response.content.decode()
+
+
+def test_managers_see_who_shared_each_share_on_the_item_page(world, django_assert_max_num_queries):
+    item = _item(world, "Seminar plan")
+    with schema_context(world.tenant_a.schema_name):
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.MANAGER)
+        group = group_create(actor=world.bob, title="Seminar")
+        content_share(actor=world.bob, item=item, principals=[group], role=ShareRole.VIEWER)
+    alice = sign_in(Client(HTTP_HOST=world.host_a), world.alice, world.tenant_a)
+    with CaptureQueriesContext(connection) as few:
+        page = alice.get(f"/content/{item.public_id}").content.decode()
+    shares = page.split('id="shares"', 1)[1].split("</ul>", 1)[0]
+    today = timezone.localdate().strftime("%-d %b %Y")
+    assert f"Viewer, shared by Bob Baker on {today}" in shares
+    assert f"Manager, shared by Alice Archer on {today}" in shares
+    assert "example.edu" not in page
+    with schema_context(world.tenant_a.schema_name):
+        content_share(
+            actor=world.alice, item=item, principals=_people(world, 6), role=ShareRole.VIEWER
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = alice.get(f"/content/{item.public_id}").content.decode()
+    assert page.count("shared by Alice Archer on") == 7
