@@ -230,6 +230,9 @@ DATABASES = {
         # cursors. Migrations and pg_dump still need a direct DATABASE_URL.
         "TRANSACTION_POOLING": DATABASE_POOLING == "transaction",
         "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLING == "transaction",
+        # Repeated reads as server-side prepared statements (config.db.prepared): never
+        # behind a transaction pooler, whatever this says.
+        "PREPARED_STATEMENTS": env_bool("DATABASE_PREPARED_STATEMENTS", True),
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

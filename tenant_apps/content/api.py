@@ -53,6 +53,10 @@ from tenant_apps.content.selectors import (
 from tenant_apps.groups.access import access_group
 from tenant_apps.people.models import Visibility
 
+# One field for every date in the answers (a DRF field per row and date cost more than the
+# row); unbound, it formats in the request's current time zone as a new one would.
+_when = serializers.DateTimeField().to_representation
+
 # Bodies that DRF parses into fields; any other body is the file's bytes (a raw upload).
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 FIELD_TYPES = (*FORM_TYPES, "application/json")
@@ -260,7 +264,7 @@ class VersionOutput(serializers.Serializer):
             "mime_type": version.mime_type,
             "size": version.size,
             "sha256": version.blob.sha256,
-            "created": serializers.DateTimeField().to_representation(version.created),
+            "created": _when(version.created),
             "created_by": person_ref(request.user, version.created_by),
             "is_current": version.pk == item.current_version_id,
             "preview_status": version.preview_status,
@@ -281,8 +285,8 @@ def item_output(request: Request, item: ContentItem) -> dict:
         "tags": item.tags,
         "visibility": item.visibility,
         "created_by": person_ref(request.user, item.created_by),
-        "created": serializers.DateTimeField().to_representation(item.created),
-        "modified": serializers.DateTimeField().to_representation(item.modified),
+        "created": _when(item.created),
+        "modified": _when(item.modified),
         "can_edit": bool(getattr(item, "viewer_can_edit", False)),
         "can_manage": bool(getattr(item, "viewer_can_manage", False)),
     }
@@ -687,7 +691,7 @@ def share_output(request: Request, share) -> dict:
         "principal": principal,
         "role": share.role,
         "shared_by": person_ref(request.user, share.shared_by),
-        "created": share.created,
+        "created": _when(share.created),
     }
 
 
@@ -740,8 +744,8 @@ def comment_output(request: Request, comment: Comment) -> dict:
         "parent": comment.parent.public_id if comment.parent_id else None,
         "author": person_ref(request.user, comment.author),
         "body": comment.body_html,
-        "created": serializers.DateTimeField().to_representation(comment.created),
-        "modified": serializers.DateTimeField().to_representation(comment.modified),
+        "created": _when(comment.created),
+        "modified": _when(comment.modified),
     }
 
 

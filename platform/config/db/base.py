@@ -22,14 +22,31 @@ no session ``SET`` is ever issued; instead every statement is sent as
 multi-statement query as one (implicit) transaction, so the path holds for exactly
 that statement, or, inside ``atomic()``, for the rest of that transaction - on
 whatever server connection the pooler picked for it, and for no other client.
+
+**Prepared statements** (``PREPARED_STATEMENTS``, on unless ``DATABASE_PREPARED_STATEMENTS=off``
+or transaction pooling): repeated parameterised reads run as server-side prepared
+statements, so PostgreSQL stops planning them (``config.db.prepared``).
+
+**Health checks without a round trip** (``CONN_HEALTH_CHECKS``): Django checks a
+persistent connection at the start of each request with ``SELECT 1`` - on a small API
+call, a round trip (and a PostgreSQL wake-up) as long as the request's own query. An
+idle connection that PostgreSQL has ended (a restart, ``pg_terminate_backend``, an idle
+timeout, a pooler going away) has something to read on its socket: the server's FATAL
+message or the end of the stream. So ``is_usable`` looks at the socket first: nothing
+to read, the connection is as the last statement left it; something to read, or not
+idle, Django's ``SELECT 1`` decides as before.
 """
 
 from __future__ import annotations
+
+import select
 
 from django.core.exceptions import ImproperlyConfigured
 from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 from psycopg2 import extensions
+
+from config.db.prepared import PreparingConnection, PreparingCursor
 
 
 class SearchPathCursor(extensions.cursor):
@@ -62,6 +79,29 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     @property
     def transaction_pooling(self) -> bool:
         return bool(self.settings_dict.get("TRANSACTION_POOLING"))
+
+    @property
+    def prepares_statements(self) -> bool:
+        return bool(self.settings_dict.get("PREPARED_STATEMENTS")) and not self.transaction_pooling
+
+    def get_connection_params(self) -> dict:
+        params = super().get_connection_params()
+        if self.prepares_statements:
+            params["connection_factory"] = PreparingConnection
+            params["cursor_factory"] = PreparingCursor
+        return params
+
+    def is_usable(self) -> bool:
+        connection = self.connection
+        if connection is None or connection.closed:
+            return False
+        if connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
+            return super().is_usable()
+        try:
+            readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return super().is_usable() if readable else True
 
     def search_path_statement(self) -> str:
         """``SET LOCAL search_path = ...;`` for the schema this connection is set to."""
