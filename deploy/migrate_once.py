@@ -60,7 +60,7 @@ def pending() -> list[str]:
     if template is None or template.fingerprint != fingerprint(head):
         behind.append("template")
     schemas = list(Tenant.objects.values_list("schema_name", flat=True))
-    return behind + schemas_behind(schemas)
+    return behind + schemas_behind(schemas, records=True)
 
 
 def _lock_connection():

@@ -253,10 +253,15 @@ def _restore(iterator: Iterator[str], source: str, target: str, on_table) -> int
 
 # --- migrations ---------------------------------------------------------------
 @cache
+def migration_loader() -> MigrationLoader:
+    """The code's migration graph, loaded once per process (no database)."""
+    return MigrationLoader(None, ignore_no_migrations=True)
+
+
+@cache
 def code_migrations() -> frozenset[tuple[str, str]]:
     """Every migration the code defines (what a schema at head has recorded)."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    return frozenset(loader.graph.nodes)
+    return frozenset(migration_loader().graph.nodes)
 
 
 def applied_migrations(schema: str) -> frozenset[tuple[str, str]]:

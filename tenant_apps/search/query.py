@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -76,6 +76,22 @@ class Query:
     def fuzzy_text(self) -> str:
         """The text for trigram matching: the query when fuzzy and plain, else nothing."""
         return self.text if self.fuzzy and self.is_plain else ""
+
+    @property
+    def has_phrase(self) -> bool:
+        return '"' in self.text
+
+    def relaxed(self) -> Query | None:
+        """The same words without phrase order, or None when that would not find a superset.
+
+        A phrase (``"quantum field theory"``) matches only rows that hold every one of
+        its words, so the query with the quotes dropped finds a superset that the GIN
+        index answers exactly (no recheck of positions). Not with an exclusion: a
+        dropped quote after ``-`` would exclude single words instead of a phrase.
+        """
+        if not self.has_phrase or any(t.startswith("-") for t in self.text.split()):
+            return None
+        return replace(self, text=" ".join(self.text.replace('"', " ").split()))
 
     @property
     def is_empty(self) -> bool:

@@ -54,6 +54,7 @@ CANDIDATES = {
     "messages": 200,
 }
 WORD_SIMILARITY = "0.4"  # pg_trgm's word_similarity threshold for typo tolerance
+CORRECTION_SIMILARITY = 0.35  # a vocabulary word this close (trigram similarity) corrects
 SNIPPET_CHARS = 50_000  # of a document's text given to ts_headline
 _HEADLINE_OPTIONS = (
     "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxFragments=2, MaxWords=24, "
@@ -90,6 +91,7 @@ def _prepare() -> None:
         # JIT compilation costs more than these short queries take (100+ ms measured).
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
+            "set_config('pg_trgm.similarity_threshold', '0.3', false), "
             "set_config('jit', 'off', false)",
             [WORD_SIMILARITY],
         )
@@ -115,6 +117,22 @@ def _bitmap_scans_only():
             "SELECT set_config('enable_seqscan', 'on', true), "
             "set_config('enable_indexscan', 'on', true)"
         )
+
+
+@contextmanager
+def _planned_for_its_words():
+    """One transaction for a search's reads, so that none becomes a prepared statement.
+
+    The database layer (``config.db.prepared``) turns a SELECT run twice into a
+    prepared statement, and PostgreSQL then settles on one generic plan for every
+    value. A search's plan must follow its words: the walk down the recency index for
+    a word in nearly every item, the GIN index for a rare one - a generic plan for the
+    wrong one reads 200,000 rows (1.9 s for a common word, measured). Statements are
+    only prepared outside a transaction, and the search's own texts run nowhere else.
+    (No savepoint when already in one: nothing here writes.)
+    """
+    with transaction.atomic(savepoint=False):
+        yield
 
 
 @dataclass
@@ -212,23 +230,86 @@ def _content_matches(viewer, query: Query, filters: Filters) -> QuerySet[Content
     return items
 
 
+PHRASE_WINDOW = 4  # a phrase is checked on the newest cap x this many rows holding its words
+
+
 def _content_hits(viewer, query: Query, filters: Filters, cap: int, now) -> list[Hit]:
-    tsq, params = query.tsquery()
-    rows = (
-        _content_matches(viewer, query, filters)
-        .annotate(
-            rank=RawSQL(f"ts_rank({_ITEM}.search_vector, {tsq}, 32)", params, FloatField()),
-            similarity=RawSQL(f"word_similarity(%s, {_ITEM}.title)", [query.text], FloatField()),
-            exact=RawSQL(f"{_ITEM}.search_vector @@ {tsq}", params, BooleanField()),
+    """The newest ``cap`` matches the viewer may see, each with its rank.
+
+    Ranks are computed for the chosen rows only (an inner query picks them newest
+    first, the outer one ranks them). A phrase is first looked up as its words alone
+    (exact in the GIN index, no position check), and the order of the words is then
+    checked newest first on at most ``cap * PHRASE_WINDOW`` of those rows, stopping
+    at ``cap``: a phrase whose words are in 1% of 200,000 items costs what 500 do,
+    not what 2,000 do. When that window is too small to say (fewer than ``cap`` found
+    in a full window), the phrase is looked up the plain way.
+    """
+    relaxed = query.relaxed()
+    if relaxed is not None:
+        hits = _content_ranked(
+            viewer, query, filters, cap, now, relaxed=relaxed, window=cap * PHRASE_WINDOW
         )
-        .order_by("-created", "-id")
-        .values_list(
-            "pk", "created", "kind", "tags", "created_by_id", "rank", "similarity", "exact"
-        )[:cap]
-    )
+        if hits is not None:
+            return hits
+    return _content_ranked(viewer, query, filters, cap, now)
+
+
+def _content_ranked(
+    viewer,
+    query: Query,
+    filters: Filters,
+    cap: int,
+    now,
+    *,
+    relaxed: Query | None = None,
+    window: int = 0,
+) -> list[Hit] | None:
+    tsq, params = query.tsquery()
+    exact = f"c.search_vector @@ {tsq}" if query.fuzzy_text else "true"
+    exact_params = params if query.fuzzy_text else []
+    ranks = f"ts_rank(c.search_vector, {tsq}, 32), word_similarity(%s, c.title), {exact}"
+    rank_params = [*params, query.text, *exact_params]
+    if relaxed is None:
+        # The newest cap matches (with what ranking reads), ranked once chosen.
+        chosen = (
+            _content_matches(viewer, query, filters)
+            .order_by("-created", "-id")
+            .values_list(
+                "pk", "created", "kind", "tags", "created_by_id", "title", "search_vector"
+            )[:cap]
+        )
+        inner, inner_params = chosen.query.sql_with_params()
+        sql = (
+            f"SELECT c.id, c.created, c.kind, c.tags, c.created_by_id, {ranks}, 0 FROM ({inner}) "
+            "c (id, created, kind, tags, created_by_id, title, search_vector)"
+        )
+        sql_params = [*rank_params, *inner_params]
+    else:
+        # The newest rows holding the phrase's words, in their order (the planner
+        # knows it through the subquery): the outer LIMIT stops the position checks.
+        chosen = (
+            _content_matches(viewer, relaxed, filters)
+            .order_by("-created", "-id")
+            .values_list("pk", "created")[:window]
+        )
+        inner, inner_params = chosen.query.sql_with_params()
+        sql = (
+            f"SELECT c.id, x.created, c.kind, c.tags, c.created_by_id, {ranks}, x.n "
+            "FROM (SELECT pk, created, count(*) OVER () AS n "
+            f"FROM ({inner}) s (pk, created) ORDER BY created DESC, pk DESC OFFSET 0) x "
+            f"JOIN content_contentitem c ON c.id = x.pk WHERE c.search_vector @@ {tsq} "
+            "ORDER BY x.created DESC, x.pk DESC LIMIT %s"
+        )
+        sql_params = [*rank_params, *inner_params, *params, cap]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        rows = cursor.fetchall()
+    if relaxed is not None and (not rows or (len(rows) < cap and rows[0][8] >= window)):
+        # Nothing, or fewer than cap in a full window: look further the plain way.
+        return None
     return [
         Hit("content", pk, _score(rank, sim, created, now, exact), created, kind, tags, owner)
-        for pk, created, kind, tags, owner, rank, sim, exact in rows
+        for pk, created, kind, tags, owner, rank, sim, exact, _ in rows
     ]
 
 
@@ -567,7 +648,14 @@ def _facets(viewer, hits: list[Hit], capped: bool) -> dict[str, list[dict]]:
         if name:
             owner_facet.append({"value": person.public_id, "label": name, "count": count})
     group_counts = (
-        Share.objects.filter(item_id__in=[h.pk for h in content], group__isnull=False)
+        Share.objects.filter(
+            RawSQL(
+                '"content_share"."item_id" = ANY(%s::bigint[])',
+                [[h.pk for h in content]],
+                output_field=BooleanField(),
+            ),
+            group__isnull=False,
+        )
         .filter(group__in=groups_visible_to(viewer))
         .values_list("group__public_id", "group__title")
     )
@@ -656,6 +744,38 @@ def did_you_mean(viewer, query: Query) -> str | None:
     return corrected if changed and corrected.lower() != text.lower() else None
 
 
+def vocabulary_correction(viewer, query: Query) -> str | None:
+    """The query with unknown words replaced by the closest known ones, or None.
+
+    One statement over the vocabulary (``search.Word``: words of titles and names
+    visible beyond their owners; visitors only those seen in something public). A
+    word already in the vocabulary is kept; another is replaced by its closest word
+    by trigram similarity, when that is close enough. The caller offers the result
+    only if it finds something the viewer may see.
+    """
+    words = [w for w in query.words if len(w) >= 3 and not w.isdigit()]
+    if not words or len(query.text) > 100:
+        return None
+    members = _signed_in(viewer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.w, EXISTS (SELECT 1 FROM search_word k WHERE k.word = q.w "
+            "AND (k.everyone OR %s)), best.word, best.sim "
+            "FROM unnest(%s::text[]) AS q (w) LEFT JOIN LATERAL (SELECT s.word, "
+            "similarity(s.word, q.w) AS sim FROM search_word s WHERE s.word %% q.w "
+            "AND (s.everyone OR %s) ORDER BY sim DESC, s.word LIMIT 1) best ON true",
+            [members, words, members],
+        )
+        found = cursor.fetchall()
+    corrected, changed = query.text, False
+    for word, known, best, sim in found:
+        if known or best is None or sim < CORRECTION_SIMILARITY or best == word:
+            continue
+        corrected = re.sub(rf"(?i)(?<![\w]){re.escape(word)}(?![\w])", best, corrected)
+        changed = True
+    return corrected if changed and corrected.lower() != query.text.lower() else None
+
+
 # --- the one search --------------------------------------------------------------
 FEW = 3  # fewer exact matches than this: typo tolerance and "did you mean" step in
 
@@ -693,6 +813,22 @@ def search(
     offset: int = 0,
     limit: int = 20,
 ) -> SearchResult:
+    """See ``_search``: its reads in one transaction (``_planned_for_its_words``)."""
+    with _planned_for_its_words():
+        return _search(
+            viewer=viewer, query=query, type=type, filters=filters, offset=offset, limit=limit
+        )
+
+
+def _search(
+    *,
+    viewer,
+    query: Query,
+    type: str = "all",
+    filters: Filters | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> SearchResult:
     """Results for ``viewer`` of ``query`` in one scope (or all but messages), best first.
 
     ``type`` is one of TYPES; messages (the viewer's own threads) are their own scope.
@@ -709,10 +845,27 @@ def search(
     if type == "all" and filters.any_content_only:
         scopes = ["content"]
     hits, counts, capped = _collect(viewer, query, filters, scopes, now)
+    corrected = None
     if len(hits) < FEW and query.is_plain and scopes != ["messages"]:
-        # Few exact matches: let near spellings of titles and names in too. Trying
-        # exact words first keeps the trigram index (whose cost grows with the
-        # institution) out of the common case.
+        # Few exact matches: first the closest known words (a lookup in the small
+        # vocabulary), searched as exact words - as cheap at any size as a word typed
+        # right; offered only when that finds something the viewer may see.
+        corrected = vocabulary_correction(viewer, query)
+        if corrected is not None:
+            fixed = replace(
+                query, text=corrected, words=Query.parse(corrected, config=query.config).words
+            )
+            more, _, more_capped = _collect(viewer, fixed, filters, scopes, now)
+            if more:
+                hits, capped, query = _merged(hits, more), capped or more_capped, fixed
+                counts = {scope: sum(1 for h in hits if h.type == scope) for scope in scopes}
+            else:
+                corrected = None
+    if corrected is None and len(hits) < FEW and query.is_plain and scopes != ["messages"]:
+        # Still few: let near spellings of titles and names in too (trigram word
+        # similarity, and the last word as a prefix). Trying exact words first keeps
+        # the trigram index (whose cost grows with the institution) out of the
+        # common case.
         query = replace(query, fuzzy=True, prefix=True)
         with _bitmap_scans_only():
             hits, counts, capped = _collect(viewer, query, filters, scopes, now)
@@ -741,13 +894,31 @@ def search(
         facets=_facets(viewer, hits, capped) if "content" in scopes else {},
         next_offset=offset + limit if more else None,
     )
-    if len(hits) < FEW and offset == 0:
+    if corrected is not None:
+        result.did_you_mean = corrected
+    elif len(hits) < FEW and offset == 0:
         with _bitmap_scans_only():
             result.did_you_mean = did_you_mean(viewer, query)
     return result
 
 
+def _merged(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """Both lists, each (type, pk) once with its better score."""
+    best: dict[tuple[str, int], Hit] = {}
+    for hit in [*first, *second]:
+        key = (hit.type, hit.pk)
+        if key not in best or hit.score > best[key].score:
+            best[key] = hit
+    return list(best.values())
+
+
 def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
+    """See ``_suggest``: its reads in one transaction (``_planned_for_its_words``)."""
+    with _planned_for_its_words():
+        return _suggest(viewer=viewer, query=query, limit=limit)
+
+
+def _suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
     """Suggestions while typing: the best few people, groups and items, labels and links."""
     if query.is_empty:
         return []

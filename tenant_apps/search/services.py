@@ -3,7 +3,8 @@
 Every vector is computed by a trigger in its own app's table (see the ``*_search``
 migrations of people, groups, content and messaging), in the transaction of the write
 that changed the text. A rebuild re-fires those triggers, in batches of rows, for
-when the institution's language changed or the index is suspected stale.
+when the institution's language changed or the index is suspected stale, and
+recomputes the vocabulary of corrections (``search.Word``), whose triggers only add.
 """
 
 from __future__ import annotations
@@ -51,4 +52,10 @@ def search_index_rebuild(
         if progress and not total:
             progress(table, 0, 0)
         done_by_table[table] = done
+    # The vocabulary of corrections (search.Word): recomputed exactly, in one statement.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT oae_search_words_rebuild()")
+        done_by_table["search_word"] = cursor.fetchone()[0]
+    if progress:
+        progress("search_word", done_by_table["search_word"], done_by_table["search_word"])
     return done_by_table

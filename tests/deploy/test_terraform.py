@@ -144,6 +144,17 @@ def test_database_cache_and_roles_are_locked_down():
     ):
         assert needle in database, needle
     assert re.search(r"multi_az\s+= var.multi_az", database)
+    # The fleet's needs (README, production checklist): room in the lock table for making
+    # schemas, and no JIT compile on sub-millisecond queries.
+    params = dict(
+        re.findall(r'parameter \{.*?name\s+= "([\w.]+)"\s+value\s+= ([^\n]+)', database, re.S)
+    )
+    assert params["max_locks_per_transaction"] == "tostring(var.max_locks_per_transaction)"
+    assert re.search(
+        r"default\s+= 256\n.*?condition\s+= var.max_locks_per_transaction >= 256", database, re.S
+    )
+    assert params["jit"] == '"0"'
+
     assert re.search(r"backup_retention_period\s+= var.backup_retention_days", database)
     cache = _module("cache")
     assert "transit_encryption_enabled = true" in cache and "auth_token " in cache

@@ -21,7 +21,7 @@ resource "aws_db_subnet_group" "this" {
 resource "aws_db_parameter_group" "this" {
   name        = "${var.name}-postgres15"
   family      = "postgres15"
-  description = "OAE: TLS only, slow-query and lock logging"
+  description = "OAE: TLS only, slow-query and lock logging, locks for schemas, no JIT"
 
   parameter {
     name  = "rds.force_ssl"
@@ -45,6 +45,20 @@ resource "aws_db_parameter_group" "this" {
   parameter {
     name  = "idle_in_transaction_session_timeout"
     value = "60000"
+  }
+  parameter {
+    # A new institution's schema is made in one transaction holding a lock per table,
+    # index and sequence (about a thousand); the default table (64 x connections)
+    # overflows ("out of shared memory") when several are made at once.
+    name         = "max_locks_per_transaction"
+    value        = tostring(var.max_locks_per_transaction)
+    apply_method = "pending-reboot"
+  }
+  parameter {
+    # JIT compiling a plan cost 50 ms on 0.2 ms queries; the application also asks for
+    # it off per connection (DATABASE_JIT), which PgBouncer and RDS Proxy can drop.
+    name  = "jit"
+    value = "0"
   }
 }
 

@@ -86,3 +86,13 @@ variable "proxy_enabled" {
   type        = bool
   default     = false
 }
+
+variable "max_locks_per_transaction" {
+  description = "PostgreSQL max_locks_per_transaction: at least 256 (creating an institution's schema locks about a thousand objects in one transaction)"
+  type        = number
+  default     = 256
+  validation {
+    condition     = var.max_locks_per_transaction >= 256
+    error_message = "max_locks_per_transaction must be at least 256."
+  }
+}
