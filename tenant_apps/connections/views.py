@@ -200,6 +200,30 @@ def connections_act(request: HttpRequest) -> HttpResponse:
                     ],
                     cancel=safe_next(request, reverse("connections-page")),
                 )
+            if (
+                action == "end"
+                and connection.status == "pending"
+                and connection.invitee_id == actor.pk
+                and not is_confirmed(request)
+            ):
+                inviter = person_summary(actor, connection.inviter).get("display_name") or _(
+                    "a member of the institution"
+                )
+                return confirm_page(
+                    request,
+                    title=_("Decline the invitation from %(person)s?") % {"person": inviter},
+                    explanation=_(
+                        "The invitation is removed and you will not be connected. They are "
+                        "not told, and may invite you again later."
+                    ),
+                    button=_("Decline invitation"),
+                    fields=[
+                        ("action", "end"),
+                        ("connection", connection.public_id),
+                        *_next(request),
+                    ],
+                    cancel=safe_next(request, reverse("connections-page") + "?show=incoming"),
+                )
             if action == "accept":
                 connection_accept(actor=actor, connection=connection)
                 messages.success(request, _("You are connected."))

@@ -691,7 +691,7 @@ def share_output(request: Request, share) -> dict:
         "principal": principal,
         "role": share.role,
         "shared_by": person_ref(request.user, share.shared_by),
-        "created": share.created,
+        "created": _when(share.created),
     }
 
 

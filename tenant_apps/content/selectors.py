@@ -115,6 +115,13 @@ def shares_of(item: ContentItem) -> QuerySet[Share]:
     )
 
 
+def share_of(item: ContentItem, principal: User | Group) -> Share | None:
+    """``item``'s share with ``principal`` (a person or a group), if there is one."""
+    if isinstance(principal, Group):
+        return item.shares.filter(group=principal).first()
+    return item.shares.filter(user=principal).first()
+
+
 def sharers_for(viewer: User, item_ids: list[int]) -> dict[int, User | None]:
     """Who shared each of ``item_ids`` with ``viewer`` (one query): the sharer of the share to
     them, else of the newest share to one of their groups. An item shared by no one known

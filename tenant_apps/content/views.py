@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -44,6 +45,7 @@ from tenant_apps.content.selectors import (
     person_ref,
     preview_page_of,
     preview_pages_of,
+    share_of,
     sharers_for,
     shares_of,
     version_of,
@@ -54,8 +56,9 @@ from tenant_apps.groups.access import access_group
 from tenant_apps.groups.picker import PickerError
 from tenant_apps.groups.picker_views import picker_read, picker_state
 from tenant_apps.groups.selectors import group_admits, viewer_state
+from tenant_apps.institution.confirm import confirm_page, is_confirmed
 from tenant_apps.people.access import access_person
-from tenant_apps.people.models import Visibility
+from tenant_apps.people.models import User, Visibility
 from tenant_apps.people.selectors import profile_for
 
 PAGE = 50
@@ -460,6 +463,10 @@ def share(request: HttpRequest, public_id: str) -> HttpResponse:
 def unshare(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     principal_id = request.POST.get("principal", "")[:40]
+    if not is_confirmed(request) and item.viewer_can_manage:
+        asked = _unshare_confirmation(request, item, principal_id)
+        if asked is not None:
+            return asked
     return _act(
         request,
         item,
@@ -469,6 +476,39 @@ def unshare(request: HttpRequest, public_id: str) -> HttpResponse:
             principal=services.principals_by_ids([principal_id])[0],
         ),
         _("Removed the share."),
+    )
+
+
+def _unshare_confirmation(
+    request: HttpRequest, item: ContentItem, principal_id: str
+) -> HttpResponse | None:
+    """The step before stopping a share that exists (its holder is already named in the
+    managers' list); None when there is no such share or it is the manager's own (the
+    service then says why, or acts), so nothing is asked that would then be refused."""
+    try:
+        principal = services.principals_by_ids([principal_id])[0]
+    except ValidationError:
+        return None
+    if principal == request.user or share_of(item, principal) is None:
+        return None
+    if isinstance(principal, User):
+        name = person_ref(request.user, principal)["display_name"] or _(
+            "a member of the institution"
+        )
+    else:
+        name = principal.title
+    return confirm_page(
+        request,
+        title=_("Stop sharing with %(name)s?") % {"name": name},
+        explanation=_(
+            "They will no longer see “%(title)s” through this share (they still may if it "
+            "reaches them another way: a group, or who the item is visible to). You can share "
+            "it again at any time."
+        )
+        % {"title": item.title},
+        button=_("Stop sharing"),
+        fields=[("principal", principal_id)],
+        cancel=reverse("content-item", args=[item.public_id]) + "#sharing",
     )
 
 

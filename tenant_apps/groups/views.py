@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -36,6 +37,7 @@ from tenant_apps.groups.selectors import (
     members_page,
     viewer_state,
 )
+from tenant_apps.institution.confirm import confirm_page, is_confirmed
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import people_visible_to, person_summary, profile_for
@@ -219,6 +221,18 @@ def group_act(request: HttpRequest, public_id: str) -> HttpResponse:
                 else _("Your request to join is sent to the group's managers."),
             )
         elif action == "leave":
+            if not is_confirmed(request) and viewer_state(group, actor)["is_invited"]:
+                return confirm_page(
+                    request,
+                    title=_("Decline the invitation to %(group)s?") % {"group": group.title},
+                    explanation=_(
+                        "You will not join the group. To join later you will need a new "
+                        "invitation, or to ask to join if the group allows it."
+                    ),
+                    button=_("Decline invitation"),
+                    fields=[("action", "leave")],
+                    cancel=reverse("group-page", args=[group.public_id]),
+                )
             services.group_leave(actor=actor, group=group)
             messages.success(request, _("Done: you are no longer in the group or its lists."))
             return redirect("group-list")

@@ -119,6 +119,22 @@ def _bitmap_scans_only():
         )
 
 
+@contextmanager
+def _planned_for_its_words():
+    """One transaction for a search's reads, so that none becomes a prepared statement.
+
+    The database layer (``config.db.prepared``) turns a SELECT run twice into a
+    prepared statement, and PostgreSQL then settles on one generic plan for every
+    value. A search's plan must follow its words: the walk down the recency index for
+    a word in nearly every item, the GIN index for a rare one - a generic plan for the
+    wrong one reads 200,000 rows (1.9 s for a common word, measured). Statements are
+    only prepared outside a transaction, and the search's own texts run nowhere else.
+    (No savepoint when already in one: nothing here writes.)
+    """
+    with transaction.atomic(savepoint=False):
+        yield
+
+
 @dataclass
 class Filters:
     kind: str = ""
@@ -797,6 +813,22 @@ def search(
     offset: int = 0,
     limit: int = 20,
 ) -> SearchResult:
+    """See ``_search``: its reads in one transaction (``_planned_for_its_words``)."""
+    with _planned_for_its_words():
+        return _search(
+            viewer=viewer, query=query, type=type, filters=filters, offset=offset, limit=limit
+        )
+
+
+def _search(
+    *,
+    viewer,
+    query: Query,
+    type: str = "all",
+    filters: Filters | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> SearchResult:
     """Results for ``viewer`` of ``query`` in one scope (or all but messages), best first.
 
     ``type`` is one of TYPES; messages (the viewer's own threads) are their own scope.
@@ -881,6 +913,12 @@ def _merged(first: list[Hit], second: list[Hit]) -> list[Hit]:
 
 
 def suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
+    """See ``_suggest``: its reads in one transaction (``_planned_for_its_words``)."""
+    with _planned_for_its_words():
+        return _suggest(viewer=viewer, query=query, limit=limit)
+
+
+def _suggest(*, viewer, query: Query, limit: int = 8) -> list[dict]:
     """Suggestions while typing: the best few people, groups and items, labels and links."""
     if query.is_empty:
         return []

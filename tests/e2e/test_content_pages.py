@@ -7,8 +7,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ROOT, screenshot
 from tests.tenant_apps.content.conftest import png_bytes
+
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -101,3 +103,71 @@ def test_the_upload_form_is_usable_with_the_keyboard(page, live_server_url, worl
     page.wait_for_load_state()
     assert page.get_by_text("Links to internal addresses are not allowed.").is_visible()
     screenshot(page, "content-link-refused")
+
+
+@pytest.fixture
+def shared_item(world, django_db_blocker):
+    """An item of Alice's shared with Bob (committed in the shared world; purged after)."""
+    import io
+
+    from tenant_apps.content.models import ShareRole
+    from tenant_apps.content.services import (
+        content_delete,
+        content_purge,
+        content_share,
+        content_upload_file,
+    )
+
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
+        item = content_upload_file(
+            actor=world.alice,
+            source=io.BytesIO(png_bytes()),
+            filename="plan.png",
+            title="Seminar plan (e2e)",
+        )
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.VIEWER)
+    yield item
+    with django_db_blocker.unblock(), schema_context(world.tenant_a.schema_name):
+        content_delete(actor=world.alice, item=item)
+        content_purge(item=item)
+
+
+def test_stop_sharing_asks_in_a_dialog(page, live_server_url, world, shared_item):
+    """With JavaScript the confirmation page's question comes up in a <dialog> over the item
+    page (Cancel keeps the share); confirming stops the share."""
+    base = live_server_url.format(host=world.host_a)
+    page.goto(base + "/signin")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+    item_url = f"{base}/content/{shared_item.public_id}"
+    page.goto(item_url)
+    shares = page.locator("#shares")
+    assert shares.get_by_text("Bob Baker").is_visible()
+    assert shares.get_by_text("Viewer, shared by Alice Archer on").is_visible()
+
+    shares.get_by_role("button", name="Stop sharing").click()
+    dialog = page.get_by_role("dialog", name="Stop sharing with Bob Baker?")
+    dialog.wait_for()
+    assert page.url == item_url  # no page was left
+    assert dialog.get_by_text("Seminar plan (e2e)").is_visible()
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document.querySelector("dialog"),
+                                      {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => v.id)"""
+    )
+    assert violations == []
+    screenshot(page, "content-stop-sharing-dialog")
+    dialog.get_by_role("link", name="Cancel").click()
+    assert page.locator("dialog").count() == 0
+    assert shares.get_by_text("Bob Baker").is_visible()
+
+    shares.get_by_role("button", name="Stop sharing").click()
+    dialog.wait_for()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Stop sharing").click()
+    assert page.get_by_text("Removed the share.").is_visible()
+    assert page.get_by_text("Not shared with anyone.").is_visible()

@@ -159,14 +159,33 @@ def test_removing_a_connection_asks_first(client_a, world, django_assert_max_num
         assert not Connection.objects.filter(pk=connection.pk).exists()
 
 
-def test_declining_an_invitation_needs_no_confirmation(client_a, world):
+def test_declining_an_invitation_asks_first(client_a, world, django_assert_max_num_queries):
     with schema_context(world.tenant_a.schema_name):
         invitation = connection_invite(actor=world.alice, person=world.bob)
     sign_in(client_a, world.bob, world.tenant_a)
-    declined = client_a.post(
+    data = {"action": "end", "connection": invitation.public_id, "next": "/connections/"}
+    with django_assert_max_num_queries(8):
+        asked = client_a.post("/connections/act", data)
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Decline the invitation from Alice Archer?" in page and "alice@example.edu" not in page
+    assert 'name="next" value="/connections/"' in page
+    with schema_context(world.tenant_a.schema_name):
+        assert Connection.objects.filter(pk=invitation.pk).exists()
+    declined = client_a.post("/connections/act", {**data, "confirmed": "1"})
+    assert declined.status_code == 302 and declined["Location"] == "/connections/"
+    with schema_context(world.tenant_a.schema_name):
+        assert not Connection.objects.filter(pk=invitation.pk).exists()
+
+
+def test_cancelling_ones_own_invitation_needs_no_confirmation(client_a, world):
+    with schema_context(world.tenant_a.schema_name):
+        invitation = connection_invite(actor=world.alice, person=world.bob)
+    sign_in(client_a, world.alice, world.tenant_a)
+    cancelled = client_a.post(
         "/connections/act", {"action": "end", "connection": invitation.public_id}
     )
-    assert declined.status_code == 302
+    assert cancelled.status_code == 302
     with schema_context(world.tenant_a.schema_name):
         assert not Connection.objects.filter(pk=invitation.pk).exists()
 

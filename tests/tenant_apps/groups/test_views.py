@@ -8,7 +8,7 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from tenant_apps.groups.models import Group, GroupMembership
+from tenant_apps.groups.models import Group, GroupInvitation, GroupMembership
 from tenant_apps.groups.services import group_create, group_join
 from tenant_apps.people.services import user_create
 from tests.conftest import sign_in
@@ -112,6 +112,37 @@ def test_inviting_by_id_and_the_last_manager_message(client_a, world):
     assert "Accept the invitation" in page
     client_a.post(f"/groups/{group.public_id}/act", {"action": "join"})
     assert _role(world, group, world.bob) == "member"
+
+
+def test_declining_a_group_invitation_asks_first(client_a, client_b, world):
+    group = _group(world, join_policy="invitation", visibility="private", title="Latin club")
+    sign_in(client_a, world.alice, world.tenant_a)
+    client_a.post(
+        f"/groups/{group.public_id}/act", {"action": "invite", "person": world.bob.public_id}
+    )
+    with schema_context(world.tenant_a.schema_name):
+        invited = GroupInvitation.objects.filter(group=group, user=world.bob)
+        assert invited.exists()
+    sign_in(client_a, world.bob, world.tenant_a)
+    asked = client_a.post(f"/groups/{group.public_id}/act", {"action": "leave"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Decline the invitation to Latin club?" in page
+    assert 'name="confirmed" value="1"' in page
+    with schema_context(world.tenant_a.schema_name):
+        assert invited.exists()
+    # Another institution holding the ids: 404, nothing declined, nothing told.
+    sign_in(client_b, world.charlie, world.tenant_b)
+    other = client_b.post(f"/groups/{group.public_id}/act", {"action": "leave", "confirmed": "1"})
+    assert other.status_code == 404 and "Latin" not in other.content.decode()
+    done = client_a.post(f"/groups/{group.public_id}/act", {"action": "leave", "confirmed": "1"})
+    assert done.status_code == 302
+    with schema_context(world.tenant_a.schema_name):
+        assert not invited.exists()
+    # A member leaving is not asked (reversible for an open group; unchanged behaviour).
+    open_group = _group(world, join_policy="open", visibility="public", title="Chess")
+    client_a.post(f"/groups/{open_group.public_id}/act", {"action": "join"})
+    left = client_a.post(f"/groups/{open_group.public_id}/act", {"action": "leave"})
+    assert left.status_code == 302 and _role(world, open_group, world.bob) is None
 
 
 def test_private_groups_are_404_to_others_and_other_institutions(client_a, client_b, world):
