@@ -13,7 +13,7 @@ from tenant_apps.content.models import (
     PreviewPage,
     Share,
 )
-from tenant_apps.content.permissions import content_visible_to
+from tenant_apps.content.permissions import can_view_q, content_visible_to
 from tenant_apps.groups.models import Group
 from tenant_apps.people.models import User
 from tenant_apps.people.selectors import person_columns_deferred, person_summary
@@ -46,6 +46,38 @@ def content_library(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
     return for_lists(items)
 
 
+def for_titles(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+    """``items`` as a short list of titles shows them (the dashboard's rows: kind, title,
+    the current version's size), newest first: no bodies, no permission flags, no creator.
+    The ORM builds this in a fraction of ``for_lists``'s time (its three joins with their
+    deferred columns, and the two permission flags, cost more to compile than to run)."""
+    return items.select_related("current_version").defer("body_html", *UNSHOWN).order_by(
+        *LIST_ORDER
+    )
+
+
+def content_recent_of(*, viewer: User) -> QuerySet[ContentItem]:
+    """The items ``viewer`` created that they may see (not in the trash), as titles."""
+    return for_titles(ContentItem.objects.filter(can_view_q(viewer), created_by=viewer))
+
+
+def content_recent_shared_with(*, viewer: User) -> QuerySet[ContentItem]:
+    """``content_shared_with``'s items as titles (without the permission flags)."""
+    items = ContentItem.objects.filter(can_view_q(viewer)).filter(pk__in=_shared_ids(viewer))
+    return for_titles(items.filter(_not_created_by(viewer)))
+
+
+def _shared_ids(viewer: User) -> QuerySet:
+    """Ids of the items shared with ``viewer`` or their groups (a union of two index reads)."""
+    direct = Share.objects.filter(user=viewer).values("item_id")
+    via_group = Share.objects.filter(group__memberships__user=viewer).values("item_id")
+    return direct.union(via_group)
+
+
+def _not_created_by(viewer: User) -> Q:
+    return ~Q(created_by=viewer) | Q(created_by__isnull=True)
+
+
 def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]:
     """Items shared with ``viewer`` or their groups that someone else created.
 
@@ -54,12 +86,10 @@ def content_shared_with(*, viewer: User, tag: str = "") -> QuerySet[ContentItem]
     newest first, when the viewer has few shares (the dashboard of someone with nothing
     shared read all 100,000 items of the activity bench's large institution). The cost is
     now that of the viewer's own shares, whatever the institution holds."""
-    direct = Share.objects.filter(user=viewer).values("item_id")
-    via_group = Share.objects.filter(group__memberships__user=viewer).values("item_id")
     items = (
         content_visible_to(viewer)
-        .filter(pk__in=direct.union(via_group))
-        .filter(~Q(created_by=viewer) | Q(created_by__isnull=True))
+        .filter(pk__in=_shared_ids(viewer))
+        .filter(_not_created_by(viewer))
     )
     if tag:
         items = items.filter(tags__contains=[tag.lower()])

@@ -73,6 +73,10 @@ class MemberOrInvited(Expression):
 
 def groups_of(*, viewer, person: User) -> QuerySet[Group]:
     """The groups ``person`` belongs to that ``viewer`` may see."""
+    if _signed_in(viewer) and viewer.pk == person.pk:
+        # One's own groups: a member sees every group of theirs that is not in the trash
+        # (the same rows as below, without the visibility subqueries to build and run).
+        return Group.objects.filter(deleted_at__isnull=True, memberships__user=person)
     return groups_visible_to(viewer).filter(memberships__user=person)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tenant_apps.connections.selectors import connections_list
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.selectors import content_library, content_shared_with, without_bodies
+from tenant_apps.content.selectors import content_recent_of, content_recent_shared_with
 from tenant_apps.directory.models import LdapSettings, OidcSettings
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_of
@@ -33,7 +33,7 @@ def dashboard(user: User) -> dict:
     messages and invitations waiting. A fixed number of queries, whatever the volumes."""
     unread = unread_counts(user)
     return {
-        "my_items": list(without_bodies(content_library(viewer=user))[:RECENT]),
+        "my_items": list(content_recent_of(viewer=user)[:RECENT]),
         "shared_items": list(recent_shared_with(user)[:RECENT]),
         "groups": list(groups_of(viewer=user, person=user).order_by("title", "id")[:8]),
         "unread": unread,
@@ -54,7 +54,7 @@ def recent_shared_with(user: User) -> QuerySet[ContentItem]:
     newest first, probing each for a share (what it did, and what cost a large
     institution's dashboard 3x a small one's when the person has few shares). The cost is
     that of the person's shares, whatever the institution holds."""
-    return without_bodies(content_shared_with(viewer=user)).order_by(
+    return content_recent_shared_with(viewer=user).order_by(
         F("created").desc(nulls_last=True), F("id").desc()
     )
 

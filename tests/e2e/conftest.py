@@ -33,6 +33,10 @@ def _free_port() -> int:
 # both fixed for the session, as gunicorn's pages name them.
 LIVE_PORT = _free_port()
 E2E_QUEUE = f"oae-e2e-{os.getpid()}"
+# gunicorn's port (links in e-mails name it) and the SMTP server its mail goes to
+# (``mailbox``, a real server on loopback for the whole session): fixed for the session too.
+WEB_PORT = _free_port()
+SMTP_PORT = _free_port()
 
 
 def _server_env() -> dict[str, str]:
@@ -45,6 +49,12 @@ def _server_env() -> dict[str, str]:
         ),
         "LOG_LEVEL": "WARNING",
         "LIVE_URL_PORT": str(LIVE_PORT),
+        # Mail over SMTP to ``mailbox``, with links to this server.
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(SMTP_PORT),
+        "EMAIL_USE_TLS": "false",
+        "PLATFORM_URL_PORT": f":{WEB_PORT}",
         "CELERY_QUEUE": E2E_QUEUE,
         # Pages without a live connection poll this often (the fallback test waits on it).
         "LIVE_POLL_SECONDS": "2",
@@ -129,9 +139,37 @@ def celery_worker(live_server_url):
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
+def mailbox():
+    """The SMTP server (aiosmtpd on SMTP_PORT) every mail of gunicorn and the worker goes
+    to, for the whole session; yields its mailbox (``messages``, ``recipients``)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.shared_apps.signup.conftest import Mailbox
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+def mail_to(box, address: str, timeout: float = 30.0):
+    """The newest message to ``address`` (waiting for it to arrive)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message, recipients in zip(
+            reversed(box.messages), reversed(box.recipients), strict=True
+        ):
+            if address in recipients:
+                return message
+        time.sleep(0.2)
+    pytest.fail(f"no mail to {address} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker, mailbox):
     """Base URL template ``http://{host}:PORT`` of gunicorn serving the test database."""
-    port = _free_port()
+    port = WEB_PORT
     env = {**_server_env(), "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "4"}
     log = ARTIFACTS / "gunicorn.log"
     ARTIFACTS.mkdir(exist_ok=True)

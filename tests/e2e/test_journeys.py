@@ -1,8 +1,10 @@
 """The product's journeys in a real browser, at desktop (1366x900) and phone (390x844) sizes:
 a student shares an item with a colleague who replies, an institution admin gets started,
 a platform admin suspends and resumes an institution, a newcomer finds the platform's way
-in. On every page: a screenshot (test-artifacts/journey-*.png), axe-core (from the npm
-lock) finding no serious or critical violation, and at 390 px no horizontal scrolling."""
+in (sign-up, the confirmation mail from a real SMTP server, the new institution's first
+admin setting a password, signing in and uploading a first file). On every page: a
+screenshot (test-artifacts/journey-*.png), axe-core (from the npm lock) finding no serious
+or critical violation, and at 390 px no horizontal scrolling."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from playwright.sync_api import expect
 
 from shared_apps.audit.services import Actor
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ROOT, screenshot
+from tests.e2e.conftest import ROOT, mail_to, screenshot
 from tests.e2e.two_factor import enrol_in_page
 
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -291,8 +293,29 @@ def test_a_platform_admin_suspends_and_resumes_an_institution(
     check(page, "console-audit")
 
 
-@pytest.mark.usefixtures("_leave_no_trace")
-def test_a_newcomer_finds_the_way_in(tab, live_server_url, world):
+@pytest.fixture
+def _newcomers_institution_purged(django_db_blocker):
+    """The institution a newcomer's sign-up creates goes the product's way afterwards
+    (deleted, then purged: its schema, its files, its row), whatever the outcome."""
+    yield
+    from shared_apps.signup.models import SignupApplication
+    from tenants.models import Tenant
+    from tenants.services import tenant_delete, tenant_purge
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        SignupApplication.objects.filter(slug__startswith=NEWCOMER_SLUG).delete()
+        for tenant in Tenant.objects.filter(slug__startswith=NEWCOMER_SLUG):
+            tenant_delete(tenant=tenant, actor=Actor.cli())
+            tenant_purge(tenant=tenant, actor=Actor.cli(), force=True)
+        assert not Tenant.objects.filter(slug__startswith=NEWCOMER_SLUG).exists()
+
+
+NEWCOMER_SLUG = "gamma-e2e"
+
+
+@pytest.mark.usefixtures("_leave_no_trace", "_newcomers_institution_purged")
+def test_a_newcomer_finds_the_way_in(tab, live_server_url, world, mailbox, tmp_path):
     page = tab
     site = live_server_url.format(host="localhost")
     page.goto(site + "/")
@@ -305,16 +328,54 @@ def test_a_newcomer_finds_the_way_in(tab, live_server_url, world):
     check(page, "find")
     page.goto(site + "/signup/")
     check(page, "sign-up")
+    slug, address = f"{NEWCOMER_SLUG}-{page.size_name}", f"gail-{page.size_name}@gamma.example"
     page.get_by_label("Institution name").fill("Gamma Institute")
-    page.get_by_label("Subdomain").fill("gamma-e2e")
+    page.get_by_label("Subdomain").fill(slug)
     page.get_by_label("Your name").fill("Gail Grant")
-    page.get_by_label("Your e-mail address").fill("gail@gamma.example")
+    page.get_by_label("Your e-mail address").fill(address)
     go(page, page.get_by_role("button", name="Send me the confirmation link"))
     check(page, "sign-up-sent")
     page.goto(live_server_url.format(host="nosuch.localhost") + "/")
     check(page, "unknown-host")
     go(page, page.get_by_role("link", name="Find your institution").first)
     expect(page.get_by_role("heading", name="Find your institution")).to_be_visible()
+
+    # The confirmation mail, as the SMTP server received it: its link, followed.
+    mail = mail_to(mailbox, address)
+    assert mail["Subject"] == "Confirm your institution's sign-up"
+    link = re.search(r"http://\S+/signup/confirm/\S+", mail.get_payload(decode=True).decode())
+    assert link, mail.get_payload()
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", name="Create your institution")).to_be_visible()
+    check(page, "sign-up-confirm")
+    go(page, page.get_by_role("button", name="Create my institution"))
+    # On the new institution's own address: the admin chooses a password.
+    gamma = live_server_url.format(host=f"{slug}.localhost")
+    assert page.url.startswith(gamma + "/welcome/")
+    expect(page.get_by_role("heading", name="Welcome to Gamma Institute")).to_be_visible()
+    check(page, "welcome-set-password")
+    page.locator("#id_new_password1").fill(PASSWORD)
+    page.locator("#id_new_password2").fill(PASSWORD)
+    go(page, page.get_by_role("button", name="Set my password and sign in"))
+    expect(page.get_by_role("heading", name="Welcome, Gail Grant")).to_be_visible()
+    sign_out(page)
+
+    # Signing in as the new admin: the first-run checklist, then a first upload.
+    sign_in(page, gamma, f"gail-{page.size_name}")
+    checklist = page.locator("section", has=page.get_by_role("heading", name="Get Gamma"))
+    expect(checklist.get_by_role("link", name="Invite people")).to_be_visible()
+    check(page, "newcomer-dashboard")
+    go(page, page.get_by_role("link", name="Upload a file").first)
+    first = tmp_path / "syllabus.txt"
+    first.write_text("Week 1: welcome.\n")
+    page.get_by_label("File").set_input_files(str(first))
+    page.get_by_label("Title").fill("Syllabus (e2e)")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Syllabus (e2e)")).to_be_visible()
+    check(page, "newcomer-first-upload")
+    page.goto(gamma + "/")
+    recent = page.locator("section", has=page.get_by_role("heading", name="My recent items"))
+    expect(recent.get_by_role("link", name="Syllabus (e2e)")).to_be_visible()
 
 
 def test_axe_core_comes_from_the_npm_lock():
