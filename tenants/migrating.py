@@ -50,6 +50,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ModelState, ProjectState
+from django.db.models.signals import post_migrate
 from django_tenants.utils import schema_exists
 
 from tenants.models import SchemaPoolEntry, SchemaTemplate, Tenant
@@ -505,9 +506,33 @@ def _record_sql(schema: str, migrations: list[Key]) -> str:
 
 
 def _post_migrate(schema: str, plan: list[Migration]) -> None:
-    """Content types and permissions, as ``migrate`` makes them, in ``schema``."""
+    """Content types and permissions, as ``migrate`` makes them, in ``schema``.
+
+    The post-migrate signal goes to the apps whose models the plan adds or changes only:
+    sent to every app (as ``migrate`` does) it cost about 75 queries per schema (each
+    app's content types and permissions read back), 0.4 s of each schema's replay of a
+    migration adding one model. The other apps' models did not change, so neither did
+    their content types nor permissions.
+    """
     connection.set_schema(schema)
-    emit_post_migrate_signal(0, False, DEFAULT_DB_ALIAS, apps=_head_apps(), plan=plan)
+    changed = {
+        migration.app_label
+        for migration, _backwards in plan
+        if any(isinstance(operation, MODEL_CHANGES) for operation in migration.operations)
+    }
+    head_apps = _head_apps()
+    for app_config in global_apps.get_app_configs():
+        if app_config.models_module is None or app_config.label not in changed:
+            continue
+        post_migrate.send(
+            sender=app_config,
+            app_config=app_config,
+            verbosity=0,
+            interactive=False,
+            using=DEFAULT_DB_ALIAS,
+            apps=head_apps,
+            plan=plan,
+        )
 
 
 @cache

@@ -98,7 +98,15 @@ def grow_to(count: int) -> None:
         return
     started = time.monotonic()
     template_current()  # built before the fork
-    first = Tenant.objects.filter(slug__startswith=f"{FILL}-").count()
+    # After the highest filler's number, not their count: an interrupted fill leaves gaps
+    # (each process commits 25 at a time in its own range).
+    last = (
+        Tenant.objects.filter(slug__startswith=f"{FILL}-")
+        .order_by("-slug")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    first = int(last.rsplit("-", 1)[1]) + 1 if last else 0
     indexes = list(range(first, first + count - existing))
     chunks = [indexes[i : i + 500] for i in range(0, len(indexes), 500)]
     connections.close_all()

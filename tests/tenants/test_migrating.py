@@ -106,6 +106,22 @@ def _tables_of(schema: str, prefix: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _content_types_and_permissions(schema: str, app: str) -> tuple[set, set]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT model FROM {schema}.django_content_type WHERE app_label = %s",  # noqa: S608
+            [app],
+        )
+        types = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT p.codename FROM {schema}.auth_permission p "  # noqa: S608
+            f"JOIN {schema}.django_content_type t ON t.id = p.content_type_id "
+            "WHERE t.app_label = %s",
+            [app],
+        )
+        return types, {row[0] for row in cursor.fetchall()}
+
+
 @pytest.mark.django_db
 def test_a_replayed_migration_leaves_every_schema_equal_to_the_template(world):
     schemas = [world.tenant_a.schema_name, world.tenant_b.schema_name]
@@ -113,8 +129,18 @@ def test_a_replayed_migration_leaves_every_schema_equal_to_the_template(world):
     assert schema_catalog(schemas[0]) == template  # the comparison starts from equality
     tables = _tables_of(schemas[0], "institution_")
     assert len(tables) >= 2
+    made = _content_types_and_permissions(template_schema(), "institution")
+    assert made[0] and made[1]
     for schema in schemas:
         _forget_app(schema, "institution", tables)
+        with connection.cursor() as cursor:  # as if the app were new: no content types yet
+            cursor.execute(
+                f"DELETE FROM {schema}.auth_permission WHERE content_type_id IN "  # noqa: S608
+                f"(SELECT id FROM {schema}.django_content_type WHERE app_label = 'institution')"
+            )
+            cursor.execute(
+                f"DELETE FROM {schema}.django_content_type WHERE app_label = 'institution'"  # noqa: S608
+            )
     assert schema_catalog(schemas[0]) != template  # and it sees the difference
 
     lines: list[str] = []
@@ -127,6 +153,8 @@ def test_a_replayed_migration_leaves_every_schema_equal_to_the_template(world):
     for schema in schemas:
         assert schema_catalog(schema) == template, schema
         assert applied_migrations(schema) == code_migrations()
+        # The post-migrate signal, sent to the changed app only, made its rows again.
+        assert _content_types_and_permissions(schema, "institution") == made
     # The tables work (and the institution's admin can still use them).
     with schema_context(schemas[1]), connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM institution_institutionprofile")
