@@ -106,8 +106,10 @@ def _bitmap_scans_only():
     misjudged they make a LIMIT query read the whole table "until enough rows match"
     (10 s over 1,000,000 people, measured). Inside this block only bitmap scans of
     the indexes are allowed: the cost follows the number of matches, never the table.
+    (Inside the search's transaction, without a savepoint: a failure rolls the whole
+    read back, these settings with it.)
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('enable_seqscan', 'off', true), "
             "set_config('enable_indexscan', 'off', true)"
