@@ -87,13 +87,16 @@ def people_visible_to(viewer) -> QuerySet[User]:
 
 def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
     """The directory: listed people visible to ``viewer``, by name; searching visible names only."""
-    people = people_visible_to(viewer).filter(listed_in_directory=True)
+    # people_visible_to's rows, listed ones only; one condition built once (each filter()
+    # clones and resolves the query again: a quarter of this small read's time in Python).
+    conditions = Q(is_active=True, listed_in_directory=True)
     if not _is_admin(viewer):
-        # Never list someone by a name the viewer may not see.
-        people = people.filter(display_name_visibility__in=visibilities_for(viewer))
+        # Never list someone by a name the viewer may not see (which also covers
+        # people_visible_to's "or oneself": the directory lists no one by a hidden name).
+        conditions &= Q(display_name_visibility__in=visibilities_for(viewer))
     if query:
-        people = people.filter(display_name__icontains=query.strip())
-    return people.only(
+        conditions &= Q(display_name__icontains=query.strip())
+    return User.objects.filter(conditions).only(
         "public_id",
         "display_name",
         "picture_sha256",

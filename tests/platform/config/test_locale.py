@@ -381,3 +381,39 @@ def test_admins_set_the_defaults_through_the_api_too(client_a, world, bearer):
     )
     assert refused.status_code == 403
     assert Tenant.objects.get(pk=world.tenant_a.pk).language == "es"
+
+
+def test_remembered_translations_answer_each_language_its_own():
+    from django.utils.translation import trans_real
+
+    from config import locale
+
+    assert getattr(trans_real.DjangoTranslation, "_oae_remembers", False)  # installed at start
+    for _ in range(3):  # the first lookup fills each language's memory, the others read it
+        for language, expected in (("de", "Suchen"), ("es", "Buscar"), ("en-gb", "Search")):
+            with translation.override(language):
+                assert translation.gettext("Search") == expected
+                # A context without a translation falls back to the message itself.
+                assert translation.pgettext("no such context", "Search") == "Search"
+                assert translation.gettext("No such message at all") == "No such message at all"
+    with translation.override("de"):
+        memo = trans_real._active.value.__dict__["_oae_memo"]
+        assert memo["Search"] == "Suchen"
+    locale.remember_translations()  # a second call installs nothing twice
+    assert trans_real.DjangoTranslation.gettext.__qualname__.startswith("remember_translations")
+
+
+def test_remembered_translations_are_bounded(monkeypatch):
+    from django.utils.translation import trans_real
+
+    from config import locale
+
+    monkeypatch.setattr(locale, "TRANSLATIONS_REMEMBERED", 5)
+    with translation.override("es"):
+        catalog = trans_real._active.value
+        catalog.__dict__.pop("_oae_memo", None)
+        for n in range(20):
+            assert translation.gettext(f"made-up text {n}") == f"made-up text {n}"
+        assert len(catalog.__dict__["_oae_memo"]) == 5
+        assert translation.gettext("Search") == "Buscar"  # not remembered, still answered
+        catalog.__dict__.pop("_oae_memo", None)
