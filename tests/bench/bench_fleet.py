@@ -108,13 +108,14 @@ def grow_to(count: int) -> None:
     )
     first = int(last.rsplit("-", 1)[1]) + 1 if last else 0
     indexes = list(range(first, first + count - existing))
-    chunks = [indexes[i : i + 500] for i in range(0, len(indexes), 500)]
+    # Small chunks, so that every process has work even when a few hundred are added.
+    chunks = [indexes[i : i + 100] for i in range(0, len(indexes), 100)]
     connections.close_all()
     done = 0
     with multiprocessing.get_context("fork").Pool(FILL_JOBS) as pool:
         for added in pool.imap_unordered(_fill_range, chunks):
             done += added
-            if done % 2000 < 500 or done == len(indexes):
+            if done % 2000 < 100 or done == len(indexes):
                 print(
                     f"  ... {existing + done}/{count} institutions "
                     f"({time.monotonic() - started:.0f}s)",
