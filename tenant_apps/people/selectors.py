@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.db.lookups import ContainsCaseless
 from config.db.prepared import planned_for_values
 from config.keyset import page_after
 from tenant_apps.people.caches import token_cache, user_cache
@@ -96,7 +97,8 @@ def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
         # people_visible_to's "or oneself": the directory lists no one by a hidden name).
         conditions &= Q(display_name_visibility__in=visibilities_for(viewer))
     if query:
-        conditions &= Q(display_name__icontains=query.strip())
+        # ILIKE, which the name's trigram index serves (icontains' UPPER() it cannot).
+        conditions &= Q(ContainsCaseless(F("display_name"), query.strip()))
     people = User.objects.filter(conditions)
     if query:
         # A name search is planned for its words, never as a prepared statement: a generic

@@ -83,7 +83,30 @@ def main() -> None:
                 )
             raw.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
             print(f"  {label}: generic/custom plans at the end {raw.fetchone()}")
+            # What the generic plan itself would be (PostgreSQL kept custom ones above when
+            # the generic one's estimate was higher).
+            raw.execute("SET plan_cache_mode = force_generic_plan")
+            for word in (probe[0], warm[0]):
+                _sql, values = statement(viewer, word)
+                forced_ms, forced_plan = explain(raw, f"EXECUTE bench_dir({marks})", values)
+                print(f"  forced generic {word!r}: {forced_ms:.1f} ms [{forced_plan}]")
+            raw.execute("RESET plan_cache_mode")
             raw.execute("DEALLOCATE ALL")
+        # Django's icontains is UPPER(name) LIKE UPPER(%s): the trigram index on the name
+        # (people_name_trgm_idx) cannot serve it; the directory's ILIKE (ContainsCaseless) can.
+        for word in (RARE[0], "chen", COMMON[0], "an"):
+            ilike, values = statement(viewer, word)
+            sql = ilike.replace(
+                '"people_user"."display_name" ILIKE %s',
+                'UPPER("people_user"."display_name"::text) LIKE UPPER(%s)',
+            )
+            assert ilike != sql
+            ilike_ms, ilike_plan = explain(raw, ilike, values)
+            upper_ms, _plan = explain(raw, sql, values)
+            print(
+                f"  ILIKE {word!r}: {ilike_ms:.1f} ms [{ilike_plan}] / UPPER LIKE {upper_ms:.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -65,3 +65,21 @@ def test_the_pickers_suggestions_are_never_prepared(world, autocommit_a):
         if word == "ali":
             assert [s.name for s in suggestions] == ["Alice Archer"]
     assert _searches(autocommit_a) == []
+
+
+@pytest.mark.django_db
+def test_the_name_search_is_caseless_and_takes_wildcards_literally(world):
+    from django_tenants.utils import schema_context
+
+    with schema_context(world.tenant_a.schema_name):
+        bob = User.objects.get(pk=world.bob.pk)
+
+        def names(word: str) -> list[str]:
+            return sorted(p.display_name for p in people_directory(viewer=bob, query=word))
+
+        assert names("ALICE ar") == ["Alice Archer"]
+        assert names("  archer ") == ["Alice Archer"]
+        assert names("%") == names("_") == names("\\") == []
+        User.objects.filter(pk=world.alice.pk).update(display_name="Alice 100% Archer_x")
+        assert names("0%") == names("R_X") == ["Alice 100% Archer_x"]
+        assert "ILIKE" in str(people_directory(viewer=bob, query="a").query)
