@@ -158,9 +158,14 @@ def all_schemas() -> list[str]:
 
 
 def forget_app(app: str, table: str | None) -> None:
-    """Take a bench app out of every schema again (its table and its migration rows)."""
+    """Take a bench app out of every schema again (its table and its migration rows).
+
+    Behind migrate_tenants' back: the records in public go too (the next run reads
+    every schema once), as `migrate_tenants --check-every-schema` would rewrite them.
+    """
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM public.tenants_schemamigrationstate")
         for schema in all_schemas():
             if table:
                 cursor.execute(f'DROP TABLE IF EXISTS "{schema}".{table}')
