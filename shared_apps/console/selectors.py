@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.db.prepared import planned_for_values
 from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
@@ -55,6 +56,7 @@ def console_tenants(*, search: str = "", status: str = "") -> QuerySet[Tenant]:
         tenants = tenants.filter(
             Q(name__icontains=search) | Q(slug__icontains=search) | Q(Exists(on_domain))
         )
+        tenants = planned_for_values(tenants)  # planned for its words (config.db.prepared)
     if status:
         tenants = tenants.filter(status=status)
     return tenants

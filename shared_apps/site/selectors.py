@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
+from config.db.prepared import planned_for_values
 from tenants.models import Domain, Tenant, TenantStatus
 
 FIND_MIN_LENGTH = 3
@@ -38,10 +39,11 @@ def institutions_find(query: str) -> list[FoundInstitution]:
     primary = Prefetch(
         "domains", queryset=Domain.objects.filter(is_primary=True), to_attr="primary"
     )
+    # Planned for its words, never as a prepared statement (config.db.prepared).
+    found = planned_for_values(Tenant.objects.filter(condition))
     tenants = (
-        Tenant.objects.exclude(status=TenantStatus.DELETING)
+        found.exclude(status=TenantStatus.DELETING)
         .exclude(schema_name="public")
-        .filter(condition)
         .distinct()
         .order_by("name", "id")
         .prefetch_related(primary)[:FIND_LIMIT]

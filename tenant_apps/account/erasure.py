@@ -55,6 +55,7 @@ from tenant_apps.messaging.models import ThreadState
 from tenant_apps.people.admin_services import institution_base_url
 from tenant_apps.people.models import AccessToken, User, Visibility
 from tenant_apps.people.two_factor import two_factor_forget
+from tenant_apps.search.services import search_words_forget
 
 log = structlog.get_logger(__name__)
 
@@ -247,6 +248,9 @@ def erasure_carry_out(*, request: ErasureRequest) -> User:
         for value in (person.username, person.email, person.display_name)
         if value and len(value) >= 3
     ]
+    former_name = " ".join(
+        value for value in (person.display_name, person.first_name, person.last_name) if value
+    )
     deleted, handed = _hand_over_or_delete(person)
     _groups_left(person)
     _folders_left(person)
@@ -295,6 +299,8 @@ def erasure_carry_out(*, request: ErasureRequest) -> User:
     person.is_superuser = False
     person.set_unusable_password()
     person.save()
+    # The search vocabulary's words of their name go too (its triggers only add).
+    search_words_forget(text=former_name)
     request.status = ErasureStatus.DONE
     request.done = timezone.now()
     request.save(update_fields=["status", "done"])

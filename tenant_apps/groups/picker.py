@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.db.prepared import planned_for_values
 from tenant_apps.groups.models import Group
 from tenant_apps.groups.selectors import groups_visible_to
 from tenant_apps.people.models import User
@@ -75,9 +76,9 @@ def _people(viewer: User, query: str):
 
 
 def _groups(viewer: User, query: str):
+    # Planned for its words like the directory's search (config.db.prepared).
     return (
-        groups_visible_to(viewer)
-        .filter(title__icontains=query)
+        planned_for_values(groups_visible_to(viewer).filter(title__icontains=query))
         .only("public_id", "title", "picture_id")
         .order_by("title", "id")
     )

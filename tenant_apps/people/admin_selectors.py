@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from config.db.prepared import planned_for_values
 from tenant_apps.institution.access import require_admin
 from tenant_apps.people.models import User
 
@@ -35,6 +36,7 @@ def people_for_admin(*, actor, query: str = "") -> QuerySet[User]:
             | Q(username__icontains=query)
             | Q(email__icontains=query)
         )
+        people = planned_for_values(people)  # planned for its words (config.db.prepared)
     return people.only(*ADMIN_PERSON_FIELDS).order_by("display_name", "id")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.db.prepared import planned_for_values
 from config.keyset import page_after
 from tenant_apps.people.caches import token_cache, user_cache
 from tenant_apps.people.models import PROFILE_FIELDS, AccessToken, User, Visibility
@@ -96,7 +97,13 @@ def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
         conditions &= Q(display_name_visibility__in=visibilities_for(viewer))
     if query:
         conditions &= Q(display_name__icontains=query.strip())
-    return User.objects.filter(conditions).only(
+    people = User.objects.filter(conditions)
+    if query:
+        # A name search is planned for its words, never as a prepared statement: a generic
+        # plan made for one kind of word (frequent, rare) reads the whole directory for the
+        # other (README, "Prepared statements").
+        people = planned_for_values(people)
+    return people.only(
         "public_id",
         "display_name",
         "picture_sha256",

@@ -81,21 +81,27 @@ def _is_admin(viewer) -> bool:
 
 
 def _prepare() -> None:
-    # Typo tolerance: pg_trgm's operators read their threshold from the session
-    # (set once per database connection).
+    """pg_trgm's thresholds and JIT off for this search (run inside its transaction).
+
+    pg_trgm's operators read their threshold from the session: set once per database
+    connection, or, behind a transaction pooler (``DATABASE_POOLING=transaction``), where
+    each transaction may get another server session, for the search's own transaction.
+    """
     connection.ensure_connection()
+    pooled = bool(getattr(connection, "transaction_pooling", False))
     raw = id(connection.connection)
-    if getattr(connection, "oae_trgm_ready", None) == raw:
+    if not pooled and getattr(connection, "oae_trgm_ready", None) == raw:
         return
     with connection.cursor() as cursor:
         # JIT compilation costs more than these short queries take (100+ ms measured).
         cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
-            "set_config('pg_trgm.similarity_threshold', '0.3', false), "
-            "set_config('jit', 'off', false)",
-            [WORD_SIMILARITY],
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, %s), "
+            "set_config('pg_trgm.similarity_threshold', '0.3', %s), "
+            "set_config('jit', 'off', %s)",
+            [WORD_SIMILARITY, pooled, pooled, pooled],
         )
-    connection.oae_trgm_ready = raw
+    if not pooled:
+        connection.oae_trgm_ready = raw
 
 
 @contextmanager

@@ -59,3 +59,39 @@ def search_index_rebuild(
     if progress:
         progress("search_word", done_by_table["search_word"], done_by_table["search_word"])
     return done_by_table
+
+
+# A word stays in the vocabulary while a title or name that records words still holds it
+# (the same sources as ``oae_search_words_rebuild``).
+_WORDS_FORGET = """
+DELETE FROM search_word AS sw
+WHERE sw.word = ANY(oae_search_words(%s))
+    AND NOT EXISTS (
+        SELECT 1 FROM content_contentitem
+        WHERE deleted_at IS NULL AND visibility IN ('public', 'loggedin')
+            AND oae_search_words(title) @> ARRAY[sw.word::text])
+    AND NOT EXISTS (
+        SELECT 1 FROM groups_group
+        WHERE deleted_at IS NULL AND visibility IN ('public', 'loggedin')
+            AND oae_search_words(title) @> ARRAY[sw.word::text])
+    AND NOT EXISTS (
+        SELECT 1 FROM people_user
+        WHERE is_active AND listed_in_directory
+            AND display_name_visibility IN ('public', 'loggedin')
+            AND oae_search_words(display_name) @> ARRAY[sw.word::text])
+"""
+
+
+def search_words_forget(*, text: str) -> int:
+    """Drop the vocabulary's words of ``text`` that no visible title or name still holds.
+
+    The triggers only add words (no row locks on common words in every write); an
+    erasure calls this with the person's former name, so no trace of it stays in the
+    table. It reads the titles and names once per word of ``text``: meant for rare
+    writes, not for every rename. Returns how many words went.
+    """
+    if not text:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_WORDS_FORGET, [text])
+        return cursor.rowcount

@@ -42,6 +42,7 @@ MODULES = {
     "pages": ("bench_pages.py", "every main page and endpoint next to its floor, in-process"),
     "tenants": ("bench_tenants.py", "institution lifecycle"),
     "people": ("bench_people.py", "people directory"),
+    "name-plans": ("bench_name_plans.py", "directory name search: generic plan vs planned"),
     "social": ("bench_social.py", "messaging and group member lists"),
     "content": ("bench_content.py", "content library"),
     "search": ("bench_search.py", "search: relevance and scale"),

@@ -31,6 +31,20 @@ Safety:
   live in one server session, which a pooler hands to other clients (Debian's PgBouncer
   1.18 cannot track them). ``DATABASE_PREPARED_STATEMENTS=off`` turns them off anywhere.
 
+Opting out (reads whose best plan depends on their values): PostgreSQL's generic plan
+is chosen from estimates made without the values, so a read whose cost swings with its
+value (a name search ``ILIKE '%a%'`` against ``'%zq%'``, a common word against a rare
+one) may be kept on the plan of the wrong case - the search's common word took 1.9 s
+instead of 0.3 s at 200,000 items. Two ways to keep such a read planned for its values,
+whether or not a transaction is open:
+
+- ``planned_for_values(queryset)``: the queryset carries ``MARKER`` in its SQL (a ``WHERE
+  true`` PostgreSQL folds away), so it is never prepared wherever and whenever it is
+  evaluated - a selector returns it, a view pages or counts it later. Raw SQL can put
+  ``MARKER`` in its text.
+- ``with unprepared():``: no statement run inside the block (any alias, this thread or
+  task) is prepared or executed as a prepared one.
+
 What the debug tools see (``connection.queries``, ``CaptureQueriesContext``) is the
 statement with its values, as before, not ``EXECUTE``.
 """
@@ -38,12 +52,40 @@ statement with its values, as before, not ``EXECUTE``.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
 
 import psycopg2
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from psycopg2 import errors, extensions
 
 THRESHOLD = 2
 CAPACITY = 100
+MARKER = "/* oae:unprepared */"  # in a statement's text: never prepared
+
+_unprepared: ContextVar[bool] = ContextVar("oae_unprepared", default=False)
+Rows = TypeVar("Rows", bound=QuerySet)
+
+
+@contextmanager
+def unprepared() -> Iterator[None]:
+    """Within the block, statements run as plain ones, planned for their values: none is
+    prepared, and none already prepared on the connection is executed as such."""
+    token = _unprepared.set(True)
+    try:
+        yield
+    finally:
+        _unprepared.reset(token)
+
+
+def planned_for_values(queryset: Rows) -> Rows:
+    """``queryset`` marked so that its statements (the rows, a count, a keyset page of it)
+    are never prepared: PostgreSQL plans each for its values."""
+    # A constant of our own, no value in it.
+    return queryset.filter(RawSQL(f"true {MARKER}", (), output_field=BooleanField()))  # noqa: S611
 
 
 def positional(query: str) -> str | None:
@@ -104,6 +146,7 @@ class PreparingCursor(extensions.cursor):
             or self.name is not None  # a server-side cursor: DECLARE ... FOR <query>
             or not isinstance(query, str)
             or not isinstance(vars, list | tuple)
+            or _unprepared.get()
         ):
             return super().execute(query, vars)
         head = query[:6]
@@ -142,7 +185,7 @@ class PreparingCursor(extensions.cursor):
             super().execute(f"DEALLOCATE {name}")
 
     def _prepare(self, statements: Statements, query: str) -> str | None:
-        if query in statements.refused:
+        if query in statements.refused or MARKER in query:
             return None
         seen = statements.seen.get(query, 0) + 1
         if seen < THRESHOLD or not self._may_prepare():

@@ -209,3 +209,52 @@ def test_the_health_check_notices_a_connection_the_server_ended(own):
     own.health_check_done = False
     own.close_if_health_check_failed()
     assert _active_usernames(own) == ALPHA
+
+
+def _plans_of_users_reads(wrapper: DatabaseWrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ['%"people_user"%'],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_marked_queryset_is_never_prepared_wherever_it_is_evaluated(own):
+    people = prepared.planned_for_values(
+        User.objects.using(own.alias).exclude(username="nobody").order_by("username")
+    )
+    for _ in range(8):
+        assert list(people.values_list("username", flat=True)) == ALPHA
+        assert people.count() == 3
+        assert people.filter(username__gt="alice").first().username == "alpha-admin"
+    assert not [row for row in _prepared(own) if '"people_user"' in row[1]]
+    assert not own.connection.statements.names
+    # Raw SQL carrying the marker likewise.
+    for _ in range(8):
+        with own.cursor() as cursor:
+            cursor.execute(f"SELECT 1 + %s {prepared.MARKER}", [1])
+            assert cursor.fetchone() == (2,)
+    assert not own.connection.statements.names
+    # The same read unmarked is prepared (the checks above can fail).
+    for _ in range(3):
+        _active_usernames(own)
+    assert len(own.connection.statements.names) == 1
+
+
+def test_inside_unprepared_nothing_is_prepared_nor_executed_prepared(own):
+    with prepared.unprepared():
+        for _ in range(8):
+            assert _active_usernames(own) == ALPHA
+    assert not own.connection.statements.names
+    for _ in range(3):
+        _active_usernames(own)  # prepared now, outside the block
+    assert len(own.connection.statements.names) == 1
+    executions = _plans_of_users_reads(own)
+    with prepared.unprepared():
+        for _ in range(4):
+            assert _active_usernames(own) == ALPHA  # planned for its values, not EXECUTE
+    assert _plans_of_users_reads(own) == executions
+    _active_usernames(own)
+    assert _plans_of_users_reads(own) == executions + 1

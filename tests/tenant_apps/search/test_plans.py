@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from config.db.base import DatabaseWrapper
 from tenant_apps.people.models import User
@@ -51,3 +51,33 @@ def test_no_search_statement_is_ever_prepared(world, autocommit_default):
     for _ in range(3):
         list(User.objects.filter(username="nobody").values_list("pk", flat=True))
     assert [text for text in prepared if '"people_user"' in text]
+
+
+def test_behind_a_transaction_pooler_the_settings_hold_for_each_search(world, django_db_blocker):
+    # Each transaction may reach another server session: the thresholds are set for the
+    # search's own transaction (SET LOCAL), every time, never left on a session.
+    from tenant_apps.search import selectors
+
+    original = connections[DEFAULT_DB_ALIAS]
+    with django_db_blocker.unblock():
+        wrapper = DatabaseWrapper(
+            {**connection.settings_dict, "CONN_MAX_AGE": 0, "TRANSACTION_POOLING": True},
+            alias=DEFAULT_DB_ALIAS,
+        )
+        wrapper.set_tenant(world.tenant_a)
+        connections[DEFAULT_DB_ALIAS] = wrapper
+        try:
+
+            def threshold() -> str:
+                with wrapper.cursor() as cursor:
+                    cursor.execute("SELECT current_setting('pg_trgm.word_similarity_threshold')")
+                    return cursor.fetchone()[0]
+
+            for _ in range(2):
+                with transaction.atomic():
+                    selectors._prepare()
+                    assert threshold() == selectors.WORD_SIMILARITY
+                assert threshold() != selectors.WORD_SIMILARITY  # not left on the session
+        finally:
+            connections[DEFAULT_DB_ALIAS] = original
+            wrapper.close()

@@ -13,6 +13,7 @@ from tenant_apps.groups.services import group_create
 from tenant_apps.people.services import profile_update, user_create
 from tenant_apps.search import selectors
 from tenant_apps.search.models import Word
+from tenant_apps.search.services import search_words_forget
 from tests.tenant_apps.search.conftest import ids
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,22 @@ def test_a_phrase_is_checked_on_a_bounded_window_and_falls_back_when_short(
     monkeypatch.setitem(selectors.CANDIDATES, "content", 500)
     response = search_api({"q": 'notes -"quantum field theory"', "type": "content"}, user=world.bob)
     assert set(ids(response)) == {item.public_id for item in newer}
+
+
+def test_forgetting_a_name_keeps_the_words_someone_else_still_holds(world, in_a):
+    def people():
+        user_create(username="vocab3", display_name="Ysolde Brackenridge")
+        leaving = user_create(username="vocab4", display_name="Ysolde Thistlewaite")
+        leaving.is_active = False
+        leaving.save()
+        content_create_document(
+            actor=world.alice, title="Thistlewaite papers", visibility="private"
+        )
+        return search_words_forget(text="Ysolde Thistlewaite")
+
+    assert in_a(people) == 1
+    words = _words(in_a)
+    # "ysolde" is still someone's visible name; "thistlewaite" was only theirs (the
+    # private item's title never counts).
+    assert "ysolde" in words and "brackenridge" in words
+    assert "thistlewaite" not in words
