@@ -51,8 +51,8 @@ def for_titles(items: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
     the current version's size), newest first: no bodies, no permission flags, no creator.
     The ORM builds this in a fraction of ``for_lists``'s time (its three joins with their
     deferred columns, and the two permission flags, cost more to compile than to run)."""
-    return items.select_related("current_version").defer("body_html", *UNSHOWN).order_by(
-        *LIST_ORDER
+    return (
+        items.select_related("current_version").defer("body_html", *UNSHOWN).order_by(*LIST_ORDER)
     )
 
 

@@ -69,9 +69,7 @@ def test_folders_are_found_by_those_who_may_see_them(world, in_a, search_api, cl
     assert ids(search_api({"q": "lichens", "type": "folders"}, user=world.bob)) == [
         secret.public_id
     ]
-    assert ids(search_api({"q": "funds", "type": "folders"}, user=world.bob)) == [
-        secret.public_id
-    ]
+    assert ids(search_api({"q": "funds", "type": "folders"}, user=world.bob)) == [secret.public_id]
     in_a(folder_restore, actor=world.alice, folder=trashed)
     assert ids(search_api({"q": "archive", "type": "folders"}, user=world.bob)) == [
         trashed.public_id
