@@ -371,20 +371,36 @@ def _content_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
 _GROUP = '"groups_group"'
 
 
-def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+def _titled_hits(
+    scope: str, rows, table: str, query: Query, cap: int, now, *, order: str, date: str
+) -> list[Hit]:
+    """Hits of a table searched by its ``search_vector`` and ``title`` (groups, discussions,
+    folders): ``rows`` is the viewer's visible queryset, newest by ``order`` first."""
     tsq, params = query.tsquery()
     rows = (
-        groups_visible_to(viewer)
-        .filter(_matching(f"{_GROUP}.search_vector", f"{_GROUP}.title", tsq, params, query))
+        rows.filter(_matching(f"{table}.search_vector", f"{table}.title", tsq, params, query))
         .annotate(
-            rank=RawSQL(f"ts_rank({_GROUP}.search_vector, {tsq}, 32)", params, FloatField()),
-            similarity=RawSQL(f"word_similarity(%s, {_GROUP}.title)", [query.text], FloatField()),
-            exact=RawSQL(f"{_GROUP}.search_vector @@ {tsq}", params, BooleanField()),
+            rank=RawSQL(f"ts_rank({table}.search_vector, {tsq}, 32)", params, FloatField()),
+            similarity=RawSQL(f"word_similarity(%s, {table}.title)", [query.text], FloatField()),
+            exact=RawSQL(f"{table}.search_vector @@ {tsq}", params, BooleanField()),
         )
-        .order_by("-modified", "-id")
-        .values_list("pk", "modified", "rank", "similarity", "exact")[:cap]
+        .order_by(f"-{order}", "-id")
+        .values_list("pk", date, "rank", "similarity", "exact")[:cap]
     )
-    return [Hit("groups", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
+    return [Hit(scope, pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
+
+
+def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
+    return _titled_hits(
+        "groups",
+        groups_visible_to(viewer),
+        _GROUP,
+        query,
+        cap,
+        now,
+        order="modified",
+        date="modified",
+    )
 
 
 def _group_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
@@ -413,20 +429,16 @@ _DISCUSSION = '"discussions_discussion"'
 
 
 def _discussion_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
-    tsq, params = query.tsquery()
-    table = _DISCUSSION
-    rows = (
-        discussions_visible_to(viewer)
-        .filter(_matching(f"{table}.search_vector", f"{table}.title", tsq, params, query))
-        .annotate(
-            rank=RawSQL(f"ts_rank({table}.search_vector, {tsq}, 32)", params, FloatField()),
-            similarity=RawSQL(f"word_similarity(%s, {table}.title)", [query.text], FloatField()),
-            exact=RawSQL(f"{table}.search_vector @@ {tsq}", params, BooleanField()),
-        )
-        .order_by("-last_activity_at", "-id")
-        .values_list("pk", "last_activity_at", "rank", "similarity", "exact")[:cap]
+    return _titled_hits(
+        "discussions",
+        discussions_visible_to(viewer),
+        _DISCUSSION,
+        query,
+        cap,
+        now,
+        order="last_activity_at",
+        date="last_activity_at",
     )
-    return [Hit("discussions", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
 
 
 def _discussion_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
@@ -456,20 +468,16 @@ _FOLDER = '"folders_folder"'
 
 def _folder_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
     # The folders' own rule (visible to the viewer, never one in the trash), in SQL.
-    tsq, params = query.tsquery()
-    table = _FOLDER
-    rows = (
-        ItemFolder.objects.filter(can_view_folder_q(viewer))
-        .filter(_matching(f"{table}.search_vector", f"{table}.title", tsq, params, query))
-        .annotate(
-            rank=RawSQL(f"ts_rank({table}.search_vector, {tsq}, 32)", params, FloatField()),
-            similarity=RawSQL(f"word_similarity(%s, {table}.title)", [query.text], FloatField()),
-            exact=RawSQL(f"{table}.search_vector @@ {tsq}", params, BooleanField()),
-        )
-        .order_by("-created", "-id")
-        .values_list("pk", "modified", "rank", "similarity", "exact")[:cap]
+    return _titled_hits(
+        "folders",
+        ItemFolder.objects.filter(can_view_folder_q(viewer)),
+        _FOLDER,
+        query,
+        cap,
+        now,
+        order="created",
+        date="modified",
     )
-    return [Hit("folders", pk, _score(r, s, m, now, e), m) for pk, m, r, s, e in rows]
 
 
 def _folder_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
