@@ -162,6 +162,8 @@ def test_stop_sharing_asks_in_a_dialog(page, live_server_url, world, shared_item
     assert violations == []
     screenshot(page, "content-stop-sharing-dialog")
     dialog.get_by_role("link", name="Cancel").click()
+    # The dialog closes in the click's handler, after Playwright's click returns.
+    page.locator("dialog").wait_for(state="detached")
     assert page.locator("dialog").count() == 0
     assert shares.get_by_text("Bob Baker").is_visible()
 
