@@ -1,12 +1,17 @@
 """Reads of the public schema's tenant tables.
 
 ``tenant_for_hostname`` is on every request's path, so its answers (including
-"no such host") are kept in a small per-process LRU for ``TENANT_CACHE_SECONDS``.
+"no such host") are kept in a per-process LRU for ``TENANT_CACHE_SECONDS`` (60 s) and at
+most ``TENANT_CACHE_MAX_ENTRIES`` hostnames (20,000: two per institution at 10,000).
 A change to a tenant or domain (``tenants.signals``) clears this process's cache at
 once and, after commit, tells every other process through a Redis channel that a
 listener thread in each process subscribes to (``config.localcache``'s, shared with
-the other per-process caches). If Redis is unreachable the TTL
-still bounds how long a stale answer can live.
+the other per-process caches; a lost Redis connection clears them too). So the TTL only
+bounds how long a stale answer can live while Redis is unreachable, and can be as long
+as the other local caches': a short one made every request to an institution not seen
+for a few seconds pay the lookup (README, "The fleet": routing over many hosts).
+An answer read while a clear happened is not stored (a generation counter), so an old
+row never outlives its invalidation.
 """
 
 from __future__ import annotations
@@ -16,18 +21,23 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
+from django.db.models import F, Q, QuerySet
 
 from config import localcache
+from config.db.lookups import ContainsCaseless
+from config.db.prepared import planned_for_values
 from tenants.models import Domain, Tenant
 
-_CACHE_MAX_ENTRIES = 10_000  # bounds memory against floods of made-up Host headers
 _cache: OrderedDict[str, tuple[float, Tenant | None]] = OrderedDict()
 _lock = threading.Lock()
+_generation = 0  # bumped by every clear: a lookup that overlapped one is not stored
 
 
 def tenant_cache_clear() -> None:
     """Forget every cached hostname answer (this process only)."""
+    global _generation
     with _lock:
+        _generation += 1
         _cache.clear()
 
 
@@ -53,9 +63,11 @@ def ensure_cache_listener() -> None:
 def _lookup(hostname: str) -> Tenant | None:
     # No switch to the public schema first: the search path always ends in
     # `public`, and no tenant schema has a table of this name, so the query finds
-    # the public table from whatever schema the connection points at.
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    return domain.tenant if domain is not None else None
+    # the public table from whatever schema the connection points at. No ORDER BY
+    # (``first()`` would sort by the model's ordering): the domain is unique.
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname).order_by()[:1]
+    found = list(domain)
+    return found[0].tenant if found else None
 
 
 def tenant_for_hostname(hostname: str) -> Tenant | None:
@@ -69,13 +81,15 @@ def tenant_for_hostname(hostname: str) -> Tenant | None:
             if hit is not None and hit[0] > now:
                 _cache.move_to_end(hostname)
                 return hit[1]
+            generation = _generation
     tenant = _lookup(hostname)
     if ttl > 0:
         with _lock:
-            _cache[hostname] = (now + ttl, tenant)
-            _cache.move_to_end(hostname)
-            while len(_cache) > _CACHE_MAX_ENTRIES:
-                _cache.popitem(last=False)
+            if generation == _generation:
+                _cache[hostname] = (now + ttl, tenant)
+                _cache.move_to_end(hostname)
+                while len(_cache) > settings.TENANT_CACHE_MAX_ENTRIES:
+                    _cache.popitem(last=False)
     return tenant
 
 
@@ -109,17 +123,35 @@ CONSOLE_SORTS = {
 }
 
 
+def tenant_ids_matching(search: str) -> QuerySet:
+    """The ids of institutions whose name, slug or any host name contains ``search``,
+    case-insensitively (a subquery for ``pk__in``; may repeat an id).
+
+    ``ILIKE`` (``ContainsCaseless``), which the trigram indexes of tenants.0008 serve:
+    Django's ``icontains`` (``UPPER(col) LIKE UPPER(...)``) read every institution and,
+    for the host names, probed the domains once per institution. Each branch of the
+    ``UNION ALL`` is one bitmap scan of its indexes, so a search costs what it finds, not
+    the size of the fleet. Callers keep the statement planned for its words
+    (``planned_for_values``): a word nearly every institution has is better read in
+    name order than through the index.
+    """
+    by_name = Tenant.objects.filter(
+        Q(ContainsCaseless(F("name"), search)) | Q(ContainsCaseless(F("slug"), search))
+    )
+    by_host = Domain.objects.filter(ContainsCaseless(F("domain"), search))
+    return (
+        by_name.order_by()
+        .values("pk")
+        .union(by_host.order_by().values("tenant_id"), all=True)
+    )
+
+
 def tenants_for_console(*, search: str = "", status: str = "", sort: str = "name"):
     """Institutions with their usage and domains, filtered and sorted (a bounded query count)."""
-    from django.db.models import Q
-
     queryset = Tenant.objects.select_related("usage").prefetch_related("domains")
+    search = search.strip()
     if search:
-        queryset = queryset.filter(
-            Q(name__icontains=search)
-            | Q(slug__icontains=search)
-            | Q(domains__domain__icontains=search)
-        ).distinct()
+        queryset = planned_for_values(queryset.filter(pk__in=tenant_ids_matching(search)))
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by(*CONSOLE_SORTS.get(sort, CONSOLE_SORTS["name"]))

@@ -42,6 +42,9 @@ _MISSING = object()
 _caches: dict[str, list[LocalCache]] = {}
 _clear_all_hooks: list[Callable[[], None]] = []
 _listener_pid: int | None = None
+# A listener that could not start is tried again after this long (per process id).
+LISTENER_RETRY_SECONDS = 10.0
+_listener_retry_at: dict[int, float] = {}
 _listener_lock = threading.Lock()
 
 
@@ -201,18 +204,30 @@ def _listener_error(error: BaseException, pubsub, thread) -> None:
 
 
 def ensure_listener() -> None:
-    """Start this process's subscriber thread once (again after a fork)."""
-    global _listener_pid
+    """Start this process's subscriber thread once (again after a fork).
+
+    If Redis cannot be reached, the caches rely on their TTL and the start is tried again
+    after ``LISTENER_RETRY_SECONDS`` (not on every request); a listener started late first
+    empties the caches, since invalidations were missed meanwhile."""
+    global _listener_pid, _listener_retry_at
     pid = os.getpid()
     if _listener_pid == pid:
         return
     with _listener_lock:
-        if _listener_pid == pid:
+        if _listener_pid == pid or time.monotonic() < _listener_retry_at.get(pid, 0.0):
             return
         _listener_pid = pid
+    late = pid in _listener_retry_at
     try:
         pubsub = redis_client().pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(**{CHANNEL: handle})
         pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=_listener_error)
     except redis.RedisError:
         log.warning("cache invalidation listener not started; relying on the TTL", exc_info=True)
+        with _listener_lock:
+            _listener_pid = None
+            _listener_retry_at[pid] = time.monotonic() + LISTENER_RETRY_SECONDS
+        return
+    if late:
+        _listener_retry_at.pop(pid, None)
+        clear_all()

@@ -112,9 +112,11 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # Issue the `SET search_path` once per connection and tenant, not before every
 # query (our backend also skips it when the tenant did not change, see config.db).
 TENANT_LIMIT_SET_CALLS = True
-# How long a process trusts its cached hostname -> tenant answer. Changes made in
-# this process invalidate it at once; other processes see them within this time.
-TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 5.0)
+# How long a process trusts its cached hostname -> tenant answer, and how many it keeps
+# (tenants.selectors). A change clears every process's cache at once (Redis channel);
+# the TTL bounds a stale answer only while Redis is unreachable. 0 disables.
+TENANT_CACHE_SECONDS = env_float("TENANT_CACHE_SECONDS", 60.0)
+TENANT_CACHE_MAX_ENTRIES = env_int("TENANT_CACHE_MAX_ENTRIES", 20_000)
 # How long a process keeps an institution's profile, a signed-in user's row and a live
 # token (config.localcache). Writes forget them in every process at once (Redis
 # channel); this bounds a stale answer only while Redis is unreachable. 0 disables.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
+from config.db.lookups import ContainsCaseless
 from config.db.prepared import planned_for_values
 from tenants.models import Domain, Tenant, TenantStatus
 
@@ -29,7 +30,8 @@ def institutions_find(query: str) -> list[FoundInstitution]:
     query = (query or "").strip()[:200]
     if len(query) < FIND_MIN_LENGTH:
         return []
-    condition = Q(name__icontains=query)
+    # ILIKE, which the name's trigram index serves (tenants.0008; icontains' UPPER() cannot).
+    condition = Q(ContainsCaseless(F("name"), query))
     if "@" in query:
         domain = query.rsplit("@", 1)[1].lower().strip(".")
         parts = domain.split(".")
