@@ -21,10 +21,11 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, F, Q, Value
 
 from config import localcache
-from config.db.lookups import ContainsCaseless
+from config.db.lookups import ContainsCaseless, EqualsAny
 from config.db.prepared import planned_for_values
 from tenants.models import Domain, Tenant
 
@@ -123,27 +124,27 @@ CONSOLE_SORTS = {
 }
 
 
-def tenant_ids_matching(search: str) -> QuerySet:
-    """The ids of institutions whose name, slug or any host name contains ``search``,
-    case-insensitively (a subquery for ``pk__in``; may repeat an id).
+def tenant_search(search: str) -> Q:
+    """The condition "the name, the slug or any host name contains ``search``",
+    case-insensitively, for ``Tenant.objects.filter()``; reads the matching host names'
+    institutions first (one query).
 
-    ``ILIKE`` (``ContainsCaseless``), which the trigram indexes of tenants.0008 serve:
-    Django's ``icontains`` (``UPPER(col) LIKE UPPER(...)``) read every institution and,
-    for the host names, probed the domains once per institution. Each branch of the
-    ``UNION ALL`` is one bitmap scan of its indexes, so a search costs what it finds, not
-    the size of the fleet. Callers keep the statement planned for its words
-    (``planned_for_values``): a word nearly every institution has is better read in
-    name order than through the index.
+    ``ILIKE`` (``ContainsCaseless``), which the trigram indexes of tenants.0008 serve
+    (Django's ``icontains``, ``UPPER(col) LIKE UPPER(...)``, they cannot); the host names'
+    institutions go in as a constant array (``id = ANY(...)``), which PostgreSQL can read
+    from the primary key as one arm of a BitmapOr and tests by hashing when it filters. So
+    a rare word costs what it finds, and a frequent one is still read in the list's order
+    until a page is full. Measured with 20,000 institutions (README, "The fleet"): a rare
+    word's page and count 0.3-1 ms instead of 60-120 ms. Callers keep the statement planned
+    for its words (``planned_for_values``): which plan is right depends on the word.
     """
-    by_name = Tenant.objects.filter(
-        Q(ContainsCaseless(F("name"), search)) | Q(ContainsCaseless(F("slug"), search))
-    )
-    by_host = Domain.objects.filter(ContainsCaseless(F("domain"), search))
-    return (
-        by_name.order_by()
-        .values("pk")
-        .union(by_host.order_by().values("tenant_id"), all=True)
-    )
+    hosts = planned_for_values(Domain.objects.filter(ContainsCaseless(F("domain"), search)))
+    host_tenants = sorted(set(hosts.order_by().values_list("tenant_id", flat=True)))
+    condition = Q(ContainsCaseless(F("name"), search)) | Q(ContainsCaseless(F("slug"), search))
+    if host_tenants:
+        ids = Value(host_tenants, output_field=ArrayField(BigIntegerField()))
+        condition |= Q(EqualsAny(F("pk"), ids))
+    return condition
 
 
 def tenants_for_console(*, search: str = "", status: str = "", sort: str = "name"):
@@ -151,7 +152,7 @@ def tenants_for_console(*, search: str = "", status: str = "", sort: str = "name
     queryset = Tenant.objects.select_related("usage").prefetch_related("domains")
     search = search.strip()
     if search:
-        queryset = planned_for_values(queryset.filter(pk__in=tenant_ids_matching(search)))
+        queryset = planned_for_values(queryset.filter(tenant_search(search)))
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by(*CONSOLE_SORTS.get(sort, CONSOLE_SORTS["name"]))

@@ -20,7 +20,7 @@ from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
 from tenant_apps.people.models import AccessToken, User
 from tenants.models import Tenant, TenantTraffic
-from tenants.selectors import tenant_ids_matching
+from tenants.selectors import tenant_search
 
 # Institutions that never saw activity sort as if last active at the epoch.
 _NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
@@ -52,9 +52,9 @@ def console_tenants(*, search: str = "", status: str = "") -> QuerySet[Tenant]:
     tenants = Tenant.objects.select_related("usage").prefetch_related("domains")
     search = search.strip()
     if search:
-        # IN rather than a join: no duplicate rows, no DISTINCT to fight the ordering; the
-        # ids come from the trigram indexes (tenants.selectors.tenant_ids_matching).
-        tenants = tenants.filter(pk__in=tenant_ids_matching(search))
+        # No join: no duplicate rows, no DISTINCT to fight the ordering; each condition
+        # can be served by a trigram index (tenants.selectors.tenant_search).
+        tenants = tenants.filter(tenant_search(search))
         tenants = planned_for_values(tenants)  # planned for its words (config.db.prepared)
     if status:
         tenants = tenants.filter(status=status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models.lookups import PatternLookup
+from django.db.models.lookups import Lookup, PatternLookup
 
 
 class ContainsCaseless(PatternLookup):
@@ -26,3 +26,23 @@ class ContainsCaseless(PatternLookup):
         if not self.rhs_is_direct_value():
             raise TypeError("ContainsCaseless compares a column with a plain value")
         return super().process_rhs(qn, connection)
+
+
+class EqualsAny(Lookup):
+    """``column = ANY(array)``: ``EqualsAny(F("pk"), Value(ids, output_field=ArrayField(...)))``
+    in ``filter()``, one parameter whatever the number of values.
+
+    PostgreSQL can serve it from the column's index - also as one arm of an ``OR``, whose
+    arms it then reads as a BitmapOr of indexes - and, where it filters rows instead, tests
+    a constant array by hashing it. (``column IN (subquery)`` in an ``OR`` is a SubPlan
+    tested against every row, which reads the whole table; ``ANY(ARRAY(subquery))`` is
+    searched linearly for each row, quadratic when the subquery finds many.)
+    """
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)

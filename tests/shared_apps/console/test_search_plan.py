@@ -1,6 +1,7 @@
 """The console's institution search and the sign-in page's finder find their rows through
 the trigram indexes (tenants.0008), whatever the number of institutions: no read of every
-institution, no probe of the domains once per institution (``icontains`` did both)."""
+institution, no probe of the domains once per institution (``icontains`` did both: 60-120 ms
+for a rare word's page and count at 20,000 institutions, README "The fleet")."""
 
 from __future__ import annotations
 
@@ -15,39 +16,45 @@ from shared_apps.site.selectors import institutions_find
 from tenants.selectors import tenants_for_console
 from tenants.services import tenant_add_domain
 
-TRIGRAM_INDEXES = ("tenants_tenant_name_trgm", "tenants_tenant_slug_trgm", "tenants_domain_trgm")
-
 
 def _plan(sql: str) -> str:
     with connection.cursor() as cursor:
-        # A handful of rows makes any plan cheap; forbid the full scans to see whether the
-        # statement *can* be served by the indexes (it cannot with UPPER(...) LIKE).
+        # A handful of rows makes any plan cheap; forbid full scans and ordered index walks
+        # to see whether the statement *can* be answered from the indexes alone (bitmap
+        # scans): with UPPER(...) LIKE, or a subquery tested per row, it cannot and the
+        # plan falls back to reading the table.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_indexscan = on")
     return plan
 
 
-def _tenant_queries(run) -> list[str]:
+def _queries(run, table: str) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         run()
-    return [q["sql"] for q in queries.captured_queries if "tenants_tenant" in q["sql"]]
+    return [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("word", ["beta.exa", "College", "lph"])
+@pytest.mark.parametrize("word", ["beta.loc", "College", "lph"])
 def test_a_console_search_reads_the_trigram_indexes(world, word):
+    tenant_add_domain(tenant=world.tenant_b, hostname="learn.beta.example", actor=Actor.cli())
+    [hosts_sql] = _queries(lambda: console_tenants(search=word), "tenants_domain")
+    assert "tenants_domain_trgm" in _plan(hosts_sql)
     sorted_tenants, ordering = tenant_sorted(console_tenants(search=word), "name")
-    [page_sql] = _tenant_queries(
-        lambda: keyset_page(sorted_tenants, ordering=ordering, cursor=None, limit=5)
+    [page_sql] = _queries(
+        lambda: keyset_page(sorted_tenants, ordering=ordering, cursor=None, limit=5),
+        "tenants_tenant",
     )
-    [count_sql] = _tenant_queries(lambda: console_tenants(search=word).count())
+    searched = console_tenants(search=word)
+    [count_sql] = _queries(searched.count, "tenants_tenant")
     for sql in (page_sql, count_sql):
         plan = _plan(sql)
-        for index in TRIGRAM_INDEXES:
-            assert index in plan, plan
-        assert "SubPlan" not in plan, plan  # no per-institution probe of the domains
+        assert "tenants_tenant_name_trgm" in plan and "tenants_tenant_slug_trgm" in plan, plan
+        assert "Seq Scan" not in plan and "SubPlan" not in plan, plan
         assert "UPPER" not in sql, sql
 
 
@@ -62,11 +69,12 @@ def test_the_search_finds_names_slugs_and_host_names_once_each(world):
     assert slugs("college") == ["beta"]  # name only
     assert slugs("LEARN.beta") == ["beta"]  # a custom host name only
     assert slugs("%") == [] and slugs("_") == []  # the pattern's characters are literal
+    assert slugs("zzyzx") == []
     assert [t.slug for t in tenants_for_console(search="Univ")] == ["alpha"]
 
 
 @pytest.mark.django_db
 def test_the_finder_reads_the_name_index(world):
-    [sql] = _tenant_queries(lambda: institutions_find("university"))
+    [sql] = _queries(lambda: institutions_find("university"), "tenants_tenant")
     assert "tenants_tenant_name_trgm" in _plan(sql)
     assert [found.name for found in institutions_find("UNIVERSITY")] == ["Alpha University"]
