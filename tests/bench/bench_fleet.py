@@ -13,7 +13,8 @@ Run by tests/bench/run.py (``--only fleet``), or alone under the bench stack. In
    trivial migration (tests/bench/trivial) in every schema (must be < 30 s; goal < 5 s).
 4. With 10,000 institutions: ``migrate_tenants`` with nothing to do (goal < 10 s), then
    the measures of step 1 again (goal: within 10% of 10; provisioning < 0.5 s, console
-   list < 200 ms), and the catalog's size.
+   list < 200 ms), and the catalog's size; last, a migration adding a model
+   (CreateModel + RunSQL, tests/bench/addmodel) over all of them.
 
 Filler institutions are made by a bulk path: the template's dump, its constraints folded
 into its CREATE TABLEs (tests/bench/fleet_fill.py: the same catalog in about half the
@@ -201,6 +202,7 @@ def migrate_tenants(**env_vars: str) -> tuple[float, str]:
         **os.environ,
         "OAE_BENCH_TRIVIAL": "0",
         "OAE_BENCH_WIDEN": "0",
+        "OAE_BENCH_ADDMODEL": "0",
         **env_vars,
     }
     started = time.perf_counter()
@@ -490,6 +492,14 @@ def main() -> int:
         f"catalog at {size:,} institutions: {relations:,} pg_class rows, pg_catalog "
         f"{catalog_bytes / 2**20:,.0f} MiB, database {database_bytes / 2**30:,.1f} GiB"
     )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}", flush=True)
+
+    # Last (it changes every schema for good): a migration adding a model, CreateModel +
+    # RunSQL (tests/bench/addmodel, the shape of search.0001) over the whole fleet.
+    addmodel, addmodel_line = migrate_tenants(OAE_BENCH_ADDMODEL="1")
+    print()
+    print(f"  {size:,} institutions, a migration adding a model (CreateModel + RunSQL):")
+    print(f"      {addmodel:.1f} s: {addmodel_line}")
     return 0
 
 
