@@ -273,7 +273,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
-        "last_shared": shares[0].created if shares else None,
+        "last_shared": shares[0].shared if shares else None,
         # Who shared it with the viewer (None when it is not shared with them).
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
