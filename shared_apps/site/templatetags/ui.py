@@ -94,11 +94,17 @@ def _avatar(*arguments: tuple[str, bool]) -> SafeString:
 KIND_ICONS = {"file": "file", "document": "file-text", "link": "link", "folder": "folder"}
 
 
+@functools.cache
+def _sprite() -> str:
+    # The static files' manifest is read once per process; the sprite's address with it.
+    return static("frontend/icons.svg")
+
+
 @register.simple_tag
 def icon(name: str, label: str = "") -> SafeString:
     """An icon of the sprite: decorative (aria-hidden) without ``label``, else an image
     named ``label`` for assistive technologies."""
-    href = f"{static('frontend/icons.svg')}#{name}"
+    href = f"{_sprite()}#{name}"
     if label:
         return format_html(
             '<svg class="icon" role="img" aria-label="{}"><use href="{}"></use></svg>',
