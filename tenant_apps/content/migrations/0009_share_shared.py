@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     Existing rows take their ``created``: the one date known for them."""
 
     dependencies = [
-        ("content", "0007_share_shared_by"),
+        ("content", "0008_search_vector_inline"),
     ]
 
     operations = [
