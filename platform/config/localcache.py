@@ -45,6 +45,7 @@ _listener_pid: int | None = None
 # A listener that could not start is tried again after this long (per process id).
 LISTENER_RETRY_SECONDS = 10.0
 _listener_retry_at: dict[int, float] = {}
+_listener_thread = None  # this process's subscriber (redis-py's PubSubWorkerThread)
 _listener_lock = threading.Lock()
 
 
@@ -209,7 +210,7 @@ def ensure_listener() -> None:
     If Redis cannot be reached, the caches rely on their TTL and the start is tried again
     after ``LISTENER_RETRY_SECONDS`` (not on every request); a listener started late first
     empties the caches, since invalidations were missed meanwhile."""
-    global _listener_pid, _listener_retry_at
+    global _listener_pid, _listener_thread
     pid = os.getpid()
     if _listener_pid == pid:
         return
@@ -221,7 +222,9 @@ def ensure_listener() -> None:
     try:
         pubsub = redis_client().pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(**{CHANNEL: handle})
-        pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=_listener_error)
+        _listener_thread = pubsub.run_in_thread(
+            sleep_time=1.0, daemon=True, exception_handler=_listener_error
+        )
     except redis.RedisError:
         log.warning("cache invalidation listener not started; relying on the TTL", exc_info=True)
         with _listener_lock:

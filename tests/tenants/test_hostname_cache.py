@@ -56,6 +56,7 @@ def test_a_listener_that_could_not_start_is_retried_and_starts_from_empty_caches
 ):
     monkeypatch.setattr(localcache, "_listener_pid", None)  # as in a new process
     monkeypatch.setattr(localcache, "_listener_retry_at", {})
+    monkeypatch.setattr(localcache, "_listener_thread", None)
     reachable = settings.REDIS_URL
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     selectors.tenant_for_hostname(world.host_a)  # answered (and cached) without Redis
@@ -67,6 +68,12 @@ def test_a_listener_that_could_not_start_is_retried_and_starts_from_empty_caches
     monkeypatch.setattr(localcache, "LISTENER_RETRY_SECONDS", 0.0)
     localcache._listener_retry_at.update(dict.fromkeys(localcache._listener_retry_at, 0.0))
     selectors.tenant_for_hostname(world.host_b)
-    assert localcache._listener_pid is not None
-    # Invalidations may have been missed while it was down: what was cached is gone.
-    assert world.host_a not in selectors._cache
+    started = localcache._listener_thread
+    try:
+        assert localcache._listener_pid is not None and started is not None
+        # Invalidations may have been missed while it was down: what was cached is gone.
+        assert world.host_a not in selectors._cache
+    finally:
+        if started is not None:
+            started.stop()  # this process's own listener (restored after the test) goes on
+            started.join(timeout=5)
