@@ -49,7 +49,7 @@ from tenant_apps.content.selectors import (
     sharers_for,
     shares_of,
     version_of,
-    versions_of,
+    versions_listed,
     without_bodies,
 )
 from tenant_apps.groups.access import access_group
@@ -327,7 +327,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
         # Versions and the managers' forms only for those who see those sections.
-        "versions": list(versions_of(item)[:100]) if shows_versions else [],
+        "versions": list(versions_listed(item)[:100]) if shows_versions else [],
         "shares": _share_rows(request, shares) if can_manage else [],
         "unshare_url": reverse("content-unshare", args=[item.public_id]),
         "comments": _comment_rows(request, item, comments, can_manage=can_manage),
