@@ -284,7 +284,7 @@ def _share_rows(request: HttpRequest, shares: list) -> list[dict]:
             "group_title": "" if share.user_id else share.group.title,
             "principal": share.user.public_id if share.user_id else share.group.public_id,
             "role": share.get_role_display(),
-            "created": share.created,
+            "shared": share.shared,
             "sharer": person_ref(viewer, share.shared_by),
         }
         for share in shares
@@ -322,7 +322,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
-        "last_shared": shares[0].created if shares else None,
+        "last_shared": shares[0].shared if shares else None,
         # Who shared it with the viewer (None when it is not shared with them).
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
