@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 
+from config.localcache import LocalCache
 from tenant_apps.account.models import (
     DataExport,
     ErasureRequest,
@@ -23,6 +24,11 @@ log = structlog.get_logger(__name__)
 TERMS_CACHE_SECONDS = 24 * 3600  # publishing clears it on commit
 _NONE = 0  # cached: this institution has published no terms
 SESSION_TERMS_KEY = "account_terms_accepted"
+# The current number in this process's memory too (per schema), forgotten in every process
+# through the local caches' Redis channel when terms are published: an API call or a
+# signed-in page then costs no Redis round trip for it either.
+terms_number_cache: LocalCache[int] = LocalCache("account-terms-number", max_entries=2_000)
+TERMS_NUMBER_KEY = "current"
 
 
 def terms_cache_key() -> str:
@@ -56,7 +62,12 @@ def privacy_settings() -> PrivacySettings:
 def terms_current_number() -> int:
     """The number of the current terms (0: none published). Cached per institution (its
     schema is in the cache key), so a signed-in request costs no query for it; publishing
-    clears it on commit."""
+    clears it on commit. This process keeps a copy too (``terms_number_cache``)."""
+    return terms_number_cache.get(TERMS_NUMBER_KEY, _terms_number_shared)
+
+
+def _terms_number_shared() -> int:
+    """The number from the shared (Redis) cache, else from the database (then cached)."""
     try:
         cached = cache.get(terms_cache_key())
     except Exception:
@@ -107,6 +118,7 @@ def terms_pending_for(user, session=None) -> TermsVersion | None:
         return None
     current = terms_current()
     _cache_number(current.number if current else _NONE)
+    terms_number_cache.forget(TERMS_NUMBER_KEY)  # read again (from Redis) next time
     if current is None or (current.number != number and terms_accepted(user, current.number)):
         return None
     return current

@@ -25,7 +25,13 @@ from tenant_apps.account.models import (
     TermsAcceptance,
     TermsVersion,
 )
-from tenant_apps.account.selectors import SESSION_TERMS_KEY, terms_cache_key, terms_current
+from tenant_apps.account.selectors import (
+    SESSION_TERMS_KEY,
+    TERMS_NUMBER_KEY,
+    terms_cache_key,
+    terms_current,
+    terms_number_cache,
+)
 from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.selectors import institution_profile
@@ -202,6 +208,8 @@ def email_change_confirm(*, actor: User, token: str) -> User:
 
 # --- terms of use ----------------------------------------------------------------------
 def terms_cache_clear() -> None:
+    """Forget the current number in Redis and in every process's local copy."""
+    terms_number_cache.forget_everywhere(TERMS_NUMBER_KEY)
     try:
         cache.delete(terms_cache_key())
     except Exception:

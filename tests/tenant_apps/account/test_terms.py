@@ -121,3 +121,45 @@ def test_the_terms_check_costs_no_query_once_accepted(
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/api/v1/me").status_code == 200
     assert not any("account_terms" in q["sql"] for q in captured.captured_queries)
+
+
+def test_new_terms_reach_every_process_whose_copy_of_the_number_is_warm(
+    world, django_capture_on_commit_callbacks
+):
+    """The current number is kept in each process's memory (no Redis round trip per
+    request); publishing forgets it here at once and in every other process through the
+    local caches' channel, so the next API call is held back."""
+    import time
+
+    from config.localcache import LocalCache
+    from tenant_apps.account.selectors import (
+        TERMS_NUMBER_KEY,
+        _terms_number_shared,
+        terms_number_cache,
+    )
+
+    schema = world.tenant_a.schema_name
+    zed = make_person(world, "zed", "Zed Zhou")
+    client = signed_in(world, zed)
+    assert client.get("/api/v1/content/").status_code == 200
+    assert terms_number_cache.cached(TERMS_NUMBER_KEY, schema=schema)  # warm here
+    elsewhere = LocalCache("account-terms-number")  # as in another worker
+    try:
+        with schema_context(schema):
+            assert elsewhere.get(TERMS_NUMBER_KEY, _terms_number_shared) == 0
+        assert elsewhere.cached(TERMS_NUMBER_KEY, schema=schema)
+
+        _publish(world, "New rules.", django_capture_on_commit_callbacks)
+
+        refused = client.get("/api/v1/content/")  # this process: at once
+        assert refused.status_code == 403, refused.content
+        assert "terms" in refused.json()["type"]
+        deadline = time.monotonic() + 5
+        while elsewhere.cached(TERMS_NUMBER_KEY, schema=schema) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not elsewhere.cached(TERMS_NUMBER_KEY, schema=schema)  # the other: by Redis
+        # Another institution's copy is its own: Beta publishes nothing and is not asked.
+        charlie = signed_in(world, world.charlie, world.tenant_b)
+        assert charlie.get("/api/v1/content/").status_code == 200
+    finally:
+        elsewhere.close()
