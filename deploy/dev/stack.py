@@ -1002,16 +1002,38 @@ class Supervisor:
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
 
+def remove_tree(path: Path) -> None:
+    """Delete a directory tree, its files unlinked by parallel ``rm`` processes first.
+
+    A cluster that held thousands of institutions (the fleet bench) has millions of
+    small files; one process unlinking them one by one managed about 750 a second on
+    this host's disk (ext4 mounted with ``discard``: each unlink waits), 16 at once
+    about 11,000.
+    """
+    if path.is_dir() and shutil.which("find") and shutil.which("xargs"):
+        finder = subprocess.Popen(
+            ["find", str(path), "-type", "f", "-print0"], stdout=subprocess.PIPE
+        )
+        subprocess.run(
+            ["xargs", "-0", "-r", "-n", "500", "-P", "16", "rm", "-f"],
+            stdin=finder.stdout,
+            check=False,
+        )
+        finder.stdout.close()
+        finder.wait()
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def wipe(profile: Profile) -> None:
     """Stop the profile's services and delete their data: the next start is from empty."""
     down(profile)
     for sub in ("pg", "redis", "seaweedfs", "slapd", "run"):
         path = profile.var / sub
         if path.is_symlink():
-            shutil.rmtree(path.resolve(), ignore_errors=True)
+            remove_tree(path.resolve())
             path.unlink()
         else:
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
 
 
 def ensure_chromium() -> None:

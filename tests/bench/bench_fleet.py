@@ -13,11 +13,22 @@ Run by tests/bench/run.py (``--only fleet``), or alone under the bench stack. In
    trivial migration (tests/bench/trivial) in every schema (must be < 30 s; goal < 5 s).
 4. With 10,000 institutions: ``migrate_tenants`` with nothing to do (goal < 10 s), then
    the measures of step 1 again (goal: within 10% of 10; provisioning < 0.5 s, console
-   list < 200 ms), and the catalog's size.
+   list < 200 ms), and the catalog's size; last, a migration adding a model
+   (CreateModel + RunSQL, tests/bench/addmodel) over all of them.
 
-Filler institutions are made by a bulk path: the template's dump replayed under each
-new name (what provisioning does when the pool is empty), 25 to a transaction, in two
+Filler institutions are made by a bulk path: the template's dump, its constraints folded
+into its CREATE TABLEs (tests/bench/fleet_fill.py: the same catalog in about half the
+statements), replayed under each new name, 25 to a transaction, in BENCH_FLEET_FILL_JOBS
 processes, with their tenant, domain and usage rows - no audit entry, no profile write.
+The fill is PostgreSQL's DDL (about 0.25 CPU-second per schema): on a shared machine it
+may not reach 10,000 in time, so it stops after BENCH_FLEET_FILL_SECONDS or at
+BENCH_FLEET_FILL_UNTIL (UTC "HH:MM"; default: no limit), or when the disk's free space
+falls under BENCH_FLEET_MIN_FREE_GB (default 12; 10,000 schemas take about 45 GB), and
+the large measures run at the size reached.
+
+The bench's PostgreSQL is a throwaway cluster started with fsync, synchronous_commit and
+full_page_writes off (deploy/dev/stack.py), like the test profile's: never a production
+setting.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -47,12 +59,13 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from fleet_fill import compact_dump  # noqa: E402
 
 from shared_apps.audit.services import Actor  # noqa: E402
 from tenant_apps.people.services import user_create  # noqa: E402
 from tenants.models import Domain, SchemaPoolEntry, Tenant, TenantUsage  # noqa: E402
 from tenants.provisioning import pool_fill, template_current, template_schema  # noqa: E402
-from tenants.schemas import restore_schema  # noqa: E402
+from tenants.schemas import restore_schema, schema_catalog  # noqa: E402
 from tenants.services import schema_name_for_slug, tenant_create  # noqa: E402
 
 ACTOR = Actor.system("bench")
@@ -63,13 +76,32 @@ FILL = "fill"
 LARGE = int(os.environ.get("BENCH_FLEET_LARGE", "10000"))
 # Processes that fill (PostgreSQL does the work: catalog inserts for ~220 relations each).
 FILL_JOBS = int(os.environ.get("BENCH_FLEET_FILL_JOBS", "2"))
+# The large fill stops after this many seconds (0: no limit), or when the disk holding
+# PostgreSQL's data has less than this many GB free.
+FILL_SECONDS = float(os.environ.get("BENCH_FLEET_FILL_SECONDS", "0"))
+# Or at a time of day (UTC, "HH:MM"), whichever comes first.
+FILL_UNTIL = os.environ.get("BENCH_FLEET_FILL_UNTIL", "")
+MIN_FREE_GB = float(os.environ.get("BENCH_FLEET_MIN_FREE_GB", "12"))
+DATA_DIR = Path(os.environ.get("OAE_STACK_VAR", ROOT / "var"))
 
 
 # --- filler institutions ---------------------------------------------------------------
+_COMPACT: dict[str, str] = {}  # template fingerprint -> its compacted dump
+_CHECKED = False
+
+
+def _compact_template() -> str:
+    fingerprint, dump = template_current()
+    if fingerprint not in _COMPACT:
+        _COMPACT.clear()
+        _COMPACT[fingerprint] = compact_dump(dump)
+    return _COMPACT[fingerprint]
+
+
 def _fill_range(indexes: list[int]) -> int:
     for conn in connections.all(initialized_only=True):
         conn.connection = None
-    _fingerprint, dump = template_current()
+    dump = _compact_template()
     source = template_schema()
     for start in range(0, len(indexes), BATCH):
         batch = indexes[start : start + BATCH]
@@ -90,14 +122,43 @@ def _fill_range(indexes: list[int]) -> int:
     return len(indexes)
 
 
-def grow_to(count: int) -> None:
-    """Add filler institutions until ``count`` exist (FILL_JOBS processes, 25 per transaction)."""
+def free_gb() -> float:
+    return shutil.disk_usage(DATA_DIR if DATA_DIR.exists() else ROOT).free / 2**30
+
+
+def fill_budget() -> float:
+    """Seconds the large fill may take (0: no limit), from the two settings above."""
+    budgets = [FILL_SECONDS] if FILL_SECONDS else []
+    if FILL_UNTIL:
+        hours, minutes = (int(part) for part in FILL_UNTIL.split(":"))
+        now = time.time()
+        until = now - now % 86400 + hours * 3600 + minutes * 60
+        budgets.append((until - now) % 86400 or 1)
+    return min(budgets, default=0)
+
+
+def grow_to(count: int, *, budget: float = 0) -> int:
+    """Add filler institutions until ``count`` exist (FILL_JOBS processes, 25 per transaction).
+
+    Stops early after ``budget`` seconds (0: none) or when the disk runs low; returns
+    the number of institutions there are.
+    """
     connection.set_schema_to_public()
     existing = Tenant.objects.count()
     if existing >= count:
-        return
+        return existing
     started = time.monotonic()
-    template_current()  # built before the fork
+    _compact_template()  # built before the fork
+    global _CHECKED
+    if not _CHECKED:  # the compacted dump makes the template's catalog
+        with transaction.atomic():
+            restore_schema(
+                io.StringIO(_compact_template()), source=template_schema(), target="fill_check"
+            )
+            same = schema_catalog("fill_check") == schema_catalog(template_schema())
+            transaction.set_rollback(True)
+        assert same, "the compacted dump does not make the template's catalog"
+        _CHECKED = True
     # After the highest filler's number, not their count: an interrupted fill leaves gaps
     # (each process commits 25 at a time in its own range).
     last = (
@@ -109,18 +170,30 @@ def grow_to(count: int) -> None:
     first = int(last.rsplit("-", 1)[1]) + 1 if last else 0
     indexes = list(range(first, first + count - existing))
     # Small chunks, so that every process has work even when a few hundred are added.
-    chunks = [indexes[i : i + 100] for i in range(0, len(indexes), 100)]
+    chunks = [indexes[i : i + 50] for i in range(0, len(indexes), 50)]
     connections.close_all()
     done = 0
+    # Leaving the pool early terminates its processes: their open transactions roll back,
+    # the batches they committed stay (real institutions, numbered with gaps).
     with multiprocessing.get_context("fork").Pool(FILL_JOBS) as pool:
         for added in pool.imap_unordered(_fill_range, chunks):
             done += added
-            if done % 2000 < 100 or done == len(indexes):
+            elapsed = time.monotonic() - started
+            if done % 500 < 50 or done == len(indexes):
                 print(
-                    f"  ... {existing + done}/{count} institutions "
-                    f"({time.monotonic() - started:.0f}s)",
+                    f"  ... {existing + done}/{count} institutions ({elapsed:.0f}s, "
+                    f"{done / elapsed:.1f}/s, {free_gb():.0f} GB free, "
+                    f"load {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )
+            if budget and elapsed > budget:
+                print(f"  fill stopped: {budget:.0f}s budget spent", flush=True)
+                break
+            if free_gb() < MIN_FREE_GB:
+                print(f"  fill stopped: under {MIN_FREE_GB:.0f} GB free on disk", flush=True)
+                break
+    connections.close_all()
+    return Tenant.objects.count()
 
 
 # --- migrate_tenants -------------------------------------------------------------------
@@ -129,6 +202,7 @@ def migrate_tenants(**env_vars: str) -> tuple[float, str]:
         **os.environ,
         "OAE_BENCH_TRIVIAL": "0",
         "OAE_BENCH_WIDEN": "0",
+        "OAE_BENCH_ADDMODEL": "0",
         **env_vars,
     }
     started = time.perf_counter()
@@ -386,13 +460,13 @@ def main() -> int:
     pool_drain()
     migrate_tenants()
 
-    grow_to(LARGE)
+    size = grow_to(LARGE, budget=fill_budget())
     pool_drain()
     # The first run after growing refills the pool and reads (then records) each new schema.
     first_10k, _ = migrate_tenants()
     noop_10k, noop_10k_line = migrate_tenants()
-    print(f"  {LARGE:,}: nothing to do {noop_10k:.1f}s (first run {first_10k:.1f}s)", flush=True)
-    large = measures(LARGE)
+    print(f"  {size:,}: nothing to do {noop_10k:.1f}s (first run {first_10k:.1f}s)", flush=True)
+    large = measures(size)
     relations, catalog_bytes, database_bytes = catalog_size()
 
     print()
@@ -404,20 +478,28 @@ def main() -> int:
     print(f"      {first_1k_line}")
     print(f"  50 x 10,000 rows, add a column and an index: {widen:7.1f}")
     print(f"      {widen_line}")
-    print(f"  {LARGE:,} institutions, nothing to do:{noop_10k:16.1f}  (goal < 10)")
+    print(f"  {size:,} institutions, nothing to do:{noop_10k:16.1f}  (goal < 10)")
     print(f"      {noop_10k_line}")
-    print(f"  {LARGE:,}, the first run after adding them:{first_10k:11.1f}")
+    print(f"  {size:,}, the first run after adding them:{first_10k:11.1f}")
     print()
-    print(f"{'measure':<22}{'10':>10}{LARGE:>10,}{'ratio':>8}")
+    print(f"{'measure':<22}{'10':>10}{size:>10,}{'ratio':>8}")
     for key in small:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{key:<22}{small[key]:>10.3f}{large[key]:>10.3f}{ratio:>8.2f}")
     print("goals: req/s within 10%; provisioning < 0.5 s; console list < 200 ms")
     print()
     print(
-        f"catalog at {LARGE:,} institutions: {relations:,} pg_class rows, pg_catalog "
+        f"catalog at {size:,} institutions: {relations:,} pg_class rows, pg_catalog "
         f"{catalog_bytes / 2**20:,.0f} MiB, database {database_bytes / 2**30:,.1f} GiB"
     )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}", flush=True)
+
+    # Last (it changes every schema for good): a migration adding a model, CreateModel +
+    # RunSQL (tests/bench/addmodel, the shape of search.0001) over the whole fleet.
+    addmodel, addmodel_line = migrate_tenants(OAE_BENCH_ADDMODEL="1")
+    print()
+    print(f"  {size:,} institutions, a migration adding a model (CreateModel + RunSQL):")
+    print(f"      {addmodel:.1f} s: {addmodel_line}")
     return 0
 
 

@@ -24,3 +24,9 @@ if os.environ.get("OAE_BENCH_WIDEN") in ("1", "2"):
     MIGRATION_MODULES = {
         "bench_widen": f"tests.bench.widen.migrations_v{os.environ['OAE_BENCH_WIDEN']}"
     }
+
+# OAE_BENCH_ADDMODEL=1: a tenant app whose one migration adds a model and runs SQL, the
+# shape of search.0001 (tests/bench/addmodel).
+if os.environ.get("OAE_BENCH_ADDMODEL") == "1":
+    TENANT_APPS = [*TENANT_APPS, "tests.bench.addmodel"]
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.bench.addmodel"]

@@ -61,3 +61,17 @@ def test_no_two_profiles_of_any_two_slots_share_a_port_or_a_directory():
     assert len({profile.var for profile in everyone}) == len(everyone)
     assert len({profile.bucket for profile in everyone}) == len(everyone)
     assert all(dataclasses.is_dataclass(profile) for profile in everyone)
+
+
+def test_a_wipe_removes_a_tree_of_many_files_and_tolerates_a_missing_one(tmp_path):
+    # The fleet bench's cluster has millions of files: wipe unlinks them in parallel first.
+    tree = tmp_path / "pg"
+    for index in range(40):
+        folder = tree / "base" / str(index)
+        folder.mkdir(parents=True)
+        for name in range(25):
+            (folder / f"{name}").write_bytes(b"\0" * 8192)
+    (tree / "empty").mkdir()
+    stack.remove_tree(tree)
+    assert not tree.exists()
+    stack.remove_tree(tmp_path / "never-made")  # nothing to do, no error
