@@ -326,6 +326,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
         # Activities whose fan-out message the broker lost, and e-mails not yet sent.
         "activity-sweep": {"task": "activity.sweep_all", "schedule": 60.0},
+        # Vocabulary words of titles and names since made private or deleted leave
+        # search_word (its triggers only add; tenant_apps.search.services).
+        "search-prune-words": {
+            "task": "search.prune_words_all",
+            "schedule": crontab(hour=env_int("SEARCH_PRUNE_HOUR", 3), minute=30),
+        },
         # Digests: each institution's people with a daily or weekly e-mail frequency.
         "activity-daily-digests": {
             "task": "activity.digests_all",

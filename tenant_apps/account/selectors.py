@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import structlog
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import QuerySet
 
 from config.localcache import LocalCache
@@ -21,20 +19,14 @@ from tenant_apps.people.models import User
 
 log = structlog.get_logger(__name__)
 
-TERMS_CACHE_SECONDS = 24 * 3600  # publishing clears it on commit
-_NONE = 0  # cached: this institution has published no terms
+_NONE = 0  # this institution has published no terms
 SESSION_TERMS_KEY = "account_terms_accepted"
-# The current number in this process's memory too (per schema), forgotten in every process
-# through the local caches' Redis channel when terms are published: an API call or a
-# signed-in page then costs no Redis round trip for it either.
-terms_number_cache: LocalCache[int] = LocalCache("account-terms-number", max_entries=2_000)
-TERMS_NUMBER_KEY = "current"
+_CURRENT = "current"
 
-
-def terms_cache_key() -> str:
-    # The schema is added by the cache's key function; the database's name keeps two
-    # databases sharing one Redis (parallel test runs) apart.
-    return f"account:terms:{connection.settings_dict.get('NAME', '')}:current"
+# The current terms' number is read on every signed-in page (the interstitial): kept per
+# process and schema (config.localcache), forgotten in every process when terms are
+# published (services.terms_publish), so a warm process asks neither Redis nor PostgreSQL.
+terms_number_cache: LocalCache[int] = LocalCache("terms-number", max_entries=10_000)
 
 
 def sessions_of(user: User) -> QuerySet[SessionRecord]:
@@ -60,30 +52,19 @@ def privacy_settings() -> PrivacySettings:
 
 
 def terms_current_number() -> int:
-    """The number of the current terms (0: none published). Cached per institution (its
-    schema is in the cache key), so a signed-in request costs no query for it; publishing
-    clears it on commit. This process keeps a copy too (``terms_number_cache``)."""
-    return terms_number_cache.get(TERMS_NUMBER_KEY, _terms_number_shared)
+    """The number of the current terms (0: none published): one query on a cold process,
+    none on a warm one (per schema); publishing forgets it in every process."""
+    return terms_number_cache.get(_CURRENT, _read_terms_number)
 
 
-def _terms_number_shared() -> int:
-    """The number from the shared (Redis) cache, else from the database (then cached)."""
-    try:
-        cached = cache.get(terms_cache_key())
-    except Exception:
-        cached = None
-    if cached is not None:
-        return int(cached)
+def _read_terms_number() -> int:
     number = TermsVersion.objects.order_by("-number").values_list("number", flat=True).first()
-    _cache_number(number or _NONE)
     return number or _NONE
 
 
-def _cache_number(number: int) -> None:
-    try:
-        cache.set(terms_cache_key(), number, TERMS_CACHE_SECONDS)
-    except Exception:
-        log.warning("terms cache not written")
+def terms_number_changed() -> None:
+    """Forget the current schema's cached number here now, everywhere after commit."""
+    terms_number_cache.forget_everywhere(_CURRENT)
 
 
 def terms_current() -> TermsVersion | None:
@@ -117,8 +98,8 @@ def terms_pending_for(user, session=None) -> TermsVersion | None:
             session[SESSION_TERMS_KEY] = number
         return None
     current = terms_current()
-    _cache_number(current.number if current else _NONE)
-    terms_number_cache.forget(TERMS_NUMBER_KEY)  # read again (from Redis) next time
+    # The cached number was stale (an invalidation missed): read it again next time.
+    terms_number_cache.forget(_CURRENT)
     if current is None or (current.number != number and terms_accepted(user, current.number)):
         return None
     return current

@@ -10,7 +10,6 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -25,13 +24,7 @@ from tenant_apps.account.models import (
     TermsAcceptance,
     TermsVersion,
 )
-from tenant_apps.account.selectors import (
-    SESSION_TERMS_KEY,
-    TERMS_NUMBER_KEY,
-    terms_cache_key,
-    terms_current,
-    terms_number_cache,
-)
+from tenant_apps.account.selectors import SESSION_TERMS_KEY, terms_current, terms_number_changed
 from tenant_apps.institution.access import require_admin
 from tenant_apps.institution.audit import admin_action_record
 from tenant_apps.institution.selectors import institution_profile
@@ -208,12 +201,8 @@ def email_change_confirm(*, actor: User, token: str) -> User:
 
 # --- terms of use ----------------------------------------------------------------------
 def terms_cache_clear() -> None:
-    """Forget the current number in Redis and in every process's local copy."""
-    terms_number_cache.forget_everywhere(TERMS_NUMBER_KEY)
-    try:
-        cache.delete(terms_cache_key())
-    except Exception:
-        log.warning("terms cache not cleared")
+    """Forget the current terms' number in every process (after commit)."""
+    terms_number_changed()
 
 
 @transaction.atomic
@@ -232,7 +221,7 @@ def terms_publish(*, actor: User, text: str) -> TermsVersion:
     admin_action_record(
         actor=actor, verb="terms.published", target="terms", details={"version": version.number}
     )
-    transaction.on_commit(terms_cache_clear)
+    terms_cache_clear()
     return version
 
 

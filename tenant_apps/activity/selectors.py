@@ -17,14 +17,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
-from tenant_apps.activity.counts import UNREAD_CACHE_SECONDS, unread_key
+from tenant_apps.activity.counts import unread_cache_store, unread_cached
 from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
@@ -339,10 +338,9 @@ def unread_count(viewer: User) -> int:
     # The cache is only a shortcut: with Redis down every page would answer 503 for a badge,
     # so its failures fall back to counting (and the count is not kept).
     try:
-        key = unread_key(viewer.pk)
-        cached = cache.get(key)
+        epoch, cached = unread_cached(viewer.pk)
     except Exception:  # any failure of the cache's server
-        key, cached = None, None
+        epoch, cached = None, None
         log.warning("unread count: cache unavailable, counting", exc_info=True)
     if cached is not None:
         return cached
@@ -351,9 +349,9 @@ def unread_count(viewer: User) -> int:
         .filter(visible_q(viewer, "activity__"))
         .count()
     )
-    if key is not None:
+    if epoch is not None:
         with contextlib.suppress(Exception):
-            cache.set(key, count, UNREAD_CACHE_SECONDS)
+            unread_cache_store(viewer.pk, epoch, count)
     return count
 
 

@@ -242,6 +242,9 @@ class ShareDoc(serializers.Serializer):
         "share, shares older than this field and a sharer whose account is gone",
     )
     created = serializers.DateTimeField(help_text="when it was first shared")
+    shared = serializers.DateTimeField(
+        help_text="when `shared_by` last set its role (equal to `created` until then)"
+    )
 
 
 class CommentDoc(serializers.Serializer):
@@ -699,6 +702,7 @@ def share_output(request: Request, share) -> dict:
         "role": share.role,
         "shared_by": person_ref(request.user, share.shared_by),
         "created": _when(share.created),
+        "shared": _when(share.shared),
     }
 
 

@@ -249,6 +249,9 @@ class Share(models.Model):
         related_name="+",
     )
     created = models.DateTimeField(auto_now_add=True)
+    # When ``shared_by`` last set the role: what "shared by ... on ..." shows. ``created``
+    # keeps the first share's date.
+    shared = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

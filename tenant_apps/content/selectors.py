@@ -151,7 +151,7 @@ def shares_of(item: ContentItem) -> QuerySet[Share]:
     return (
         item.shares.select_related("user", "group", "shared_by")
         .defer(*person_columns_deferred("user"), *person_columns_deferred("shared_by"))
-        .order_by("-created", "-id")
+        .order_by("-shared", "-id")
     )
 
 
@@ -174,7 +174,7 @@ def sharers_for(viewer: User, item_ids: list[int]) -> dict[int, User | None]:
         .filter(Q(user=viewer) | Q(group__memberships__user=viewer))
         .select_related("shared_by")
         .defer(*person_columns_deferred("shared_by"))
-        .order_by("item_id", "-created", "-id")
+        .order_by("item_id", "-shared", "-id")
     )
     sharers: dict[int, User | None] = {}
     direct: set[int] = set()

@@ -735,9 +735,12 @@ def content_share(
         raise ValidationError({"principals": refused})
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     shares = []
+    now = timezone.now()
     for principal in principals:
         share, _ = Share.objects.update_or_create(
-            item=item, **_principal_filter(principal), defaults={"role": role, "shared_by": actor}
+            item=item,
+            **_principal_filter(principal),
+            defaults={"role": role, "shared_by": actor, "shared": now},
         )
         shares.append(share)
     if _person_managers(item) == 0:

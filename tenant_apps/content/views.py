@@ -243,6 +243,54 @@ def _shared_with_you_by(viewer, item: ContentItem) -> dict | None:
     return {"person": person_ref(viewer, sharer)}
 
 
+_SLOT = "__comment__"
+
+
+def _comment_rows(request: HttpRequest, item: ContentItem, comments: list, *, can_manage: bool):
+    """What each comment's row shows, worked out once here (its author as the viewer may see
+    them, its reply anchor, its edit and delete addresses from one reverse() each) rather
+    than by three ``{% url %}`` and several lookups a comment in the template."""
+    someone = _("Someone")
+    edit_url = reverse("content-comment-edit", args=[item.public_id, _SLOT])
+    delete_url = reverse("content-comment-delete", args=[item.public_id, _SLOT])
+    viewer = request.user
+    rows = []
+    for comment in comments:
+        author = person_ref(viewer, comment.author)
+        may_change = can_manage or comment.author_id == viewer.pk
+        rows.append(
+            {
+                "id": comment.public_id,
+                "name": (author or {}).get("display_name") or someone,
+                "parent": comment.parent.public_id if comment.parent_id else "",
+                "created": comment.created,
+                "body_html": comment.body_html,
+                "may_change": may_change,
+                "edit_url": edit_url.replace(_SLOT, comment.public_id) if may_change else "",
+                "delete_url": delete_url.replace(_SLOT, comment.public_id) if may_change else "",
+            }
+        )
+    return rows
+
+
+def _share_rows(request: HttpRequest, shares: list) -> list[dict]:
+    """The managers' list of shares: each person as the viewer may see them (or the group),
+    the role's label, and who shared it (shares_of selects them: no query a share)."""
+    viewer = request.user
+    return [
+        {
+            "is_person": bool(share.user_id),
+            "person": person_ref(viewer, share.user) if share.user_id else None,
+            "group_title": "" if share.user_id else share.group.title,
+            "principal": share.user.public_id if share.user_id else share.group.public_id,
+            "role": share.get_role_display(),
+            "shared": share.shared,
+            "sharer": person_ref(viewer, share.shared_by),
+        }
+        for share in shares
+    ]
+
+
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
@@ -273,30 +321,16 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
-        "last_shared": shares[0].created if shares else None,
+        "last_shared": shares[0].shared if shares else None,
         # Who shared it with the viewer (None when it is not shared with them).
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
         "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
-        "shares": [
-            {
-                "share": share,
-                "person": person_ref(request.user, share.user) if share.user_id else None,
-                # Who shared it (shares_of selects them: no query a share).
-                "sharer": person_ref(request.user, share.shared_by),
-            }
-            for share in shares
-        ]
-        if can_manage
-        else [],
-        "comments": [
-            {
-                "comment": c,
-                "author": person_ref(request.user, c.author),
-                "may_change": can_manage or c.author_id == request.user.pk,
-            }
-            for c in comments
-        ],
+        "shares": _share_rows(request, shares) if can_manage else [],
+        "unshare_url": reverse("content-unshare", args=[item.public_id]),
+        "comments": _comment_rows(request, item, comments, can_manage=can_manage),
+        "comment_url": reverse("content-comment", args=[item.public_id]),
+        "signed_in": request.user.is_authenticated,
         "comment_form": CommentForm(),
         "share_form": ShareForm(),
         "picker": {"chosen": [], "typed": "", "choices": {}, "errors": []},

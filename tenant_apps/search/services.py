@@ -95,3 +95,53 @@ def search_words_forget(*, text: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_WORDS_FORGET, [text])
         return cursor.rowcount
+
+
+# The words every visible title and name holds now (the sources of
+# ``oae_search_words_rebuild``); the vocabulary keeps only those, public ones marked.
+_WORDS_PRUNE = """
+WITH held AS (
+    SELECT w, bool_or(everyone) AS everyone FROM (
+        SELECT unnest(oae_search_words(title)) AS w, visibility = 'public' AS everyone
+        FROM content_contentitem
+        WHERE deleted_at IS NULL AND visibility IN ('public', 'loggedin')
+        UNION ALL
+        SELECT unnest(oae_search_words(title)), visibility = 'public'
+        FROM groups_group
+        WHERE deleted_at IS NULL AND visibility IN ('public', 'loggedin')
+        UNION ALL
+        SELECT unnest(oae_search_words(display_name)), display_name_visibility = 'public'
+        FROM people_user
+        WHERE is_active AND listed_in_directory
+            AND display_name_visibility IN ('public', 'loggedin')
+    ) words GROUP BY w
+), gone AS (
+    DELETE FROM search_word AS sw
+    WHERE NOT EXISTS (SELECT 1 FROM held WHERE held.w = sw.word)
+    RETURNING 1
+), narrowed AS (
+    UPDATE search_word AS sw SET everyone = false FROM held
+    WHERE held.w = sw.word AND sw.everyone AND NOT held.everyone
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM narrowed)
+"""
+
+
+def search_words_prune() -> dict[str, int]:
+    """Drop the vocabulary's words that no visible title or name holds any more.
+
+    The triggers only add: a word whose item was since made private or deleted, or
+    whose person left or hid their name, stays in ``search_word`` until this runs
+    (nightly, ``search.prune_words_all``) or a rebuild. It is never offered meanwhile
+    (a correction is offered only when the corrected query finds something the viewer
+    may see); pruning keeps the table itself from holding such words for long. Words
+    seen in public that now are only for signed-in members lose ``everyone``. It only
+    deletes and narrows, in one statement: a title written while it runs, holding a
+    word already known, may lose that word until the title's next write or a rebuild
+    (a missed correction, never a word shown too widely). Returns the counts.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_WORDS_PRUNE)
+        gone, narrowed = cursor.fetchone()
+    return {"removed": gone, "narrowed": narrowed}

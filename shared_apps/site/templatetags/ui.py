@@ -7,16 +7,28 @@ a picture, or the name's initials on a coloured disc when there is none.
 listed in frontend/src/icons.json), drawn in the text's colour; ``{% kind_icon item.kind %}``
 is a content item's type icon. Icons are decorative (hidden from assistive technologies)
 unless given a ``label``.
+
+``{% rendered "institution/_nav_links.html" as nav %}`` renders a template once with the
+page's context, for markup a page shows twice (the wide and the phone navigation);
+``{% unbound_form form "content/_fields.html" %}`` is a form's fields, rendered once per
+institution, language, form and initial values and then remembered (Django's widget
+templates cost a few hundred microseconds a field, on every page that shows the form).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django import template
+from django.db import connection
+from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString
 
 register = template.Library()
 
@@ -54,6 +66,16 @@ def initials(name: str) -> str:
 def avatar(name: str, picture: str | None = None, size: str = "", alt: str = "") -> SafeString:
     """An avatar: the picture, or the initials. Decorative (empty ``alt``) where the name is
     shown beside it, as everywhere but a profile's own header."""
+    # The markup depends on nothing but the arguments (their text, and whether each is
+    # already safe markup): remembered, as a directory page draws 50 of them.
+    return _avatar(
+        *((f"{value or ''}", isinstance(value, SafeData)) for value in (name, picture, size, alt))
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _avatar(*arguments: tuple[str, bool]) -> SafeString:
+    name, picture, size, alt = (SafeString(text) if safe else text for text, safe in arguments)
     classes = f"avatar {size}".strip()
     if picture:
         return format_html(
@@ -72,11 +94,17 @@ def avatar(name: str, picture: str | None = None, size: str = "", alt: str = "")
 KIND_ICONS = {"file": "file", "document": "file-text", "link": "link", "folder": "folder"}
 
 
+@functools.cache
+def _sprite() -> str:
+    # The static files' manifest is read once per process; the sprite's address with it.
+    return static("frontend/icons.svg")
+
+
 @register.simple_tag
 def icon(name: str, label: str = "") -> SafeString:
     """An icon of the sprite: decorative (aria-hidden) without ``label``, else an image
     named ``label`` for assistive technologies."""
-    href = f"{static('frontend/icons.svg')}#{name}"
+    href = f"{_sprite()}#{name}"
     if label:
         return format_html(
             '<svg class="icon" role="img" aria-label="{}"><use href="{}"></use></svg>',
@@ -93,3 +121,52 @@ def icon(name: str, label: str = "") -> SafeString:
 def kind_icon(kind: str) -> SafeString:
     """A content item's type icon (decorative: the title or the type is written beside it)."""
     return icon(KIND_ICONS.get(kind, "file"))
+
+
+@register.simple_tag(takes_context=True)
+def rendered(context: template.Context, template_name: str) -> SafeString:
+    """``template_name`` rendered with the page's context (as ``{% include %}`` does), for
+    ``{% rendered "..." as name %}`` then ``{{ name }}`` wherever the same markup repeats."""
+    included = context.template.engine.get_template(template_name)
+    with context.render_context.push_state(included):
+        return SafeString(included.render(context))
+
+
+# (schema, language, template, form class, prefix, initial values) -> the fields' HTML.
+_FORMS_KEPT = 1_000
+_forms: OrderedDict[tuple, SafeString] = OrderedDict()
+_forms_lock = threading.Lock()
+
+
+@register.simple_tag
+def unbound_form(form, template_name: str) -> SafeString:
+    """The fields of an unbound ``form`` (rendered by ``template_name`` with ``form``),
+    remembered by institution (schema), language, form class, prefix and initial values.
+
+    Only for forms whose HTML depends on nothing else: fields and choices fixed by the
+    class (none read from the database or the request). A bound form (errors, submitted
+    values) is rendered every time."""
+    if form is None:
+        return _NOTHING
+    if form.is_bound:
+        return SafeString(render_to_string(template_name, {"form": form}))
+    key = (
+        getattr(connection, "schema_name", ""),
+        translation.get_language(),
+        template_name,
+        f"{type(form).__module__}.{type(form).__qualname__}",
+        form.prefix,
+        form.auto_id,
+        tuple(sorted((name, str(value)) for name, value in form.initial.items())),
+    )
+    with _forms_lock:
+        html = _forms.get(key)
+        if html is not None:
+            _forms.move_to_end(key)
+            return html
+    html = SafeString(render_to_string(template_name, {"form": form}))
+    with _forms_lock:
+        _forms[key] = html
+        while len(_forms) > _FORMS_KEPT:
+            _forms.popitem(last=False)
+    return html

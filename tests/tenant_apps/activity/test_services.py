@@ -304,3 +304,39 @@ def test_deactivated_people_get_no_feed_and_no_notifications(world):
     with schema_context(world.tenant_a.schema_name):
         assert not Notification.objects.filter(recipient=carol).exists()
         assert not FeedEntry.objects.filter(user=carol).exists()
+
+
+def test_the_unread_count_is_one_round_trip_warm_and_kept_per_institution(world):
+    from django_redis import get_redis_connection
+
+    from tenant_apps.activity.counts import (
+        unread_cache_forget_all,
+        unread_cache_store,
+        unread_cached,
+    )
+
+    redis = get_redis_connection("default")
+
+    def calls() -> dict:
+        stats = redis.info("commandstats")
+        return {name: stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget")}
+
+    with schema_context(world.tenant_a.schema_name):
+        doc = content_create_document(actor=world.alice, title="Counted")
+        content_share(actor=world.alice, item=doc, principals=[world.bob], role="viewer")
+    fan_out(world)
+    with schema_context(world.tenant_a.schema_name):
+        assert unread_count(world.bob) == 1  # counted, kept
+        before = calls()
+        assert unread_count(world.bob) == 1
+        after = calls()
+        assert (after["get"] - before["get"], after["mget"] - before["mget"]) == (0, 1)
+        epoch, _count = unread_cached(world.bob.pk)
+        unread_cache_store(world.bob.pk, epoch, 7)
+        assert unread_count(world.bob) == 7  # read from the cache
+    with schema_context(world.tenant_b.schema_name):  # the same id in another institution
+        assert unread_cached(world.bob.pk)[1] is None
+    with schema_context(world.tenant_a.schema_name):
+        unread_cache_forget_all()  # the epoch moves: every kept count is stale
+        assert unread_cached(world.bob.pk)[1] is None
+        assert unread_count(world.bob) == 1

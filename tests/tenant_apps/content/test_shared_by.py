@@ -3,6 +3,7 @@ the viewer (visible name only), in a bounded number of queries."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -212,3 +213,27 @@ def test_managers_see_who_shared_each_share_on_the_item_page(world, django_asser
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = alice.get(f"/content/{item.public_id}").content.decode()
     assert page.count("shared by Alice Archer on") == 7
+
+
+def test_a_role_change_dates_the_share_from_its_new_sharer(world, bearer, client_a):
+    """The sharer and the date shown belong together: a role set again by another manager
+    names them and today's date, while ``created`` keeps the first share's date."""
+    item = _item(world, "Seminar plan")
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    with schema_context(world.tenant_a.schema_name):
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.MANAGER)
+        carol = _people(world, 1)[0]
+        content_share(actor=world.alice, item=item, principals=[carol], role=ShareRole.VIEWER)
+        Share.objects.filter(item=item, user=carol).update(created=long_ago, shared=long_ago)
+        content_share(actor=world.bob, item=item, principals=[carol], role=ShareRole.EDITOR)
+    alice = sign_in(Client(HTTP_HOST=world.host_a), world.alice, world.tenant_a)
+    page = alice.get(f"/content/{item.public_id}").content.decode()
+    shares = page.split('id="shares"', 1)[1].split("</ul>", 1)[0]
+    today = timezone.localdate().strftime("%-d %b %Y")
+    assert f"Editor, shared by Bob Baker on {today}" in shares
+    assert long_ago.strftime("%-d %b %Y") not in shares
+    body = client_a.get(f"/api/v1/content/{item.public_id}/shares/", **bearer(world.alice)).json()
+    carols = next(s for s in body["results"] if s["principal"]["id"] == carol.public_id)
+    assert carols["shared_by"]["id"] == world.bob.public_id
+    assert carols["created"].startswith(long_ago.strftime("%Y-%m-%d"))
+    assert carols["shared"][:10] == timezone.now().strftime("%Y-%m-%d")

@@ -5,13 +5,18 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from tenant_apps.content.services import content_create_document, content_update
+from tenant_apps.content.services import (
+    content_create_document,
+    content_delete,
+    content_update,
+)
 from tenant_apps.groups.services import group_create
 from tenant_apps.people.services import profile_update, user_create
-from tenant_apps.search import selectors
+from tenant_apps.search import selectors, tasks
 from tenant_apps.search.models import Word
 from tenant_apps.search.services import search_words_forget
 from tests.tenant_apps.search.conftest import ids
@@ -165,3 +170,38 @@ def test_forgetting_a_name_keeps_the_words_someone_else_still_holds(world, in_a)
     # private item's title never counts).
     assert "ysolde" in words and "brackenridge" in words
     assert "thistlewaite" not in words
+
+
+def test_the_nightly_prune_drops_words_no_visible_title_holds(world, in_a, search_api):
+    made_private = in_a(
+        content_create_document, actor=world.alice, title="Speleology", visibility="public"
+    )
+    deleted = in_a(
+        content_create_document, actor=world.alice, title="Dendrology", visibility="loggedin"
+    )
+    narrowed = in_a(
+        content_create_document, actor=world.alice, title="Limnology", visibility="public"
+    )
+    kept = in_a(content_create_document, actor=world.alice, title="Speleology club")
+    in_a(content_update, actor=world.alice, item=made_private, visibility="private")
+    in_a(content_delete, actor=world.alice, item=deleted)
+    in_a(content_update, actor=world.alice, item=narrowed, visibility="loggedin")
+    words = _words(in_a)
+    # The triggers only add: until the prune, the table still holds them.
+    assert words["speleology"] is True and "dendrology" in words and words["limnology"] is True
+    # What beat queues nightly in each institution (search.prune_words_all).
+    schedule = settings.CELERY_BEAT_SCHEDULE["search-prune-words"]
+    assert schedule["task"] == tasks.prune_words_all.name
+    counts = in_a(tasks.prune_words)
+    assert counts["removed"] >= 2 and counts["narrowed"] >= 1
+    words = _words(in_a)
+    assert "speleology" not in words  # only a private title holds it now
+    assert "dendrology" not in words
+    assert words["limnology"] is False  # now for signed-in members only
+    assert "club" not in words and kept.visibility == "private"
+    # Nothing else went: a signed-in member is still offered limnology, a visitor not.
+    assert search_api({"q": "limnolgy"}, user=world.bob).json()["did_you_mean"] == "limnology"
+    assert search_api({"q": "limnolgy"}).json()["did_you_mean"] is None
+    # Another institution's vocabulary is its own: B never held these words.
+    with schema_context(world.tenant_b.schema_name):
+        assert not Word.objects.filter(word__in=["speleology", "limnology"]).exists()

@@ -1,0 +1,79 @@
+"""Markup rendered once and reused: ``{% rendered %}`` (the navigation shown twice) and
+``{% unbound_form %}`` (a form's fields remembered per institution, language, form class and
+initial values). Both must give exactly the markup of a plain ``{% include %}``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.template import engines
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tenants.utils import schema_context
+
+from shared_apps.site.templatetags import ui
+from tenant_apps.content.forms import CommentForm, EditForm
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _tag(form) -> str:
+    return (
+        engines["django"]
+        .from_string('{% load ui %}{% unbound_form form "content/_fields.html" %}')
+        .render({"form": form})
+    )
+
+
+def test_an_unbound_form_is_the_include_s_markup_and_is_remembered(world):
+    ui._forms.clear()
+    with schema_context(world.tenant_a.schema_name), translation.override("en"):
+        plain = render_to_string("content/_fields.html", {"form": CommentForm()})
+        assert _tag(CommentForm()) == plain
+        assert len(ui._forms) == 1
+        assert _tag(CommentForm()) == plain  # from memory
+        assert len(ui._forms) == 1
+
+
+def test_remembered_forms_follow_language_institution_and_initial_values(world):
+    ui._forms.clear()
+    with schema_context(world.tenant_a.schema_name):
+        with translation.override("en"):
+            english = _tag(CommentForm())
+        with translation.override("de"):
+            german = _tag(CommentForm())
+        assert ">Comment</label>" in english and ">Kommentar</label>" in german
+        first = _tag(EditForm(initial={"title": "First title", "visibility": "private"}))
+        second = _tag(EditForm(initial={"title": "Second title", "visibility": "public"}))
+        assert 'value="First title"' in first and "Second title" not in first
+        assert 'value="Second title"' in second
+        assert re.search(r'<option value="public" selected>', second)
+    with schema_context(world.tenant_b.schema_name):
+        _tag(CommentForm())
+    schemas = {key[0] for key in ui._forms}
+    assert schemas == {world.tenant_a.schema_name, world.tenant_b.schema_name}
+
+
+def test_a_bound_form_shows_its_own_errors_and_is_not_remembered(world):
+    ui._forms.clear()
+    with schema_context(world.tenant_a.schema_name), translation.override("en"):
+        bound = CommentForm({"body": ""})
+        assert not bound.is_valid()
+        html = _tag(bound)
+        assert "This field is required." in html
+        assert len(ui._forms) == 0
+        assert "This field is required." not in _tag(CommentForm())
+
+
+def test_the_navigation_is_rendered_once_and_shown_twice(client_a, world):
+    sign_in(client_a, world.bob, world.tenant_a)
+    html = client_a.get("/people/").content.decode()
+    wide = re.search(r'<nav class="nav-wide"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    phone = re.search(r'<details class="nav-phone">.*?<nav [^>]*>(.*?)</nav>', html, re.S).group(1)
+    # The same links (each form its own CSRF token field is not expected: rendered once).
+    assert wide == phone
+    assert '<a href="/people/" aria-current="page">' in wide
+    assert wide.count('aria-current="page"') == 1
+    assert f"/people/{world.bob.public_id}" in wide  # "My profile": the signed-in person's
