@@ -129,6 +129,14 @@ def versions_of(item: ContentItem) -> QuerySet[ContentVersion]:
     )
 
 
+def versions_listed(item: ContentItem) -> QuerySet[ContentVersion]:
+    """``item``'s versions, newest first, with only what the item page's table shows (number,
+    file name, size, date, the restore button's id): no blob, no uploader, no extracted text."""
+    return item.versions.only(
+        "id", "item_id", "public_id", "number", "filename", "size", "created"
+    ).order_by("-number", "-id")
+
+
 def version_of(item: ContentItem, public_id: str) -> ContentVersion | None:
     return item.versions.select_related("blob").filter(public_id=public_id).first()
 
