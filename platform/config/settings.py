@@ -237,6 +237,10 @@ DATABASES = {
         "PREPARED_STATEMENTS": env_bool("DATABASE_PREPARED_STATEMENTS", True),
     }
 }
+# Hot API lists (first pages) run their SQL as learned once per process, only the
+# viewer's id changing, instead of building and compiling the queryset per request
+# (config.db.shapes).
+SQL_SHAPES_CACHED = env_bool("DATABASE_SQL_SHAPES", True)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,7 +28,7 @@ from config.api.bodies import (
     refuse_oversized_body,
 )
 from config.api.inputs import validated
-from config.api.pagination import cursor_page
+from config.api.pagination import cursor_page, viewer_page
 from config.malformed import FormParser, JSONParser, MultiPartParser
 from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.uploads import BodyIncomplete, BodyTooLarge, raw_upload
@@ -399,11 +399,18 @@ class ContentListApi(_UploadingApi):
     )
     def get(self, request: Request) -> Response:
         tag = request.query_params.get("tag", "")[:50]
-        if request.query_params.get("scope") == "shared":
-            items = content_shared_with(viewer=request.user, tag=tag)
-        else:
-            items = content_library(viewer=request.user, tag=tag)
-        return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
+        shared = request.query_params.get("scope") == "shared"
+        selector = content_shared_with if shared else content_library
+        if tag:
+            items = selector(viewer=request.user, tag=tag)
+            return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
+        return viewer_page(
+            self,
+            lambda viewer: selector(viewer=viewer),
+            LIST_ORDER,
+            lambda i: item_output(request, i),
+            shape="content-shared" if shared else "content-library",
+        )
 
     @extend_schema(
         request={

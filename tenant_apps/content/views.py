@@ -49,7 +49,7 @@ from tenant_apps.content.selectors import (
     sharers_for,
     shares_of,
     version_of,
-    versions_of,
+    versions_listed,
     without_bodies,
 )
 from tenant_apps.groups.access import access_group
@@ -302,6 +302,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         if not (share.user_id and share.user_id == item.created_by_id)
     ][:SHARES_SHOWN]
     version = item.current_version if item.kind == Kind.FILE else None
+    shows_versions = item.kind == Kind.FILE and bool(item.viewer_can_edit)
     pages, pages_from, pages_next = [], 1, None
     if version is not None and version.pages_rendered:
         try:
@@ -325,16 +326,17 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         # Who shared it with the viewer (None when it is not shared with them).
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
-        "versions": list(versions_of(item)[:100]) if item.kind == Kind.FILE else [],
+        # Versions and the managers' forms only for those who see those sections.
+        "versions": list(versions_listed(item)[:100]) if shows_versions else [],
         "shares": _share_rows(request, shares) if can_manage else [],
         "unshare_url": reverse("content-unshare", args=[item.public_id]),
         "comments": _comment_rows(request, item, comments, can_manage=can_manage),
         "comment_url": reverse("content-comment", args=[item.public_id]),
         "signed_in": request.user.is_authenticated,
         "comment_form": CommentForm(),
-        "share_form": ShareForm(),
+        "share_form": ShareForm() if can_manage else None,
         "picker": {"chosen": [], "typed": "", "choices": {}, "errors": []},
-        "version_form": VersionForm(),
+        "version_form": VersionForm() if shows_versions else None,
         "edit_form": EditForm(
             initial={
                 "title": item.title,
@@ -342,7 +344,9 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "tags": ", ".join(item.tags),
                 "visibility": item.visibility,
             }
-        ),
+        )
+        if can_manage
+        else None,
     }
     return render(request, "content/item.html", context)
 

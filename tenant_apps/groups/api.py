@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from config.api.bodies import MULTIPART_SLACK, refuse_oversized_body
 from config.api.inputs import validated
-from config.api.pagination import cursor_page
+from config.api.pagination import cursor_page, viewer_page
 from config.malformed import FormParser, MultiPartParser
 from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.images import MAX_PICTURE_BYTES
@@ -138,13 +138,16 @@ class GroupsApi(APIView):
         summary="Groups the caller may see, by title",
     )
     def get(self, request: Request) -> Response:
-        if request.query_params.get("mine") in ("1", "true") and request.user.is_authenticated:
-            groups = groups_of(viewer=request.user, person=request.user)
-        else:
-            groups = groups_visible_to(request.user)
+        mine = request.query_params.get("mine") in ("1", "true") and request.user.is_authenticated
         # One serializer for the page: building one per row copies its fields every time.
         summary = GroupSummaryOutput(context={"request": request})
-        return cursor_page(self, groups, ("title", "id"), summary.to_representation)
+        return viewer_page(
+            self,
+            (lambda viewer: groups_of(viewer=viewer, person=viewer)) if mine else groups_visible_to,
+            ("title", "id"),
+            summary.to_representation,
+            shape="groups-mine" if mine else "groups-visible",
+        )
 
     @extend_schema(request=GroupInput, responses={201: GroupOutput}, summary="Create a group")
     def post(self, request: Request) -> Response:

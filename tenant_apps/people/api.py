@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from config.api.authentication import BearerTokenAuthentication
 from config.api.inputs import validated
-from config.api.pagination import cursor_page
+from config.api.pagination import cursor_page, viewer_page
 from config.locale import language_choices
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import Visibility
@@ -115,9 +115,13 @@ class PeopleApi(APIView):
         summary="The institution's directory (visible, listed people by name)",
     )
     def get(self, request: Request) -> Response:
-        people = people_directory(viewer=request.user, query=request.query_params.get("q", ""))
-        return cursor_page(
-            self, people, ("display_name", "id"), lambda p: profile_for(request.user, p)
+        query = request.query_params.get("q", "")
+        ordering, each = ("display_name", "id"), lambda p: profile_for(request.user, p)
+        if query:
+            people = people_directory(viewer=request.user, query=query)
+            return cursor_page(self, people, ordering, each)
+        return viewer_page(
+            self, lambda viewer: people_directory(viewer=viewer), ordering, each, shape="directory"
         )
 
 

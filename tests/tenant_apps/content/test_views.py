@@ -138,6 +138,28 @@ def test_the_item_page_shows_preview_versions_sharing_and_comments(alice_client,
     assert "alice@example.edu" not in page
 
 
+def test_a_reader_s_item_page_reads_no_versions_and_shows_no_manager_forms(
+    alice_client, bob_client, item, world
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with schema_context(world.tenant_a.schema_name):
+        content_share(actor=world.alice, item=item, principals=[world.bob], role=ShareRole.VIEWER)
+    bob_client.get(f"/content/{item.public_id}")  # warm the caches of the request path
+    with CaptureQueriesContext(connection) as reader:
+        page = bob_client.get(f"/content/{item.public_id}").content.decode()
+    assert "First!" in page and "diagram.png" in page
+    for hidden in ('id="versions"', 'id="manage-heading"', 'name="role"', 'name="visibility"'):
+        assert hidden not in page
+    assert not any('FROM "content_contentversion"' in q["sql"] for q in reader.captured_queries)
+    alice_client.get(f"/content/{item.public_id}")
+    with CaptureQueriesContext(connection) as manager:
+        page = alice_client.get(f"/content/{item.public_id}").content.decode()
+    assert 'id="versions"' in page and 'name="role"' in page and 'name="visibility"' in page
+    assert any('FROM "content_contentversion"' in q["sql"] for q in manager.captured_queries)
+
+
 def _actions(item, world) -> list[tuple[str, dict]]:
     version = item.current_version.public_id
     with schema_context(world.tenant_a.schema_name):
