@@ -81,6 +81,9 @@ FILL_JOBS = int(os.environ.get("BENCH_FLEET_FILL_JOBS", "2"))
 FILL_SECONDS = float(os.environ.get("BENCH_FLEET_FILL_SECONDS", "0"))
 # Or at a time of day (UTC, "HH:MM"), whichever comes first.
 FILL_UNTIL = os.environ.get("BENCH_FLEET_FILL_UNTIL", "")
+# BENCH_FLEET_ROUTING_ONLY=1: only routing, 10 next to the large fleet (alternating
+# rounds), then stop: no migration cases, no provisioning/console measures.
+ROUTING_ONLY = os.environ.get("BENCH_FLEET_ROUTING_ONLY") == "1"
 MIN_FREE_GB = float(os.environ.get("BENCH_FLEET_MIN_FREE_GB", "12"))
 DATA_DIR = Path(os.environ.get("OAE_STACK_VAR", ROOT / "var"))
 
@@ -342,80 +345,202 @@ end
 """
 
 
-def routing(count: int, rounds: int = 3, seconds: int = 4) -> dict[str, float]:
-    """req/s (median of alternating rounds): one host, the API, a different host each time."""
-    wrk = bench_run.ensure_wrk()
-    env = {
-        **os.environ,
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_MAX_REQUESTS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    # The fillers' real hosts (an interrupted fill leaves gaps in their numbers).
-    slugs = Tenant.objects.filter(slug__startswith=f"{FILL}-").order_by("slug")
-    hosts = [
-        f'"{slug}.{settings.PLATFORM_DOMAIN}"'
-        for slug in slugs.values_list("slug", flat=True)[:count]
-    ]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(ROTATE_LUA.format(hosts=", ".join(hosts)))
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{bench_run.PORT}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+SMALL_DB_SUFFIX = "_small"
+_SMALL_HOSTS: list[str] = []
+
+
+def _database_url(suffix: str = "") -> str:
+    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
+    return f"{base}/{name}{suffix}"
+
+
+def snapshot_small() -> None:
+    """Keep the 10-institution database as it is now (a copy beside the bench's), so that
+    the large fleet's routing is measured against it in alternating rounds, not against a
+    figure taken an hour earlier under another load."""
+    name = settings.DATABASES["default"]["NAME"]
+    _SMALL_HOSTS[:] = filler_hosts(10)  # the hosts that copy has
+    connections.close_all()
+    with connection.cursor() as cursor:  # CREATE DATABASE ... TEMPLATE needs it unused
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}{SMALL_DB_SUFFIX}"')
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+    db = connection.settings_dict
+    connections.close_all()
+    import psycopg2
+
+    other = psycopg2.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
     )
+    other.autocommit = True
     try:
-        bench_run.wait_for_port(bench_run.PORT)
-        cases = {
+        with other.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}{SMALL_DB_SUFFIX}" TEMPLATE "{name}"')
+    finally:
+        other.close()
+
+
+def drop_small() -> None:
+    connections.close_all()
+    with connection.cursor() as cursor:
+        name = settings.DATABASES["default"]["NAME"]
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}{SMALL_DB_SUFFIX}" WITH (FORCE)')
+
+
+class RoutingServer:
+    """gunicorn (the product's config, ONE worker: with two, wrk's keep-alive connections
+    land on whichever worker accepted them and the figure measures that placement - see
+    run.py) on ``port`` against the database ``database_url``, and its wrk cases."""
+
+    def __init__(self, hosts: list[str], port: int, database_url: str, redis_db: str) -> None:
+        self.wrk = bench_run.ensure_wrk()
+        self.port = port
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1/0").rsplit("/", 1)[0]
+            + f"/{redis_db}",
+            "GUNICORN_WORKERS": os.environ.get("BENCH_ROUTING_WORKERS", "1"),
+            "GUNICORN_THREADS": "2",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(ROTATE_LUA.format(hosts=", ".join(f'"{host}"' for host in hosts)))
+        self.script = script.name
+        self.cases = {
             "routed": ["-H", "Host: demo.localhost", "/bench/plain"],
             "api": ["-H", "Host: demo.localhost", "/api/v1/institution"],
-            "many hosts": ["-s", script.name, "/bench/plain"],
+            "many hosts": ["-s", self.script, "/bench/plain"],
         }
+        self.server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        bench_run.wait_for_port(port)
 
-        def once(name: str, duration: int) -> float:
-            *options, path = cases[name]
-            result = subprocess.run(
-                [
-                    wrk,
-                    "-t1",
-                    "-c8",
-                    f"-d{duration}s",
-                    "--latency",
-                    *options,
-                    f"http://127.0.0.1:{bench_run.PORT}{path}",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            return bench_run.parse_wrk(result.stdout)[0]
+    def once(self, name: str, duration: float) -> float:
+        *options, path = self.cases[name]
+        result = subprocess.run(
+            [
+                self.wrk,
+                "-t1",
+                "-c8",
+                f"-d{duration:.0f}s",
+                "--latency",
+                *options,
+                f"http://127.0.0.1:{self.port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return bench_run.parse_wrk(result.stdout)[0]
 
-        for name in cases:
-            once(name, 2)
-        samples: dict[str, list[float]] = {name: [] for name in cases}
+    def close(self) -> None:
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(timeout=30)
+        Path(self.script).unlink(missing_ok=True)
+
+
+def filler_hosts(count: int) -> list[str]:
+    """The fillers' real hosts (an interrupted fill leaves gaps in their numbers)."""
+    slugs = Tenant.objects.filter(slug__startswith=f"{FILL}-").order_by("slug")
+    return [
+        f"{slug}.{settings.PLATFORM_DOMAIN}"
+        for slug in slugs.values_list("slug", flat=True)[:count]
+    ]
+
+
+def routing(count: int, rounds: int = 3, seconds: int = 4) -> dict[str, float]:
+    """req/s (median of alternating rounds): one host, the API, a different host each time."""
+    server = RoutingServer(filler_hosts(count), bench_run.PORT, _database_url(), "0")
+    try:
+        for name in server.cases:
+            server.once(name, 2)
+        samples: dict[str, list[float]] = {name: [] for name in server.cases}
         for _ in range(rounds):
-            for name in cases:
-                samples[name].append(once(name, seconds))
+            for name in server.cases:
+                samples[name].append(server.once(name, seconds))
         return {name: statistics.median(values) for name, values in samples.items()}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        Path(script.name).unlink(missing_ok=True)
+        server.close()
 
 
-def measures(count: int) -> dict[str, float]:
-    rps = routing(count)
+ROUNDS = int(os.environ.get("BENCH_FLEET_ROUNDS", "5"))
+
+
+def routing_side_by_side(
+    count: int, rounds: int = ROUNDS, seconds: int = 4
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The 10-institution copy (snapshot_small) and the large fleet, each behind its own
+    gunicorn, measured in alternating rounds (every case on one, then on the other, the
+    order flipped each round), so that the machine's load hits both sides alike. Each
+    round is printed with the load average; returns both sides' medians."""
+    hosts = filler_hosts(count)
+    small = RoutingServer(_SMALL_HOSTS, bench_run.PORT + 1, _database_url(SMALL_DB_SUFFIX), "1")
+    large = RoutingServer(hosts, bench_run.PORT, _database_url(), "0")
+    sides = {"10": small, f"{len(hosts):,}": large}
+    try:
+        # Warm-up: every backend meets every host once at least (the large side's
+        # PostgreSQL backends read each schema's catalog on first touch).
+        for server in sides.values():
+            for name in server.cases:
+                server.once(name, 2)
+        warm = max(4, min(60, len(hosts) / 150))
+        large.once("many hosts", warm)
+        samples = {side: {name: [] for name in small.cases} for side in sides}
+        print(f"  routing, alternating rounds ({seconds} s each, req/s):", flush=True)
+        print(f"    {'round':<7}{'side':>8}" + "".join(f"{n:>12}" for n in small.cases) + "   load")
+        for index in range(rounds):
+            order = list(sides) if index % 2 == 0 else list(reversed(sides))
+            for name in small.cases:
+                for side in order:
+                    samples[side][name].append(sides[side].once(name, seconds))
+            for side in sides:
+                values = "".join(f"{samples[side][n][-1]:>12.0f}" for n in small.cases)
+                print(f"    {index + 1:<7}{side:>8}{values}   {os.getloadavg()[0]:.1f}", flush=True)
+        medians = {
+            side: {name: statistics.median(values) for name, values in cases.items()}
+            for side, cases in samples.items()
+        }
+        for name in small.cases:
+            ratios = [
+                b / a
+                for a, b in zip(samples["10"][name], samples[f"{len(hosts):,}"][name], strict=True)
+            ]
+            print(
+                f"    {name}: per-round ratios "
+                + " ".join(f"{r:.2f}" for r in ratios)
+                + f" (median {statistics.median(ratios):.2f})",
+                flush=True,
+            )
+        return medians["10"], medians[f"{len(hosts):,}"]
+    finally:
+        for server in sides.values():
+            server.close()
+
+
+def measures(count: int, rps: dict[str, float] | None = None) -> dict[str, float]:
+    rps = rps or routing(count)
     console, search = console_medians()
     return {
         **{f"{name} req/s": value for name, value in rps.items()},
@@ -445,7 +570,19 @@ def main() -> int:
 
     grow_to(10)
     print("  measuring with 10 institutions", flush=True)
+    if ROUTING_ONLY:
+        small = {f"{name} req/s": value for name, value in routing(10).items()}
+        snapshot_small()
+        size = grow_to(LARGE, budget=fill_budget())
+        pool_drain()
+        migrate_tenants()
+        routing_side_by_side(size)
+        drop_small()
+        for key, value in small.items():
+            print(f"  {key} with 10 institutions measured alone at the start: {value:.0f}")
+        return 0
     small = measures(10)
+    snapshot_small()
 
     grow_to(50)
     print("  50 institutions x 10,000 rows: a migration adding a column and an index", flush=True)
@@ -466,7 +603,9 @@ def main() -> int:
     first_10k, _ = migrate_tenants()
     noop_10k, noop_10k_line = migrate_tenants()
     print(f"  {size:,}: nothing to do {noop_10k:.1f}s (first run {first_10k:.1f}s)", flush=True)
-    large = measures(size)
+    paired_small, paired_large = routing_side_by_side(size)
+    drop_small()
+    large = measures(size, paired_large)
     relations, catalog_bytes, database_bytes = catalog_size()
 
     print()
@@ -487,6 +626,11 @@ def main() -> int:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{key:<22}{small[key]:>10.3f}{large[key]:>10.3f}{ratio:>8.2f}")
     print("goals: req/s within 10%; provisioning < 0.5 s; console list < 200 ms")
+    print(f"(the {size:,} req/s: medians of the alternating rounds above; the 10 column's")
+    print(" req/s: measured alone at the start; the same rounds' 10-institution side:)")
+    for key, value in paired_small.items():
+        ratio = paired_large[key] / value if value else float("nan")
+        print(f"{key + ' req/s':<22}{value:>10.3f}{paired_large[key]:>10.3f}{ratio:>8.2f}")
     print()
     print(
         f"catalog at {size:,} institutions: {relations:,} pg_class rows, pg_catalog "
