@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -447,22 +448,9 @@ def _group_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
 def _group_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
     from tenant_apps.groups.models import Group
 
-    out = {}
-    for group in Group.objects.filter(pk__in=pks).only(
-        "public_id", "title", "description", "visibility", "created", "modified"
-    ):
-        out[group.pk] = {
-            "type": "group",
-            "id": group.public_id,
-            "title": group.title,
-            "title_html": highlight(group.title, query.words),
-            "snippet_html": highlight(group.description[:300], query.words),
-            "url": reverse("group-page", args=[group.public_id]),
-            "visibility": group.visibility,
-            "created": group.created,
-            "modified": group.modified,
-        }
-    return out
+    return _titled_rows(
+        Group.objects, pks, query, kind="group", url="group-page", text="description"
+    )
 
 
 # --- discussions -------------------------------------------------------------------
@@ -485,22 +473,16 @@ def _discussion_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
 def _discussion_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
     from tenant_apps.discussions.models import Discussion
 
-    out = {}
-    for discussion in Discussion.objects.filter(pk__in=pks).only(
-        "public_id", "title", "body", "visibility", "created", "last_activity_at"
-    ):
-        out[discussion.pk] = {
-            "type": "discussion",
-            "id": discussion.public_id,
-            "title": discussion.title,
-            "title_html": highlight(discussion.title, query.words),
-            "snippet_html": highlight(_text(discussion.body)[:300], query.words),
-            "url": reverse("discussion-page", args=[discussion.public_id]),
-            "visibility": discussion.visibility,
-            "created": discussion.created,
-            "modified": discussion.last_activity_at,
-        }
-    return out
+    return _titled_rows(
+        Discussion.objects,
+        pks,
+        query,
+        kind="discussion",
+        url="discussion-page",
+        text="body",
+        plain=_text,
+        modified="last_activity_at",
+    )
 
 
 # --- folders (tenant_apps.folders: collections of items) ---------------------------
@@ -522,20 +504,38 @@ def _folder_hits(viewer, query: Query, cap: int, now) -> list[Hit]:
 
 
 def _folder_rows(viewer, query: Query, pks: list[int]) -> dict[int, dict]:
+    return _titled_rows(
+        ItemFolder.objects, pks, query, kind="folder", url="folder", text="description"
+    )
+
+
+def _titled_rows(
+    manager,
+    pks: list[int],
+    query: Query,
+    *,
+    kind: str,
+    url: str,
+    text: str,
+    plain: Callable[[str], str] = str,
+    modified: str = "modified",
+) -> dict[int, dict]:
+    """Groups', discussions' and folders' results: their title, a snippet of ``text``
+    (``plain`` turns it into words), their page and dates, highlighted for ``query``."""
     out = {}
-    for folder in ItemFolder.objects.filter(pk__in=pks).only(
-        "public_id", "title", "description", "visibility", "created", "modified"
+    for row in manager.filter(pk__in=pks).only(
+        "public_id", "title", text, "visibility", "created", modified
     ):
-        out[folder.pk] = {
-            "type": "folder",
-            "id": folder.public_id,
-            "title": folder.title,
-            "title_html": highlight(folder.title, query.words),
-            "snippet_html": highlight(folder.description[:300], query.words),
-            "url": reverse("folder", args=[folder.public_id]),
-            "visibility": folder.visibility,
-            "created": folder.created,
-            "modified": folder.modified,
+        out[row.pk] = {
+            "type": kind,
+            "id": row.public_id,
+            "title": row.title,
+            "title_html": highlight(row.title, query.words),
+            "snippet_html": highlight(plain(getattr(row, text))[:300], query.words),
+            "url": reverse(url, args=[row.public_id]),
+            "visibility": row.visibility,
+            "created": row.created,
+            "modified": getattr(row, modified),
         }
     return out
 
