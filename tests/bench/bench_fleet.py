@@ -15,6 +15,10 @@ Run by tests/bench/run.py (``--only fleet``), or alone under the bench stack. In
    the measures of step 1 again (goal: within 10% of 10; provisioning < 0.5 s, console
    list < 200 ms), and the catalog's size; last, a migration adding a model
    (CreateModel + RunSQL, tests/bench/addmodel) over all of them.
+   Routing there is measured next to a copy of the 10-institution database (kept since
+   step 1), each behind its own gunicorn, in alternating rounds printed with the load
+   average (BENCH_FLEET_ROUNDS, default 5). BENCH_FLEET_ROUTING_ONLY=1 runs only the
+   routing of steps 1 and 4.
 
 Filler institutions are made by a bulk path: the template's dump, its constraints folded
 into its CREATE TABLEs (tests/bench/fleet_fill.py: the same catalog in about half the
