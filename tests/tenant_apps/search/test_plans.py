@@ -18,24 +18,14 @@ from config.db.base import DatabaseWrapper
 from tenant_apps.people.models import User
 from tenant_apps.search.query import Query
 from tenant_apps.search.selectors import search, suggest
+from tests.autocommit import autocommit_default as autocommit_in
 
 
 @pytest.fixture
 def autocommit_default(world, django_db_blocker) -> Iterator[DatabaseWrapper]:
     """The default alias served by a fresh autocommit connection in institution A."""
-    original = connections[DEFAULT_DB_ALIAS]
-    with django_db_blocker.unblock():
-        wrapper = DatabaseWrapper(
-            {**connection.settings_dict, "CONN_MAX_AGE": 0, "PREPARED_STATEMENTS": True},
-            alias=DEFAULT_DB_ALIAS,
-        )
-        wrapper.set_tenant(world.tenant_a)
-        connections[DEFAULT_DB_ALIAS] = wrapper
-        try:
-            yield wrapper
-        finally:
-            connections[DEFAULT_DB_ALIAS] = original
-            wrapper.close()
+    with django_db_blocker.unblock(), autocommit_in(world.tenant_a) as wrapper:
+        yield wrapper
 
 
 def test_no_search_statement_is_ever_prepared(world, autocommit_default):
