@@ -11,11 +11,15 @@ bounds how long a stale answer can live while Redis is unreachable, and can be a
 as the other local caches': a short one made every request to an institution not seen
 for a few seconds pay the lookup (README, "The fleet": routing over many hosts).
 An answer read while a clear happened is not stored (a generation counter), so an old
-row never outlives its invalidation.
+row never outlives its invalidation. Each entry lives a random share of the TTL (between
+half and all of it): entries stored together (a warm-up, a restart under traffic) would
+otherwise all expire together, and every TTL a wave of misses would pass through a process
+serving thousands of hosts (README, "The fleet").
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +36,7 @@ from tenants.models import Domain, Tenant
 _cache: OrderedDict[str, tuple[float, Tenant | None]] = OrderedDict()
 _lock = threading.Lock()
 _generation = 0  # bumped by every clear: a lookup that overlapped one is not stored
+TTL_SPREAD = 0.5  # an entry lives between (1 - TTL_SPREAD) and 1 times the TTL
 
 
 def tenant_cache_clear() -> None:
@@ -85,9 +90,10 @@ def tenant_for_hostname(hostname: str) -> Tenant | None:
             generation = _generation
     tenant = _lookup(hostname)
     if ttl > 0:
+        expires = now + ttl * (1.0 - TTL_SPREAD * random.random())  # noqa: S311 (not secret)
         with _lock:
             if generation == _generation:
-                _cache[hostname] = (now + ttl, tenant)
+                _cache[hostname] = (expires, tenant)
                 _cache.move_to_end(hostname)
                 while len(_cache) > settings.TENANT_CACHE_MAX_ENTRIES:
                     _cache.popitem(last=False)

@@ -4,6 +4,8 @@ seconds (README, "The fleet": routing over thousands of hosts)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -77,3 +79,20 @@ def test_a_listener_that_could_not_start_is_retried_and_starts_from_empty_caches
         if started is not None:
             started.stop()  # this process's own listener (restored after the test) goes on
             started.join(timeout=5)
+
+
+def test_entries_stored_together_do_not_expire_together(world, settings):
+    """A warm-up stores thousands of hosts in the same second: with one fixed TTL they all
+    expired in the same second too, a wave of misses every minute (README, "The fleet")."""
+    settings.TENANT_CACHE_SECONDS = 60
+    selectors.tenant_cache_clear()
+    hosts = [f"nobody-{n}.example" for n in range(200)]
+    for host in hosts:
+        assert selectors.tenant_for_hostname(host) is None
+    expiries = [selectors._cache[host][0] for host in hosts]
+    spread = max(expiries) - min(expiries)
+    assert spread > 15  # uniform over 30 s: 200 draws span far more than half of it
+    lowest = 60 * (1 - selectors.TTL_SPREAD)
+    # every entry still lives at least half the TTL and at most all of it
+    now = time.monotonic()
+    assert all(now + lowest - 1 <= expiry <= now + 60 for expiry in expiries)
