@@ -292,3 +292,46 @@ def fill(route: str, ids: dict[str, str]) -> str:
     if r.endswith("/diff"):
         path += f"?against={ids['revision']}"
     return path
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str]  # name -> the value the page gave it
+    texts: set[str]  # names a person types into (text inputs, textareas, selects)
+
+
+def post_forms(html: str, page: str) -> list[Form]:
+    """The POST forms of ``html`` (served at ``page``), with their fields."""
+    from html.parser import HTMLParser
+
+    forms: list[Form] = []
+
+    class Parser(HTMLParser):
+        current: Form | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form":
+                method = a.get("method", "get").lower()
+                self.current = (
+                    Form(a.get("action") or page, {}, set()) if method == "post" else None
+                )
+            elif self.current is not None and tag in ("input", "textarea", "select"):
+                name = a.get("name")
+                if not name or a.get("type") in ("file", "submit", "image", "reset"):
+                    return
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    self.current.fields.setdefault(name, "")
+                    return
+                self.current.fields[name] = a.get("value", "")
+                if tag != "input" or a.get("type", "text") not in ("hidden",):
+                    self.current.texts.add(name)
+
+        def handle_endtag(self, tag):
+            if tag == "form" and self.current is not None:
+                forms.append(self.current)
+                self.current = None
+
+    Parser().feed(html)
+    return forms
