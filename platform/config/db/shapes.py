@@ -32,6 +32,11 @@ How a shape is learned, safely:
 - A shape learned from a statement Django refuses to compile (``EmptyResultSet``)
   is not kept.
 
+``rows_of(shape, subject, build)`` learns the same way a list of one object's rows (an
+item's comments, shares, versions) that depends on that object only through its id: a
+stand-in copy of the object with ``STAND_IN_ID``, the same check; its key is ``shape`` and
+the object's class (no viewer: ``build`` must not read one).
+
 ``SQL_SHAPES_CACHED`` (env ``DATABASE_SQL_SHAPES``, default on) turns the replay off.
 """
 
