@@ -51,6 +51,7 @@ from tenant_apps.people.services import token_create, user_create  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tenants.services import tenant_create  # noqa: E402
 from tenants.storage import make_s3_client  # noqa: E402
+from tests.servers import gunicorn_argv  # noqa: E402
 
 GIB = 1024 * 1024 * 1024
 UPLOAD_SIZE = int(os.environ.get("BENCH_UPLOAD_BYTES", GIB))
@@ -188,14 +189,7 @@ def bench_upload(var: Path, rounds: int) -> None:
     }
     log = (var / "gunicorn-upload.log").open("w")
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
+        gunicorn_argv(port),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -71,6 +71,7 @@ from tenants.models import Domain, SchemaPoolEntry, Tenant, TenantUsage  # noqa:
 from tenants.provisioning import pool_fill, template_current, template_schema  # noqa: E402
 from tenants.schemas import restore_schema, schema_catalog  # noqa: E402
 from tenants.services import schema_name_for_slug, tenant_create  # noqa: E402
+from tests.servers import gunicorn_argv  # noqa: E402
 
 ACTOR = Actor.system("bench")
 BATCH = 25
@@ -425,14 +426,7 @@ class RoutingServer:
             "many hosts": ["-s", self.script, "/bench/plain"],
         }
         self.server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
+            gunicorn_argv(port),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -35,6 +35,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.servers import gunicorn_argv  # noqa: E402
+
 PORT = int(os.environ.get("BENCH_PORT", "18100"))
 GOAL_RATIO = 0.85
 # The benchmark modules run after routing (name: script, title).
@@ -161,14 +166,7 @@ def main() -> int:
         # connection of every case alike.
         routing_env = {**env, "GUNICORN_WORKERS": os.environ.get("BENCH_ROUTING_WORKERS", "1")}
         server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{PORT}",
-            ],
+            gunicorn_argv(PORT),
             cwd=ROOT,
             env=routing_env,
             stdout=log,

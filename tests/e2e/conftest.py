@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.servers import gunicorn_argv
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -175,14 +177,7 @@ def live_server_url(django_db_setup, django_db_blocker, mailbox):
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
+            gunicorn_argv(port),
             cwd=ROOT,
             env=env,
             stdout=out,
