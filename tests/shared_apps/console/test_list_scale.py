@@ -190,17 +190,19 @@ def _median_ms(console, query: str, rounds: int) -> float:
     return statistics.median(times)
 
 
-def _sql_ms(console, query: str, rounds: int) -> float:
-    """Median server time (planning and execution) of the page's statements."""
+def _sql_ms(console, query: str, rounds: int) -> tuple[float, int]:
+    """Median server time (planning and execution) of the page's statements, and the
+    rows their scans returned."""
     statements = _page_statements(console, query)
-    totals = []
+    totals, rows = [], 0
     for _ in range(rounds):
-        total = 0.0
+        total, rows = 0.0, 0
         for sql in statements:
             explained = _explain(sql)
             total += explained["Planning Time"] + explained["Execution Time"]
+            rows += _rows_read(explained["Plan"])
         totals.append(total)
-    return statistics.median(totals)
+    return statistics.median(totals), rows
 
 
 @pytest.mark.skipif(
@@ -226,15 +228,56 @@ def test_the_page_at_10_000_institutions_next_to_10(console):
     many_deep, many_deep_sql = _median_ms(console, deep, rounds), _sql_ms(console, deep, rounds)
     default_page = _median_ms(console, "", rounds)  # 50 rows
     lines = [
-        "console list, 10 rows shown, medians, same run (page: in-process ms; sql: server ms)",
-        f"{'variant':28} {'page 10':>8} {'10,000':>8} {'sql 10':>7} {'10,000':>7}",
+        "console list, 10 rows shown, medians, same run (page: in-process ms;"
+        " sql: server ms of its statements; rows: rows their scans returned)",
+        f"{'variant':28} {'page 10':>8} {'10,000':>8} {'sql 10':>7} {'10,000':>7}"
+        f" {'rows 10':>8} {'10,000':>7}",
     ]
     for query in variants:
         lines.append(
             f"{query or '(default: name)':28} {few[query]:8.1f} {many[query]:8.1f}"
-            f" {few_sql[query]:7.2f} {many_sql[query]:7.2f}"
+            f" {few_sql[query][0]:7.2f} {many_sql[query][0]:7.2f}"
+            f" {few_sql[query][1]:8} {many_sql[query][1]:7}"
         )
-    lines.append(f"{'middle page (name)':28} {'':8} {many_deep:8.1f} {'':7} {many_deep_sql:7.2f}")
+    lines.append(
+        f"{'middle page (name)':28} {'':8} {many_deep:8.1f} {'':7} {many_deep_sql[0]:7.2f}"
+        f" {'':8} {many_deep_sql[1]:7}"
+    )
     lines.append(f"{'first page of 50 (default)':28} {'':8} {default_page:8.1f}")
     print("\n" + "\n".join(lines))
     assert len(_names(_page(console, "limit=10"))) == 10
+
+
+def test_only_platform_admins_see_the_list_of_many(platform_client, platform_user):
+    up_to(1_010)
+    assert platform_client.get("/console/").status_code == 302  # to sign in
+    platform_client.force_login(platform_user)
+    response = platform_client.get("/console/", {"sort": "-people"})
+    assert response.status_code == 403
+    assert "Filler" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "said"),
+    [
+        ({"sort": "bogus"}, "Sort by"),
+        ({"status": "nope"}, "Status"),
+        ({"limit": "-3"}, "Per page"),
+        ({"limit": "9999999999999999999999"}, "Per page"),
+        ({"cursor": "%%%"}, "page link"),
+        ({"cursor": cursor_encode("Filler 5", 2**63)}, "page link"),  # past bigint
+        ({"sort": "people", "cursor": cursor_encode(2**64, 1)}, "page link"),
+        ({"sort": "activity", "cursor": cursor_encode("not a time", 1)}, "page link"),
+        ({"sort": "people", "cursor": cursor_encode("Filler 5", 1)}, "page link"),  # name's
+    ],
+)
+def test_filters_not_understood_are_said_and_the_first_page_shown(console, params, said):
+    up_to(60)
+    response = console.get("/console/", params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    alert = re.search(r'<div role="alert">(.*?)</div>', html, re.S)
+    assert alert and said in alert.group(1), html
+    assert len(_names(response)) == 50
+    understood = _page(console, "sort=-people&status=active").content.decode()
+    assert '<div role="alert">' not in understood
