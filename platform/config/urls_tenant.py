@@ -39,7 +39,12 @@ from tenant_apps.people.api import (
 from tenant_apps.search.urls import api_urlpatterns as search_api_urlpatterns
 from tenant_apps.trash.urls import api_urlpatterns as trash_api_urlpatterns
 
+# Resolving a path walks the patterns in order, trying every sub-pattern of each ""
+# include: the content lists, the hottest, come first (about 30 patterns fewer to try; no
+# other pattern matches a path under content/ but the activity's, which these do not).
 api_v1 = [
+    path("content/", include(authoring_api_urlpatterns)),
+    path("content/", include(content_api_urlpatterns)),
     path("institution", InstitutionApi.as_view(), name="institution"),
     path("me", MeApi.as_view(), name="me"),
     path("me/picture", MyPictureApi.as_view(), name="my-picture"),
@@ -58,14 +63,16 @@ api_v1 = [
     path("", include(messaging_api_urlpatterns)),
     path("", include(discussions_api_urlpatterns)),
     path("", include(invitations_api_urlpatterns)),
-    path("content/", include(authoring_api_urlpatterns)),
-    path("content/", include(content_api_urlpatterns)),
     path("", include(search_api_urlpatterns)),
     path("", include(folders_api_urlpatterns)),
     path("", include(trash_api_urlpatterns)),
 ]
 
 urlpatterns = [
+    # First, for the same reason: no page's path begins with api/.
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", home, name="home"),
     path("theme.css", theme, name="theme-css"),
     path("picker/suggestions", suggestions_fragment, name="picker-suggestions"),
@@ -104,9 +111,6 @@ urlpatterns = [
     path("trash/", include("tenant_apps.trash.urls")),
     path("", include("tenant_apps.activity.urls")),
     path("welcome/", include("shared_apps.signup.tenant_urls")),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler400 = "config.api.problems.handler400"

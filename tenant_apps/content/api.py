@@ -7,6 +7,7 @@ may not change, answers 404 like a missing one.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 from django.core.files.uploadedfile import UploadedFile
@@ -27,6 +28,7 @@ from config.api.bodies import (
     declared_length,
     refuse_oversized_body,
 )
+from config.api.dates import datetimes
 from config.api.inputs import validated
 from config.api.pagination import cursor_page, viewer_page
 from config.malformed import FormParser, JSONParser, MultiPartParser
@@ -43,6 +45,7 @@ from tenant_apps.content.selectors import (
     content_of_group,
     content_shared_with,
     link_preview_of,
+    listed,
     person_ref,
     preview_page_of,
     preview_pages_of,
@@ -52,6 +55,7 @@ from tenant_apps.content.selectors import (
 )
 from tenant_apps.groups.access import access_group
 from tenant_apps.people.models import Visibility
+from tenant_apps.people.selectors import summary_of_columns
 
 # One field for every date in the answers (a DRF field per row and date cost more than the
 # row); unbound, it formats in the request's current time zone as a new one would.
@@ -279,71 +283,167 @@ class VersionOutput(serializers.Serializer):
         }
 
 
-def item_output(request: Request, item: ContentItem) -> dict:
-    data = {
-        "id": item.public_id,
+# Public ids (config.ids) that ``reverse`` writes as they are (the placeholder's way).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
+_PLACEHOLDER = "placeholder-item-id"
+
+
+class ItemOutput:
+    """An item as the API shows it, from a row of ``selectors.listed`` (a dict of
+    ``LISTED``) or from a model (``item``), for one request: its time zone, the viewer's
+    view of each creator and the items' addresses are worked out once for all rows."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.viewer = request.user
+        self.when = datetimes()
+        self._creators: dict[int, dict] = {}
+        self._addresses: dict[str, tuple[str, str]] = {}
+
+    def address(self, name: str, public_id: str) -> str:
+        """``request.build_absolute_uri(reverse(name, args=[public_id]))``, reversed once
+        per name (a placeholder replaced by each id)."""
+        if not _PLAIN_ID.fullmatch(public_id):
+            return self.request.build_absolute_uri(reverse(name, args=[public_id]))
+        parts = self._addresses.get(name)
+        if parts is None:
+            whole = self.request.build_absolute_uri(reverse(name, args=[_PLACEHOLDER]))
+            before, _found, after = whole.partition(_PLACEHOLDER)
+            parts = self._addresses[name] = (before, after)
+        return parts[0] + public_id + parts[1]
+
+    def creator(self, row: dict) -> dict | None:
+        """``person_ref`` of the row's creator (None for a removed account)."""
+        pk = row["created_by__id"]
+        if pk is None:
+            return None
+        ref = self._creators.get(pk)
+        if ref is None:
+            summary = summary_of_columns(
+                self.viewer,
+                pk=pk,
+                public_id=row["created_by__public_id"],
+                display_name=row["created_by__display_name"],
+                display_name_visibility=row["created_by__display_name_visibility"],
+            )
+            ref = {"id": summary["id"], "display_name": summary.get("display_name", "")}
+            self._creators[pk] = ref
+        return dict(ref)
+
+    def __call__(self, row: dict) -> dict:
+        when = self.when
+        public_id = row["public_id"]
+        kind = row["kind"]
+        data = {
+            "id": public_id,
+            "kind": kind,
+            "title": row["title"],
+            "description": row["description"],
+            "tags": row["tags"],
+            "visibility": row["visibility"],
+            "created_by": self.creator(row),
+            "created": when(row["created"]),
+            "modified": when(row["modified"]),
+            "can_edit": bool(row["viewer_can_edit"]),
+            "can_manage": bool(row["viewer_can_manage"]),
+        }
+        if kind == Kind.LINK:
+            data["url"] = row["url"]
+            if row["link_preview__status"] is None:  # no preview row
+                data["preview"] = None
+            else:
+                data["preview"] = {
+                    "status": row["link_preview__status"],
+                    "title": row["link_preview__title"],
+                    "description": row["link_preview__description"],
+                    "site_name": row["link_preview__site_name"],
+                    "image_url": self.address("api:content-link-image", public_id)
+                    if row["link_preview__image_blob_id"]
+                    else None,
+                }
+        elif kind == Kind.DOCUMENT:
+            data["body"] = row["body_html"]
+        elif row["current_version__public_id"] is not None:
+            data["file"] = {
+                "version": row["current_version__public_id"],
+                "filename": row["current_version__filename"],
+                "mime_type": row["current_version__mime_type"],
+                "size": row["current_version__size"],
+                "preview_status": row["current_version__preview_status"],
+                "download_url": self.address("api:content-download", public_id),
+                "preview_url": self.address("api:content-preview", public_id)
+                if row["current_version__preview_blob_id"]
+                else None,
+                # Documents: the file's pages and how many have an image (pages_url lists them).
+                "page_count": row["current_version__page_count"],
+                "pages_rendered": row["current_version__pages_rendered"],
+                "pages_url": self.address("api:content-pages", public_id)
+                if row["current_version__pages_rendered"]
+                else None,
+                # Video and audio: the length in seconds (the poster frame is the preview).
+                "duration": row["current_version__media_duration"],
+            }
+        return data
+
+    def item(self, item: ContentItem) -> dict:
+        """The same for a model (an item read alone, or by a list of models)."""
+        return self(_row_of(item))
+
+
+def _row_of(item: ContentItem) -> dict:
+    """``item`` as a row of ``selectors.listed`` - only the keys ``ItemOutput`` reads for
+    its kind, so that a link's preview or a file's version is read (a query for an item
+    read alone) only when shown."""
+    creator = item.created_by
+    row = {
+        "public_id": item.public_id,
         "kind": item.kind,
         "title": item.title,
         "description": item.description,
         "tags": item.tags,
         "visibility": item.visibility,
-        "created_by": person_ref(request.user, item.created_by),
-        "created": _when(item.created),
-        "modified": _when(item.modified),
-        "can_edit": bool(getattr(item, "viewer_can_edit", False)),
-        "can_manage": bool(getattr(item, "viewer_can_manage", False)),
+        "created": item.created,
+        "modified": item.modified,
+        "viewer_can_edit": getattr(item, "viewer_can_edit", False),
+        "viewer_can_manage": getattr(item, "viewer_can_manage", False),
+        "created_by__id": None if creator is None else creator.pk,
     }
+    if creator is not None:
+        row["created_by__public_id"] = creator.public_id
+        row["created_by__display_name"] = creator.display_name
+        row["created_by__display_name_visibility"] = creator.display_name_visibility
     if item.kind == Kind.LINK:
-        data["url"] = item.url
-        data["preview"] = _link_preview_output(request, item)
+        row["url"] = item.url
+        try:
+            found = item.link_preview  # joined by the list selectors; one query for one item
+        except LinkPreview.DoesNotExist:
+            row["link_preview__status"] = None
+        else:
+            row["link_preview__status"] = found.status
+            row["link_preview__title"] = found.title
+            row["link_preview__description"] = found.description
+            row["link_preview__site_name"] = found.site_name
+            row["link_preview__image_blob_id"] = found.image_blob_id
     elif item.kind == Kind.DOCUMENT:
-        data["body"] = item.body_html
-    elif item.current_version is not None:
+        row["body_html"] = item.body_html
+    else:
         version = item.current_version
-        data["file"] = {
-            "version": version.public_id,
-            "filename": version.filename,
-            "mime_type": version.mime_type,
-            "size": version.size,
-            "preview_status": version.preview_status,
-            "download_url": request.build_absolute_uri(
-                reverse("api:content-download", args=[item.public_id])
-            ),
-            "preview_url": request.build_absolute_uri(
-                reverse("api:content-preview", args=[item.public_id])
-            )
-            if version.preview_blob_id
-            else None,
-            # Documents: the file's pages and how many have an image (pages_url lists them).
-            "page_count": version.page_count,
-            "pages_rendered": version.pages_rendered,
-            "pages_url": request.build_absolute_uri(
-                reverse("api:content-pages", args=[item.public_id])
-            )
-            if version.pages_rendered
-            else None,
-            # Video and audio: the length in seconds (the poster frame is the preview).
-            "duration": version.media_duration,
-        }
-    return data
+        row["current_version__public_id"] = None if version is None else version.public_id
+        if version is not None:
+            row["current_version__filename"] = version.filename
+            row["current_version__mime_type"] = version.mime_type
+            row["current_version__size"] = version.size
+            row["current_version__preview_status"] = version.preview_status
+            row["current_version__preview_blob_id"] = version.preview_blob_id
+            row["current_version__page_count"] = version.page_count
+            row["current_version__pages_rendered"] = version.pages_rendered
+            row["current_version__media_duration"] = version.media_duration
+    return row
 
 
-def _link_preview_output(request: Request, item: ContentItem) -> dict | None:
-    try:
-        found = item.link_preview  # joined by the list selectors; one query for one item
-    except LinkPreview.DoesNotExist:
-        return None
-    return {
-        "status": found.status,
-        "title": found.title,
-        "description": found.description,
-        "site_name": found.site_name,
-        "image_url": request.build_absolute_uri(
-            reverse("api:content-link-image", args=[item.public_id])
-        )
-        if found.image_blob_id
-        else None,
-    }
+def item_output(request: Request, item: ContentItem) -> dict:
+    """An item as the API shows it (``ItemOutput``, for one item)."""
+    return ItemOutput(request).item(item)
 
 
 class CreateInput(serializers.Serializer):
@@ -401,14 +501,17 @@ class ContentListApi(_UploadingApi):
         tag = request.query_params.get("tag", "")[:50]
         shared = request.query_params.get("scope") == "shared"
         selector = content_shared_with if shared else content_library
+        # Rows as dicts of what the list shows (selectors.listed), no model objects.
+        each = ItemOutput(request)
         if tag:
-            items = selector(viewer=request.user, tag=tag)
-            return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
+            return cursor_page(
+                self, listed(selector(viewer=request.user, tag=tag)), LIST_ORDER, each
+            )
         return viewer_page(
             self,
-            lambda viewer: selector(viewer=viewer),
+            lambda viewer: listed(selector(viewer=viewer)),
             LIST_ORDER,
-            lambda i: item_output(request, i),
+            each,
             shape="content-shared" if shared else "content-library",
         )
 
@@ -848,8 +951,8 @@ class GroupContentApi(_UploadingApi):
     def get(self, request: Request, public_id: str) -> Response:
         group = access_group(request.user, public_id)
         tag = request.query_params.get("tag", "")[:50]
-        items = content_of_group(viewer=request.user, group=group, tag=tag)
-        return cursor_page(self, items, LIST_ORDER, lambda i: item_output(request, i))
+        items = listed(content_of_group(viewer=request.user, group=group, tag=tag))
+        return cursor_page(self, items, LIST_ORDER, ItemOutput(request))
 
     @extend_schema(
         request={"multipart/form-data": GroupUploadInput, "application/octet-stream": RAW_BODY},

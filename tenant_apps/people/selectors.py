@@ -114,11 +114,16 @@ def people_directory(*, viewer, query: str = "") -> QuerySet[User]:
     )
 
 
+def _sees_everything(viewer, person_pk: int | None) -> bool:
+    """Whether ``viewer`` sees every field of the person ``person_pk`` (self and admins)."""
+    return _is_admin(viewer) or bool(
+        getattr(viewer, "is_authenticated", False) and viewer.pk == person_pk
+    )
+
+
 def profile_for(viewer, person: User) -> dict:
     """The fields of ``person``'s profile ``viewer`` may see (all of them for self and admins)."""
-    everything = _is_admin(viewer) or (
-        getattr(viewer, "is_authenticated", False) and viewer.pk == person.pk
-    )
+    everything = _sees_everything(viewer, person.pk)
     allowed = visibilities_for(viewer)
     profile = {"id": person.public_id}
     for field in PROFILE_FIELDS:
@@ -162,6 +167,20 @@ def person_columns_deferred(relation: str) -> list[str]:
         for field in User._meta.concrete_fields
         if field.name not in SUMMARY_COLUMNS and field.attname not in SUMMARY_COLUMNS
     ]
+
+
+# A person's columns ``summary_of_columns`` reads (``.values()`` names under a relation).
+SUMMARY_VALUES = ("id", "public_id", "display_name", "display_name_visibility")
+
+
+def summary_of_columns(
+    viewer, *, pk: int, public_id: str, display_name: str, display_name_visibility: str
+) -> dict:
+    """``person_summary`` of a person read as columns (``SUMMARY_VALUES``), not as a model:
+    the same dict, by the same rule (``profile_for``'s)."""
+    if _sees_everything(viewer, pk) or display_name_visibility in visibilities_for(viewer):
+        return {"id": public_id, "display_name": display_name}
+    return {"id": public_id}
 
 
 def person_summary(viewer, person: User) -> dict:

@@ -9,7 +9,8 @@ columns is the bulk of it). Here a list is built and compiled once per *shape* a
 process, and later requests of the same shape only put their viewer's id into the
 learned parameters and run the learned text (prepared by ``config.db.prepared`` like
 any other read), through Django's own row-to-model machinery (``ModelIterable``: the
-same objects, joined rows and annotations as the queryset would give).
+same objects, joined rows and annotations as the queryset would give; ``ValuesIterable``
+for a list built with ``.values()``: the same dicts).
 
 How a shape is learned, safely:
 
@@ -55,12 +56,25 @@ _REFUSED = object()
 
 
 class _Shape:
-    __slots__ = ("compiler", "db", "model", "query", "slots", "sql", "template")
+    __slots__ = (
+        "compiler",
+        "db",
+        "fields",
+        "iterable",
+        "model",
+        "query",
+        "slots",
+        "sql",
+        "template",
+    )
 
     def __init__(self, queryset: QuerySet, compiler, sql: str, template: list, slots: list):
         self.model = queryset.model
         self.db = queryset.db
         self.query = queryset.query
+        # Models, or ``.values()`` dicts (the rows' iterable and its fields, as built).
+        self.iterable = queryset._iterable_class
+        self.fields = queryset._fields
         self.compiler = compiler
         self.sql = sql
         self.template = template
@@ -74,7 +88,8 @@ class _Shape:
 
 
 class _Replay(QuerySet):
-    """A queryset evaluated with a learned compiler and text (``ModelIterable`` as usual)."""
+    """A queryset evaluated with a learned compiler and text (``ModelIterable`` as usual,
+    or ``ValuesIterable`` when the list was built with ``.values()``)."""
 
 
 def _compile(queryset: QuerySet):
@@ -97,8 +112,11 @@ class SqlShapes:
     def __len__(self) -> int:
         return len(self._shapes)
 
-    def rows(self, shape: Hashable, viewer, build: Callable[[Any], QuerySet]) -> list[Model]:
-        """``list(build(viewer))``, from the learned shape when there is one."""
+    def rows(
+        self, shape: Hashable, viewer, build: Callable[[Any], QuerySet]
+    ) -> list[Model] | list[dict]:
+        """``list(build(viewer))``, from the learned shape when there is one (models, or
+        dicts for a list built with ``.values()``)."""
         viewer_id = getattr(viewer, "pk", None)
         if (
             not settings.SQL_SHAPES_CACHED
@@ -157,7 +175,10 @@ class SqlShapes:
         compiler.as_sql = lambda *args, **kwargs: (learned.sql, params)
         query = copy.copy(learned.query)
         query.get_compiler = lambda *args, **kwargs: compiler
-        return _Replay(model=learned.model, query=query, using=learned.db)
+        replay = _Replay(model=learned.model, query=query, using=learned.db)
+        replay._iterable_class = learned.iterable
+        replay._fields = learned.fields
+        return replay
 
 
 shapes = SqlShapes()

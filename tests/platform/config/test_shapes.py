@@ -158,3 +158,19 @@ def test_the_learned_text_is_what_django_compiles(world):
     selects = [q["sql"] for q in fresh.captured_queries if q["sql"].startswith("SELECT")]
     assert [q["sql"] for q in replayed.captured_queries] == selects
     assert str(world.bob.pk) in selects[0]  # (the statement with its values, as run)
+
+
+def test_a_list_built_with_values_is_replayed_as_the_same_dicts(library, world):
+    learned = SqlShapes()
+
+    def build(viewer):
+        items = ContentItem.objects.filter(created_by=viewer).order_by("-created", "-id")
+        return items.values("public_id", "title", "created_by__display_name")
+
+    with schema_context(world.tenant_a.schema_name):
+        for viewer in (world.alice, world.bob, world.alice):  # learns, then replays
+            rows = learned.rows("values", viewer, build)
+            assert rows == list(build(viewer)) and rows
+            assert all(type(row) is dict for row in rows)
+    assert len(learned) == 1
+    assert shapes_module._REFUSED not in learned._shapes.values()  # learned, not refused
