@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from config.db.prepared import planned_for_values
+from config.db.shapes import shapes
 from config.keyset import page_after
 from tenant_apps.content.models import (
     Comment,
@@ -249,6 +250,26 @@ def comments_of(item: ContentItem) -> QuerySet[Comment]:
         .defer("parent__body_html", *person_columns_deferred("author"))
         .order_by("created", "id")
     )
+
+
+# The item page's lists of one item's rows: the same query for every item but its id, so
+# their SQL is learned once per process (config.db.shapes.rows_of: built and compiled for
+# the item and a stand-in item, kept only when the id is all that differs) - building and
+# compiling them (``select_related`` with deferred user columns) cost the page more than
+# running them.
+def comments_shown(item: ContentItem, limit: int) -> list[Comment]:
+    """``comments_of(item)[:limit]``."""
+    return shapes.rows_of(("item-comments", limit), item, lambda it: comments_of(it)[:limit])
+
+
+def shares_shown(item: ContentItem, limit: int) -> list[Share]:
+    """``shares_of(item)[:limit]``."""
+    return shapes.rows_of(("item-shares", limit), item, lambda it: shares_of(it)[:limit])
+
+
+def versions_shown(item: ContentItem, limit: int) -> list[ContentVersion]:
+    """``versions_listed(item)[:limit]``."""
+    return shapes.rows_of(("item-versions", limit), item, lambda it: versions_listed(it)[:limit])
 
 
 def comment_of(item: ContentItem, public_id: str) -> Comment | None:

@@ -35,7 +35,7 @@ from tenant_apps.content.models import ContentItem, Kind, Share, ShareRole
 from tenant_apps.content.permissions import content_visible_to
 from tenant_apps.content.selectors import (
     comment_of,
-    comments_of,
+    comments_shown,
     content_by,
     content_library,
     content_of_group,
@@ -47,9 +47,9 @@ from tenant_apps.content.selectors import (
     preview_pages_of,
     share_of,
     sharers_for,
-    shares_of,
+    shares_shown,
     version_of,
-    versions_listed,
+    versions_shown,
     without_bodies,
 )
 from tenant_apps.groups.access import access_group
@@ -294,11 +294,11 @@ def _share_rows(request: HttpRequest, shares: list) -> list[dict]:
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
-    comments = list(comments_of(item)[:500])
+    comments = comments_shown(item, 500)
     # The creator's own manager share is how they manage it, not sharing with anyone.
     shares = [
         share
-        for share in shares_of(item)[: SHARES_SHOWN + 1]
+        for share in shares_shown(item, SHARES_SHOWN + 1)
         if not (share.user_id and share.user_id == item.created_by_id)
     ][:SHARES_SHOWN]
     version = item.current_version if item.kind == Kind.FILE else None
@@ -327,7 +327,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
         # Versions and the managers' forms only for those who see those sections.
-        "versions": list(versions_listed(item)[:100]) if shows_versions else [],
+        "versions": versions_shown(item, 100) if shows_versions else [],
         "shares": _share_rows(request, shares) if can_manage else [],
         "unshare_url": reverse("content-unshare", args=[item.public_id]),
         "comments": _comment_rows(request, item, comments, can_manage=can_manage),

@@ -32,6 +32,11 @@ How a shape is learned, safely:
 - A shape learned from a statement Django refuses to compile (``EmptyResultSet``)
   is not kept.
 
+``rows_of(shape, subject, build)`` learns the same way a list of one object's rows (an
+item's comments, shares, versions) that depends on that object only through its id: a
+stand-in copy of the object with ``STAND_IN_ID``, the same check; its key is ``shape`` and
+the object's class (no viewer: ``build`` must not read one).
+
 ``SQL_SHAPES_CACHED`` (env ``DATABASE_SQL_SHAPES``, default on) turns the replay off.
 """
 
@@ -117,12 +122,7 @@ class SqlShapes:
     ) -> list[Model] | list[dict]:
         """``list(build(viewer))``, from the learned shape when there is one (models, or
         dicts for a list built with ``.values()``)."""
-        viewer_id = getattr(viewer, "pk", None)
-        if (
-            not settings.SQL_SHAPES_CACHED
-            or not isinstance(viewer_id, int)
-            or viewer_id == STAND_IN_ID
-        ):
+        if not isinstance(getattr(viewer, "pk", None), int):
             return list(build(viewer))
         key = (
             shape,
@@ -131,26 +131,42 @@ class SqlShapes:
             bool(getattr(viewer, "is_active", False)),
             bool(getattr(viewer, "is_staff", False)),
         )
+        return self._rows(key, viewer, build)
+
+    def rows_of(
+        self, shape: Hashable, subject: Model, build: Callable[[Any], QuerySet]
+    ) -> list[Model] | list[dict]:
+        """``list(build(subject))`` for a list of one object's rows (an item's comments,
+        say) that depends on ``subject`` only through its id, learned the same way with a
+        stand-in of ``subject`` (``shape`` names everything else it depends on; nothing
+        of the viewer may go into it)."""
+        if not isinstance(getattr(subject, "pk", None), int):
+            return list(build(subject))
+        return self._rows((shape, type(subject)), subject, build)
+
+    def _rows(self, key: Hashable, subject, build: Callable[[Any], QuerySet]) -> list:
+        if not settings.SQL_SHAPES_CACHED or subject.pk == STAND_IN_ID:
+            return list(build(subject))
         with self._lock:
             learned = self._shapes.get(key)
             if learned is not None:
                 self._shapes.move_to_end(key)
         if learned is _REFUSED:
-            return list(build(viewer))
+            return list(build(subject))
         if learned is None:
-            learned = self._learn(viewer, build)
+            learned = self._learn(subject, build)
             with self._lock:
                 self._shapes[key] = learned
                 while len(self._shapes) > CAPACITY:
                     self._shapes.popitem(last=False)
             if learned is _REFUSED:
-                return list(build(viewer))
-        return list(self._replay(learned, learned.params(viewer_id)))
+                return list(build(subject))
+        return list(self._replay(learned, learned.params(subject.pk)))
 
-    def _learn(self, viewer, build: Callable[[Any], QuerySet]):
-        stand_in = copy.copy(viewer)
+    def _learn(self, subject, build: Callable[[Any], QuerySet]):
+        stand_in = copy.copy(subject)
         stand_in.pk = STAND_IN_ID
-        real, other = build(viewer), build(stand_in)
+        real, other = build(subject), build(stand_in)
         try:
             compiler, sql, params = _compile(real)
             _other_compiler, other_sql, other_params = _compile(other)
@@ -162,7 +178,7 @@ class SqlShapes:
         for index, (mine, theirs) in enumerate(zip(params, other_params, strict=True)):
             if mine == theirs and type(mine) is type(theirs):
                 continue
-            if mine == viewer.pk and theirs == STAND_IN_ID and type(mine) is int:
+            if mine == subject.pk and theirs == STAND_IN_ID and type(mine) is int:
                 slots.append(index)
                 continue
             return _REFUSED

@@ -11,7 +11,8 @@ from django_tenants.utils import schema_context
 from config.db import shapes as shapes_module
 from config.db.shapes import SqlShapes, shapes
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.services import content_create_document, content_share
+from tenant_apps.content.selectors import comments_of, comments_shown, shares_of, shares_shown
+from tenant_apps.content.services import comment_create, content_create_document, content_share
 from tenant_apps.groups.services import group_create, group_invite
 from tenant_apps.people.models import User
 from tests.conftest import sign_in
@@ -174,3 +175,24 @@ def test_a_list_built_with_values_is_replayed_as_the_same_dicts(library, world):
             assert all(type(row) is dict for row in rows)
     assert len(learned) == 1
     assert shapes_module._REFUSED not in learned._shapes.values()  # learned, not refused
+
+
+def test_an_item_s_lists_are_learned_by_item_and_read_in_each_institution(world):
+    items = {}
+    for tenant, owner in ((world.tenant_a, world.alice), (world.tenant_b, world.charlie)):
+        with schema_context(tenant.schema_name):
+            for n in range(2):
+                item = content_create_document(actor=owner, title=f"{tenant.slug} {n}")
+                for k in range(n + 2):
+                    comment_create(actor=owner, item=item, body=f"{tenant.slug} {n} {k}")
+                items.setdefault(tenant.schema_name, []).append(item)
+    for schema, its in (*items.items(), *items.items()):  # learns, then replays
+        with schema_context(schema):
+            for item in its:
+                assert comments_shown(item, 500) == list(comments_of(item)[:500])
+                assert [c.body_html for c in comments_shown(item, 500)] == [
+                    c.body_html for c in comments_of(item)[:500]
+                ]
+                assert shares_shown(item, 8) == list(shares_of(item)[:8])
+    assert ("item-comments", 500) in {key[0] for key in shapes._shapes}
+    assert shapes_module._REFUSED not in shapes._shapes.values()
