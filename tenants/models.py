@@ -6,8 +6,25 @@ import uuid
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import F, Func
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+
+
+class ActivityKey(Func):
+    """An institution's last activity, or the epoch if it never had any: the console's
+    "last activity" sort key (never NULL, so it can be paged by key).
+
+    The epoch is written into the SQL, not passed as a parameter, so that the expression
+    is the same text in the index on it (``tenants_usage_activity_id``) and in every
+    query, prepared or not: PostgreSQL matches an expression index by its text.
+    """
+
+    template = "COALESCE(%(expressions)s, '1970-01-01 00:00:00+00'::timestamptz)"
+    output_field = models.DateTimeField()
+
+    def __init__(self, expression: str | F, **extra) -> None:
+        super().__init__(F(expression) if isinstance(expression, str) else expression, **extra)
 
 
 class TenantStatus(models.TextChoices):
@@ -56,6 +73,9 @@ class Tenant(TenantMixin):
             # a page reads its rows from the index instead of sorting every institution.
             models.Index(fields=["name", "id"], name="tenants_tenant_name_id"),
             models.Index(fields=["created", "id"], name="tenants_tenant_created_id"),
+            # The console's list filtered by a rare status (suspended, deleting): the few
+            # rows found by the index and sorted, not every institution read to find them.
+            models.Index(fields=["status"], name="tenants_tenant_status"),
             # The console's search (ILIKE '%word%', tenants.selectors.tenant_ids_matching)
             # and the sign-in page's finder: the trigram index finds the few matching rows
             # instead of reading every institution.
@@ -111,6 +131,16 @@ class TenantUsage(models.Model):
     bytes_stored = models.BigIntegerField(default=0)
     bytes_uploaded = models.BigIntegerField(default=0)
     last_activity = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The console's list sorted by people, bytes stored or last activity, then the
+            # institution's id (its copy here), paged by key: a page is read from the index
+            # at the cursor, not sorted from every institution's usage.
+            models.Index(fields=["people", "tenant"], name="tenants_usage_people_id"),
+            models.Index(fields=["bytes_stored", "tenant"], name="tenants_usage_stored_id"),
+            models.Index(ActivityKey("last_activity"), "tenant", name="tenants_usage_activity_id"),
+        ]
 
     def __str__(self) -> str:
         return f"usage of tenant {self.tenant_id}"

@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
-from config.keyset import keyset_page
+from config.keyset import cursor_decode, keyset_page
 from config.redirects import local_target
 from config.signin_limits import SigninLimiter, SigninRefused
 from shared_apps.audit.services import Actor, audit_record
@@ -51,6 +51,7 @@ from shared_apps.console.selectors import (
     audit_with_actors,
     console_audit,
     console_tenants,
+    tenant_count,
     tenant_sorted,
     tenant_traffic_day,
 )
@@ -150,9 +151,17 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
     sort, limit = filters.sort_value, filters.value("limit", DEFAULT_PAGE_SIZE)
     tenants = console_tenants(search=q, status=status)
     sorted_tenants, ordering = tenant_sorted(tenants, sort)
-    page = keyset_page(
-        sorted_tenants, ordering=ordering, cursor=request.GET.get("cursor"), limit=limit
-    )
+    cursor = request.GET.get("cursor")
+    page = keyset_page(sorted_tenants, ordering=ordering, cursor=cursor, limit=limit)
+    # Filters never fail the page: what was not understood is left out, and said so.
+    ignored = [
+        f"{filters[name].label}: {error}"
+        for name, errors in filters.errors.items()
+        for error in errors
+    ]
+    if cursor and cursor_decode(cursor, ordering.kind) is None:
+        ignored.append(_("The page link was not understood: the first page is shown."))
+    total, more = tenant_count(tenants)
     here = {"q": q, "status": status, "limit": limit if limit != DEFAULT_PAGE_SIZE else ""}
     # Each column header sorts by it; a second click turns the direction round.
     sorts = {}
@@ -165,7 +174,9 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "page": page,
-        "total": tenants.count(),
+        "total": total,
+        "more": more,
+        "ignored": ignored,
         "sorts": sorts,
         "sort": sort,
         "next_url": page.next_cursor and _query(**here, sort=sort, cursor=page.next_cursor),

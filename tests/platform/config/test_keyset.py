@@ -38,3 +38,16 @@ def test_a_forged_or_foreign_cursor_is_ignored(cursor, kind):
 def test_a_naive_time_in_a_cursor_is_read_as_utc():
     value, _, _ = cursor_decode(cursor_encode("2026-01-02T03:04:05", 1), "datetime")
     assert value == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("cursor", "kind"),
+    [
+        (cursor_encode("x", 2**63), "str"),  # past PostgreSQL's bigint
+        (cursor_encode("x", -(2**63) - 1), "str"),
+        (cursor_encode(2**63, 1), "int"),
+    ],
+)
+def test_a_cursor_whose_numbers_do_not_fit_a_bigint_is_ignored(cursor, kind):
+    assert cursor_decode(cursor, kind) is None
+    assert cursor_decode(cursor_encode(2**63 - 1, 2**63 - 1), "int") is not None
