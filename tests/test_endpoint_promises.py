@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from tests.conftest import sign_in
+from tests.conftest import second_factor_proven, sign_in
 from tests.endpoints import PARAM, build_life, fill, is_admin_route, params, post_forms, routes
 from tests.tenant_apps.account.conftest import make_person
 
@@ -438,4 +439,64 @@ def test_hostile_form_fields_are_a_friendly_4xx_never_a_5xx(world):
                         f"POST {form.action} {sorted(data)} {value[:12]!r} -> 500 {_why(answer)}"
                     )
     assert forms_sent > 40  # the pages were read and had their forms
+    assert failures == [], "\n".join(failures)
+
+
+# --- the platform's host: the site, sign-up and the console -----------------------------------
+PLATFORM_ROUTES = routes("config.urls_public")
+PLATFORM_NOT_SWEPT = {
+    "console/logout": "signs the sweep's admin out",
+    "api/v1/platform/schema/": "the OpenAPI document (no data; slow to build)",
+    "api/v1/platform/docs/": "the OpenAPI viewer (no data)",
+}
+
+
+def test_the_platform_host_answers_hostile_input_with_a_4xx(world):
+    """Every address of the platform's host, as its admin (console) and as a visitor: hostile
+    slugs, tokens and query parameters are a 4xx, never a 5xx. Only slugs no institution
+    has are sent, so nothing is suspended or deleted; the visitors' forms (sign-up) are
+    posted with hostile fields."""
+    from tests.shared_apps.console.conftest import _account
+
+    root = _account("audit-root", password=None, is_admin=True)
+    console = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, raise_request_exception=False)
+    console.force_login(root)
+    second_factor_proven(console, root)
+    visitor = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, raise_request_exception=False)
+    failures: list[str] = []
+    requests = 0
+
+    def check(client: Client, method: str, path: str, data=None) -> None:
+        nonlocal requests
+        requests += 1
+        response = _send(client, method, path) if data is None else client.post(path, data)
+        if response.status_code >= 500:
+            failures.append(f"{method.upper()} {path[:100]} -> 500 {_why(response)}")
+        elif path.startswith("/api/") and response.status_code >= 400 and not _problem(response):
+            failures.append(f"{method.upper()} {path[:100]} -> not problem+json")
+
+    for route in PLATFORM_ROUTES:
+        if route in PLATFORM_NOT_SWEPT:
+            continue
+        for client in (console, visitor):
+            if not params(route):
+                for query in HOSTILE_QUERY:
+                    check(client, "get", "/" + route + query)
+                continue
+            for value in ("x%00y", "no-such-institution-" + "z" * 40, "a" * 3000, "-1"):
+                path = "/" + PARAM.sub(lambda _m, value=value: value, route)
+                for method in (
+                    ("get", "post", "patch", "delete")
+                    if route.startswith("api/")
+                    else (
+                        "get",
+                        "post",
+                    )
+                ):
+                    check(client, method, path)
+    for page in ("/signup/", "/find", "/"):
+        for form in post_forms(_text(visitor.get(page)), page):
+            for value in HOSTILE_FIELDS:
+                check(visitor, "post", form.action, {**dict.fromkeys(form.texts, value)})
+    assert requests > 300
     assert failures == [], "\n".join(failures)
