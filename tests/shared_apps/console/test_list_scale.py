@@ -281,3 +281,42 @@ def test_filters_not_understood_are_said_and_the_first_page_shown(console, param
     assert len(_names(response)) == 50
     understood = _page(console, "sort=-people&status=active").content.decode()
     assert '<div role="alert">' not in understood
+
+
+OLD_CELLS = (
+    "{% load i18n %}{{ t.usage.people|default:0 }}|{{ t.usage.items|default:0 }}|"
+    "{{ t.usage.bytes_stored|default:0|filesizeformat }}|"
+    "{% blocktranslate count counter=t.usage.bytes_stored|default:0 %}{{ counter }} byte"
+    "{% plural %}{{ counter }} bytes{% endblocktranslate %}|"
+    "{{ t.usage.bytes_saved|default:0|filesizeformat }}|"
+    "{% blocktranslate with since=t.usage.last_activity|timesince %}{{ since }} ago"
+    "{% endblocktranslate %}|{{ t.usage.last_activity|date:'c' }}|"
+    "{{ t.created|date:'c' }}|{{ t.created|date:'Y-m-d' }}|{{ t.get_status_display }}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_rows_show_what_the_templates_filters_showed(world, language):
+    """The view formats each cell (views.tenant_rows) as the template's filters did."""
+    from django.template import Context, Template
+    from django.urls import set_urlconf
+    from django.utils import translation
+
+    from shared_apps.console.views import tenant_rows
+    from tenants.usage import usage_add
+
+    usage_add(
+        world.tenant_a, people=1234, items=5, bytes_stored=3 * 1024**2, bytes_uploaded=5 * 1024**2
+    )
+    tenant = console_tenants().get(pk=world.tenant_a.pk)
+    with translation.override(language):
+        expected = Template(OLD_CELLS).render(Context({"t": tenant})).split("|")
+        set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)  # the platform host's, as in a request
+        try:
+            row = tenant_rows([tenant])[0]
+        finally:
+            set_urlconf(None)
+    assert row.url == f"/console/t/{tenant.slug}/"
+    cells = [row.people, row.items, row.stored, row.stored_bytes, row.saved, row.active_ago]
+    cells += [row.active_iso, row.created_iso, row.created_day, row.status_label]
+    assert cells == expected
