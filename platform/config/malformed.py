@@ -7,7 +7,8 @@ meaningful input, so they are refused with a 400 (a problem document under /api/
 the friendly error page elsewhere) and nothing is logged as an error or sent to Sentry.
 
 - ``MalformedRequestMiddleware`` checks the path, every query parameter (names and
-  values), the cookies and the Authorization header of every request.
+  values), the cookies and the Authorization header of every request, and every field
+  of a form posted to a page (``request.POST``; CSRF reads it there anyway).
 - ``JSONParser``, ``FormParser`` and ``MultiPartParser`` are DRF's, refusing bodies
   nested deeper than ``MAX_JSON_DEPTH`` or holding NUL or lone surrogates in any string.
 """
@@ -56,8 +57,21 @@ def _request_is_malformed(request: HttpRequest) -> bool:
     return is_malformed_text(request.META.get("HTTP_AUTHORIZATION", ""))
 
 
+def _form_is_malformed(request: HttpRequest) -> bool:
+    """A NUL in a field of a form posted to a page. Pages read ``request.POST`` directly
+    as well as through forms (whose CharFields refuse NUL); the API's parsers check the
+    bodies they parse themselves, so API bodies are left to them."""
+    if request.method != "POST" or is_api_path(request.path):
+        return False
+    for key, values in request.POST.lists():
+        if is_malformed_text(key) or any(is_malformed_text(value) for value in values):
+            return True
+    return False
+
+
 class MalformedRequestMiddleware:
-    """400 for a NUL byte (or a lone surrogate) in the path, the query, a cookie or a token."""
+    """400 for a NUL byte (or a lone surrogate) in the path, the query, a cookie, a token or
+    a page's form field."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -67,6 +81,8 @@ class MalformedRequestMiddleware:
             return bad_request(
                 request, _("The address, a query parameter or a cookie holds a NUL character.")
             )
+        if _form_is_malformed(request):
+            return bad_request(request, _("A field of the form holds a NUL character."))
         return self.get_response(request)
 
 

@@ -23,7 +23,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -35,6 +34,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import show_error
 from config.keyset import cursor_decode, keyset_page
+from config.redirects import local_target
 from config.signin_limits import SigninLimiter, SigninRefused
 from shared_apps.audit.services import Actor, audit_record
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
@@ -110,11 +110,7 @@ def _login_page(request: HttpRequest, form, next_url: str, *, status: int) -> Ht
 @csrf_protect
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = _home()
+    next_url = local_target(request, request.POST.get("next") or request.GET.get("next"), _home())
     if request.method == "GET" and is_platform_admin(request.user):
         return redirect(next_url)
     form = ConsoleLoginForm(request, data=request.POST if request.method == "POST" else None)

@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from config.redirects import local_target
 from tenant_apps.account.access import access_own_session
 from tenant_apps.account.erasure import erasure_cancel, erasure_request
 from tenant_apps.account.exports import (
@@ -210,9 +210,7 @@ def erasure_page(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="signin")
 def terms(request: HttpRequest) -> HttpResponse:
-    nxt = request.GET.get("next") or request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        nxt = "/"
+    nxt = local_target(request, request.GET.get("next") or request.POST.get("next"))
     current = terms_current()
     if request.method == "POST" and current is not None:
         try:

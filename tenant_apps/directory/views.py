@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from config.redirects import local_target
 from tenant_apps.directory.oidc import oidc_settings_enabled
 from tenant_apps.directory.saml import (
     BACKEND as SAML_BACKEND,
@@ -33,12 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+    return local_target(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def signin(request: HttpRequest) -> HttpResponse:
@@ -121,8 +116,4 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
         log.warning("SAML sign-in refused: %s", failed)
         return redirect("/signin?saml=failed")
     login(request, user, backend=SAML_BACKEND)
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    return redirect(next_url)
+    return redirect(local_target(request, next_url))

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from config.redirects import local_target
 
 
 def is_confirmed(request: HttpRequest) -> bool:
@@ -19,10 +20,7 @@ def is_confirmed(request: HttpRequest) -> bool:
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The ``next`` the form sent when it is on this host, else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return local_target(request, request.POST.get("next"), fallback)
 
 
 def confirm_page(

@@ -6,11 +6,11 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from config.redirects import local_target
 from tenant_apps.people.two_factor import (
     enrolment_begin,
     enrolment_confirm,
@@ -36,12 +36,7 @@ class CodeForm(forms.Form):
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+    return local_target(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _context(request: HttpRequest, **values) -> dict:

@@ -56,6 +56,8 @@ from django.db.models import Model, QuerySet
 # An id no real row has in a test or a bench (well inside a 32-bit integer column, so
 # Django's out-of-range lookups do not turn it into an empty condition).
 STAND_IN_ID = 2_000_000_011
+# A text no real value is (for a read by the viewer and one text, such as a public id).
+STAND_IN_TEXT = "stand-in-text-5f0c1d7e"
 CAPACITY = 500
 _REFUSED = object()
 
@@ -71,9 +73,18 @@ class _Shape:
         "slots",
         "sql",
         "template",
+        "text_slots",
     )
 
-    def __init__(self, queryset: QuerySet, compiler, sql: str, template: list, slots: list):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        compiler,
+        sql: str,
+        template: list,
+        slots: list,
+        text_slots: list,
+    ):
         self.model = queryset.model
         self.db = queryset.db
         self.query = queryset.query
@@ -84,11 +95,14 @@ class _Shape:
         self.sql = sql
         self.template = template
         self.slots = slots  # indexes of the parameters that are the viewer's id
+        self.text_slots = text_slots  # ... and the text's (``rows_where``)
 
-    def params(self, viewer_id: int) -> list:
+    def params(self, viewer_id: int, text: str | None) -> list:
         params = list(self.template)
         for index in self.slots:
             params[index] = viewer_id
+        for index in self.text_slots:
+            params[index] = text
         return params
 
 
@@ -144,7 +158,27 @@ class SqlShapes:
             return list(build(subject))
         return self._rows((shape, type(subject)), subject, build)
 
-    def _rows(self, key: Hashable, subject, build: Callable[[Any], QuerySet]) -> list:
+    def rows_where(
+        self, shape: Hashable, viewer, text: str, build: Callable[[Any, str], QuerySet]
+    ) -> list[Model] | list[dict]:
+        """``list(build(viewer, text))`` for a read by ``viewer`` of the rows a ``text``
+        names (an item by its public id): learned as ``rows`` does, with a stand-in text
+        too; the text's parameters are slots like the viewer's id."""
+        if not isinstance(getattr(viewer, "pk", None), int) or text == STAND_IN_TEXT:
+            return list(build(viewer, text))
+        key = (
+            shape,
+            "where",
+            type(viewer),
+            bool(viewer.is_authenticated),
+            bool(getattr(viewer, "is_active", False)),
+            bool(getattr(viewer, "is_staff", False)),
+        )
+        return self._rows(key, viewer, lambda who, value=text: build(who, value), text=text)
+
+    def _rows(
+        self, key: Hashable, subject, build: Callable[..., QuerySet], text: str | None = None
+    ) -> list:
         if not settings.SQL_SHAPES_CACHED or subject.pk == STAND_IN_ID:
             return list(build(subject))
         with self._lock:
@@ -154,19 +188,20 @@ class SqlShapes:
         if learned is _REFUSED:
             return list(build(subject))
         if learned is None:
-            learned = self._learn(subject, build)
+            learned = self._learn(subject, build, text)
             with self._lock:
                 self._shapes[key] = learned
                 while len(self._shapes) > CAPACITY:
                     self._shapes.popitem(last=False)
             if learned is _REFUSED:
                 return list(build(subject))
-        return list(self._replay(learned, learned.params(subject.pk)))
+        return list(self._replay(learned, learned.params(subject.pk, text)))
 
-    def _learn(self, subject, build: Callable[[Any], QuerySet]):
+    def _learn(self, subject, build: Callable[..., QuerySet], text: str | None = None):
         stand_in = copy.copy(subject)
         stand_in.pk = STAND_IN_ID
-        real, other = build(subject), build(stand_in)
+        real = build(subject)
+        other = build(stand_in) if text is None else build(stand_in, STAND_IN_TEXT)
         try:
             compiler, sql, params = _compile(real)
             _other_compiler, other_sql, other_params = _compile(other)
@@ -174,15 +209,18 @@ class SqlShapes:
             return _REFUSED
         if sql != other_sql or len(params) != len(other_params):
             return _REFUSED
-        slots = []
+        slots, text_slots = [], []
         for index, (mine, theirs) in enumerate(zip(params, other_params, strict=True)):
             if mine == theirs and type(mine) is type(theirs):
                 continue
             if mine == subject.pk and theirs == STAND_IN_ID and type(mine) is int:
                 slots.append(index)
                 continue
+            if text is not None and mine == text and theirs == STAND_IN_TEXT and type(mine) is str:
+                text_slots.append(index)
+                continue
             return _REFUSED
-        return _Shape(real, compiler, sql, params, slots)
+        return _Shape(real, compiler, sql, params, slots, text_slots)
 
     @staticmethod
     def _replay(learned: _Shape, params: list) -> QuerySet:

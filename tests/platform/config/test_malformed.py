@@ -106,3 +106,27 @@ def test_ordinary_nesting_is_still_accepted(member):
         "/api/v1/me/tokens/", {"name": "laptop"}, content_type="application/json"
     )
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/messages/new", {"to": "u_%s\x00" % ("a" * 16), "subject": "s", "body": "b"}),
+        ("/discussions/new", {"title": "t", "body": "b", "mentions": "\x00"}),
+        ("/groups/new", {"title": "a\x00b"}),
+    ],
+)
+def test_a_nul_byte_in_a_page_form_is_a_friendly_400(member, path, data, caplog, sentry_collector):
+    """Pages read some fields straight from request.POST (not through a form's CharField,
+    which refuses NUL): the middleware refuses them all before PostgreSQL can (a 500)."""
+    with caplog.at_level(logging.WARNING):
+        response = member.post(path, data)
+    assert response.status_code == 400
+    assert "The request could not be understood" in response.content.decode()
+    assert not [record for record in caplog.records if record.exc_info]
+    assert _events(sentry_collector) == []
+
+
+def test_a_nul_byte_in_an_api_form_body_is_still_the_parsers_problem_400(member):
+    response = member.post("/api/v1/groups/", {"title": "a\x00b"})
+    assert _is_problem_400(response), (response.status_code, response.content[:200])

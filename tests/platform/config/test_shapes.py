@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from config.db import shapes as shapes_module
 from config.db.shapes import SqlShapes, shapes
+from tenant_apps.content.access import _item_read, access_content
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.selectors import comments_of, comments_shown, shares_of, shares_shown
 from tenant_apps.content.services import comment_create, content_create_document, content_share
@@ -196,3 +198,34 @@ def test_an_item_s_lists_are_learned_by_item_and_read_in_each_institution(world)
                 assert shares_shown(item, 8) == list(shares_of(item)[:8])
     assert ("item-comments", 500) in {key[0] for key in shapes._shapes}
     assert shapes_module._REFUSED not in shapes._shapes.values()
+
+
+def test_an_item_read_by_its_public_id_is_learned_for_every_viewer_and_id(library, world):
+    def fresh(viewer, public_id):
+        return list(_item_read(viewer, public_id))
+
+    with schema_context(world.tenant_a.schema_name):
+        ids = [*ContentItem.objects.values_list("public_id", flat=True), "c_missing"]
+        for viewer in (world.alice, world.bob, world.admin_a, world.alice):
+            for public_id in ids:
+                expected = fresh(viewer, public_id)
+                if not expected:
+                    with pytest.raises(Http404):
+                        access_content(viewer, public_id)
+                    continue
+                item = access_content(viewer, public_id)
+                assert item == expected[0] and item.public_id == public_id
+                assert (item.viewer_can_edit, item.viewer_can_manage) == (
+                    expected[0].viewer_can_edit,
+                    expected[0].viewer_can_manage,
+                )
+                assert item.title == expected[0].title
+    with schema_context(world.tenant_b.schema_name):  # the same shape, B's rows
+        for public_id in ids:  # A's ids: none is B's
+            with pytest.raises(Http404):
+                access_content(world.charlie, public_id)
+        own = ContentItem.objects.get(title="Charlie's")
+        assert access_content(world.charlie, own.public_id) == own
+    learned = [v for k, v in shapes._shapes.items() if k[0] == "content-item"]
+    assert learned and shapes_module._REFUSED not in learned
+    assert all(shape.text_slots for shape in learned)
