@@ -16,6 +16,7 @@ from tenant_apps.content.models import ContentItem
 from tenant_apps.content.selectors import comments_of, comments_shown, shares_of, shares_shown
 from tenant_apps.content.services import comment_create, content_create_document, content_share
 from tenant_apps.groups.services import group_create, group_invite
+from tenant_apps.home.selectors import dashboard
 from tenant_apps.people.models import User
 from tests.conftest import sign_in
 
@@ -229,3 +230,24 @@ def test_an_item_read_by_its_public_id_is_learned_for_every_viewer_and_id(librar
     learned = [v for k, v in shapes._shapes.items() if k[0] == "content-item"]
     assert learned and shapes_module._REFUSED not in learned
     assert all(shape.text_slots for shape in learned)
+
+
+def test_the_dashboard_s_lists_are_the_same_learned_or_built(library, world, settings):
+    people = [
+        (world.tenant_a, world.alice),
+        (world.tenant_a, world.bob),
+        (world.tenant_a, world.admin_a),
+        (world.tenant_b, world.charlie),
+    ]
+    lists = ("my_items", "shared_items", "groups", "unread_threads")
+    for tenant, person in (*people, *people):  # learns, then replays
+        with schema_context(tenant.schema_name):
+            settings.SQL_SHAPES_CACHED = True
+            learned = dashboard(person)
+            settings.SQL_SHAPES_CACHED = False
+            built = dashboard(person)
+        for name in lists:
+            assert [str(row) for row in learned[name]] == [str(row) for row in built[name]]
+            assert learned[name] == built[name], (person.username, name)
+    assert {"home-mine", "home-shared", "home-groups"} <= {key[0] for key in shapes._shapes}
+    assert shapes_module._REFUSED not in shapes._shapes.values()
