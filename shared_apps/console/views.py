@@ -8,7 +8,8 @@ with a message, or re-renders the form with its errors and a 4xx status.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,9 +19,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -144,6 +150,96 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- institutions ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TenantRow:
+    """One row of the institution list, every cell already formatted (strings)."""
+
+    url: str
+    name: str
+    slug: str
+    status: str
+    status_label: str
+    domains: SafeString
+    people: str
+    items: str
+    stored: str
+    stored_bytes: str
+    saved: str
+    saved_bytes: str
+    active_iso: str  # "" when never active
+    active_ago: str
+    created_iso: str
+    created_day: str
+
+
+def tenant_rows(tenants: list[Tenant]) -> list[TenantRow]:
+    """The list's rows, formatted once per distinct value.
+
+    The template's filters and ``{% blocktranslate %}`` cost about a millisecond per row
+    (each number, size and date looks up the active language, format and time zone
+    again, and most rows repeat the same few values: 0 people, 0 bytes); formatted here,
+    with the same functions and the same translated strings, a page of 50 costs a few.
+    """
+    memo: dict[tuple[str, object], str] = {}
+
+    def once(kind: str, value: object, make: Callable[[], str]) -> str:
+        key = (kind, value)
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    def number(value: int) -> str:
+        return once("number", value, lambda: str(formats.localize(value)))
+
+    def size(value: int) -> str:
+        return once("size", value, lambda: str(filesizeformat(value)))
+
+    def in_bytes(value: int) -> str:
+        return once(
+            "bytes",
+            value,
+            lambda: (
+                ngettext("%(counter)s byte", "%(counter)s bytes", value)
+                % {"counter": number(value)}
+            ),
+        )
+
+    labels = {value: str(label) for value, label in TenantStatus.choices}
+    zone = timezone.get_current_timezone()
+    now = timezone.now()
+    line_break = mark_safe("<br>")
+    rows = []
+    for tenant in tenants:
+        usage = getattr(tenant, "usage", None)
+        stored = usage.bytes_stored if usage else 0
+        saved = usage.bytes_saved if usage else 0
+        active: datetime | None = usage.last_activity if usage else None
+        created = tenant.created.astimezone(zone)
+        rows.append(
+            TenantRow(
+                url=reverse("console:tenant", args=[tenant.slug]),
+                name=tenant.name,
+                slug=tenant.slug,
+                status=tenant.status,
+                status_label=labels.get(tenant.status, tenant.status),
+                domains=format_html_join(
+                    line_break, "{}", ((domain.domain,) for domain in tenant.domains.all())
+                ),
+                people=number(usage.people if usage else 0),
+                items=number(usage.items if usage else 0),
+                stored=size(stored),
+                stored_bytes=in_bytes(stored),
+                saved=size(saved),
+                saved_bytes=in_bytes(saved),
+                active_iso=active.astimezone(zone).isoformat() if active else "",
+                active_ago=_("%(since)s ago") % {"since": timesince(active, now)} if active else "",
+                created_iso=created.isoformat(),
+                created_day=created.strftime("%Y-%m-%d"),
+            )
+        )
+    return rows
+
+
 @platform_admin_required
 def tenant_list(request: HttpRequest) -> HttpResponse:
     filters = TenantFilterForm(request.GET)
@@ -174,6 +270,7 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "page": page,
+        "rows": tenant_rows(page.items),
         "total": total,
         "more": more,
         "ignored": ignored,
