@@ -172,10 +172,13 @@ SEARCHES = (
 def test_no_answer_shows_another_persons_username_or_email(world):
     """Zed and Yan take part in everything of Alice's (comments, shares, messages, groups,
     join requests, discussions, connections, follows, notifications); no page or API
-    answer Alice gets, and no search by their login or address, shows or finds them by it."""
+    answer Alice gets, and no search by their login or address, shows or finds them by it.
+    Once Zed's name is private, no answer names him either."""
     from tenant_apps.activity.fanout import fan_out_pending
+    from tenant_apps.institution.models import Visibility
+    from tenant_apps.people.services import profile_update
 
-    zed = make_person(world, ZED[0], "Zed Zimmer", email=ZED[1])
+    zed = make_person(world, ZED[0], "Zed Zimmerquist", email=ZED[1])
     yan = make_person(world, YAN[0], "Yan Young", email=YAN[1])
     alpha, _beta = _lives(world, a_peer=zed, a_third=yan)
     with schema_context(world.tenant_a.schema_name):
@@ -197,6 +200,18 @@ def test_no_answer_shows_another_persons_username_or_email(world):
             body = _text(member.get(search.format(needle)))
             if zed.public_id in body or yan.public_id in body:
                 failures.append(f"{search.format(needle)} finds the person by it")
+
+    # Zed makes his name "Only me (and the institution's admins)": no answer to Alice names
+    # him any more (ids only). While it was for members, her pages named him.
+    assert "Zimmerquist" in _text(member.get(fill("messages/<str:public_id>", alpha.ids)))
+    with schema_context(world.tenant_a.schema_name):
+        profile_update(actor=zed, person=zed, display_name_visibility=Visibility.PRIVATE)
+    for route in filter(_swept, TENANT_ROUTES):
+        if is_admin_route(route) or route in TOKEN_ROUTES:
+            continue
+        path = fill(route, alpha.ids) if params(route) else "/" + route
+        if "Zimmerquist" in _text(member.get(path)):
+            failures.append(f"GET {path} names Zed, whose name is private")
     assert failures == [], "\n".join(failures)
 
 
