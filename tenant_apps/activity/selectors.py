@@ -23,6 +23,7 @@ from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, Q
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
+from config.db.shapes import shapes
 from tenant_apps.activity.counts import unread_cache_store, unread_cached
 from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
@@ -255,15 +256,21 @@ def feed_of(*, viewer: User, after: str | None = None, size: int = 25):
     """``viewer``'s own feed: their connections', groups' and own items' activities and what
     was shared with them, as they may see them now. Returns (entries, next cursor)."""
     anchor = _anchor(after)
-    entries = FeedEntry.objects.filter(user=viewer).filter(visible_q(viewer, "activity__"))
-    if anchor is not None:
-        entries = entries.filter(activity_id__lt=anchor)
     window = size * WINDOW_FACTOR
-    rows = list(
-        entries.select_related(*(f"activity__{name}" for name in RELATED))
-        .defer(*_unshown("activity__"))
-        .order_by("-activity_id")[:window]
-    )
+
+    def build(who) -> QuerySet[FeedEntry]:
+        entries = FeedEntry.objects.filter(user=who).filter(visible_q(who, "activity__"))
+        if anchor is not None:
+            entries = entries.filter(activity_id__lt=anchor)
+        return (
+            entries.select_related(*(f"activity__{name}" for name in RELATED))
+            .defer(*_unshown("activity__"))
+            .order_by("-activity_id")[:window]
+        )
+
+    # The first page (the dashboard's) is the same query for everyone but their id: its
+    # SQL is learned once per process (config.db.shapes); a later page is built as before.
+    rows = shapes.rows(("feed", window), viewer, build) if anchor is None else list(build(viewer))
     return _page([row.activity for row in rows], size=size, window=window)
 
 

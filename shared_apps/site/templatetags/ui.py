@@ -90,6 +90,33 @@ def _avatar(*arguments: tuple[str, bool]) -> SafeString:
     )
 
 
+# One directory card (the whitespace is the loop's it replaced in people/directory.html).
+_CARD = '\n        <li>{}<a href="{}">{}</a>\n          {}</li>\n      '
+_DEPARTMENT = '<span class="muted">{}</span>'
+
+
+@register.simple_tag
+def people_cards(people: list[dict]) -> SafeString:
+    """The directory's cards (``{% people_cards people %}``): the avatar, the linked name and
+    the department of each person (a dict: ``display_name``, ``url``, ``picture``,
+    ``department``), byte for byte what the template loop wrote, escaped the same way, at a
+    fraction of its cost (about a dozen template nodes a card, 50 cards a page)."""
+    cards = []
+    for person in people:
+        name = person.get("display_name", "")
+        department = person.get("department")
+        cards.append(
+            format_html(
+                _CARD,
+                avatar(name, person.get("picture")),
+                person.get("url", ""),
+                name,
+                format_html(_DEPARTMENT, department) if department else _NOTHING,
+            )
+        )
+    return SafeString("".join(cards))
+
+
 # A content item's kind -> its icon in the sprite (frontend/src/icons.json lists them).
 KIND_ICONS = {"file": "file", "document": "file-text", "link": "link", "folder": "folder"}
 

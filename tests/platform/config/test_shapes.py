@@ -11,6 +11,8 @@ from django_tenants.utils import schema_context
 
 from config.db import shapes as shapes_module
 from config.db.shapes import SqlShapes, shapes
+from tenant_apps.activity.models import Activity, FeedEntry
+from tenant_apps.activity.selectors import WINDOW_FACTOR, feed_of
 from tenant_apps.content.access import _item_read, access_content
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.selectors import comments_of, comments_shown, shares_of, shares_shown
@@ -250,4 +252,33 @@ def test_the_dashboard_s_lists_are_the_same_learned_or_built(library, world, set
             assert [str(row) for row in learned[name]] == [str(row) for row in built[name]]
             assert learned[name] == built[name], (person.username, name)
     assert {"home-mine", "home-shared", "home-groups"} <= {key[0] for key in shapes._shapes}
+    assert shapes_module._REFUSED not in shapes._shapes.values()
+
+
+def test_a_feed_s_first_page_is_the_same_learned_or_built(library, world, settings):
+    people = [
+        (world.tenant_a, world.alice),
+        (world.tenant_a, world.bob),
+        (world.tenant_a, world.admin_a),
+        (world.tenant_b, world.charlie),
+    ]
+    for tenant, person in people:  # everyone's feed holds every activity of their institution
+        with schema_context(tenant.schema_name):
+            FeedEntry.objects.bulk_create(
+                [FeedEntry(user=person, activity=activity) for activity in Activity.objects.all()]
+            )
+    shown = 0
+    for tenant, person in (*people, *people):  # learns, then replays
+        with schema_context(tenant.schema_name):
+            settings.SQL_SHAPES_CACHED = True
+            learned, learned_next = feed_of(viewer=person, size=3)
+            settings.SQL_SHAPES_CACHED = False
+            built, built_next = feed_of(viewer=person, size=3)
+            later = feed_of(viewer=person, after=learned_next, size=3) if learned_next else None
+            settings.SQL_SHAPES_CACHED = True
+            assert later is None or later == feed_of(viewer=person, after=learned_next, size=3)
+        assert learned == built and learned_next == built_next, person.username
+        shown += len(learned)
+    assert shown
+    assert any(key[0] == ("feed", 3 * WINDOW_FACTOR) for key in shapes._shapes)
     assert shapes_module._REFUSED not in shapes._shapes.values()

@@ -77,3 +77,36 @@ def test_the_navigation_is_rendered_once_and_shown_twice(client_a, world):
     assert '<a href="/people/" aria-current="page">' in wide
     assert wide.count('aria-current="page"') == 1
     assert f"/people/{world.bob.public_id}" in wide  # "My profile": the signed-in person's
+
+
+# The directory's cards as the template loop drew them before ``{% people_cards %}``.
+_CARDS_LOOP = """{% load ui %}{% for person in people %}
+        <li>{% avatar person.display_name person.picture %}<a href="{{ person.url }}">{{ person.display_name }}</a>
+          {% if person.department %}<span class="muted">{{ person.department }}</span>{% endif %}</li>
+      {% endfor %}"""  # noqa: E501
+
+
+def test_the_directory_s_cards_are_the_loop_s_markup_byte_for_byte():
+    people = [
+        {"id": "u_1", "display_name": "Ada Lovelace", "url": "/people/u_1", "picture": None,
+         "department": "Mathematics"},
+        {"id": "u_2", "display_name": "<script>x</script> & \"Bob\" 'O'",
+         "url": "/people/u_2?a=1&b=2", "picture": "/people/u_2/picture?v=abc&x=1",
+         "department": "R&D <b>"},
+        {"id": "u_3", "display_name": "", "url": "/people/u_3", "picture": None, "department": ""},
+        {"id": "u_4", "url": "/people/u_4", "picture": None, "department": None},  # name hidden
+    ]  # fmt: skip
+    loop = engines["django"].from_string(_CARDS_LOOP).render({"people": people})
+    cards = (
+        engines["django"]
+        .from_string("{% load ui %}{% people_cards people %}")
+        .render({"people": people})
+    )
+    assert cards == loop
+    assert "&lt;script&gt;" in cards and "<script>" not in cards
+    assert (
+        engines["django"]
+        .from_string("{% load ui %}{% people_cards people %}")
+        .render({"people": []})
+        == ""
+    )
