@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from tests.conftest import sign_in
+from tests.conftest import second_factor_proven, sign_in
 from tests.endpoints import PARAM, build_life, fill, is_admin_route, params, post_forms, routes
 from tests.tenant_apps.account.conftest import make_person
 
@@ -207,16 +208,56 @@ HOSTILE_IDS = (
     "%E2%80%AE%F0%9F%98%80..%2F..",  # bidi control, emoji, a path climb
 )
 HOSTILE_NUMBERS = ("0", "99999999999999999999999999")
+# Every query parameter a view reads (grep request.GET / query_params), and common ones.
+QUERY_NAMES = [
+    "after",
+    "before",
+    "cursor",
+    "limit",
+    "page",
+    "page_size",
+    "q",
+    "tag",
+    "group",
+    "kind",
+    "version",
+    "to",
+    "mine",
+    "folder",
+    "v",
+    "target",
+    "status",
+    "show",
+    "scope",
+    "reply_to",
+    "pages",
+    "multiple",
+    "from",
+    "against",
+    "fragment",
+    "field",
+    "type",
+    "sort",
+    "next",
+    "sig",
+    "filename",
+    "language",
+    "sso",
+    "saml",
+]
 HOSTILE_QUERY = (
-    "?after=%00&cursor=%00&before=%ff%fe&q=%00&tag=%00&limit=abc&page=-1&page_size=%00",
-    "?after=" + "z" * 5000 + "&limit=-5&page_size=99999999999999999999&q=" + "w" * 5000,
-    "?limit=1000000&page=99999999999999999999&sort=%27%3B--&type=x&folder=..&kind=..&next=abc",
+    *tuple(
+        "?" + "&".join(f"{name}={value}" for name in QUERY_NAMES)
+        for value in ("abc", "-99999999999999999999", "g_aaaaaaaaaaaaaaaa", "z" * 3000, "0")
+    ),
+    "?after=%00&q=%00",
 )
 
 
 def _hostile_values(route: str):
-    """Hostile addresses for ``route``: every id parameter hostile (numbers out of range)."""
-    for value in HOSTILE_IDS:
+    """Hostile addresses for ``route``: every id parameter hostile (numbers out of range).
+    API addresses get fewer: tests/platform/config/test_fuzz.py draws many more for them."""
+    for value in HOSTILE_IDS[::2] if route.startswith("api/") else HOSTILE_IDS:
         yield "/" + PARAM.sub(
             lambda m, value=value: HOSTILE_NUMBERS[1] if m["converter"] == "int" else value,
             route,
@@ -232,13 +273,14 @@ def _problem(response) -> bool:
 
 
 def test_hostile_addresses_are_a_clear_4xx_on_every_address(world):
+    alpha, _beta = _lives(world)
     member, admin = _client(world, world.alice), _client(world, world.admin_a)
     failures: list[str] = []
 
     def check(method: str, path: str, response) -> None:
         status = response.status_code
         if status >= 500:
-            failures.append(f"{method.upper()} {path[:100]} -> {status}")
+            failures.append(f"{method.upper()} {path[:100]} -> {status} {_why(response)}")
         elif path.startswith("/api/") and status >= 400 and not _problem(response):
             failures.append(f"{method.upper()} {path[:100]} -> {status} not problem+json")
 
@@ -258,6 +300,11 @@ def test_hostile_addresses_are_a_clear_4xx_on_every_address(world):
         for path in _hostile_values(route):
             for method in ("get", "post", "patch", "delete") if api else ("get", "post"):
                 check(method, path, _send(client, method, path))
+        if route not in TOKEN_ROUTES:
+            # Something real, read with hostile query parameters.
+            ours = fill(route, alpha.ids).split("?")[0]
+            for query in HOSTILE_QUERY[:3]:
+                check("get", ours + query, client.get(ours + query))
     assert failures == [], "\n".join(failures)
 
 
@@ -313,7 +360,7 @@ def _count(client: Client, path: str) -> tuple[int, int]:
     return status, len(queries)
 
 
-def test_no_page_or_list_costs_a_query_per_row(world):
+def test_no_page_or_list_costs_a_query_per_row_and_api_lists_are_paged(world):
     alpha, _beta = _lives(world)
     member, admin = _client(world, world.alice), _client(world, world.admin_a)
     paths = {}
@@ -328,11 +375,32 @@ def test_no_page_or_list_costs_a_query_per_row(world):
     assert len(paths) > 100  # the addresses were reached (not redirected to sign in)
     _grow(world, alpha)
     failures = []
+    lists = 0
     for client, path, before in paths.values():
         _status, after = _count(client, path)
         if after > before:
             failures.append(f"GET {path}: {before} -> {after} queries")
+        if path.startswith("/api/") and (problem := _unpaged(client, path)) is not None:
+            lists += 1
+            if problem:
+                failures.append(problem)
+    assert lists > 15  # the API's lists had rows to page
     assert failures == [], "\n".join(failures)
+
+
+def _unpaged(client: Client, path: str) -> str | None:
+    """None if ``path`` answers no list of 2+ rows; else "" when ``limit=1`` gives one row
+    and a ``next`` cursor (API.md: lists are cursor-paginated), or what went wrong."""
+    response = client.get(path)
+    if "json" not in response.get("Content-Type", ""):
+        return None
+    body = response.json()
+    if not isinstance(body, dict) or len(body.get("results") or []) < 2:
+        return None
+    page = client.get(path + ("&" if "?" in path else "?") + "limit=1").json()
+    if len(page.get("results", [])) != 1 or not page.get("next"):
+        return f"{path}: limit=1 gave {len(page.get('results', []))} rows, next {page.get('next')}"
+    return ""
 
 
 # Forms whose posting would end the sweep's own session (or the person).
@@ -371,4 +439,64 @@ def test_hostile_form_fields_are_a_friendly_4xx_never_a_5xx(world):
                         f"POST {form.action} {sorted(data)} {value[:12]!r} -> 500 {_why(answer)}"
                     )
     assert forms_sent > 40  # the pages were read and had their forms
+    assert failures == [], "\n".join(failures)
+
+
+# --- the platform's host: the site, sign-up and the console -----------------------------------
+PLATFORM_ROUTES = routes("config.urls_public")
+PLATFORM_NOT_SWEPT = {
+    "console/logout": "signs the sweep's admin out",
+    "api/v1/platform/schema/": "the OpenAPI document (no data; slow to build)",
+    "api/v1/platform/docs/": "the OpenAPI viewer (no data)",
+}
+
+
+def test_the_platform_host_answers_hostile_input_with_a_4xx(world):
+    """Every address of the platform's host, as its admin (console) and as a visitor: hostile
+    slugs, tokens and query parameters are a 4xx, never a 5xx. Only slugs no institution
+    has are sent, so nothing is suspended or deleted; the visitors' forms (sign-up) are
+    posted with hostile fields."""
+    from tests.shared_apps.console.conftest import _account
+
+    root = _account("audit-root", password=None, is_admin=True)
+    console = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, raise_request_exception=False)
+    console.force_login(root)
+    second_factor_proven(console, root)
+    visitor = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, raise_request_exception=False)
+    failures: list[str] = []
+    requests = 0
+
+    def check(client: Client, method: str, path: str, data=None) -> None:
+        nonlocal requests
+        requests += 1
+        response = _send(client, method, path) if data is None else client.post(path, data)
+        if response.status_code >= 500:
+            failures.append(f"{method.upper()} {path[:100]} -> 500 {_why(response)}")
+        elif path.startswith("/api/") and response.status_code >= 400 and not _problem(response):
+            failures.append(f"{method.upper()} {path[:100]} -> not problem+json")
+
+    for route in PLATFORM_ROUTES:
+        if route in PLATFORM_NOT_SWEPT:
+            continue
+        for client in (console, visitor):
+            if not params(route):
+                for query in HOSTILE_QUERY:
+                    check(client, "get", "/" + route + query)
+                continue
+            for value in ("x%00y", "no-such-institution-" + "z" * 40, "a" * 3000, "-1"):
+                path = "/" + PARAM.sub(lambda _m, value=value: value, route)
+                for method in (
+                    ("get", "post", "patch", "delete")
+                    if route.startswith("api/")
+                    else (
+                        "get",
+                        "post",
+                    )
+                ):
+                    check(client, method, path)
+    for page in ("/signup/", "/find", "/"):
+        for form in post_forms(_text(visitor.get(page)), page):
+            for value in HOSTILE_FIELDS:
+                check(visitor, "post", form.action, {**dict.fromkeys(form.texts, value)})
+    assert requests > 300
     assert failures == [], "\n".join(failures)
