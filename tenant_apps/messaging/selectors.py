@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
+from config.db.shapes import shapes
 from config.keyset import page_after
 from tenant_apps.connections.models import Block
 from tenant_apps.messaging.models import Folder, Message, ThreadState
@@ -41,14 +42,18 @@ def folder_ordering(folder: str) -> tuple[str, str]:
 def unread_counts(user: User) -> dict[str, int]:
     """Unread threads per folder (inbox, archive, trash): one query over unread rows only."""
     counts = dict.fromkeys(("inbox", "archive", "trash"), 0)
-    rows = (
-        ThreadState.objects.filter(user=user, is_unread=True)
-        .exclude(folder=Folder.DELETED)
-        .values("folder")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
+
+    def build(who) -> QuerySet:
+        return (
+            ThreadState.objects.filter(user=who, is_unread=True)
+            .exclude(folder=Folder.DELETED)
+            .values("folder")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+
+    # The same query for everyone but their id: its SQL is learned once per process.
+    for row in shapes.rows("unread-counts", user, build):
         counts[row["folder"]] = row["n"]
     return counts
 
