@@ -21,7 +21,7 @@ from config.keyset import Ordering
 from shared_apps.audit.models import AuditEntry
 from shared_apps.audit.selectors import audit_entries
 from tenant_apps.people.models import AccessToken, User
-from tenants.models import ActivityKey, Tenant, TenantTraffic
+from tenants.models import ActivityKey, Domain, Tenant, TenantTraffic
 from tenants.selectors import tenant_search
 
 # ?sort= values of the console's list: (expression annotated as ``sort_value``, kind,
@@ -88,6 +88,18 @@ def tenant_count(tenants: QuerySet[Tenant]) -> tuple[int, bool]:
     whether there are more). Reads at most ``COUNT_UP_TO + 1`` rows of an index."""
     counted = tenants.order_by().values("pk")[: COUNT_UP_TO + 1].count()
     return min(counted, COUNT_UP_TO), counted > COUNT_UP_TO
+
+
+def tenant_domains(tenants: list[Tenant]) -> dict[int, list[str]]:
+    """The host names of ``tenants`` by institution id, in name order, in one query of
+    (id, name) pairs: no queryset, manager and model per institution and host name
+    (``prefetch_related`` builds all three: a fifth of the list page's time for 50 rows)."""
+    domains: dict[int, list[str]] = {tenant.pk: [] for tenant in tenants}
+    if domains:
+        pairs = Domain.objects.filter(tenant_id__in=list(domains)).order_by("domain")
+        for tenant_id, domain in pairs.values_list("tenant_id", "domain"):
+            domains[tenant_id].append(domain)
+    return domains
 
 
 def console_tenant(slug: str) -> Tenant | None:
