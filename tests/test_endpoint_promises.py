@@ -298,6 +298,12 @@ def test_hostile_addresses_are_a_clear_4xx_on_every_address(world):
             failures.append(f"{method.upper()} {path[:100]} -> {status} {_why(response)}")
         elif path.startswith("/api/") and status >= 400 and not _problem(response):
             failures.append(f"{method.upper()} {path[:100]} -> {status} not problem+json")
+        elif not path.startswith("/api/") and status >= 400 and status != 405:
+            # A page: the friendly error page (the site's layout and a message), not a bare
+            # status or a plain-text line.
+            kind = response.get("Content-Type", "")
+            if "text/html" not in kind or len(_text(response)) < 300:
+                failures.append(f"{method.upper()} {path[:100]} -> {status} bare ({kind})")
 
     for route in filter(_swept, TENANT_ROUTES):
         client = admin if is_admin_route(route) else member
@@ -452,6 +458,12 @@ def test_hostile_form_fields_are_a_friendly_4xx_never_a_5xx(world):
                 if answer.status_code >= 500:
                     failures.append(
                         f"POST {form.action} {sorted(data)} {value[:12]!r} -> 500 {_why(answer)}"
+                    )
+                elif answer.status_code >= 400 and (
+                    "text/html" not in answer.get("Content-Type", "") or len(_text(answer)) < 300
+                ):
+                    failures.append(
+                        f"POST {form.action} {value[:12]!r} -> bare {answer.status_code}"
                     )
     assert forms_sent > 40  # the pages were read and had their forms
     assert failures == [], "\n".join(failures)
