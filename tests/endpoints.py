@@ -1,4 +1,4 @@
-"""Every address an institution's host answers, and a life of real data to fill them with.
+"""Every address a host answers, and a life of real data to fill them with.
 
 Used by the endpoint audit (tests/test_endpoint_promises.py): the routes are walked from
 the URL resolvers, so an address added later is in the sweeps (and must be placed in
@@ -259,9 +259,7 @@ def fill(route: str, ids: dict[str, str]) -> str:
             return ids["person"]
         if "/blocks/" in r:
             return ids["third"]
-        if r.startswith("api/v1/groups/"):
-            return ids["person"]
-        return ids["person"]
+        return ids["person"]  # a group's or a discussion's member
 
     def token() -> str:
         if r.startswith("invitations/"):

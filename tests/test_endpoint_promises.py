@@ -1,10 +1,13 @@
-"""The promises of every address an institution's host answers, walked from the URL resolvers.
+"""The promises of every address of both hosts, walked from the URL resolvers.
 
 - Another institution's ids are a 404 everywhere, and no answer (lists included) carries
   anything of that institution.
-- No answer shows another person's username or e-mail address (FERPA): only opaque ids.
-- Hostile ids in any address are a 4xx (a problem document under /api/), never a 5xx.
-- Every list keeps its query count when the data grows (no query per row).
+- No answer shows another person's username or e-mail address (FERPA), nor a name they
+  made private: only opaque ids.
+- Hostile ids, query parameters, bodies and form fields are a 4xx (a problem document under
+  /api/, the friendly error page elsewhere), never a 5xx.
+- Every address keeps its query count when its data grows (no query per row), and every
+  API list pages with ``limit`` and ``next``.
 
 The data is made by the real services (tests/endpoints.py); each test is one rolled-back
 transaction and one sweep, so a route added later is swept without being listed here (an
