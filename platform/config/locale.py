@@ -25,7 +25,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from config.redirects import local_target
 
 
 def supported_language(code: str | None) -> str | None:
@@ -167,12 +168,7 @@ def language_choose(request: HttpRequest) -> HttpResponse:
     CSRF token, so every visitor's page stays the same bytes; a person who is signed in
     chooses on their profile (their choice comes first anyway)."""
     language = supported_language(request.GET.get("language"))
-    target = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(local_target(request, request.GET.get("next")))
     if language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -25,3 +25,9 @@ def local_target(request: HttpRequest, target: str | None, fallback: str = "/") 
     ):
         return target
     return fallback
+
+
+def requested_target(request: HttpRequest, fallback: str = "/") -> str:
+    """The ``next`` a form posted (or, failing that, the address's query named), if it is
+    an address on this host (``local_target``), else ``fallback``."""
+    return local_target(request, request.POST.get("next") or request.GET.get("next"), fallback)

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import show_error
 from config.keyset import cursor_decode, keyset_page
-from config.redirects import local_target
+from config.redirects import requested_target
 from config.signin_limits import SigninLimiter, SigninRefused
 from shared_apps.audit.services import Actor, audit_record
 from shared_apps.console.access import is_platform_admin, platform_admin_required, tenant_or_404
@@ -111,7 +111,7 @@ def _login_page(request: HttpRequest, form, next_url: str, *, status: int) -> Ht
 @csrf_protect
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = local_target(request, request.POST.get("next") or request.GET.get("next"), _home())
+    next_url = requested_target(request, _home())
     if request.method == "GET" and is_platform_admin(request.user):
         return redirect(next_url)
     form = ConsoleLoginForm(request, data=request.POST if request.method == "POST" else None)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from config.redirects import local_target
+from config.redirects import local_target, requested_target
 from tenant_apps.directory.oidc import oidc_settings_enabled
 from tenant_apps.directory.saml import (
     BACKEND as SAML_BACKEND,
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def _safe_next(request: HttpRequest) -> str:
-    return local_target(request, request.POST.get("next") or request.GET.get("next"))
+    return requested_target(request)
 
 
 def signin(request: HttpRequest) -> HttpResponse:

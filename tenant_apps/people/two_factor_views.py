@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from config.redirects import local_target
+from config.redirects import requested_target
 from tenant_apps.people.two_factor import (
     enrolment_begin,
     enrolment_confirm,
@@ -36,7 +36,7 @@ class CodeForm(forms.Form):
 
 
 def _next(request: HttpRequest) -> str:
-    return local_target(request, request.POST.get("next") or request.GET.get("next"))
+    return requested_target(request)
 
 
 def _context(request: HttpRequest, **values) -> dict:
