@@ -59,7 +59,7 @@ from tenant_apps.groups.selectors import group_admits, viewer_state
 from tenant_apps.institution.confirm import confirm_page, is_confirmed
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import profile_for
+from tenant_apps.people.selectors import profile_for, summary_of_columns
 
 PAGE = 50
 PAGES_SHOWN = 10  # page images of a document per screen (lazily loaded; ?pages=N for more)
@@ -254,20 +254,32 @@ def _comment_rows(request: HttpRequest, item: ContentItem, comments: list, *, ca
     edit_url = reverse("content-comment-edit", args=[item.public_id, _SLOT])
     delete_url = reverse("content-comment-delete", args=[item.public_id, _SLOT])
     viewer = request.user
+    viewer_pk = viewer.pk
     rows = []
-    for comment in comments:
-        author = person_ref(viewer, comment.author)
-        may_change = can_manage or comment.author_id == viewer.pk
+    for comment in comments:  # rows of COMMENT_VALUES
+        author = (
+            summary_of_columns(
+                viewer,
+                pk=comment["author__id"],
+                public_id=comment["author__public_id"],
+                display_name=comment["author__display_name"],
+                display_name_visibility=comment["author__display_name_visibility"],
+            )
+            if comment["author_id"] is not None
+            else None
+        )
+        public_id = comment["public_id"]
+        may_change = can_manage or comment["author_id"] == viewer_pk
         rows.append(
             {
-                "id": comment.public_id,
+                "id": public_id,
                 "name": (author or {}).get("display_name") or someone,
-                "parent": comment.parent.public_id if comment.parent_id else "",
-                "created": comment.created,
-                "body_html": comment.body_html,
+                "parent": comment["parent__public_id"] or "",
+                "created": comment["created"],
+                "body_html": comment["body_html"],
                 "may_change": may_change,
-                "edit_url": edit_url.replace(_SLOT, comment.public_id) if may_change else "",
-                "delete_url": delete_url.replace(_SLOT, comment.public_id) if may_change else "",
+                "edit_url": edit_url.replace(_SLOT, public_id) if may_change else "",
+                "delete_url": delete_url.replace(_SLOT, public_id) if may_change else "",
             }
         )
     return rows

@@ -244,6 +244,10 @@ _SIMPLE = (
 )
 
 
+# Values a key holds as they are (with their types).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 class Unkeyable(TypeError):
     """A value ``{% remember %}`` cannot key on (a model, a form, a queryset...)."""
 
@@ -257,8 +261,16 @@ def _frozen(value):
     if kind is str:
         return value
     if kind is dict:
-        return (dict, tuple(map(_frozen, value)), tuple(map(_frozen, value.values())))
+        keys, values = tuple(value), tuple(value.values())
+        key_types, types = tuple(map(type, keys)), tuple(map(type, values))
+        if _PLAIN.issuperset(types) and _PLAIN.issuperset(key_types):
+            # Plain entries (a directory card): as they are, with their types (1 == True).
+            return (dict, keys, key_types, values, types)
+        return (dict, tuple(map(_frozen, keys)), tuple(map(_frozen, values)))
     if kind is list or kind is tuple:
+        types = tuple(map(type, value))
+        if _PLAIN.issuperset(types):
+            return (kind, tuple(value), types)
         return (kind, tuple(map(_frozen, value)))
     if kind is datetime.datetime:
         return (kind, value.isoformat())

@@ -16,7 +16,13 @@ from tenant_apps.activity.selectors import WINDOW_FACTOR, feed_of
 from tenant_apps.connections.models import Connection
 from tenant_apps.content.access import _item_read, access_content
 from tenant_apps.content.models import ContentItem
-from tenant_apps.content.selectors import comments_of, comments_shown, shares_of, shares_shown
+from tenant_apps.content.selectors import (
+    COMMENT_VALUES,
+    comments_of,
+    comments_shown,
+    shares_of,
+    shares_shown,
+)
 from tenant_apps.content.services import comment_create, content_create_document, content_share
 from tenant_apps.groups.services import group_create, group_invite
 from tenant_apps.home.selectors import dashboard
@@ -192,13 +198,22 @@ def test_an_item_s_lists_are_learned_by_item_and_read_in_each_institution(world)
                 for k in range(n + 2):
                     comment_create(actor=owner, item=item, body=f"{tenant.slug} {n} {k}")
                 items.setdefault(tenant.schema_name, []).append(item)
+    owner_of = {world.tenant_a.schema_name: world.alice, world.tenant_b.schema_name: world.charlie}
     for schema, its in (*items.items(), *items.items()):  # learns, then replays
         with schema_context(schema):
             for item in its:
-                assert comments_shown(item, 500) == list(comments_of(item)[:500])
-                assert [c.body_html for c in comments_shown(item, 500)] == [
+                shown = comments_shown(item, 500)
+                assert shown == list(
+                    item.comments.order_by("created", "id").values(*COMMENT_VALUES)[:500]
+                )
+                # The same comments, in the same order, as the models' list.
+                assert [c["public_id"] for c in shown] == [
+                    c.public_id for c in comments_of(item)[:500]
+                ]
+                assert [c["body_html"] for c in shown] == [
                     c.body_html for c in comments_of(item)[:500]
                 ]
+                assert all(c["author__id"] == owner_of[schema].pk for c in shown)
                 assert shares_shown(item, 8) == list(shares_of(item)[:8])
     assert ("item-comments", 500) in {key[0] for key in shapes._shapes}
     assert shapes_module._REFUSED not in shapes._shapes.values()
