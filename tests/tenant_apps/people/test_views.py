@@ -209,3 +209,48 @@ def test_a_strangers_failures_do_not_lock_the_owner_out_of_the_sign_in_page(clie
         "/signin", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="198.51.100.21"
     )
     assert owner.status_code == 302
+
+
+def test_the_directory_s_first_page_from_learned_rows_is_the_built_one(world):
+    """The first page (learned SQL, rows of columns: ``directory_first_page``) lists the
+    same people with the same profiles as ``people_page`` of ``people_directory`` and
+    ``profile_for`` of each, for a member, an admin, someone with hidden fields and an
+    anonymous visitor, in each institution; and the whole page is the same markup."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import override_settings
+
+    from config.db.shapes import shapes
+    from tenant_apps.people.selectors import (
+        directory_first_page,
+        people_directory,
+        people_page,
+        profile_for,
+    )
+
+    _set(world, world.bob, department="Physics", department_visibility=Visibility.PRIVATE)
+    _set(world, world.admin_a, display_name_visibility=Visibility.PRIVATE)
+    with schema_context(world.tenant_a.schema_name):
+        for index in range(4):
+            user_create(username=f"r{index}", display_name=f"Reader {index}")
+    cases = (
+        (world.tenant_a, (world.alice, world.bob, world.admin_a, AnonymousUser())),
+        (world.tenant_b, (world.charlie, AnonymousUser())),
+    )
+    for _round in range(2):  # learns, then replays
+        for tenant, viewers in cases:
+            with schema_context(tenant.schema_name):
+                for viewer in viewers:
+                    viewer = User.objects.get(pk=viewer.pk) if viewer.pk else viewer
+                    for size in (2, 50):
+                        page, after = people_page(
+                            people_directory(viewer=viewer), after=None, size=size
+                        )
+                        expected = ([profile_for(viewer, p) for p in page], after)
+                        assert directory_first_page(viewer, size) == expected
+    assert ("people-directory", 50) in {key[0] for key in shapes._shapes}
+    alice = sign_in(Client(HTTP_HOST=world.host_a), world.alice, world.tenant_a)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    with override_settings(SQL_SHAPES_CACHED=False, FRAGMENTS_REMEMBERED=False):
+        built = token.sub("", alice.get("/people/").content.decode())
+    assert token.sub("", alice.get("/people/").content.decode()) == built
+    assert "Physics" not in built  # Bob's hidden department
