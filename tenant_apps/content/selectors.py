@@ -277,14 +277,55 @@ def comments_shown(item: ContentItem, limit: int) -> list[dict]:
     )
 
 
-def shares_shown(item: ContentItem, limit: int) -> list[Share]:
-    """``shares_of(item)[:limit]``."""
-    return shapes.rows_of(("item-shares", limit), item, lambda it: shares_of(it)[:limit])
+# What the item page shows of a share, read as columns (no model objects).
+SHARE_VALUES = (
+    "user_id",
+    "group_id",
+    "role",
+    "shared",
+    "group__public_id",
+    "group__title",
+    "shared_by_id",
+    *(f"user__{column}" for column in SUMMARY_VALUES),
+    *(f"shared_by__{column}" for column in SUMMARY_VALUES),
+)
 
 
-def versions_shown(item: ContentItem, limit: int) -> list[ContentVersion]:
-    """``versions_listed(item)[:limit]``."""
-    return shapes.rows_of(("item-versions", limit), item, lambda it: versions_listed(it)[:limit])
+def shares_shown(item: ContentItem, limit: int) -> list[dict]:
+    """``shares_of(item)[:limit]`` as rows of ``SHARE_VALUES``."""
+    return shapes.rows_of(
+        ("item-shares", limit),
+        item,
+        lambda it: it.shares.order_by("-shared", "-id").values(*SHARE_VALUES)[:limit],
+    )
+
+
+def person_ref_of_columns(viewer, row: dict, relation: str) -> dict | None:
+    """``person_ref`` of the person ``row`` names under ``relation`` (its
+    ``SUMMARY_VALUES`` columns read with ``.values()``), None when there is none."""
+    if row[f"{relation}__id"] is None:
+        return None
+    summary = summary_of_columns(
+        viewer,
+        pk=row[f"{relation}__id"],
+        public_id=row[f"{relation}__public_id"],
+        display_name=row[f"{relation}__display_name"],
+        display_name_visibility=row[f"{relation}__display_name_visibility"],
+    )
+    return {"id": summary["id"], "display_name": summary.get("display_name", "")}
+
+
+# What the item page's versions table shows of a version, read as columns.
+VERSION_VALUES = ("id", "number", "public_id", "filename", "size", "created")
+
+
+def versions_shown(item: ContentItem, limit: int) -> list[dict]:
+    """``versions_listed(item)[:limit]`` as rows of ``VERSION_VALUES``."""
+    return shapes.rows_of(
+        ("item-versions", limit),
+        item,
+        lambda it: versions_listed(it).values(*VERSION_VALUES)[:limit],
+    )
 
 
 def comment_of(item: ContentItem, public_id: str) -> Comment | None:

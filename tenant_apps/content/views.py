@@ -43,6 +43,7 @@ from tenant_apps.content.selectors import (
     items_page,
     link_preview_of,
     person_ref,
+    person_ref_of_columns,
     preview_page_of,
     preview_pages_of,
     share_of,
@@ -169,7 +170,7 @@ def new_item(request: HttpRequest) -> HttpResponse:
 SHARES_SHOWN = 200
 
 
-def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
+def audience(request: HttpRequest, item: ContentItem, shares: list[dict]) -> str:
     """Who may see the item, in words: "Everyone", "Shared with Bob Baker and 1 group"...
 
     Names follow the viewer's view of each person; a private item shared with no one is
@@ -187,13 +188,15 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
     if not shares:
         return base
     names = []
-    people = [s for s in shares if s.user_id]
-    groups = [s for s in shares if s.group_id]
+    people = [s for s in shares if s["user_id"]]
+    groups = [s for s in shares if s["group_id"]]
     for share in people[:2]:
-        if share.user_id == request.user.pk:
+        if share["user_id"] == request.user.pk:
             names.append(_("you"))
         else:
-            names.append(person_ref(request.user, share.user)["display_name"] or _("a person"))
+            names.append(
+                person_ref_of_columns(request.user, share, "user")["display_name"] or _("a person")
+            )
     others = len(people) - len(names)
     if others:
         names.append(
@@ -205,7 +208,7 @@ def audience(request: HttpRequest, item: ContentItem, shares: list) -> str:
         # for every viewer of the item); others read "1 group".
         named = count == 1 and item.viewer_can_manage
         names.append(
-            groups[0].group.title
+            groups[0]["group__title"]
             if named
             else ngettext("%(count)d group", "%(count)d groups", count) % {"count": count}
         )
@@ -285,19 +288,24 @@ def _comment_rows(request: HttpRequest, item: ContentItem, comments: list, *, ca
     return rows
 
 
-def _share_rows(request: HttpRequest, shares: list) -> list[dict]:
-    """The managers' list of shares: each person as the viewer may see them (or the group),
-    the role's label, and who shared it (shares_of selects them: no query a share)."""
+_ROLE_LABELS = dict(ShareRole.choices)
+
+
+def _share_rows(request: HttpRequest, shares: list[dict]) -> list[dict]:
+    """The managers' list of shares (rows of ``SHARE_VALUES``): each person as the viewer
+    may see them (or the group), the role's label, and who shared it."""
     viewer = request.user
     return [
         {
-            "is_person": bool(share.user_id),
-            "person": person_ref(viewer, share.user) if share.user_id else None,
-            "group_title": "" if share.user_id else share.group.title,
-            "principal": share.user.public_id if share.user_id else share.group.public_id,
-            "role": share.get_role_display(),
-            "shared": share.shared,
-            "sharer": person_ref(viewer, share.shared_by),
+            "is_person": bool(share["user_id"]),
+            "person": person_ref_of_columns(viewer, share, "user") if share["user_id"] else None,
+            "group_title": "" if share["user_id"] else share["group__title"],
+            "principal": share["user__public_id"]
+            if share["user_id"]
+            else share["group__public_id"],
+            "role": str(_ROLE_LABELS.get(share["role"], share["role"])),
+            "shared": share["shared"],
+            "sharer": person_ref_of_columns(viewer, share, "shared_by"),
         }
         for share in shares
     ]
@@ -308,12 +316,12 @@ def _version_rows(item: ContentItem) -> list[dict]:
     that the table is remembered by them ({% remember %})."""
     return [
         {
-            "pk": version.pk,
-            "number": version.number,
-            "public_id": version.public_id,
-            "filename": version.filename,
-            "size": version.size,
-            "created": version.created,
+            "pk": version["id"],
+            "number": version["number"],
+            "public_id": version["public_id"],
+            "filename": version["filename"],
+            "size": version["size"],
+            "created": version["created"],
         }
         for version in versions_shown(item, 100)
     ]
@@ -327,7 +335,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     shares = [
         share
         for share in shares_shown(item, SHARES_SHOWN + 1)
-        if not (share.user_id and share.user_id == item.created_by_id)
+        if not (share["user_id"] and share["user_id"] == item.created_by_id)
     ][:SHARES_SHOWN]
     version = item.current_version if item.kind == Kind.FILE else None
     shows_versions = item.kind == Kind.FILE and bool(item.viewer_can_edit)
@@ -350,7 +358,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "can_edit": bool(item.viewer_can_edit),
         "audience": audience(request, item, shares),
-        "last_shared": shares[0].shared if shares else None,
+        "last_shared": shares[0]["shared"] if shares else None,
         # Who shared it with the viewer (None when it is not shared with them).
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),

@@ -18,6 +18,7 @@ from tenant_apps.content.access import _item_read, access_content
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.selectors import (
     COMMENT_VALUES,
+    SHARE_VALUES,
     comments_of,
     comments_shown,
     shares_of,
@@ -214,7 +215,12 @@ def test_an_item_s_lists_are_learned_by_item_and_read_in_each_institution(world)
                     c.body_html for c in comments_of(item)[:500]
                 ]
                 assert all(c["author__id"] == owner_of[schema].pk for c in shown)
-                assert shares_shown(item, 8) == list(shares_of(item)[:8])
+                assert shares_shown(item, 8) == list(
+                    item.shares.order_by("-shared", "-id").values(*SHARE_VALUES)[:8]
+                )
+                assert [(s["user_id"], s["group_id"]) for s in shares_shown(item, 8)] == [
+                    (s.user_id, s.group_id) for s in shares_of(item)[:8]
+                ]
     assert ("item-comments", 500) in {key[0] for key in shapes._shapes}
     assert shapes_module._REFUSED not in shapes._shapes.values()
 
