@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from config import localcache
+from shared_apps.site.templatetags.ui import fragments_clear
 from tenant_apps.people.models import User
 from tenant_apps.people.services import token_create, user_create
 from tenant_apps.people.two_factor import SESSION_PENDING, SESSION_VERIFIED_AT
@@ -28,6 +29,10 @@ from tenants.selectors import tenant_cache_clear
 from tenants.services import tenant_create
 
 PASSWORD = "correct horse battery staple"
+
+# Every remembered template fragment ({% remember %}) is compared with a fresh render: a key
+# that misses an input fails the test that shows it.
+settings.FRAGMENTS_CHECKED = True
 
 
 @dataclass(frozen=True)
@@ -106,10 +111,12 @@ def _fresh_routing_state():
     test wrote and rolled back must not be remembered by the next one)."""
     tenant_cache_clear()
     localcache.clear_all()
+    fragments_clear()
     yield
     connection.set_schema_to_public()
     tenant_cache_clear()
     localcache.clear_all()
+    fragments_clear()
 
 
 def sign_in(client: Client, user: User, tenant: Tenant) -> Client:

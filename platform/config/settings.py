@@ -241,6 +241,11 @@ DATABASES = {
 # viewer's id changing, instead of building and compiling the queryset per request
 # (config.db.shapes).
 SQL_SHAPES_CACHED = env_bool("DATABASE_SQL_SHAPES", True)
+# {% remember %}: template fragments rendered once per their inputs (shared_apps/site
+# templatetags/ui.py); off renders them every time. FRAGMENTS_CHECKED (tests) compares every
+# remembered fragment with a fresh render.
+FRAGMENTS_REMEMBERED = env_bool("TEMPLATE_FRAGMENTS", True)
+FRAGMENTS_CHECKED = False
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

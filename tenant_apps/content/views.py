@@ -291,6 +291,22 @@ def _share_rows(request: HttpRequest, shares: list) -> list[dict]:
     ]
 
 
+def _version_rows(item: ContentItem) -> list[dict]:
+    """The versions table's rows as values (what the template reads of each version), so
+    that the table is remembered by them ({% remember %})."""
+    return [
+        {
+            "pk": version.pk,
+            "number": version.number,
+            "public_id": version.public_id,
+            "filename": version.filename,
+            "size": version.size,
+            "created": version.created,
+        }
+        for version in versions_shown(item, 100)
+    ]
+
+
 def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
     item = _item(request, public_id)
     can_manage = bool(item.viewer_can_manage)
@@ -327,7 +343,7 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "shared_with_you_by": _shared_with_you_by(request.user, item),
         "creator": person_ref(request.user, item.created_by),
         # Versions and the managers' forms only for those who see those sections.
-        "versions": versions_shown(item, 100) if shows_versions else [],
+        "versions": _version_rows(item) if shows_versions else [],
         "shares": _share_rows(request, shares) if can_manage else [],
         "unshare_url": reverse("content-unshare", args=[item.public_id]),
         "comments": _comment_rows(request, item, comments, can_manage=can_manage),

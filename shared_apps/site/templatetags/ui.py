@@ -13,20 +13,31 @@ page's context, for markup a page shows twice (the wide and the phone navigation
 ``{% unbound_form form "content/_fields.html" %}`` is a form's fields, rendered once per
 institution, language, form and initial values and then remembered (Django's widget
 templates cost a few hundred microseconds a field, on every page that shows the form).
+
+``{% remember a b ... %}...{% endremember %}`` is markup rendered once per institution
+(schema), language, time zone, place in the template and values of ``a b ...``, then
+remembered; the CSRF token of its forms is the request's own (put in at output). See
+``remember``.
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import functools
 import hashlib
+import secrets
 import threading
+import uuid
 from collections import OrderedDict
 
 from django import template
+from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.functional import LazyObject, Promise, empty
 from django.utils.html import format_html
 from django.utils.safestring import SafeData, SafeString
 
@@ -50,6 +61,17 @@ def current(context: template.Context, prefix: str, exact: bool = False) -> Safe
         return _NOTHING
     matched = path == prefix if exact or prefix == "/" else path.startswith(prefix)
     return _CURRENT if matched else _NOTHING
+
+
+@register.filter
+def path_section(path: str) -> str:
+    """The part of ``path`` that ``{% current %}`` decides on for a one-segment prefix
+    (``"/people/"``, ``"/world"``, ``"/"``): up to and with the second slash, so
+    ``"/content/abc"`` -> ``"/content/"``. A remembered navigation keys on it, not on the
+    whole path (one entry per section, not per page)."""
+    path = str(path or "")
+    end = path.find("/", 1)
+    return path if end < 0 else path[: end + 1]
 
 
 def initials(name: str) -> str:
@@ -197,3 +219,146 @@ def unbound_form(form, template_name: str) -> SafeString:
         while len(_forms) > _FORMS_KEPT:
             _forms.popitem(last=False)
     return html
+
+
+# --- {% remember %}: fragments rendered once per their inputs ---------------------------
+
+# (schema, language, time zone, template, position, key values) -> the fragment, split where
+# the CSRF token goes (a tuple of one text when it holds no form).
+_FRAGMENTS_KEPT = 4_000
+_fragments: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+_fragments_lock = threading.Lock()
+# Stands for the request's CSRF token while a fragment renders: letters, digits and dashes
+# only, so escaping leaves it as it is; random per process, so no page text can forge it.
+_TOKEN_MARK = f"oae-csrf-mark-{secrets.token_hex(12)}"
+_SIMPLE = (
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    decimal.Decimal,
+    uuid.UUID,
+    datetime.date,
+    datetime.time,
+)
+
+
+class Unkeyable(TypeError):
+    """A value ``{% remember %}`` cannot key on (a model, a form, a queryset...)."""
+
+
+def _frozen(value):
+    """``value`` as a hashable key that tells apart everything that renders differently:
+    its type (a safe and an unsafe string, ``0`` and ``"0"``), its value (an aware
+    datetime's offset too), dicts and lists entry by entry. A plain string is itself (no
+    other key is a string); everything else is a tuple led by its type."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        return (dict, tuple(map(_frozen, value)), tuple(map(_frozen, value.values())))
+    if kind is list or kind is tuple:
+        return (kind, tuple(map(_frozen, value)))
+    if kind is datetime.datetime:
+        return (kind, value.isoformat())
+    if isinstance(value, LazyObject):
+        # The value, never the lazy object (its closure holds the request).
+        if value._wrapped is empty:
+            value._setup()
+        return _frozen(value._wrapped)
+    if isinstance(value, Promise):
+        return (Promise, str(value))
+    if isinstance(value, datetime.datetime):
+        return (kind, value.isoformat())
+    if isinstance(value, _SIMPLE):
+        return (kind, value)
+    if isinstance(value, dict):
+        return (kind, tuple(map(_frozen, value)), tuple(map(_frozen, value.values())))
+    if isinstance(value, (list, tuple)):
+        return (kind, tuple(map(_frozen, value)))
+    raise Unkeyable(f"{{% remember %}} cannot key on a {kind.__name__}")
+
+
+class RememberNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, keys: list, place: str) -> None:
+        self.nodelist = nodelist
+        self.keys = keys
+        self.place = place
+
+    def _render_marked(self, context: template.Context) -> tuple[str, ...]:
+        # Variables the fragment sets ({% translate ... as x %}) stay inside it: on a
+        # remembered render they are never set, so they must not be seen after it either.
+        with context.push(csrf_token=_TOKEN_MARK):
+            return tuple(self.nodelist.render(context).split(_TOKEN_MARK))
+
+    def render(self, context: template.Context) -> str:
+        if not settings.FRAGMENTS_REMEMBERED:
+            return self.nodelist.render(context)
+        try:
+            key = (
+                getattr(connection, "schema_name", ""),
+                translation.get_language(),
+                timezone.get_current_timezone_name(),
+                self.place,
+                tuple(_frozen(expression.resolve(context)) for expression in self.keys),
+            )
+        except Unkeyable:
+            if settings.FRAGMENTS_CHECKED:
+                raise
+            return self.nodelist.render(context)
+        with _fragments_lock:
+            parts = _fragments.get(key)
+            if parts is not None:
+                _fragments.move_to_end(key)
+        if parts is None:
+            parts = self._render_marked(context)
+            with _fragments_lock:
+                _fragments[key] = parts
+                while len(_fragments) > _FRAGMENTS_KEPT:
+                    _fragments.popitem(last=False)
+        elif settings.FRAGMENTS_CHECKED:
+            fresh = self._render_marked(context)
+            if fresh != parts:
+                raise AssertionError(
+                    f"{{% remember %}} at {self.place}: the remembered markup differs from a "
+                    f"fresh render with the same key - an input is missing from the key.\n"
+                    f"remembered: {parts!r}\nfresh: {fresh!r}"
+                )
+        if len(parts) == 1:
+            return parts[0]
+        token = context.get("csrf_token")
+        if not token or str(token) == "NOTPROVIDED":
+            # No token to put in (a misconfigured context): what {% csrf_token %} would do.
+            return self.nodelist.render(context)
+        return str(token).join(parts)
+
+
+@register.tag
+def remember(parser: template.base.Parser, token: template.base.Token) -> RememberNode:
+    """``{% remember a b ... %}...{% endremember %}``: the enclosed markup, rendered once per
+    institution (schema), language, time zone, place in the template and values of the
+    expressions ``a b ...`` (strings, numbers, dates, None, and dicts and lists of them),
+    then remembered (LRU, ``_FRAGMENTS_KEPT`` entries per process).
+
+    The key must name EVERY input of the markup besides those four: whatever it reads that
+    is not a key is taken from the first render and shown to everyone with the same key.
+    Its forms' ``{% csrf_token %}`` is the request's own (put in at output). Variables it
+    sets (``{% translate ... as x %}``) are not seen after it. Tests run with
+    ``FRAGMENTS_CHECKED``: every remembered render is compared with a fresh one (a missing
+    input fails the test that shows it), and a key that cannot be keyed on raises. A key
+    holds the values themselves (a comment's text, a name), so a change makes a new key:
+    nothing to forget, and the old entry ages out."""
+    bits = token.split_contents()[1:]
+    nodelist = parser.parse(("endremember",))
+    parser.delete_first_token()
+    origin = getattr(parser, "origin", None)
+    name = getattr(origin, "template_name", None) or getattr(origin, "name", "?")
+    place = f"{name}:{token.lineno}:{token.position}"
+    return RememberNode(nodelist, [parser.compile_filter(bit) for bit in bits], place)
+
+
+def fragments_clear() -> None:
+    """Forget every remembered fragment (tests)."""
+    with _fragments_lock:
+        _fragments.clear()
