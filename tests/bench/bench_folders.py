@@ -76,8 +76,8 @@ def ensure_folder(owner: User, name: str, count: int) -> Folder:
             [prefix, owner.pk, count],
         )
         cursor.execute(
-            "INSERT INTO content_share (item_id, user_id, role, created) "
-            "SELECT id, created_by_id, 'manager', created FROM content_contentitem "
+            "INSERT INTO content_share (item_id, user_id, role, created, shared) "
+            "SELECT id, created_by_id, 'manager', created, created FROM content_contentitem "
             "WHERE public_id LIKE %s",
             [prefix + "%"],
         )

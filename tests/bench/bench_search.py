@@ -410,8 +410,9 @@ def ensure_scale(slug: str, items: int, people: int) -> Tenant:
                     ),
                 )
                 cursor.execute(
-                    "INSERT INTO content_share (item_id, user_id, role, created) "
-                    "SELECT id, created_by_id, 'manager', created FROM content_contentitem i "
+                    "INSERT INTO content_share (item_id, user_id, role, created, shared) "
+                    "SELECT id, created_by_id, 'manager', created, created "
+                    "FROM content_contentitem i "
                     "WHERE NOT EXISTS (SELECT 1 FROM content_share s WHERE s.item_id = i.id)"
                 )
                 rebuild()
