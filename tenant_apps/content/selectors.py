@@ -22,6 +22,7 @@ from tenant_apps.people.selectors import (
     SUMMARY_VALUES,
     person_columns_deferred,
     summary_of_columns,
+    summary_rule,
 )
 
 LIST_ORDER = ("-created", "-id")
@@ -300,13 +301,13 @@ def shares_shown(item: ContentItem, limit: int) -> list[dict]:
     )
 
 
-def person_ref_of_columns(viewer, row: dict, relation: str) -> dict | None:
+def person_ref_of_columns(viewer, row: dict, relation: str, rule=None) -> dict | None:
     """``person_ref`` of the person ``row`` names under ``relation`` (its
-    ``SUMMARY_VALUES`` columns read with ``.values()``), None when there is none."""
+    ``SUMMARY_VALUES`` columns read with ``.values()``), None when there is none. ``rule``:
+    ``summary_rule(viewer)``, worked out once for many rows."""
     if row[f"{relation}__id"] is None:
         return None
-    summary = summary_of_columns(
-        viewer,
+    summary = (rule or summary_rule(viewer))(
         pk=row[f"{relation}__id"],
         public_id=row[f"{relation}__public_id"],
         display_name=row[f"{relation}__display_name"],

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config.errors import show_error
+from shared_apps.site.templatetags.ui import UnboundForm
 from tenant_apps.blobs.downloads import serve_blob
 from tenant_apps.blobs.storage import BlobWriteError
 from tenant_apps.content import services
@@ -60,7 +61,7 @@ from tenant_apps.groups.selectors import group_admits, viewer_state
 from tenant_apps.institution.confirm import confirm_page, is_confirmed
 from tenant_apps.people.access import access_person
 from tenant_apps.people.models import User, Visibility
-from tenant_apps.people.selectors import profile_for, summary_of_columns
+from tenant_apps.people.selectors import profile_for, summary_rule
 
 PAGE = 50
 PAGES_SHOWN = 10  # page images of a document per screen (lazily loaded; ?pages=N for more)
@@ -258,11 +259,11 @@ def _comment_rows(request: HttpRequest, item: ContentItem, comments: list, *, ca
     delete_url = reverse("content-comment-delete", args=[item.public_id, _SLOT])
     viewer = request.user
     viewer_pk = viewer.pk
+    summary = summary_rule(viewer)
     rows = []
     for comment in comments:  # rows of COMMENT_VALUES
         author = (
-            summary_of_columns(
-                viewer,
+            summary(
                 pk=comment["author__id"],
                 public_id=comment["author__public_id"],
                 display_name=comment["author__display_name"],
@@ -295,17 +296,20 @@ def _share_rows(request: HttpRequest, shares: list[dict]) -> list[dict]:
     """The managers' list of shares (rows of ``SHARE_VALUES``): each person as the viewer
     may see them (or the group), the role's label, and who shared it."""
     viewer = request.user
+    rule = summary_rule(viewer)
     return [
         {
             "is_person": bool(share["user_id"]),
-            "person": person_ref_of_columns(viewer, share, "user") if share["user_id"] else None,
+            "person": person_ref_of_columns(viewer, share, "user", rule)
+            if share["user_id"]
+            else None,
             "group_title": "" if share["user_id"] else share["group__title"],
             "principal": share["user__public_id"]
             if share["user_id"]
             else share["group__public_id"],
             "role": str(_ROLE_LABELS.get(share["role"], share["role"])),
             "shared": share["shared"],
-            "sharer": person_ref_of_columns(viewer, share, "shared_by"),
+            "sharer": person_ref_of_columns(viewer, share, "shared_by", rule),
         }
         for share in shares
     ]
@@ -369,17 +373,19 @@ def item_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "comments": _comment_rows(request, item, comments, can_manage=can_manage),
         "comment_url": reverse("content-comment", args=[item.public_id]),
         "signed_in": request.user.is_authenticated,
-        "comment_form": CommentForm(),
-        "share_form": ShareForm() if can_manage else None,
+        # Forms built only when their fields are not remembered ({% unbound_form %}).
+        "comment_form": UnboundForm(CommentForm),
+        "share_form": UnboundForm(ShareForm) if can_manage else None,
         "picker": {"chosen": [], "typed": "", "choices": {}, "errors": []},
-        "version_form": VersionForm() if shows_versions else None,
-        "edit_form": EditForm(
-            initial={
+        "version_form": UnboundForm(VersionForm) if shows_versions else None,
+        "edit_form": UnboundForm(
+            EditForm,
+            {
                 "title": item.title,
                 "description": item.description,
                 "tags": ", ".join(item.tags),
                 "visibility": item.visibility,
-            }
+            },
         )
         if can_manage
         else None,

@@ -187,6 +187,23 @@ _forms: OrderedDict[tuple, SafeString] = OrderedDict()
 _forms_lock = threading.Lock()
 
 
+class UnboundForm:
+    """An unbound form not built yet: ``{% unbound_form %}`` builds it (``form_class(initial=
+    initial)``) only when its fields are not remembered. Building a form deep-copies its
+    fields (about 0.1 ms a form); a page that shows four forms pays it on every request."""
+
+    is_bound = False
+    auto_id = "id_%s"  # a form's default
+
+    def __init__(self, form_class: type, initial: dict | None = None) -> None:
+        self.form_class = form_class
+        self.initial = dict(initial or {})
+        self.prefix = form_class.prefix
+
+    def build(self):
+        return self.form_class(initial=self.initial or None)
+
+
 @register.simple_tag
 def unbound_form(form, template_name: str) -> SafeString:
     """The fields of an unbound ``form`` (rendered by ``template_name`` with ``form``),
@@ -199,11 +216,12 @@ def unbound_form(form, template_name: str) -> SafeString:
         return _NOTHING
     if form.is_bound:
         return SafeString(render_to_string(template_name, {"form": form}))
+    form_class = form.form_class if isinstance(form, UnboundForm) else type(form)
     key = (
         getattr(connection, "schema_name", ""),
         translation.get_language(),
         template_name,
-        f"{type(form).__module__}.{type(form).__qualname__}",
+        f"{form_class.__module__}.{form_class.__qualname__}",
         form.prefix,
         form.auto_id,
         tuple(sorted((name, str(value)) for name, value in form.initial.items())),
@@ -213,6 +231,8 @@ def unbound_form(form, template_name: str) -> SafeString:
         if html is not None:
             _forms.move_to_end(key)
             return html
+    if isinstance(form, UnboundForm):
+        form = form.build()
     html = SafeString(render_to_string(template_name, {"form": form}))
     with _forms_lock:
         _forms[key] = html

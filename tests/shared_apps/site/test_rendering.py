@@ -110,3 +110,28 @@ def test_the_directory_s_cards_are_the_loop_s_markup_byte_for_byte():
         .render({"people": []})
         == ""
     )
+
+
+def test_a_form_not_built_yet_is_the_built_form_s_markup_and_built_only_on_a_miss(world):
+    ui._forms.clear()
+    built = []
+
+    class Counting(ui.UnboundForm):
+        def build(self):
+            built.append(self.form_class)
+            return super().build()
+
+    initial = {"title": "A title", "visibility": "private"}
+    with schema_context(world.tenant_a.schema_name), translation.override("en"):
+        plain = render_to_string("content/_fields.html", {"form": EditForm(initial=initial)})
+        assert _tag(Counting(EditForm, initial)) == plain
+        assert _tag(Counting(EditForm, initial)) == plain
+        assert built == [EditForm]  # the second came from memory
+        # The same entry as the built form's: one key for both.
+        assert _tag(EditForm(initial=initial)) == plain
+        assert len(ui._forms) == 1
+        other = _tag(Counting(EditForm, {"title": "Another", "visibility": "public"}))
+        assert 'value="Another"' in other and built == [EditForm, EditForm]
+        assert _tag(ui.UnboundForm(CommentForm)) == render_to_string(
+            "content/_fields.html", {"form": CommentForm()}
+        )
