@@ -167,11 +167,25 @@ def profiles_of_rows(viewer, rows: list[dict]) -> list[dict]:
     return profiles
 
 
+def profiles_rule_key(viewer, rows: list[dict]) -> tuple:
+    """Everything ``profiles_of_rows(viewer, rows)`` depends on besides ``rows``: whether
+    the viewer is an admin, is signed in, and which of the rows (if any) is the viewer."""
+    signed_in = bool(getattr(viewer, "is_authenticated", False))
+    me = viewer.pk if signed_in else None
+    return (_is_admin(viewer), signed_in, me if any(row["id"] == me for row in rows) else None)
+
+
 def directory_first_page(viewer, size: int) -> tuple[list[dict], str | None]:
     """The directory's first page without a search: ``people_page`` of ``people_directory``
-    as profiles (``profile_for`` of each) and the public id to continue after. Its SQL is
-    learned once per process (the same for every viewer with the same flags: it names no
-    one), its rows read as columns."""
+    as profiles (``profile_for`` of each) and the public id to continue after."""
+    rows, after = directory_first_rows(viewer, size)
+    return profiles_of_rows(viewer, rows), after
+
+
+def directory_first_rows(viewer, size: int) -> tuple[list[dict], str | None]:
+    """``directory_first_page``'s people as rows of ``PROFILE_COLUMNS`` (``profiles_of_rows``
+    makes them profiles). Its SQL is learned once per process (the same for every viewer
+    with the same flags: it names no one), its rows read as columns."""
     rows = shapes.rows(
         ("people-directory", size),
         viewer,
@@ -183,7 +197,7 @@ def directory_first_page(viewer, size: int) -> tuple[list[dict], str | None]:
     )
     more = len(rows) > size
     rows = rows[:size]
-    return profiles_of_rows(viewer, rows), rows[-1]["public_id"] if more else None
+    return rows, rows[-1]["public_id"] if more else None
 
 
 def tokens_of(user: User) -> QuerySet[AccessToken]:

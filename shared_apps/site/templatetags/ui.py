@@ -30,6 +30,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
+from itertools import chain
 
 from django import template
 from django.conf import settings
@@ -291,6 +292,15 @@ def _frozen(value):
         types = tuple(map(type, value))
         if _PLAIN.issuperset(types):
             return (kind, tuple(value), types)
+        if value and set(types) == {dict}:
+            # Rows (dicts with the same keys, plain values: a page of a list): flattened.
+            shapes = set(map(tuple, value))
+            if len(shapes) == 1:
+                (keys,) = shapes
+                values = tuple(chain.from_iterable(map(dict.values, value)))
+                value_types = tuple(map(type, values))
+                if _PLAIN.issuperset(value_types) and _PLAIN.issuperset(map(type, keys)):
+                    return (kind, dict, keys, tuple(map(type, keys)), values, value_types)
         return (kind, tuple(map(_frozen, value)))
     if kind is datetime.datetime:
         return (kind, value.isoformat())

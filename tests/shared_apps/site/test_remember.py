@@ -81,6 +81,16 @@ def test_language_time_zone_and_value_types_make_their_own_entries(world):
     assert ui._frozen("<b>") != ui._frozen(ui.SafeString("<b>"))
     assert ui._frozen({"a": [1, "x"]}) == ui._frozen({"a": [1, "x"]})
     assert ui._frozen({"a": [1, "x"]}) != ui._frozen({"a": (1, "x")})
+    # Rows (dicts with the same keys): each value in its place, with its type.
+    rows = [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}]
+    assert ui._frozen(rows) == ui._frozen([dict(row) for row in rows])
+    assert ui._frozen(rows) != ui._frozen([{"id": 1, "name": "A"}, {"id": 2, "name": "C"}])
+    assert ui._frozen(rows) != ui._frozen([{"id": 1, "name": "A"}, {"id": True, "name": "B"}])
+    assert ui._frozen(rows) != ui._frozen([{"name": "A", "id": 1}, {"name": "B", "id": 2}])
+    assert ui._frozen(rows) != ui._frozen([{"id": 1, "name": "A", "id2": 2, "name2": "B"}])
+    mixed = [{"id": 1}, {"name": "B"}]  # different keys: entry by entry
+    assert ui._frozen(mixed) == ui._frozen([{"id": 1}, {"name": "B"}])
+    assert ui._frozen(mixed) != ui._frozen([{"id": 1}, {"name": "C"}])
 
 
 def test_each_request_gets_its_own_csrf_token_in_a_remembered_form(world):
@@ -212,6 +222,7 @@ def test_the_shell_is_each_person_s_own(world, busy_item):
         theirs = admin.get("/people/").content.decode()
         beta = charlie.get("/people/").content.decode()
         library = alice.get("/content/").content.decode()
+
     def nav(html: str) -> str:
         return re.search(r'<nav class="nav-wide"[^>]*>(.*?)</nav>', html, re.S).group(1)
 
