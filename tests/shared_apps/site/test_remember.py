@@ -244,3 +244,26 @@ def test_path_section():
     assert ui.path_section("/world") == "/world"
     assert ui.path_section("/worldly/x") == "/worldly/"
     assert ui.path_section("") == ""
+
+
+def test_the_directory_s_remembered_cards_follow_each_viewer_and_each_change(world):
+    """The first page is remembered by its rows and the viewer's part of the rule: an admin
+    and the person themself see a hidden department, a member does not, and a change shows
+    at once."""
+    with schema_context(world.tenant_a.schema_name):
+        bob = User.objects.get(pk=world.bob.pk)
+        profile_update(actor=bob, person=bob, department="Physics", department_visibility="private")
+    alice = sign_in(Client(HTTP_HOST=world.host_a), world.alice, world.tenant_a)
+    admin = sign_in(Client(HTTP_HOST=world.host_a), world.admin_a, world.tenant_a)
+    bob_client = sign_in(Client(HTTP_HOST=world.host_a), world.bob, world.tenant_a)
+    for _ in range(2):
+        assert "Physics" not in alice.get("/people/").content.decode()
+        assert "Physics" in admin.get("/people/").content.decode()
+        assert "Physics" in bob_client.get("/people/").content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        profile_update(actor=bob, person=bob, department_visibility="loggedin")
+    assert "Physics" in alice.get("/people/").content.decode()
+    with schema_context(world.tenant_a.schema_name):
+        profile_update(actor=bob, person=bob, display_name="Bobby Tables")
+    html = alice.get("/people/").content.decode()
+    assert "Bobby Tables" in html and "Bob Baker" not in html
