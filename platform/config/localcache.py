@@ -44,6 +44,9 @@ _clear_all_hooks: list[Callable[[], None]] = []
 _listener_pid: int | None = None
 # A listener that could not start is tried again after this long (per process id).
 LISTENER_RETRY_SECONDS = 10.0
+# Keys a message of ``forget_now_everywhere`` carries at most (a post to a large group
+# notifies thousands).
+BROADCAST_KEYS = 1000
 _listener_retry_at: dict[int, float] = {}
 _listener_thread = None  # this process's subscriber (redis-py's PubSubWorkerThread)
 _listener_lock = threading.Lock()
@@ -126,6 +129,28 @@ class LocalCache(Generic[T]):
 
         transaction.on_commit(broadcast)
 
+    def forget_schema(self, schema: str) -> None:
+        """Forget every entry of ``schema`` in this process."""
+        with self._lock:
+            self._generation += 1
+            for full in [full for full in self._entries if full[0] == schema]:
+                del self._entries[full]
+
+    def forget_now_everywhere(self, keys: list[Hashable] | None) -> None:
+        """Forget ``keys`` of this schema (all of its entries with ``None``) here and in every
+        process, now: for callers that call again after their commit (a process that
+        read the old value between the two forgets it then)."""
+        schema = _schema()
+        if keys is None:
+            self.forget_schema(schema)
+            publish(json.dumps({"cache": self.name, "schema": schema, "all": True}))
+            return
+        for key in keys:
+            self.forget(key, schema=schema)
+        for start in range(0, len(keys), BROADCAST_KEYS):
+            chunk = list(keys[start : start + BROADCAST_KEYS])
+            publish(json.dumps({"cache": self.name, "schema": schema, "keys": chunk}))
+
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
@@ -179,7 +204,8 @@ def publish(message: str) -> None:
 
 
 def handle(message: Any) -> None:
-    """A message of the channel: ``clear``, or one cache's (schema, key) as JSON."""
+    """A message of the channel: ``clear``, or one cache's (schema, key), (schema, keys) or
+    (schema, all) as JSON."""
     data = message["data"] if isinstance(message, dict) else message
     if isinstance(data, bytes):
         data = data.decode("utf-8", "replace")
@@ -188,10 +214,17 @@ def handle(message: Any) -> None:
         return
     try:
         parsed = json.loads(data)
-        caches = _caches[parsed["cache"]]
-        key = parsed["key"]
-        for cache in list(caches):
-            cache.forget(tuple(key) if isinstance(key, list) else key, schema=parsed["schema"])
+        # A process that never made this cache has nothing of it to forget.
+        caches = _caches.get(parsed["cache"], [])
+        schema = parsed["schema"]
+        if parsed.get("all"):
+            for cache in list(caches):
+                cache.forget_schema(schema)
+            return
+        keys = parsed["keys"] if "keys" in parsed else [parsed["key"]]
+        for key in keys:
+            for cache in list(caches):
+                cache.forget(tuple(key) if isinstance(key, list) else key, schema=schema)
     except (ValueError, KeyError, TypeError):
         log.warning("unreadable cache invalidation", message=str(data)[:200])
 

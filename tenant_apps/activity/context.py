@@ -15,11 +15,12 @@ def live(request: HttpRequest) -> dict:
         user, "is_authenticated", False
     ):
         return {}
-    from tenant_apps.activity.selectors import unread_count
+    from tenant_apps.activity.selectors import unread_badge_count
 
     return {
-        # Read from the cache (a query only when the cache has forgotten it).
-        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
+        # Read from this process's memory, else the shared cache (a query only when both
+        # have forgotten it).
+        "unread_notifications": SimpleLazyObject(lambda: unread_badge_count(user)),
         "live_port": settings.LIVE_URL_PORT,
         "live_poll_seconds": settings.LIVE_POLL_SECONDS,
     }

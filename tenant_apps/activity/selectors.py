@@ -10,7 +10,6 @@ Week 1 notes" is one entry made of four activities of one page.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import re
@@ -24,7 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from config.db.shapes import shapes
-from tenant_apps.activity.counts import unread_cache_store, unread_cached
+from tenant_apps.activity.counts import unread_cache_store, unread_cached, unread_local
 from tenant_apps.activity.models import FOLLOWED_VERBS, Activity, FeedEntry, Notification, Verb
 from tenant_apps.content.models import ContentItem
 from tenant_apps.content.permissions import can_view_q
@@ -342,6 +341,29 @@ def notifications_page(
 
 def unread_count(viewer: User) -> int:
     """How many of ``viewer``'s notifications are unread (cached; every change forgets it)."""
+    return _unread_count(viewer)[0]
+
+
+def unread_badge_count(viewer: User) -> int:
+    """``unread_count`` through this process's memory (the page header's badge, read by
+    every signed-in page): no round trip on a warm process; every change forgets it in
+    every process (``counts``). Kept only when the shared cache answered: with Redis down
+    no invalidation could reach this copy, so it would outlive a change."""
+    counted: list[int] = []
+
+    def load() -> int | None:
+        count, shared = _unread_count(viewer)
+        if shared:
+            return count
+        counted.append(count)
+        return None  # not kept
+
+    found = unread_local.get(viewer.pk, load)
+    return counted[0] if found is None else found
+
+
+def _unread_count(viewer: User) -> tuple[int, bool]:
+    """(the count, whether the shared cache answered or kept it)."""
     # The cache is only a shortcut: with Redis down every page would answer 503 for a badge,
     # so its failures fall back to counting (and the count is not kept).
     try:
@@ -350,16 +372,19 @@ def unread_count(viewer: User) -> int:
         epoch, cached = None, None
         log.warning("unread count: cache unavailable, counting", exc_info=True)
     if cached is not None:
-        return cached
+        return cached, True
     count = (
         Notification.objects.filter(recipient=viewer, is_read=False)
         .filter(visible_q(viewer, "activity__"))
         .count()
     )
-    if epoch is not None:
-        with contextlib.suppress(Exception):
-            unread_cache_store(viewer.pk, epoch, count)
-    return count
+    if epoch is None:
+        return count, False
+    try:
+        unread_cache_store(viewer.pk, epoch, count)
+    except Exception:  # any failure of the cache's server
+        return count, False
+    return count, True
 
 
 # --- presentation ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ through the Redis channel."""
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
@@ -97,3 +98,54 @@ def test_a_revoked_token_and_a_deactivated_person_stop_in_every_process(faults, 
         person.is_active = True
         person.save(update_fields=["is_active"])
     assert _everywhere(two_processes, faults.host, other_raw, 200)
+
+
+def _badge(server, host: str, cookie: str) -> int | None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/people/", headers={"Host": host, "Cookie": cookie}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        page = response.read().decode()
+    found = re.search(r'id="unread-badge" class="badge" data-count="(\d+)"', page)
+    return int(found.group(1)) if found else None
+
+
+def _badge_everywhere(servers, host: str, cookie: str, count: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if all(_badge(server, host, cookie) == count for server in servers):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
+def test_the_unread_badge_follows_new_notifications_and_reading_in_every_process(
+    faults, two_processes
+):
+    from django.conf import settings
+    from django.test import Client
+
+    from tenant_apps.activity.fanout import fan_out_pending
+    from tenant_apps.activity.services import notifications_mark_read
+    from tenant_apps.content.services import content_create_document, content_share
+
+    author, _token, _raw = _person(faults)
+    reader, _token, _raw = _person(faults)
+    browser = Client(HTTP_HOST=faults.host)
+    with schema_context(faults.tenant.schema_name):
+        browser.force_login(reader)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    for server in two_processes:
+        assert _badge(server, faults.host, cookie) == 0  # each process keeps the count
+
+    for count in (1, 2):
+        with schema_context(faults.tenant.schema_name):
+            doc = content_create_document(actor=author, title=f"For the reader {count}")
+            content_share(actor=author, item=doc, principals=[reader], role="viewer")
+            fan_out_pending()  # the worker's fan-out: notifies, forgets the counts
+        assert _badge_everywhere(two_processes, faults.host, cookie, count)
+
+    with schema_context(faults.tenant.schema_name):
+        notifications_mark_read(actor=reader)
+    assert _badge_everywhere(two_processes, faults.host, cookie, 0)
