@@ -36,6 +36,7 @@ from django import template
 from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
+from django.template.loader_tags import BlockNode
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.functional import LazyObject, Promise, empty
@@ -247,7 +248,14 @@ def unbound_form(form, template_name: str) -> SafeString:
 # (schema, language, time zone, template, position, key values) -> the fragment, split where
 # the CSRF token goes (a tuple of one text when it holds no form).
 _FRAGMENTS_KEPT = 4_000
+# A process keeps at most this many characters of remembered markup (the keys, which hold
+# the same values, are about as large again), and never a fragment longer than the second
+# bound (an item with hundreds of long comments): those render every time. Without a size
+# bound 4,000 entries could hold gigabytes.
+_FRAGMENTS_CHARS_KEPT = 8_000_000
+_FRAGMENT_MAX_CHARS = 64_000
 _fragments: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+_fragments_chars = 0
 _fragments_lock = threading.Lock()
 # Stands for the request's CSRF token while a fragment renders: letters, digits and dashes
 # only, so escaping leaves it as it is; random per process, so no page text can forge it.
@@ -322,11 +330,35 @@ def _frozen(value):
     raise Unkeyable(f"{{% remember %}} cannot key on a {kind.__name__}")
 
 
+def _size(parts: tuple[str, ...]) -> int:
+    return sum(map(len, parts))
+
+
+def _keep(key: tuple, parts: tuple[str, ...]) -> None:
+    """Remember ``parts`` under ``key`` unless too long; forget the least recently used
+    entries while more than ``_FRAGMENTS_KEPT`` or ``_FRAGMENTS_CHARS_KEPT`` are kept."""
+    global _fragments_chars
+    size = _size(parts)
+    if size > _FRAGMENT_MAX_CHARS:
+        return
+    with _fragments_lock:
+        previous = _fragments.pop(key, None)
+        if previous is not None:
+            _fragments_chars -= _size(previous)
+        _fragments[key] = parts
+        _fragments_chars += size
+        while len(_fragments) > _FRAGMENTS_KEPT or _fragments_chars > _FRAGMENTS_CHARS_KEPT:
+            _fragments_chars -= _size(_fragments.popitem(last=False)[1])
+
+
 class RememberNode(template.Node):
     def __init__(self, nodelist: template.NodeList, keys: list, place: str) -> None:
         self.nodelist = nodelist
         self.keys = keys
         self.place = place
+        # A {% block %} inside is filled by whichever page template extends this one: the
+        # page's template (the one being rendered) is then an input of the markup too.
+        self.has_blocks = bool(nodelist.get_nodes_by_type(BlockNode))
 
     def _render_marked(self, context: template.Context) -> tuple[str, ...]:
         # Variables the fragment sets ({% translate ... as x %}) stay inside it: on a
@@ -343,6 +375,7 @@ class RememberNode(template.Node):
                 translation.get_language(),
                 timezone.get_current_timezone_name(),
                 self.place,
+                _page_template(context) if self.has_blocks else None,
                 tuple(_frozen(expression.resolve(context)) for expression in self.keys),
             )
         except Unkeyable:
@@ -355,10 +388,7 @@ class RememberNode(template.Node):
                 _fragments.move_to_end(key)
         if parts is None:
             parts = self._render_marked(context)
-            with _fragments_lock:
-                _fragments[key] = parts
-                while len(_fragments) > _FRAGMENTS_KEPT:
-                    _fragments.popitem(last=False)
+            _keep(key, parts)
         elif settings.FRAGMENTS_CHECKED:
             fresh = self._render_marked(context)
             if fresh != parts:
@@ -400,7 +430,16 @@ def remember(parser: template.base.Parser, token: template.base.Token) -> Rememb
     return RememberNode(nodelist, [parser.compile_filter(bit) for bit in bits], place)
 
 
+def _page_template(context: template.Context) -> str:
+    """The name of the template being rendered (the page, which may fill the blocks)."""
+    page = getattr(context, "template", None)
+    origin = getattr(page, "origin", None)
+    return getattr(origin, "template_name", None) or getattr(origin, "name", None) or "?"
+
+
 def fragments_clear() -> None:
     """Forget every remembered fragment (tests)."""
+    global _fragments_chars
     with _fragments_lock:
         _fragments.clear()
+        _fragments_chars = 0

@@ -124,6 +124,59 @@ def test_variables_set_inside_stay_inside(world):
         assert _render(source) == "Comment[]"
 
 
+def test_a_block_inside_is_each_page_s_own(world):
+    """A fragment holding a {% block %} (the shell's header) is filled by the page that
+    extends it: two pages with the same key values each get their own markup."""
+    from django.template import Engine
+
+    engine = Engine(
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "shell.html": "{% load ui %}{% remember a %}<h1>{{ a }}</h1>"
+                    "{% block banner %}plain{% endblock %}{% endremember %}",
+                    "one.html": "{% extends 'shell.html' %}{% block banner %}one{% endblock %}",
+                    "two.html": "{% extends 'shell.html' %}{% block banner %}two{% endblock %}",
+                },
+            )
+        ],
+        libraries={"ui": "shared_apps.site.templatetags.ui"},
+    )
+    with schema_context(world.tenant_a.schema_name):
+        for _ in range(2):
+            assert engine.get_template("one.html").render(Context({"a": 1})) == "<h1>1</h1>one"
+            assert engine.get_template("two.html").render(Context({"a": 1})) == "<h1>1</h1>two"
+            assert engine.get_template("shell.html").render(Context({"a": 1})) == "<h1>1</h1>plain"
+    assert len(ui._fragments) == 3
+    # Without a block, the page is no input: one entry wherever the fragment is used.
+    plain = _template("{% remember a %}{{ a }}{% endremember %}")
+    assert plain.template.nodelist.get_nodes_by_type(ui.RememberNode)[0].has_blocks is False
+
+
+@override_settings(FRAGMENTS_CHECKED=False)
+def test_what_is_kept_is_bounded_in_characters(world, monkeypatch):
+    """A fragment longer than the bound renders every time; the process keeps at most
+    ``_FRAGMENTS_CHARS_KEPT`` characters, forgetting the least recently used first."""
+    fragment = _template("{% remember a %}{{ b }}{% endremember %}")
+    with schema_context(world.tenant_a.schema_name):
+        big = "x" * (ui._FRAGMENT_MAX_CHARS + 1)
+        assert fragment.render({"a": "big", "b": big}) == big
+        assert not ui._fragments  # not remembered: the next render is a fresh one
+        assert fragment.render({"a": "big", "b": "changed"}) == "changed"
+        ui.fragments_clear()
+        monkeypatch.setattr(ui, "_FRAGMENTS_CHARS_KEPT", 2_500)
+        for index in range(5):
+            fragment.render({"a": index, "b": str(index) * 1_000})
+        assert [key[-1] for key in ui._fragments] == [((int, 3),), ((int, 4),)]
+        assert ui._fragments_chars == 2_000
+        # The oldest entry was forgotten: rendered afresh.
+        assert fragment.render({"a": 0, "b": "fresh"}) == "fresh"
+        assert ui._fragments_chars == 2_005  # 3, 4 and 0: within the bound
+    ui.fragments_clear()
+    assert ui._fragments_chars == 0
+
+
 @override_settings(FRAGMENTS_REMEMBERED=False)
 def test_off_renders_every_time(world):
     fragment = _template("{% remember a %}{{ b }}{% endremember %}")
