@@ -10,7 +10,7 @@ import pytest
 from django.middleware import csrf
 from django.test import Client
 
-from config.csrf import new_csrf_string
+from config.csrf import mask_cipher_secret, new_csrf_string
 from tests.conftest import sign_in
 
 TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -18,10 +18,13 @@ TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 def test_django_draws_its_secrets_and_masks_with_it():
     assert csrf._get_new_csrf_string is new_csrf_string
+    assert csrf._mask_cipher_secret is mask_cipher_secret
     secret = csrf._add_new_csrf_cookie(type("Request", (), {"META": {}})())
     token = csrf._mask_cipher_secret(secret)
     assert len(secret) == csrf.CSRF_SECRET_LENGTH and len(token) == csrf.CSRF_TOKEN_LENGTH
-    assert csrf._unmask_cipher_token(token) == secret
+    assert csrf._unmask_cipher_token(token) == secret  # Django's inverse of its cipher
+    assert set(token) <= set(csrf.CSRF_ALLOWED_CHARS)
+    assert len({csrf._mask_cipher_secret(secret) for _ in range(100)}) == 100  # new masks
 
 
 def test_each_string_is_32_characters_of_the_alphabet_each_uniformly_likely():

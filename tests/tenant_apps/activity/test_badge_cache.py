@@ -109,9 +109,7 @@ def test_reading_them_empties_the_badge_in_every_process(world, client_a, elsewh
         assert elsewhere.get(world.bob.pk, lambda: unread_count(world.bob)) == 0
 
 
-def test_a_change_of_access_forgets_every_count_of_that_institution_only(
-    world, elsewhere
-):
+def test_a_change_of_access_forgets_every_count_of_that_institution_only(world, elsewhere):
     assert world.alice.pk == world.charlie.pk  # each schema numbers its own rows
     _warm_elsewhere(elsewhere, world, world.alice)
     _warm_elsewhere(elsewhere, world, world.bob)
