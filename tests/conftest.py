@@ -119,6 +119,33 @@ def _fresh_routing_state():
     fragments_clear()
 
 
+def eventually(predicate: Callable[[], object], timeout: float = 5.0, pause: float = 0.01) -> bool:
+    """Whether ``predicate`` comes true within ``timeout`` seconds (asked every ``pause``):
+    for what another process hears through a channel, a moment later."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(pause)
+    return bool(predicate())
+
+
+@pytest.fixture
+def other_process():
+    """``other_process(name)``: a second instance of a local cache, as in another worker
+    (it hears only the Redis channel); closed after the test."""
+    made: list[localcache.LocalCache] = []
+
+    def make(name: str) -> localcache.LocalCache:
+        cache = localcache.LocalCache(name)
+        made.append(cache)
+        return cache
+
+    yield make
+    for cache in made:
+        cache.close()
+
+
 def sign_in(client: Client, user: User, tenant: Tenant) -> Client:
     """Give ``client`` a session for ``user`` in ``tenant``'s schema (where sessions live)."""
     with schema_context(tenant.schema_name):

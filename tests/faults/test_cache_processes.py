@@ -5,7 +5,6 @@ through the Redis channel."""
 from __future__ import annotations
 
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,6 +17,7 @@ from django_tenants.utils import schema_context
 from tenant_apps.people.caches import token_changed
 from tenant_apps.people.models import AccessToken
 from tenant_apps.people.services import token_create, token_hash, token_revoke, user_create
+from tests.conftest import eventually
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -50,13 +50,9 @@ def _status(server, host: str, token: str) -> int:
 
 
 def _everywhere(servers, host: str, token: str, status: int, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if all(_status(server, host, token) == status for server in servers):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
+    return eventually(
+        lambda: all(_status(server, host, token) == status for server in servers), timeout, 0.02
+    )
 
 
 def _person(faults):
@@ -111,13 +107,9 @@ def _badge(server, host: str, cookie: str) -> int | None:
 
 
 def _badge_everywhere(servers, host: str, cookie: str, count: int, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if all(_badge(server, host, cookie) == count for server in servers):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
+    return eventually(
+        lambda: all(_badge(server, host, cookie) == count for server in servers), timeout, 0.02
+    )
 
 
 def test_the_unread_badge_follows_new_notifications_and_reading_in_every_process(

@@ -8,8 +8,6 @@ another gunicorn worker does.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,33 +22,9 @@ from tenant_apps.people.admin_services import person_access_set
 from tenant_apps.people.models import AccessToken, User
 from tenant_apps.people.selectors import token_for_secret, user_for_session
 from tenant_apps.people.services import token_create, token_hash, token_revoke, user_create
-from tests.conftest import sign_in
+from tests.conftest import eventually, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def other_process():
-    """``other_process(name)``: a second instance of a cache, as in another worker."""
-    made: list[LocalCache] = []
-
-    def make(name: str) -> LocalCache:
-        cache = LocalCache(name)
-        made.append(cache)
-        return cache
-
-    yield make
-    for cache in made:
-        cache.close()
-
-
-def _eventually(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def _warm(cache: LocalCache, schema: str, key, load) -> None:
@@ -95,7 +69,7 @@ def test_a_profile_change_reaches_this_and_every_other_process(
 
     assert "Alpha Renamed" in client_a.get("/signin").content.decode()  # here, at once
     with schema_context(schema):
-        assert _eventually(lambda: not elsewhere.cached(InstitutionProfile.SINGLETON_PK))
+        assert eventually(lambda: not elsewhere.cached(InstitutionProfile.SINGLETON_PK))
         assert institution_profile().name == "Alpha Renamed"
 
 
@@ -124,7 +98,7 @@ def test_a_password_change_signs_out_every_session_in_every_process(
 
     assert client_a.get("/api/v1/me").status_code in (401, 403)
     with schema_context(schema):
-        assert _eventually(lambda: not elsewhere.cached(person.pk))
+        assert eventually(lambda: not elsewhere.cached(person.pk))
 
 
 def test_deactivation_stops_sessions_and_tokens_in_every_process(
@@ -147,7 +121,7 @@ def test_deactivation_stops_sessions_and_tokens_in_every_process(
     assert client_a.get("/api/v1/me", **bearer).status_code == 401
     assert session.get("/api/v1/me").status_code in (401, 403)
     with schema_context(schema):
-        assert _eventually(lambda: not elsewhere.cached(person.pk))
+        assert eventually(lambda: not elsewhere.cached(person.pk))
 
 
 # --- bearer tokens ----------------------------------------------------------------
@@ -172,7 +146,7 @@ def test_a_warm_token_costs_no_query_and_a_revoked_one_stops_at_once_everywhere(
 
     assert client_a.get("/api/v1/me", **bearer).status_code == 401
     with schema_context(schema):
-        assert _eventually(lambda: not elsewhere.cached(key))
+        assert eventually(lambda: not elsewhere.cached(key))
         assert token_for_secret(raw) is None
 
 

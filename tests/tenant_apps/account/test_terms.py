@@ -9,6 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenant_apps.account.models import TermsAcceptance
+from tests.conftest import eventually
 from tests.tenant_apps.account.conftest import make_person, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -124,17 +125,6 @@ def test_the_terms_check_costs_no_query_once_accepted(
 
 
 # --- the current number, kept per process and schema (config.localcache) ---------------
-def _eventually(predicate, timeout: float = 5.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
 def test_a_warm_process_reads_the_number_from_neither_redis_nor_postgresql(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -156,24 +146,20 @@ def test_a_warm_process_reads_the_number_from_neither_redis_nor_postgresql(world
 
 
 def test_publishing_reaches_every_process_and_no_other_institution(
-    world, django_capture_on_commit_callbacks
+    world, other_process, django_capture_on_commit_callbacks
 ):
-    from config.localcache import LocalCache
     from tenant_apps.account.selectors import terms_current_number, terms_number_cache
 
-    elsewhere = LocalCache("terms-number")  # as in another worker: hears only the channel
-    try:
-        for tenant in (world.tenant_a, world.tenant_b):
-            with schema_context(tenant.schema_name):
-                assert terms_current_number() == 0
-                elsewhere.get("current", lambda: 0)
-                assert elsewhere.cached("current") and terms_number_cache.cached("current")
-        _publish(world, "Rules.", django_capture_on_commit_callbacks)
-        with schema_context(world.tenant_a.schema_name):
-            assert terms_current_number() == 1  # here, at once
-            assert _eventually(lambda: not elsewhere.cached("current"))
-        with schema_context(world.tenant_b.schema_name):  # same key, another institution
-            assert terms_number_cache.cached("current") and elsewhere.cached("current")
+    elsewhere = other_process("terms-number")  # as in another worker: hears only the channel
+    for tenant in (world.tenant_a, world.tenant_b):
+        with schema_context(tenant.schema_name):
             assert terms_current_number() == 0
-    finally:
-        elsewhere.close()
+            elsewhere.get("current", lambda: 0)
+            assert elsewhere.cached("current") and terms_number_cache.cached("current")
+    _publish(world, "Rules.", django_capture_on_commit_callbacks)
+    with schema_context(world.tenant_a.schema_name):
+        assert terms_current_number() == 1  # here, at once
+        assert eventually(lambda: not elsewhere.cached("current"))
+    with schema_context(world.tenant_b.schema_name):  # same key, another institution
+        assert terms_number_cache.cached("current") and elsewhere.cached("current")
+        assert terms_current_number() == 0

@@ -9,7 +9,6 @@ through the local caches' Redis channel, exactly as another gunicorn worker does
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django_redis import get_redis_connection
@@ -19,7 +18,7 @@ from config.localcache import LocalCache
 from tenant_apps.activity.selectors import unread_badge_count, unread_count
 from tenant_apps.activity.services import activity_access_changed, notifications_mark_read
 from tenant_apps.content.services import content_create_document, content_share
-from tests.conftest import sign_in
+from tests.conftest import eventually, sign_in
 from tests.tenant_apps.activity.conftest import fan_out
 
 pytestmark = pytest.mark.django_db
@@ -28,20 +27,9 @@ NAME = "activity-unread"
 
 
 @pytest.fixture
-def elsewhere():
+def elsewhere(other_process):
     """The badge cache of another process."""
-    cache = LocalCache(NAME)
-    yield cache
-    cache.close()
-
-
-def _eventually(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
+    return other_process(NAME)
 
 
 def _share_with_bob(world, title: str) -> None:
@@ -90,7 +78,7 @@ def test_a_new_notification_shows_here_at_once_and_is_forgotten_everywhere(
 
     assert _badge(client_a) == 2  # this process: at once
     with schema_context(world.tenant_a.schema_name):
-        assert _eventually(lambda: not elsewhere.cached(world.bob.pk))
+        assert eventually(lambda: not elsewhere.cached(world.bob.pk))
         assert elsewhere.get(world.bob.pk, lambda: unread_count(world.bob)) == 2
 
 
@@ -105,7 +93,7 @@ def test_reading_them_empties_the_badge_in_every_process(world, client_a, elsewh
 
     assert _badge(client_a) == 0
     with schema_context(world.tenant_a.schema_name):
-        assert _eventually(lambda: not elsewhere.cached(world.bob.pk))
+        assert eventually(lambda: not elsewhere.cached(world.bob.pk))
         assert elsewhere.get(world.bob.pk, lambda: unread_count(world.bob)) == 0
 
 
@@ -120,7 +108,7 @@ def test_a_change_of_access_forgets_every_count_of_that_institution_only(world, 
 
     with schema_context(world.tenant_a.schema_name):
         activity_access_changed()
-        assert _eventually(
+        assert eventually(
             lambda: not elsewhere.cached(world.alice.pk) and not elsewhere.cached(world.bob.pk)
         )
     with schema_context(world.tenant_b.schema_name):
